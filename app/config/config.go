@@ -1,0 +1,301 @@
+// Package config loads Admit's typed configuration: built-in defaults, then a
+// TOML file, then ADMIT_ environment variables (with __ for nesting). It is
+// the only package that knows koanf.
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/mail"
+	"net/url"
+	"os"
+	"reflect"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/knadh/koanf/parsers/toml/v2"
+	"github.com/knadh/koanf/providers/env"
+	"github.com/knadh/koanf/providers/file"
+	"github.com/knadh/koanf/providers/structs"
+	"github.com/knadh/koanf/v2"
+)
+
+// Config is every setting Admit reads (CONTRACT §2).
+type Config struct {
+	HTTP      HTTP      `koanf:"http"`
+	Data      Data      `koanf:"data"`
+	Admin     Admin     `koanf:"admin"`
+	SMTP      SMTP      `koanf:"smtp"`
+	Stripe    Stripe    `koanf:"stripe"`
+	PayPal    PayPal    `koanf:"paypal"`
+	Payments  Payments  `koanf:"payments"`
+	Reminders Reminders `koanf:"reminders"`
+	Waitlist  Waitlist  `koanf:"waitlist"`
+	Log       Log       `koanf:"log"`
+}
+
+type HTTP struct {
+	Address   string `koanf:"address"`
+	PublicURL string `koanf:"public_url"`
+}
+
+type Data struct {
+	Dir string `koanf:"dir"`
+}
+
+type Admin struct {
+	Email    string `koanf:"email"`
+	Password string `koanf:"password"`
+}
+
+type SMTP struct {
+	Host     string `koanf:"host"`
+	Port     int    `koanf:"port"`
+	Username string `koanf:"username"`
+	Password string `koanf:"password"`
+	From     string `koanf:"from"`
+	TLS      string `koanf:"tls"`
+}
+
+type Stripe struct {
+	SecretKey     string `koanf:"secret_key"`
+	WebhookSecret string `koanf:"webhook_secret"`
+	APIBase       string `koanf:"api_base"`
+}
+
+type PayPal struct {
+	ClientID     string `koanf:"client_id"`
+	ClientSecret string `koanf:"client_secret"`
+	Mode         string `koanf:"mode"`
+	APIBase      string `koanf:"api_base"`
+	WebhookID    string `koanf:"webhook_id"`
+}
+
+type Payments struct {
+	HoldMinutes       int   `koanf:"hold_minutes"`
+	ServiceFeePercent int64 `koanf:"service_fee_percent"`
+}
+
+type Reminders struct {
+	Offsets []string `koanf:"offsets"`
+}
+
+type Waitlist struct {
+	OfferHours int `koanf:"offer_hours"`
+}
+
+type Log struct {
+	Level  string `koanf:"level"`
+	Format string `koanf:"format"`
+}
+
+// Default returns the built-in defaults, with which `go run .` serves.
+func Default() Config {
+	return Config{
+		HTTP:      HTTP{Address: "127.0.0.1:8080", PublicURL: "http://127.0.0.1:8080"},
+		Data:      Data{Dir: "./data"},
+		SMTP:      SMTP{Port: 587, From: "Admit <noreply@localhost>", TLS: "starttls"},
+		PayPal:    PayPal{Mode: "sandbox"},
+		Payments:  Payments{HoldMinutes: 30},
+		Reminders: Reminders{Offsets: []string{"24h", "1h"}},
+		Waitlist:  Waitlist{OfferHours: 24},
+		Log:       Log{Level: "info", Format: "text"},
+	}
+}
+
+// EnvPrefix starts every environment variable Admit reads.
+const EnvPrefix = "ADMIT_"
+
+// Load reads defaults, then path (if not empty), then the ADMIT_ environment,
+// and validates the result. An unknown key is an error, so a typo in a file
+// or a variable never goes unnoticed.
+func Load(path string) (Config, error) {
+	k := koanf.New(".")
+	if err := k.Load(structs.Provider(Default(), "koanf"), nil); err != nil {
+		return Config{}, fmt.Errorf("config defaults: %w", err)
+	}
+	known := map[string]bool{}
+	for _, key := range Keys() {
+		known[key] = true
+	}
+	if path != "" {
+		if _, err := os.Stat(path); err != nil {
+			return Config{}, fmt.Errorf("config file: %w", err)
+		}
+		if err := k.Load(file.Provider(path), toml.Parser()); err != nil {
+			return Config{}, fmt.Errorf("config file %s: %w", path, err)
+		}
+	}
+	if err := k.Load(env.ProviderWithValue(EnvPrefix, ".", envKey), nil); err != nil {
+		return Config{}, fmt.Errorf("config environment: %w", err)
+	}
+	var unknown []string
+	for _, key := range k.Keys() {
+		if !known[key] {
+			unknown = append(unknown, key)
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return Config{}, fmt.Errorf("config: unknown key %s (config.example.toml lists every key)", strings.Join(unknown, ", "))
+	}
+	var c Config
+	if err := k.UnmarshalWithConf("", &c, koanf.UnmarshalConf{Tag: "koanf"}); err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// envKey maps ADMIT_SMTP__HOST to smtp.host; reminders.offsets takes a
+// comma-separated list.
+func envKey(name, value string) (string, any) {
+	key := strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(name, EnvPrefix)), "__", ".")
+	if key != "reminders.offsets" {
+		return key, value
+	}
+	parts := []string{}
+	for _, p := range strings.Split(value, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			parts = append(parts, p)
+		}
+	}
+	return key, parts
+}
+
+// FieldError names a configuration key and what is wrong with it.
+type FieldError struct {
+	Key     string
+	Problem string
+}
+
+func (e *FieldError) Error() string { return "config: " + e.Key + ": " + e.Problem }
+
+// Validate checks every key and names the first one that is wrong.
+func (c *Config) Validate() error {
+	bad := func(key, format string, args ...any) error {
+		return &FieldError{Key: key, Problem: fmt.Sprintf(format, args...)}
+	}
+	if _, _, err := net.SplitHostPort(c.HTTP.Address); err != nil {
+		return bad("http.address", "%q is not host:port (%v)", c.HTTP.Address, err)
+	}
+	u, err := url.Parse(c.HTTP.PublicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return bad("http.public_url", "%q must be an absolute http(s) URL such as https://tickets.example.org", c.HTTP.PublicURL)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return bad("http.public_url", "%q must not have a query or fragment", c.HTTP.PublicURL)
+	}
+	c.HTTP.PublicURL = strings.TrimRight(c.HTTP.PublicURL, "/")
+	if strings.TrimSpace(c.Data.Dir) == "" {
+		return bad("data.dir", "must not be empty")
+	}
+	if (c.Admin.Email == "") != (c.Admin.Password == "") {
+		return bad("admin.email", "admin.email and admin.password must be set together")
+	}
+	if c.Admin.Email != "" {
+		if _, err := mail.ParseAddress(c.Admin.Email); err != nil {
+			return bad("admin.email", "%q is not an email address", c.Admin.Email)
+		}
+		if len(c.Admin.Password) < 8 {
+			return bad("admin.password", "must be at least 8 characters")
+		}
+	}
+	if c.SMTP.Port < 1 || c.SMTP.Port > 65535 {
+		return bad("smtp.port", "%d is not a port number", c.SMTP.Port)
+	}
+	switch c.SMTP.TLS {
+	case "starttls", "tls", "none":
+	default:
+		return bad("smtp.tls", "%q must be starttls, tls or none", c.SMTP.TLS)
+	}
+	if _, err := mail.ParseAddress(c.SMTP.From); err != nil {
+		return bad("smtp.from", "%q is not an address such as \"Admit <noreply@example.org>\"", c.SMTP.From)
+	}
+	for key, v := range map[string]string{"smtp.host": c.SMTP.Host, "smtp.username": c.SMTP.Username, "smtp.from": c.SMTP.From} {
+		if strings.ContainsAny(v, "\r\n") {
+			return bad(key, "must not contain line breaks")
+		}
+	}
+	switch c.PayPal.Mode {
+	case "sandbox", "live":
+	default:
+		return bad("paypal.mode", "%q must be sandbox or live", c.PayPal.Mode)
+	}
+	for key, v := range map[string]string{"stripe.api_base": c.Stripe.APIBase, "paypal.api_base": c.PayPal.APIBase} {
+		if v == "" {
+			continue
+		}
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return bad(key, "%q must be an absolute http(s) URL", v)
+		}
+	}
+	if c.Payments.HoldMinutes < 30 || c.Payments.HoldMinutes > 24*60 {
+		return bad("payments.hold_minutes", "%d must be between 30 and 1440 (Stripe Checkout sessions live 30 minutes to 24 hours)", c.Payments.HoldMinutes)
+	}
+	if c.Payments.ServiceFeePercent < 0 || c.Payments.ServiceFeePercent > 100 {
+		return bad("payments.service_fee_percent", "%d must be between 0 and 100", c.Payments.ServiceFeePercent)
+	}
+	if _, err := c.ReminderOffsets(); err != nil {
+		return bad("reminders.offsets", "%v", err)
+	}
+	if c.Waitlist.OfferHours < 1 || c.Waitlist.OfferHours > 24*14 {
+		return bad("waitlist.offer_hours", "%d must be between 1 and 336", c.Waitlist.OfferHours)
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		return bad("log.level", "%q must be debug, info, warn or error", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		return bad("log.format", "%q must be text or json", c.Log.Format)
+	}
+	return nil
+}
+
+// ReminderOffsets parses reminders.offsets ("24h", "1h", "30m").
+func (c *Config) ReminderOffsets() ([]time.Duration, error) {
+	var out []time.Duration
+	for _, s := range c.Reminders.Offsets {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a duration such as 24h or 30m", s)
+		}
+		if d <= 0 || d > 30*24*time.Hour {
+			return nil, fmt.Errorf("%q must be between 1m and 720h", s)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// HoldDuration is payments.hold_minutes as a duration.
+func (c *Config) HoldDuration() time.Duration {
+	return time.Duration(c.Payments.HoldMinutes) * time.Minute
+}
+
+// Keys lists every configuration key with its default, for documentation
+// tests that compare config.example.toml to the struct.
+func Keys() []string {
+	var keys []string
+	var walk func(prefix string, t reflect.Type)
+	walk = func(prefix string, t reflect.Type) {
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			name := prefix + f.Tag.Get("koanf")
+			if f.Type.Kind() == reflect.Struct {
+				walk(name+".", f.Type)
+				continue
+			}
+			keys = append(keys, name)
+		}
+	}
+	walk("", reflect.TypeOf(Config{}))
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,85 @@
+package i18n
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Dates are written from translated parts: the patterns "date.format.*" put
+// the weekday ("date.weekday.monday"), the day, the month ("date.month.january",
+// in the form the language uses inside a date: genitive in Russian) and the
+// year in the locale's order. Times are 24-hour "15:04", in the event's zone,
+// followed by its IANA name so that nobody has to guess.
+
+var weekdayIDs = [...]string{"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"}
+
+var monthIDs = [...]string{"january", "february", "march", "april", "may", "june", "july",
+	"august", "september", "october", "november", "december"}
+
+// Location loads an IANA zone name; an empty or unknown name gives UTC. The
+// result is cached: time.LoadLocation reads the zone database every time.
+func (b *Bundle) Location(tz string) *time.Location {
+	if tz == "" {
+		return time.UTC
+	}
+	if l, ok := b.zones.Load(tz); ok {
+		return l.(*time.Location)
+	}
+	l, err := time.LoadLocation(tz)
+	if err != nil {
+		return time.UTC
+	}
+	b.zones.Store(tz, l)
+	return l
+}
+
+// FormatDate writes the calendar date of t in zone tz: "Monday 5 January 2026"
+// in English, "lundi 5 janvier 2026" in French.
+func (b *Bundle) FormatDate(locale string, t time.Time, tz string) string {
+	return b.date(locale, t.In(b.Location(tz)))
+}
+
+// FormatDateTime writes a point in time in zone tz:
+// "Monday 5 January 2026, 18:00 (Europe/Paris)".
+func (b *Bundle) FormatDateTime(locale string, t time.Time, tz string) string {
+	loc := b.Location(tz)
+	t = t.In(loc)
+	return b.T(locale, "date.format.datetime", map[string]any{
+		"Date": b.date(locale, t),
+		"Time": t.Format("15:04"),
+		"Zone": loc.String(),
+	})
+}
+
+// FormatSession writes a session that starts at start and lasts minutes, in
+// zone tz: "Monday 5 January 2026, 18:00–19:30 (Europe/Paris)"; a session that
+// ends on another day repeats the date.
+func (b *Bundle) FormatSession(locale string, start time.Time, minutes int64, tz string) string {
+	loc := b.Location(tz)
+	start = start.In(loc)
+	end := start.Add(time.Duration(minutes) * time.Minute)
+	data := map[string]any{
+		"Date":  b.date(locale, start),
+		"Start": start.Format("15:04"),
+		"End":   end.Format("15:04"),
+		"Zone":  loc.String(),
+	}
+	sy, sm, sd := start.Date()
+	ey, em, ed := end.Date()
+	if sy == ey && sm == em && sd == ed {
+		return b.T(locale, "date.format.session", data)
+	}
+	data["EndDate"] = b.date(locale, end)
+	return b.T(locale, "date.format.session_multiday", data)
+}
+
+func (b *Bundle) date(locale string, t time.Time) string {
+	s := b.T(locale, "date.format.date", map[string]any{
+		"Weekday": b.T(locale, "date.weekday."+weekdayIDs[t.Weekday()], nil),
+		"Day":     strconv.Itoa(t.Day()),
+		"Month":   b.T(locale, "date.month."+monthIDs[t.Month()-1], nil),
+		"Year":    strconv.Itoa(t.Year()),
+	})
+	return strings.TrimSpace(s)
+}

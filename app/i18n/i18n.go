@@ -1,0 +1,182 @@
+// Package i18n translates Admit's pages and emails. It wraps go-i18n: every
+// *.toml file at the root of a file system (assets/i18n) is one locale, named
+// by its file ("fr.toml" is French), and English is the default and the
+// fallback for any message a locale lacks.
+package i18n
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+	"sync"
+
+	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
+	"github.com/pelletier/go-toml/v2"
+	"golang.org/x/text/language"
+)
+
+// Default is the locale used when nothing better matches, and the fallback
+// for a message missing in another locale.
+const Default = "en"
+
+// Bundle holds every loaded locale. It is safe for concurrent use.
+type Bundle struct {
+	bundle     *goi18n.Bundle
+	locales    []string // Default first, then the others sorted
+	tags       []language.Tag
+	matcher    language.Matcher
+	localizers map[string]*goi18n.Localizer // by lower-case locale
+	ids        map[string][]string          // locale → sorted message ids
+	zones      sync.Map                     // IANA name → *time.Location
+}
+
+// New loads every *.toml file at the root of fsys. en.toml must exist. A file
+// that does not parse, or a message whose template does not parse, is an
+// error, so a broken translation fails at start.
+func New(fsys fs.FS) (*Bundle, error) {
+	names, err := fs.Glob(fsys, "*.toml")
+	if err != nil {
+		return nil, fmt.Errorf("i18n: list locales: %w", err)
+	}
+	b := &Bundle{
+		bundle:     goi18n.NewBundle(language.English),
+		localizers: make(map[string]*goi18n.Localizer),
+		ids:        make(map[string][]string),
+	}
+	b.bundle.RegisterUnmarshalFunc("toml", toml.Unmarshal)
+	for _, name := range names {
+		locale := strings.TrimSuffix(path.Base(name), ".toml")
+		tag, err := language.Parse(locale)
+		if err != nil {
+			return nil, fmt.Errorf("i18n: %s: file name is not a language tag: %w", name, err)
+		}
+		if tag.String() != locale {
+			return nil, fmt.Errorf("i18n: %s: name the file %s.toml", name, tag)
+		}
+		mf, err := b.bundle.LoadMessageFileFS(fsys, name)
+		if err != nil {
+			return nil, fmt.Errorf("i18n: %s: %w", name, err)
+		}
+		ids := make([]string, 0, len(mf.Messages))
+		for _, m := range mf.Messages {
+			ids = append(ids, m.ID)
+		}
+		slices.Sort(ids)
+		b.ids[locale] = ids
+		b.locales = append(b.locales, locale)
+	}
+	if _, ok := b.ids[Default]; !ok {
+		return nil, fmt.Errorf("i18n: %s.toml is missing", Default)
+	}
+	slices.SortFunc(b.locales, func(x, y string) int {
+		switch {
+		case x == Default:
+			return -1
+		case y == Default:
+			return 1
+		}
+		return strings.Compare(x, y)
+	})
+	for _, l := range b.locales {
+		b.tags = append(b.tags, language.MustParse(l))
+		b.localizers[strings.ToLower(l)] = goi18n.NewLocalizer(b.bundle, l)
+	}
+	// The first tag is what the matcher answers when nothing matches.
+	b.matcher = language.NewMatcher(b.tags)
+
+	// Parse every message now rather than on first use.
+	for _, l := range b.locales {
+		for _, id := range b.ids[l] {
+			_, err := b.localizers[strings.ToLower(l)].Localize(&goi18n.LocalizeConfig{
+				MessageID:    id,
+				TemplateData: map[string]any{},
+			})
+			if err != nil {
+				return nil, fmt.Errorf("i18n: %s.toml: message %q: %w", l, id, err)
+			}
+		}
+	}
+	return b, nil
+}
+
+// Locales lists the loaded locale tags, the default ("en") first.
+func (b *Bundle) Locales() []string { return slices.Clone(b.locales) }
+
+// MessageIDs lists the message ids defined in one locale's file, sorted; nil
+// for an unknown locale.
+func (b *Bundle) MessageIDs(locale string) []string { return slices.Clone(b.ids[locale]) }
+
+// Supported reports whether tag names one of the loaded locales exactly
+// ("fr", "FR"), not a regional variant ("fr-CA": use Match for those).
+func (b *Bundle) Supported(tag string) bool {
+	_, ok := b.localizers[strings.ToLower(strings.TrimSpace(tag))]
+	return ok
+}
+
+// Match picks the locale for a request: the ?lang= value when it names (or is
+// a variant of) a loaded locale, else the best match for the Accept-Language
+// header, else "en".
+func (b *Bundle) Match(query, acceptLanguage string) string {
+	if q := strings.TrimSpace(query); q != "" {
+		if t, err := language.Parse(q); err == nil {
+			if l, ok := b.match(t); ok {
+				return l
+			}
+		}
+	}
+	if acceptLanguage != "" {
+		tags, _, err := language.ParseAcceptLanguage(acceptLanguage)
+		if err == nil && len(tags) > 0 {
+			if l, ok := b.match(tags...); ok {
+				return l
+			}
+		}
+	}
+	return Default
+}
+
+func (b *Bundle) match(tags ...language.Tag) (string, bool) {
+	_, i, conf := b.matcher.Match(tags...)
+	if conf == language.No || i < 0 || i >= len(b.locales) {
+		return "", false
+	}
+	return b.locales[i], true
+}
+
+// T translates message id into locale with data for its template. A regional
+// variant uses its language ("fr-CA" → "fr"); a locale that is not loaded, or
+// lacks the message, falls back to English; a message
+// missing in English too gives id itself. When data holds "Count", it selects
+// the plural form (one, few, many, other). T never panics.
+func (b *Bundle) T(locale, id string, data map[string]any) (out string) {
+	defer func() {
+		if recover() != nil {
+			out = id
+		}
+	}()
+	loc, ok := b.localizers[strings.ToLower(strings.TrimSpace(locale))]
+	if !ok {
+		loc = b.localizers[strings.ToLower(b.Match(locale, ""))]
+	}
+	lc := &goi18n.LocalizeConfig{MessageID: id, TemplateData: data}
+	if data == nil {
+		lc.TemplateData = map[string]any{}
+	}
+	if c, ok := data["Count"]; ok {
+		lc.PluralCount = c
+	}
+	s, err := loc.Localize(lc)
+	if err != nil {
+		var nf *goi18n.MessageNotFoundErr
+		if s != "" && errors.As(err, &nf) {
+			return s // found in English
+		}
+		if s == "" {
+			return id
+		}
+	}
+	return s
+}

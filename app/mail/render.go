@@ -1,0 +1,256 @@
+package mail
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	htmltemplate "html/template"
+	"io/fs"
+	"maps"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+	texttemplate "text/template"
+	"time"
+
+	"github.com/admit/admit/app/i18n"
+)
+
+// MailData is what every email template gets. Empty fields are left out of
+// the mail (no AccessURL: no button; no Message: no organizer's note).
+type MailData struct {
+	Name             string // the registrant
+	EventTitle       string
+	EventDescription string
+	Timezone         string // the event's IANA zone: every time is shown in it
+	AccessURL        string // the personal page /a/{token} (or the offer /w/{token})
+	CalendarURL      string // AccessURL + "/calendar.ics"
+	Message          string // the organizer's words (event_changed, event_cancelled, rejected)
+	Status           string // the registration status
+	Sessions         []MailSession
+	ExpiresAt        time.Time // waitlist_offer: until when the seat is kept
+}
+
+// MailSession is one session as the templates show it.
+type MailSession struct {
+	StartsAt        time.Time
+	DurationMinutes int64
+}
+
+// ErrUnknownKind is returned by Render for a kind with no template.
+var ErrUnknownKind = errors.New("mail: no template for this kind")
+
+// Renderer renders the templates of assets/email in the registrant's
+// language. It is safe for concurrent use.
+type Renderer struct {
+	tr    *i18n.Bundle
+	html  map[string]*htmltemplate.Template // kind → layout + partials + content; never executed, only cloned
+	text  map[string]*texttemplate.Template
+	kinds []string
+}
+
+// view is the dot of every template.
+type view struct {
+	MailData
+	Kind, Locale, Subject string
+}
+
+// button is the argument of the "button" partial.
+type button struct{ URL, Label string }
+
+// NewRenderer parses every template of fsys (the contents of assets/email):
+// layout.html and layout.txt hold the shared layout and partials, and each
+// kind has KIND.html and KIND.txt defining "content". Its subject is the
+// message "mail.KIND.subject". Every kind is rendered once in every locale
+// with sample data, so that a broken template or a missing subject fails at
+// start.
+func NewRenderer(fsys fs.FS, tr *i18n.Bundle) (*Renderer, error) {
+	if tr == nil {
+		return nil, errors.New("mail: renderer without translations")
+	}
+	r := &Renderer{
+		tr:   tr,
+		html: make(map[string]*htmltemplate.Template),
+		text: make(map[string]*texttemplate.Template),
+	}
+	layoutHTML, err := fs.ReadFile(fsys, "layout.html")
+	if err != nil {
+		return nil, fmt.Errorf("mail: templates: %w", err)
+	}
+	layoutText, err := fs.ReadFile(fsys, "layout.txt")
+	if err != nil {
+		return nil, fmt.Errorf("mail: templates: %w", err)
+	}
+	names, err := fs.Glob(fsys, "*.html")
+	if err != nil {
+		return nil, fmt.Errorf("mail: templates: %w", err)
+	}
+	english := tr.MessageIDs(i18n.Default)
+	for _, name := range names {
+		kind := strings.TrimSuffix(path.Base(name), ".html")
+		if kind == "layout" {
+			continue
+		}
+		if _, ok := slices.BinarySearch(english, "mail."+kind+".subject"); !ok {
+			return nil, fmt.Errorf("mail: template %s: no message mail.%s.subject in %s.toml", name, kind, i18n.Default)
+		}
+		body, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, fmt.Errorf("mail: templates: %w", err)
+		}
+		h, err := htmltemplate.New("layout.html").Funcs(htmltemplate.FuncMap(placeholderFuncs())).Parse(string(layoutHTML))
+		if err == nil {
+			_, err = h.New(name).Parse(string(body))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("mail: template %s: %w", name, err)
+		}
+		textName := kind + ".txt"
+		body, err = fs.ReadFile(fsys, textName)
+		if err != nil {
+			return nil, fmt.Errorf("mail: template %s has no text version: %w", name, err)
+		}
+		x, err := texttemplate.New("layout.txt").Funcs(texttemplate.FuncMap(placeholderFuncs())).Parse(string(layoutText))
+		if err == nil {
+			_, err = x.New(textName).Parse(string(body))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("mail: template %s: %w", textName, err)
+		}
+		r.html[kind], r.text[kind] = h, x
+		r.kinds = append(r.kinds, kind)
+	}
+	texts, _ := fs.Glob(fsys, "*.txt")
+	for _, name := range texts {
+		if kind := strings.TrimSuffix(name, ".txt"); kind != "layout" && r.text[kind] == nil {
+			return nil, fmt.Errorf("mail: template %s has no HTML version", name)
+		}
+	}
+	if len(r.kinds) == 0 {
+		return nil, errors.New("mail: no email templates")
+	}
+	slices.Sort(r.kinds)
+
+	sample := MailData{
+		Name: "Ann", EventTitle: "Sample", EventDescription: "About", Timezone: "Europe/Paris",
+		AccessURL: "https://example.com/a/t", CalendarURL: "https://example.com/a/t/calendar.ics",
+		Message: "Note", Status: "confirmed", ExpiresAt: time.Unix(0, 0),
+		Sessions: []MailSession{{StartsAt: time.Unix(0, 0), DurationMinutes: 60}},
+	}
+	for _, kind := range r.kinds {
+		for _, locale := range tr.Locales() {
+			if _, _, _, err := r.Render(kind, locale, sample); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return r, nil
+}
+
+// placeholderFuncs has the signatures of the functions Render binds to the
+// locale and the data; parsing needs them to exist.
+func placeholderFuncs() map[string]any {
+	return map[string]any{
+		"t":        func(string, ...any) string { return "" },
+		"when":     func(MailSession) string { return "" },
+		"datetime": func(time.Time) string { return "" },
+		"button":   func(string, string) button { return button{} },
+		"lines":    lines,
+	}
+}
+
+// lines splits text into its lines, for templates to join with <br>:
+// not every mail client honours white-space: pre-line.
+func lines(s string) []string {
+	return strings.Split(strings.ReplaceAll(strings.TrimSpace(s), "\r\n", "\n"), "\n")
+}
+
+// Kinds lists the kinds there are templates for.
+func (r *Renderer) Kinds() []string { return slices.Clone(r.kinds) }
+
+// Render renders the mail of a kind (model.Mail*) in a locale (any tag: it
+// is matched to a supported one, else English) with data, a MailData or
+// *MailData. Templates reach translations with {{t "id"}}, whose template
+// data are MailData's text fields, plus pairs: {{t "id" "Key" value}}.
+// Times are formatted in data.Timezone.
+func (r *Renderer) Render(kind, locale string, data any) (subject, text, html string, err error) {
+	var d MailData
+	switch v := data.(type) {
+	case MailData:
+		d = v
+	case *MailData:
+		if v == nil {
+			return "", "", "", errors.New("mail: render: nil data")
+		}
+		d = *v
+	default:
+		return "", "", "", fmt.Errorf("mail: render: data is %T, want mail.MailData", data)
+	}
+	h, x := r.html[kind], r.text[kind]
+	if h == nil || x == nil {
+		return "", "", "", fmt.Errorf("%w: %q", ErrUnknownKind, kind)
+	}
+	locale = r.tr.Match(locale, "")
+
+	vars := map[string]any{
+		"Name": d.Name, "EventTitle": d.EventTitle, "EventDescription": d.EventDescription,
+		"Timezone": d.Timezone, "AccessURL": d.AccessURL, "CalendarURL": d.CalendarURL,
+		"Message": d.Message, "Status": d.Status,
+	}
+	funcs := map[string]any{
+		"t": func(id string, kv ...any) string {
+			m := vars
+			if len(kv) > 0 {
+				m = maps.Clone(vars)
+				for i := 0; i+1 < len(kv); i += 2 {
+					if k, ok := kv[i].(string); ok {
+						m[k] = kv[i+1]
+					}
+				}
+			}
+			return r.tr.T(locale, id, m)
+		},
+		"when": func(s MailSession) string {
+			return r.tr.FormatSession(locale, s.StartsAt, s.DurationMinutes, d.Timezone)
+		},
+		"datetime": func(t time.Time) string { return r.tr.FormatDateTime(locale, t, d.Timezone) },
+		"button":   func(url, label string) button { return button{URL: url, Label: label} },
+		"lines":    lines,
+	}
+	// A subject is one line whatever the data holds.
+	subject = strings.Join(strings.Fields(r.tr.T(locale, "mail."+kind+".subject", vars)), " ")
+	v := view{MailData: d, Kind: kind, Locale: locale, Subject: subject}
+
+	hc, err := h.Clone()
+	if err != nil {
+		return "", "", "", fmt.Errorf("mail: render %s: %w", kind, err)
+	}
+	var hb bytes.Buffer
+	if err := hc.Funcs(funcs).ExecuteTemplate(&hb, "layout", v); err != nil {
+		return "", "", "", fmt.Errorf("mail: render %s.html (%s): %w", kind, locale, err)
+	}
+	xc, err := x.Clone()
+	if err != nil {
+		return "", "", "", fmt.Errorf("mail: render %s: %w", kind, err)
+	}
+	var xb bytes.Buffer
+	if err := xc.Funcs(funcs).ExecuteTemplate(&xb, "layout", v); err != nil {
+		return "", "", "", fmt.Errorf("mail: render %s.txt (%s): %w", kind, locale, err)
+	}
+	return subject, tidyText(xb.String()), hb.String(), nil
+}
+
+var blankLines = regexp.MustCompile(`\n{3,}`)
+
+// tidyText lets text templates be written for readability: trailing spaces
+// go, runs of blank lines become one.
+func tidyText(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " \t\r")
+	}
+	s = strings.Join(lines, "\n")
+	s = blankLines.ReplaceAllString(s, "\n\n")
+	return strings.TrimSpace(s) + "\n"
+}

@@ -1,0 +1,219 @@
+// Package model holds Admit's entities, enums and sentinel errors. It imports
+// only the standard library so that every other package can depend on it.
+package model
+
+import (
+	"errors"
+	"time"
+)
+
+// Sentinel errors shared by every layer; app/web turns them into HTTP answers.
+var (
+	ErrNotFound          = errors.New("not found")
+	ErrSoldOut           = errors.New("sold out")
+	ErrAlreadyRegistered = errors.New("already registered")
+	ErrClosed            = errors.New("registration closed")
+	ErrProviderMissing   = errors.New("provider unavailable")
+	ErrConflict          = errors.New("conflict")
+	ErrUnauthorized      = errors.New("unauthorized")
+	ErrForbidden         = errors.New("forbidden")
+)
+
+// Event kinds.
+const (
+	KindLive     = "live"
+	KindSeries   = "series"
+	KindOnDemand = "on_demand"
+)
+
+// Series registration modes.
+const (
+	SeriesAll        = "all"
+	SeriesIndividual = "individual"
+)
+
+// Event statuses.
+const (
+	EventDraft     = "draft"
+	EventPublished = "published"
+	EventCancelled = "cancelled"
+)
+
+// Registration statuses (CONTRACT §5).
+const (
+	StatusPendingPayment    = "pending_payment"
+	StatusPendingApproval   = "pending_approval"
+	StatusConfirmed         = "confirmed"
+	StatusRejected          = "rejected"
+	StatusCancelled         = "cancelled"
+	StatusRefunded          = "refunded"
+	StatusPartiallyRefunded = "partially_refunded"
+	StatusExpired           = "expired"
+)
+
+// Registration roles.
+const (
+	RoleAttendee    = "attendee"
+	RolePanelist    = "panelist"
+	RoleCoOrganizer = "co_organizer"
+)
+
+// Money is an amount in the currency's minor unit. No floating point.
+type Money struct {
+	Amount   int64  `json:"amount"`
+	Currency string `json:"currency"`
+}
+
+// Event is a webinar, a series or an on-demand video.
+type Event struct {
+	ID                 int64
+	Slug               string
+	Title              string
+	Description        string
+	RefundPolicy       string
+	Kind               string
+	SeriesRegistration string
+	Timezone           string
+	Capacity           *int64 // nil = unlimited
+	Price              *Money // nil = free
+	Providers          []string
+	ApprovalRequired   bool
+	JoinURL            string
+	Status             string
+	CancelMessage      string
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+	Sessions           []Session
+}
+
+// Free reports whether the event costs nothing.
+func (e *Event) Free() bool { return e.Price == nil || e.Price.Amount == 0 }
+
+// PerSession reports whether registrations (and capacity) are per session.
+func (e *Event) PerSession() bool {
+	return e.Kind == KindSeries && e.SeriesRegistration == SeriesIndividual
+}
+
+// Session is one occurrence of an event.
+type Session struct {
+	ID              int64
+	EventID         int64
+	StartsAt        time.Time
+	DurationMinutes int64
+	JoinURL         string
+}
+
+// EndsAt is the end of the session.
+func (s Session) EndsAt() time.Time {
+	return s.StartsAt.Add(time.Duration(s.DurationMinutes) * time.Minute)
+}
+
+// Registration is one person's ticket for an event (or one session of it).
+type Registration struct {
+	ID             int64
+	EventID        int64
+	SessionID      *int64
+	Name           string
+	Email          string
+	Status         string
+	Role           string
+	Locale         string
+	Amount         int64 // price it was sold at, minor units
+	Currency       string
+	AmountPaid     int64
+	AmountRefunded int64
+	Tier           string
+	PromoCode      string
+	Provider       string
+	TokenNonce     []byte // secret input of the access token; never shown
+	TokenHash      []byte
+	HoldExpiresAt  *time.Time
+	LastMailedAt   *time.Time
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// Active reports whether the registration holds (or may hold) a seat.
+func (r *Registration) Active(now time.Time) bool {
+	switch r.Status {
+	case StatusConfirmed, StatusPendingApproval, StatusPartiallyRefunded:
+		return true
+	case StatusPendingPayment:
+		return r.HoldExpiresAt == nil || r.HoldExpiresAt.After(now)
+	}
+	return false
+}
+
+// MayAttend reports whether the registration grants access to sessions.
+func (r *Registration) MayAttend() bool {
+	return r.Status == StatusConfirmed || r.Status == StatusPartiallyRefunded
+}
+
+// User is an administrator.
+type User struct {
+	ID           int64
+	Email        string
+	PasswordHash string
+	CreatedAt    time.Time
+}
+
+// Mail kinds in the outbox.
+const (
+	MailAccess       = "access"        // confirmation with the personal link
+	MailResend       = "access_resend" // the same, asked for again
+	MailPending      = "pending"       // registration awaits approval
+	MailCancelled    = "cancelled"     // the registrant cancelled
+	MailRejected     = "rejected"
+	MailEventChanged = "event_changed" // a session moved or was removed
+	MailEventCancel  = "event_cancelled"
+)
+
+// Mail statuses in the outbox.
+const (
+	MailQueued = "queued"
+	MailSent   = "sent"
+	MailFailed = "failed"
+)
+
+// OutboxMail is a message waiting to be (or already) delivered. The body is
+// composed at delivery time from the registration, so the database never
+// holds an access token in clear.
+type OutboxMail struct {
+	ID             int64
+	RegistrationID *int64
+	To             string
+	ToName         string
+	Subject        string
+	Kind           string
+	Locale         string
+	Data           string // JSON parameters of the message (e.g. an organizer's text)
+	Status         string
+	Attempts       int
+	NextAttemptAt  time.Time
+	LastError      string
+	CreatedAt      time.Time
+	SentAt         *time.Time
+}
+
+// ErrValidation marks input that cannot be accepted; see Problem.Fields.
+var ErrValidation = errors.New("validation")
+
+// Problem is an error a person can act on: a sentinel (Err) for its kind, a
+// message, and for validation the fields at fault.
+type Problem struct {
+	Err     error
+	Code    string // overrides the code derived from Err when set
+	Message string
+	Fields  map[string]string
+}
+
+func (p *Problem) Error() string { return p.Message }
+func (p *Problem) Unwrap() error { return p.Err }
+
+// Invalid is a validation error naming each field at fault.
+func Invalid(fields map[string]string) error {
+	return &Problem{Err: ErrValidation, Message: "Some fields are not valid: see fields.", Fields: fields}
+}
+
+// Fail wraps a sentinel with a message for the person who asked.
+func Fail(err error, message string) error { return &Problem{Err: err, Message: message} }

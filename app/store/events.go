@@ -1,0 +1,227 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"github.com/admit/admit/app/model"
+)
+
+type scanner interface{ Scan(...any) error }
+
+func scanEvent(row scanner) (*model.Event, error) {
+	var e model.Event
+	var capacity sql.NullInt64
+	var amount int64
+	var currency, providers string
+	var created, updated int64
+	if err := row.Scan(&e.ID, &e.Slug, &e.Title, &e.Description, &e.RefundPolicy, &e.Kind, &e.SeriesRegistration,
+		&e.Timezone, &capacity, &amount, &currency, &providers, &e.ApprovalRequired, &e.JoinURL, &e.Status,
+		&e.CancelMessage, &created, &updated); err != nil {
+		return nil, notFound(err)
+	}
+	if capacity.Valid {
+		c := capacity.Int64
+		e.Capacity = &c
+	}
+	if currency != "" {
+		e.Price = &model.Money{Amount: amount, Currency: currency}
+	}
+	if err := json.Unmarshal([]byte(providers), &e.Providers); err != nil {
+		return nil, fmt.Errorf("store: event %d providers: %w", e.ID, err)
+	}
+	e.CreatedAt, e.UpdatedAt = fromUnix(created), fromUnix(updated)
+	return &e, nil
+}
+
+func eventArgs(e *model.Event) []any {
+	var capacity any
+	if e.Capacity != nil {
+		capacity = *e.Capacity
+	}
+	var amount int64
+	var currency string
+	if e.Price != nil {
+		amount, currency = e.Price.Amount, e.Price.Currency
+	}
+	providers := e.Providers
+	if providers == nil {
+		providers = []string{}
+	}
+	pj, _ := json.Marshal(providers)
+	return []any{e.Slug, e.Title, e.Description, e.RefundPolicy, e.Kind, e.SeriesRegistration, e.Timezone,
+		capacity, amount, currency, string(pj), e.ApprovalRequired, e.JoinURL, e.Status}
+}
+
+// InsertEvent stores a new event and its sessions, filling in their ids.
+func (t *Tx) InsertEvent(e *model.Event) error {
+	e.CreatedAt, e.UpdatedAt = t.now, t.now
+	res, err := t.exec("insert-event", append(eventArgs(e), unix(t.now), unix(t.now))...)
+	if err != nil {
+		return err
+	}
+	if e.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	for i := range e.Sessions {
+		if err := t.InsertSession(e.ID, &e.Sessions[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// UpdateEvent stores an event's fields (not its sessions).
+func (t *Tx) UpdateEvent(e *model.Event) error {
+	e.UpdatedAt = t.now
+	_, err := t.exec("update-event", append(eventArgs(e), unix(t.now), e.ID)...)
+	return err
+}
+
+// CancelEvent marks an event cancelled; false when it already was.
+func (t *Tx) CancelEvent(id int64, message string) (bool, error) {
+	res, err := t.exec("cancel-event", message, unix(t.now), id)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// SlugTaken reports whether another event uses slug.
+func (t *Tx) SlugTaken(slug string, exceptID int64) (bool, error) {
+	var taken bool
+	err := t.queryRow("slug-taken", slug, exceptID).Scan(&taken)
+	return taken, err
+}
+
+// InsertSession adds a session to an event.
+func (t *Tx) InsertSession(eventID int64, s *model.Session) error {
+	res, err := t.exec("insert-session", eventID, unix(s.StartsAt), s.DurationMinutes, s.JoinURL)
+	if err != nil {
+		return err
+	}
+	s.EventID = eventID
+	s.ID, err = res.LastInsertId()
+	return err
+}
+
+// UpdateSession changes a session of an event.
+func (t *Tx) UpdateSession(s *model.Session) error {
+	res, err := t.exec("update-session", unix(s.StartsAt), s.DurationMinutes, s.JoinURL, s.ID, s.EventID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return model.ErrNotFound
+	}
+	return nil
+}
+
+// DeleteSession removes a session from an event.
+func (t *Tx) DeleteSession(eventID, sessionID int64) error {
+	_, err := t.exec("delete-session", sessionID, eventID)
+	return err
+}
+
+func scanSessions(rows *sql.Rows) ([]model.Session, error) {
+	defer rows.Close()
+	out := []model.Session{}
+	for rows.Next() {
+		var s model.Session
+		var starts int64
+		if err := rows.Scan(&s.ID, &s.EventID, &starts, &s.DurationMinutes, &s.JoinURL); err != nil {
+			return nil, err
+		}
+		s.StartsAt = fromUnix(starts)
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+func scanEvents(rows *sql.Rows) ([]*model.Event, error) {
+	defer rows.Close()
+	var out []*model.Event
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Event reads an event with its sessions.
+func (s *Store) Event(ctx context.Context, id int64) (*model.Event, error) {
+	e, err := scanEvent(s.read("get-event").QueryRowContext(ctx, id))
+	if err != nil {
+		return nil, err
+	}
+	return e, s.loadSessions(ctx, e)
+}
+
+// EventBySlug reads an event with its sessions.
+func (s *Store) EventBySlug(ctx context.Context, slug string) (*model.Event, error) {
+	e, err := scanEvent(s.read("get-event-by-slug").QueryRowContext(ctx, slug))
+	if err != nil {
+		return nil, err
+	}
+	return e, s.loadSessions(ctx, e)
+}
+
+// Events lists every event with its sessions, newest first.
+func (s *Store) Events(ctx context.Context) ([]*model.Event, error) {
+	rows, err := s.read("list-events").QueryContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	evs, err := scanEvents(rows)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range evs {
+		if err := s.loadSessions(ctx, e); err != nil {
+			return nil, err
+		}
+	}
+	return evs, nil
+}
+
+func (s *Store) loadSessions(ctx context.Context, e *model.Event) error {
+	rows, err := s.read("list-sessions").QueryContext(ctx, e.ID)
+	if err != nil {
+		return err
+	}
+	e.Sessions, err = scanSessions(rows)
+	return err
+}
+
+// Event reads an event with its sessions inside the transaction.
+func (t *Tx) Event(id int64) (*model.Event, error) {
+	e, err := scanEvent(t.queryRow("get-event", id))
+	if err != nil {
+		return nil, err
+	}
+	return e, t.loadSessions(e)
+}
+
+// EventBySlug reads an event with its sessions inside the transaction.
+func (t *Tx) EventBySlug(slug string) (*model.Event, error) {
+	e, err := scanEvent(t.queryRow("get-event-by-slug", slug))
+	if err != nil {
+		return nil, err
+	}
+	return e, t.loadSessions(e)
+}
+
+func (t *Tx) loadSessions(e *model.Event) error {
+	rows, err := t.stmt("list-sessions").QueryContext(t.ctx, e.ID)
+	if err != nil {
+		return err
+	}
+	e.Sessions, err = scanSessions(rows)
+	return err
+}

@@ -1,0 +1,99 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/admit/admit/app/model"
+)
+
+func scanMail(row scanner) (*model.OutboxMail, error) {
+	var m model.OutboxMail
+	var reg, sent sql.NullInt64
+	var next, created int64
+	if err := row.Scan(&m.ID, &reg, &m.To, &m.ToName, &m.Subject, &m.Kind, &m.Locale, &m.Data, &m.Status,
+		&m.Attempts, &next, &m.LastError, &created, &sent); err != nil {
+		return nil, notFound(err)
+	}
+	if reg.Valid {
+		id := reg.Int64
+		m.RegistrationID = &id
+	}
+	m.NextAttemptAt, m.CreatedAt, m.SentAt = fromUnix(next), fromUnix(created), nullTime(sent)
+	return &m, nil
+}
+
+func scanMails(rows *sql.Rows, err error) ([]model.OutboxMail, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []model.OutboxMail{}
+	for rows.Next() {
+		m, err := scanMail(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *m)
+	}
+	return out, rows.Err()
+}
+
+// QueueMail adds a message to the outbox in the same transaction as the
+// change it reports, so neither exists without the other.
+func (t *Tx) QueueMail(m *model.OutboxMail) error {
+	var reg any
+	if m.RegistrationID != nil {
+		reg = *m.RegistrationID
+	}
+	if m.Data == "" {
+		m.Data = "{}"
+	}
+	m.Status, m.CreatedAt, m.NextAttemptAt = model.MailQueued, t.now, t.now
+	res, err := t.exec("insert-outbox", reg, m.To, m.ToName, m.Subject, m.Kind, m.Locale, m.Data, unix(t.now), unix(t.now))
+	if err != nil {
+		return err
+	}
+	m.ID, err = res.LastInsertId()
+	return err
+}
+
+// DueMail lists queued messages whose next attempt has come.
+func (s *Store) DueMail(ctx context.Context, now time.Time, limit int) ([]model.OutboxMail, error) {
+	return scanMails(s.read("due-outbox").QueryContext(ctx, unix(now), limit))
+}
+
+// Outbox lists messages, newest first, optionally of one status.
+func (s *Store) Outbox(ctx context.Context, status string, limit int) ([]model.OutboxMail, error) {
+	return scanMails(s.read("list-outbox").QueryContext(ctx, status, status, limit))
+}
+
+// OutboxMail reads one message.
+func (s *Store) OutboxMail(ctx context.Context, id int64) (*model.OutboxMail, error) {
+	return scanMail(s.read("get-outbox").QueryRowContext(ctx, id))
+}
+
+// MarkSent records a delivered message.
+func (s *Store) MarkSent(ctx context.Context, id int64, at time.Time) error {
+	return s.Write(ctx, func(t *Tx) error {
+		_, err := t.exec("outbox-sent", unix(at), id)
+		return err
+	})
+}
+
+// MarkRetry schedules another attempt.
+func (s *Store) MarkRetry(ctx context.Context, id int64, attempts int, next time.Time, lastErr string) error {
+	return s.Write(ctx, func(t *Tx) error {
+		_, err := t.exec("outbox-retry", attempts, unix(next), lastErr, id)
+		return err
+	})
+}
+
+// MarkFailed gives up on a message.
+func (s *Store) MarkFailed(ctx context.Context, id int64, attempts int, lastErr string) error {
+	return s.Write(ctx, func(t *Tx) error {
+		_, err := t.exec("outbox-failed", attempts, lastErr, id)
+		return err
+	})
+}

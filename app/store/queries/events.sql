@@ -1,0 +1,43 @@
+-- name: insert-event
+INSERT INTO events(slug, title, description, refund_policy, kind, series_registration, timezone, capacity,
+    price_amount, price_currency, providers, approval_required, join_url, status, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- name: update-event
+UPDATE events SET slug = ?, title = ?, description = ?, refund_policy = ?, kind = ?, series_registration = ?,
+    timezone = ?, capacity = ?, price_amount = ?, price_currency = ?, providers = ?, approval_required = ?,
+    join_url = ?, status = ?, updated_at = ?
+WHERE id = ?;
+
+-- name: cancel-event
+UPDATE events SET status = 'cancelled', cancel_message = ?, updated_at = ? WHERE id = ? AND status != 'cancelled';
+
+-- name: get-event
+SELECT id, slug, title, description, refund_policy, kind, series_registration, timezone, capacity,
+    price_amount, price_currency, providers, approval_required, join_url, status, cancel_message, created_at, updated_at
+FROM events WHERE id = ?;
+
+-- name: get-event-by-slug
+SELECT id, slug, title, description, refund_policy, kind, series_registration, timezone, capacity,
+    price_amount, price_currency, providers, approval_required, join_url, status, cancel_message, created_at, updated_at
+FROM events WHERE slug = ?;
+
+-- name: list-events
+SELECT id, slug, title, description, refund_policy, kind, series_registration, timezone, capacity,
+    price_amount, price_currency, providers, approval_required, join_url, status, cancel_message, created_at, updated_at
+FROM events ORDER BY id DESC;
+
+-- name: slug-taken
+SELECT EXISTS(SELECT 1 FROM events WHERE slug = ? AND id != ?);
+
+-- name: insert-session
+INSERT INTO sessions(event_id, starts_at, duration_minutes, join_url) VALUES (?, ?, ?, ?);
+
+-- name: update-session
+UPDATE sessions SET starts_at = ?, duration_minutes = ?, join_url = ? WHERE id = ? AND event_id = ?;
+
+-- name: delete-session
+DELETE FROM sessions WHERE id = ? AND event_id = ?;
+
+-- name: list-sessions
+SELECT id, event_id, starts_at, duration_minutes, join_url FROM sessions WHERE event_id = ? ORDER BY starts_at, id;

@@ -1,0 +1,33 @@
+-- name: insert-outbox
+INSERT INTO outbox(registration_id, to_addr, to_name, subject, kind, locale, data, status, next_attempt_at, created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?);
+
+-- name: due-outbox
+SELECT id, registration_id, to_addr, to_name, subject, kind, locale, data, status, attempts, next_attempt_at,
+    last_error, created_at, sent_at
+FROM outbox WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?;
+
+-- name: list-outbox
+SELECT id, registration_id, to_addr, to_name, subject, kind, locale, data, status, attempts, next_attempt_at,
+    last_error, created_at, sent_at
+FROM outbox WHERE (? = '' OR status = ?) ORDER BY id DESC LIMIT ?;
+
+-- name: get-outbox
+SELECT id, registration_id, to_addr, to_name, subject, kind, locale, data, status, attempts, next_attempt_at,
+    last_error, created_at, sent_at
+FROM outbox WHERE id = ?;
+
+-- name: outbox-sent
+UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = '' WHERE id = ?;
+
+-- name: outbox-retry
+UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?;
+
+-- name: outbox-failed
+UPDATE outbox SET status = 'failed', attempts = ?, last_error = ? WHERE id = ?;
+
+-- name: get-setting
+SELECT value FROM settings WHERE key = ?;
+
+-- name: put-setting
+INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value;

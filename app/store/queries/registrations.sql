@@ -1,0 +1,61 @@
+-- name: insert-registration
+INSERT INTO registrations(event_id, session_id, name, email, email_norm, status, role, locale, amount, currency,
+    amount_paid, tier, promo_code, provider, token_nonce, token_hash, hold_expires_at, last_mailed_at, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- name: get-registration
+SELECT id, event_id, session_id, name, email, status, role, locale, amount, currency, amount_paid, amount_refunded,
+    tier, promo_code, provider, token_nonce, token_hash, hold_expires_at, last_mailed_at, created_at, updated_at
+FROM registrations WHERE id = ?;
+
+-- name: get-registration-by-token
+SELECT id, event_id, session_id, name, email, status, role, locale, amount, currency, amount_paid, amount_refunded,
+    tier, promo_code, provider, token_nonce, token_hash, hold_expires_at, last_mailed_at, created_at, updated_at
+FROM registrations WHERE token_hash = ?;
+
+-- name: find-live-registration
+SELECT id, event_id, session_id, name, email, status, role, locale, amount, currency, amount_paid, amount_refunded,
+    tier, promo_code, provider, token_nonce, token_hash, hold_expires_at, last_mailed_at, created_at, updated_at
+FROM registrations
+WHERE event_id = ? AND ifnull(session_id, 0) = ? AND email_norm = ?
+  AND status IN ('pending_payment', 'pending_approval', 'confirmed', 'partially_refunded');
+
+-- name: list-registrations
+SELECT id, event_id, session_id, name, email, status, role, locale, amount, currency, amount_paid, amount_refunded,
+    tier, promo_code, provider, token_nonce, token_hash, hold_expires_at, last_mailed_at, created_at, updated_at
+FROM registrations WHERE event_id = ? AND (? = '' OR status = ?) ORDER BY id;
+
+-- name: list-registrations-to-notify
+SELECT id, event_id, session_id, name, email, status, role, locale, amount, currency, amount_paid, amount_refunded,
+    tier, promo_code, provider, token_nonce, token_hash, hold_expires_at, last_mailed_at, created_at, updated_at
+FROM registrations
+WHERE event_id = ? AND (? = 0 OR session_id IS NULL OR session_id = ?)
+  AND status IN ('pending_payment', 'pending_approval', 'confirmed', 'partially_refunded')
+ORDER BY id;
+
+-- name: count-seats
+-- Seats held for an event (session_id 0: the whole event) at a time:
+-- confirmed, awaiting approval, and unexpired payment holds.
+SELECT COUNT(*) FROM registrations
+WHERE event_id = ? AND ifnull(session_id, 0) = ?
+  AND (status IN ('confirmed', 'pending_approval', 'partially_refunded')
+       OR (status = 'pending_payment' AND (hold_expires_at IS NULL OR hold_expires_at > ?)));
+
+-- name: set-registration-status
+UPDATE registrations SET status = ?, updated_at = ? WHERE id = ? AND status = ?;
+
+-- name: set-registration-mailed
+UPDATE registrations SET last_mailed_at = ? WHERE id = ?;
+
+-- name: expire-holds
+UPDATE registrations SET status = 'expired', updated_at = ?
+WHERE status = 'pending_payment' AND hold_expires_at IS NOT NULL AND hold_expires_at <= ?;
+
+-- name: get-idempotency
+SELECT request_hash, status, body FROM idempotency_keys WHERE scope = ? AND key = ?;
+
+-- name: insert-idempotency
+INSERT INTO idempotency_keys(scope, key, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?);
+
+-- name: delete-old-idempotency
+DELETE FROM idempotency_keys WHERE created_at < ?;

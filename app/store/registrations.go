@@ -1,0 +1,174 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/admit/admit/app/model"
+)
+
+func scanRegistration(row scanner) (*model.Registration, error) {
+	var r model.Registration
+	var session, hold, mailed sql.NullInt64
+	var created, updated int64
+	if err := row.Scan(&r.ID, &r.EventID, &session, &r.Name, &r.Email, &r.Status, &r.Role, &r.Locale, &r.Amount,
+		&r.Currency, &r.AmountPaid, &r.AmountRefunded, &r.Tier, &r.PromoCode, &r.Provider, &r.TokenNonce,
+		&r.TokenHash, &hold, &mailed, &created, &updated); err != nil {
+		return nil, notFound(err)
+	}
+	if session.Valid {
+		id := session.Int64
+		r.SessionID = &id
+	}
+	r.HoldExpiresAt, r.LastMailedAt = nullTime(hold), nullTime(mailed)
+	r.CreatedAt, r.UpdatedAt = fromUnix(created), fromUnix(updated)
+	return &r, nil
+}
+
+func scanRegistrations(rows *sql.Rows, err error) ([]*model.Registration, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*model.Registration{}
+	for rows.Next() {
+		r, err := scanRegistration(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func sessionKey(id *int64) int64 {
+	if id == nil {
+		return 0
+	}
+	return *id
+}
+
+// InsertRegistration stores a registration and fills in its id.
+func (t *Tx) InsertRegistration(r *model.Registration, emailNorm string) error {
+	var session any
+	if r.SessionID != nil {
+		session = *r.SessionID
+	}
+	r.CreatedAt, r.UpdatedAt = t.now, t.now
+	res, err := t.exec("insert-registration", r.EventID, session, r.Name, r.Email, emailNorm, r.Status, r.Role,
+		r.Locale, r.Amount, r.Currency, r.AmountPaid, r.Tier, r.PromoCode, r.Provider, r.TokenNonce, r.TokenHash,
+		timeArg(r.HoldExpiresAt), timeArg(r.LastMailedAt), unix(t.now), unix(t.now))
+	if err != nil {
+		return err
+	}
+	r.ID, err = res.LastInsertId()
+	return err
+}
+
+// Registration reads one registration.
+func (s *Store) Registration(ctx context.Context, id int64) (*model.Registration, error) {
+	return scanRegistration(s.read("get-registration").QueryRowContext(ctx, id))
+}
+
+// Registration reads one registration inside the transaction.
+func (t *Tx) Registration(id int64) (*model.Registration, error) {
+	return scanRegistration(t.queryRow("get-registration", id))
+}
+
+// RegistrationByToken finds the registration an access token belongs to.
+func (s *Store) RegistrationByToken(ctx context.Context, hash []byte) (*model.Registration, error) {
+	return scanRegistration(s.read("get-registration-by-token").QueryRowContext(ctx, hash))
+}
+
+// RegistrationByToken is the same inside the transaction.
+func (t *Tx) RegistrationByToken(hash []byte) (*model.Registration, error) {
+	return scanRegistration(t.queryRow("get-registration-by-token", hash))
+}
+
+// LiveRegistration finds the registration that holds (or awaits) a seat for
+// an email on an event or session.
+func (t *Tx) LiveRegistration(eventID int64, sessionID *int64, emailNorm string) (*model.Registration, error) {
+	return scanRegistration(t.queryRow("find-live-registration", eventID, sessionKey(sessionID), emailNorm))
+}
+
+// CountSeats counts the seats taken on an event (or one of its sessions).
+func (t *Tx) CountSeats(eventID int64, sessionID *int64) (int64, error) {
+	var n int64
+	err := t.queryRow("count-seats", eventID, sessionKey(sessionID), unix(t.now)).Scan(&n)
+	return n, err
+}
+
+// CountSeats is the same outside a transaction, for display.
+func (s *Store) CountSeats(ctx context.Context, eventID int64, sessionID *int64) (int64, error) {
+	var n int64
+	err := s.read("count-seats").QueryRowContext(ctx, eventID, sessionKey(sessionID), unix(s.now())).Scan(&n)
+	return n, err
+}
+
+// Registrations lists an event's registrations, optionally of one status.
+func (s *Store) Registrations(ctx context.Context, eventID int64, status string) ([]*model.Registration, error) {
+	return scanRegistrations(s.read("list-registrations").QueryContext(ctx, eventID, status, status))
+}
+
+// RegistrationsToNotify lists the live registrations of an event, or of the
+// ones among them that attend sessionID (0: all).
+func (t *Tx) RegistrationsToNotify(eventID, sessionID int64) ([]*model.Registration, error) {
+	return scanRegistrations(t.stmt("list-registrations-to-notify").QueryContext(t.ctx, eventID, sessionID, sessionID))
+}
+
+// SetRegistrationStatus moves a registration from one status to another;
+// false when it was not in status from (someone else changed it first).
+func (t *Tx) SetRegistrationStatus(id int64, from, to string) (bool, error) {
+	res, err := t.exec("set-registration-status", to, unix(t.now), id, from)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// SetRegistrationMailed records when the access email was last queued.
+func (t *Tx) SetRegistrationMailed(id int64) error {
+	_, err := t.exec("set-registration-mailed", unix(t.now), id)
+	return err
+}
+
+// ExpireHolds marks unpaid registrations whose hold has run out as expired.
+func (t *Tx) ExpireHolds() (int64, error) {
+	res, err := t.exec("expire-holds", unix(t.now), unix(t.now))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// IdempotentAnswer is a stored answer to a request with an Idempotency-Key.
+type IdempotentAnswer struct {
+	RequestHash []byte
+	Status      int
+	Body        []byte
+}
+
+// Idempotency finds the stored answer for a key (model.ErrNotFound if none).
+func (t *Tx) Idempotency(scope, key string) (*IdempotentAnswer, error) {
+	var a IdempotentAnswer
+	if err := t.queryRow("get-idempotency", scope, key).Scan(&a.RequestHash, &a.Status, &a.Body); err != nil {
+		return nil, notFound(err)
+	}
+	return &a, nil
+}
+
+// SaveIdempotency stores the answer given to a key.
+func (t *Tx) SaveIdempotency(scope, key string, a IdempotentAnswer) error {
+	_, err := t.exec("insert-idempotency", scope, key, a.RequestHash, a.Status, a.Body, unix(t.now))
+	return err
+}
+
+// DeleteOldIdempotency forgets keys older than before.
+func (t *Tx) DeleteOldIdempotency(beforeUnix int64) (int64, error) {
+	res, err := t.exec("delete-old-idempotency", beforeUnix)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}

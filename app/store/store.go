@@ -1,0 +1,382 @@
+// Package store keeps Admit's data in SQLite: one writer connection that runs
+// immediate transactions, a small read pool, embedded numbered migrations and
+// every SQL statement named in queries/*.sql and prepared at start.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+
+	"github.com/admit/admit/app/model"
+)
+
+//go:embed migrations/*.sql queries/*.sql
+var sqlFiles embed.FS
+
+// Store is the database. Writes go through Write (one writer, BEGIN
+// IMMEDIATE); reads use the pool.
+type Store struct {
+	w, r   *sql.DB
+	wstmts map[string]*sql.Stmt
+	rstmts map[string]*sql.Stmt
+	now    func() time.Time
+}
+
+// Options tunes Open.
+type Options struct {
+	// Synchronous is the SQLite synchronous level: FULL (the default) makes
+	// every committed registration and payment durable across power loss.
+	Synchronous string
+	Readers     int
+}
+
+// Open opens (creating if needed) the database at path, runs migrations and
+// prepares every named query.
+func Open(ctx context.Context, path string, opt Options) (*Store, error) {
+	if opt.Synchronous == "" {
+		opt.Synchronous = "FULL"
+	}
+	if opt.Readers <= 0 {
+		opt.Readers = 4
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("store: create directory: %w", err)
+	}
+	common := "_journal_mode=WAL&_busy_timeout=10000&_foreign_keys=on&_synchronous=" + opt.Synchronous
+	w := sql.OpenDB(connector{dsn: "file:" + path + "?" + common + "&_txlock=immediate", hook: func(c *sqlite3.SQLiteConn) error {
+		_, err := c.Exec("PRAGMA journal_size_limit = 67108864", nil)
+		return err
+	}})
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	s := &Store{w: w, now: time.Now}
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
+	r := sql.OpenDB(connector{dsn: "file:" + path + "?" + common + "&_query_only=1"})
+	r.SetMaxOpenConns(opt.Readers)
+	r.SetMaxIdleConns(opt.Readers)
+	s.r = r
+	if err := s.prepare(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// connector opens go-sqlite3 connections without registering a global driver.
+type connector struct {
+	dsn  string
+	hook func(*sqlite3.SQLiteConn) error
+}
+
+func (c connector) Connect(context.Context) (driver.Conn, error) {
+	d := &sqlite3.SQLiteDriver{ConnectHook: c.hook}
+	return d.Open(c.dsn)
+}
+
+func (c connector) Driver() driver.Driver { return &sqlite3.SQLiteDriver{} }
+
+// Close closes both pools, checkpointing the WAL.
+func (s *Store) Close() error {
+	var errs []error
+	for _, st := range s.wstmts {
+		st.Close()
+	}
+	for _, st := range s.rstmts {
+		st.Close()
+	}
+	if s.r != nil {
+		errs = append(errs, s.r.Close())
+	}
+	if s.w != nil {
+		_, _ = s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+		errs = append(errs, s.w.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// SetClock replaces the clock used for timestamps (tests move time).
+func (s *Store) SetClock(now func() time.Time) { s.now = now }
+
+// Now is the store's clock.
+func (s *Store) Now() time.Time { return s.now() }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	return s.r.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// SchemaVersion is the newest migration applied.
+func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := s.r.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&v)
+	return v, err
+}
+
+// IntegrityCheck runs PRAGMA integrity_check and returns its verdict.
+func (s *Store) IntegrityCheck(ctx context.Context) (string, error) {
+	var v string
+	err := s.w.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&v)
+	return v, err
+}
+
+// Checkpoint folds the WAL back into the database file.
+func (s *Store) Checkpoint(ctx context.Context) error {
+	_, err := s.w.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	return err
+}
+
+// Backup writes a consistent copy of the database to path while the
+// database may be in use (VACUUM INTO reads one snapshot).
+func Backup(ctx context.Context, dbPath, dest string) error {
+	if _, err := os.Stat(dbPath); err != nil {
+		return fmt.Errorf("backup: database: %w", err)
+	}
+	if _, err := os.Stat(dest); err == nil {
+		return fmt.Errorf("backup: %s already exists; choose a new file", dest)
+	}
+	db := sql.OpenDB(connector{dsn: "file:" + dbPath + "?_busy_timeout=10000"})
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, "VACUUM INTO ?", dest); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("store: migrations table: %w", err)
+	}
+	names, err := fs.Glob(sqlFiles, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	var current int
+	if err := s.w.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&current); err != nil {
+		return fmt.Errorf("store: schema version: %w", err)
+	}
+	latest := 0
+	for _, name := range names {
+		base := filepath.Base(name)
+		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("store: migration %s: name must start with its number", base)
+		}
+		latest = v
+		if v <= current {
+			continue
+		}
+		body, err := sqlFiles.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		tx, err := s.w.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("store: migration %s: %w", base, err)
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)", v, base, s.now().Unix()); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("store: migration %s: %w", base, err)
+		}
+	}
+	if current > latest {
+		return fmt.Errorf("store: the database has schema version %d but this binary knows only %d: run a newer Admit", current, latest)
+	}
+	return nil
+}
+
+// parseQueries reads every "-- name: x" block of queries/*.sql.
+func parseQueries() (map[string]string, error) {
+	files, err := fs.Glob(sqlFiles, "queries/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, f := range files {
+		body, err := sqlFiles.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		var name string
+		var buf strings.Builder
+		flush := func() error {
+			if name == "" {
+				return nil
+			}
+			if _, dup := out[name]; dup {
+				return fmt.Errorf("store: query %q defined twice", name)
+			}
+			out[name] = strings.TrimSpace(buf.String())
+			buf.Reset()
+			return nil
+		}
+		for _, line := range strings.Split(string(body), "\n") {
+			if n, ok := strings.CutPrefix(strings.TrimSpace(line), "-- name:"); ok {
+				if err := flush(); err != nil {
+					return nil, err
+				}
+				name = strings.TrimSpace(n)
+				continue
+			}
+			if name != "" {
+				buf.WriteString(line)
+				buf.WriteByte('\n')
+			}
+		}
+		if err := flush(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) prepare(ctx context.Context) error {
+	qs, err := parseQueries()
+	if err != nil {
+		return err
+	}
+	s.wstmts = map[string]*sql.Stmt{}
+	s.rstmts = map[string]*sql.Stmt{}
+	for name, q := range qs {
+		st, err := s.w.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("store: prepare %s: %w", name, err)
+		}
+		s.wstmts[name] = st
+		if isRead(q) {
+			st, err := s.r.PrepareContext(ctx, q)
+			if err != nil {
+				return fmt.Errorf("store: prepare %s: %w", name, err)
+			}
+			s.rstmts[name] = st
+		}
+	}
+	return nil
+}
+
+func isRead(q string) bool {
+	first := strings.ToUpper(strings.Fields(q)[0])
+	return first == "SELECT" || first == "WITH"
+}
+
+// read returns the prepared read statement called name.
+func (s *Store) read(name string) *sql.Stmt {
+	st, ok := s.rstmts[name]
+	if !ok {
+		panic("store: no read query " + name)
+	}
+	return st
+}
+
+// Tx is a write transaction (BEGIN IMMEDIATE on the single writer).
+type Tx struct {
+	s   *Store
+	tx  *sql.Tx
+	ctx context.Context
+	now time.Time
+}
+
+// Now is the time the transaction started, used for every timestamp in it.
+func (t *Tx) Now() time.Time { return t.now }
+
+func (t *Tx) stmt(name string) *sql.Stmt {
+	st, ok := t.s.wstmts[name]
+	if !ok {
+		panic("store: no query " + name)
+	}
+	return t.tx.StmtContext(t.ctx, st)
+}
+
+func (t *Tx) exec(name string, args ...any) (sql.Result, error) {
+	res, err := t.stmt(name).ExecContext(t.ctx, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: %s: %w", name, err)
+	}
+	return res, nil
+}
+
+func (t *Tx) queryRow(name string, args ...any) *sql.Row {
+	return t.stmt(name).QueryRowContext(t.ctx, args...)
+}
+
+// Write runs fn in one immediate transaction on the writer and commits when
+// fn returns nil. Nothing fn did is kept when it returns an error.
+func (s *Store) Write(ctx context.Context, fn func(tx *Tx) error) error {
+	sqlTx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	tx := &Tx{s: s, tx: sqlTx, ctx: ctx, now: s.now().UTC().Truncate(time.Second)}
+	if err := fn(tx); err != nil {
+		sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+// notFound maps sql.ErrNoRows to model.ErrNotFound.
+func notFound(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return model.ErrNotFound
+	}
+	return err
+}
+
+// IsUnique reports whether err is a UNIQUE constraint violation.
+func IsUnique(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintUnique
+}
+
+func unix(t time.Time) int64 { return t.UTC().Unix() }
+
+func fromUnix(v int64) time.Time { return time.Unix(v, 0).UTC() }
+
+func nullTime(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromUnix(v.Int64)
+	return &t
+}
+
+func timeArg(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UTC().Unix()
+}

@@ -1,0 +1,116 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/admit/admit/app/model"
+)
+
+func openTest(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "admit.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestOpenMigratesAndReopens(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "admit.db")
+	ctx := context.Background()
+	s, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := s.SchemaVersion(ctx)
+	if err != nil || v != 1 {
+		t.Fatalf("schema version = %d, %v; want 1", v, err)
+	}
+	var mode, fk string
+	s.w.QueryRow("PRAGMA journal_mode").Scan(&mode)
+	s.w.QueryRow("PRAGMA foreign_keys").Scan(&fk)
+	var sync int
+	s.w.QueryRow("PRAGMA synchronous").Scan(&sync)
+	if mode != "wal" || fk != "1" || sync != 2 {
+		t.Fatalf("journal_mode=%s foreign_keys=%s synchronous=%d; want wal, 1, 2 (FULL)", mode, fk, sync)
+	}
+	s.Close()
+	s, err = Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer s.Close()
+	if ok, err := s.IntegrityCheck(ctx); err != nil || ok != "ok" {
+		t.Fatalf("integrity_check = %q, %v", ok, err)
+	}
+	if err := Backup(ctx, path, filepath.Join(dir, "copy.db")); err != nil {
+		t.Fatal(err)
+	}
+	if err := Backup(ctx, path, filepath.Join(dir, "copy.db")); err == nil {
+		t.Fatal("backup over an existing file should fail")
+	}
+}
+
+func TestRefusesNewerSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "admit.db")
+	ctx := context.Background()
+	s, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.w.Exec("INSERT INTO schema_migrations(version, name, applied_at) VALUES (999, 'future', 0)")
+	s.Close()
+	if _, err := Open(ctx, path, Options{}); err == nil {
+		t.Fatal("a database from a newer Admit must be refused")
+	}
+}
+
+func TestWriteRollsBackOnError(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	boom := errors.New("boom")
+	err := s.Write(ctx, func(tx *Tx) error {
+		if _, err := tx.InsertUser("a@example.org", "x"); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("err = %v", err)
+	}
+	if n, _ := s.CountUsers(ctx); n != 0 {
+		t.Fatalf("users = %d after rollback", n)
+	}
+	if _, err := s.UserByEmail(ctx, "a@example.org"); !errors.Is(err, model.ErrNotFound) {
+		t.Fatalf("err = %v, want ErrNotFound", err)
+	}
+}
+
+func TestUniqueLiveRegistration(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	err := s.Write(ctx, func(tx *Tx) error {
+		e := &model.Event{Slug: "x", Title: "X", Kind: model.KindLive, SeriesRegistration: "all", Timezone: "UTC", Status: model.EventPublished}
+		if err := tx.InsertEvent(e); err != nil {
+			return err
+		}
+		r1 := &model.Registration{EventID: e.ID, Name: "A", Email: "a@x.org", Status: model.StatusConfirmed, Role: "attendee", Locale: "en", TokenNonce: []byte{1}, TokenHash: []byte{1}}
+		if err := tx.InsertRegistration(r1, "a@x.org"); err != nil {
+			return err
+		}
+		r2 := *r1
+		r2.TokenHash = []byte{2}
+		if err := tx.InsertRegistration(&r2, "a@x.org"); !IsUnique(err) {
+			t.Errorf("second live registration: err = %v, want a UNIQUE violation", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

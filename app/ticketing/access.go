@@ -1,0 +1,148 @@
+package ticketing
+
+import (
+	"context"
+	"encoding/base64"
+	"time"
+
+	"github.com/admit/admit/app/model"
+	"github.com/admit/admit/app/store"
+)
+
+// JoinEarly is how long before a session its room opens.
+const JoinEarly = 15 * time.Minute
+
+// Access is what an access token opens.
+type Access struct {
+	Registration *model.Registration
+	Event        *model.Event
+	// Sessions are the ones this registration may attend.
+	Sessions []model.Session
+}
+
+// validTokenShape rejects anything that cannot be a token before touching
+// the database.
+func validTokenShape(token string) bool {
+	if len(token) != 43 {
+		return false
+	}
+	_, err := base64.RawURLEncoding.DecodeString(token)
+	return err == nil
+}
+
+// Access finds the registration of an access token; an unknown token is
+// model.ErrNotFound.
+func (s *Service) Access(ctx context.Context, token string) (*Access, error) {
+	if !validTokenShape(token) {
+		return nil, model.ErrNotFound
+	}
+	r, err := s.store.RegistrationByToken(ctx, HashToken(token))
+	if err != nil {
+		return nil, err
+	}
+	e, err := s.store.Event(ctx, r.EventID)
+	if err != nil {
+		return nil, err
+	}
+	return &Access{Registration: r, Event: e, Sessions: attendable(r, e)}, nil
+}
+
+func attendable(r *model.Registration, e *model.Event) []model.Session {
+	if !e.PerSession() || r.SessionID == nil {
+		return e.Sessions
+	}
+	for _, ss := range e.Sessions {
+		if ss.ID == *r.SessionID {
+			return []model.Session{ss}
+		}
+	}
+	return []model.Session{}
+}
+
+// DenyReason says why a registration may not join ("" when it may):
+// cancelled, rejected, refunded, pending_payment, pending_approval, expired,
+// event_cancelled.
+func (a *Access) DenyReason() string {
+	if a.Event.Status == model.EventCancelled {
+		return "event_cancelled"
+	}
+	if a.Registration.MayAttend() {
+		return ""
+	}
+	return a.Registration.Status
+}
+
+// Join is the outcome of following the join link.
+type Join struct {
+	// URL is the room to send the registrant to, when a session is open.
+	URL string
+	// Open is the session that is open now.
+	Open *model.Session
+	// Next is the next session that has not ended, when none is open.
+	Next *model.Session
+	// NoRoom is true when a session is open but the organizer has set no
+	// room link.
+	NoRoom bool
+}
+
+// Join decides where the join link leads at time now: the room of the
+// session open now (from JoinEarly before its start to its end), or when the
+// next one opens.
+func (a *Access) Join(now time.Time) Join {
+	var j Join
+	for i := range a.Sessions {
+		ss := &a.Sessions[i]
+		if now.Before(ss.EndsAt()) && !now.Before(ss.StartsAt.Add(-JoinEarly)) {
+			j.Open = ss
+			j.URL = ss.JoinURL
+			if j.URL == "" {
+				j.URL = a.Event.JoinURL
+			}
+			j.NoRoom = j.URL == ""
+			return j
+		}
+		if now.Before(ss.StartsAt) && j.Next == nil {
+			j.Next = ss
+		}
+	}
+	return j
+}
+
+// JoinOpen reports whether a session is open for joining now.
+func (a *Access) JoinOpen(now time.Time) bool {
+	return a.DenyReason() == "" && a.Join(now).Open != nil
+}
+
+// CancelByRegistrant cancels the registration of a token; the seat frees.
+// Cancelling twice is harmless.
+func (s *Service) CancelByRegistrant(ctx context.Context, token string) (*Access, error) {
+	if !validTokenShape(token) {
+		return nil, model.ErrNotFound
+	}
+	err := s.store.Write(ctx, func(tx *store.Tx) error {
+		r, err := tx.RegistrationByToken(HashToken(token))
+		if err != nil {
+			return err
+		}
+		switch r.Status {
+		case model.StatusCancelled:
+			return nil
+		case model.StatusConfirmed, model.StatusPendingApproval, model.StatusPendingPayment:
+		default:
+			return model.Fail(model.ErrConflict, "This registration is "+r.Status+" and cannot be cancelled.")
+		}
+		e, err := tx.Event(r.EventID)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.SetRegistrationStatus(r.ID, r.Status, model.StatusCancelled); err != nil {
+			return err
+		}
+		r.Status = model.StatusCancelled
+		return s.queueMail(tx, r, e, model.MailCancelled, nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Access(ctx, token)
+}

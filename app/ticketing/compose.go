@@ -1,0 +1,97 @@
+package ticketing
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/admit/admit/app/i18n"
+	"github.com/admit/admit/app/mail"
+	"github.com/admit/admit/app/model"
+)
+
+// I18nSubjects gives mail subjects from the translations
+// ("mail.<kind>.subject").
+type I18nSubjects struct{ Bundle *i18n.Bundle }
+
+// Subject implements Subjects.
+func (s I18nSubjects) Subject(kind, locale string, data map[string]any) string {
+	return s.Bundle.T(locale, "mail."+kind+".subject", data)
+}
+
+// withCalendar are the kinds that carry the .ics file.
+var withCalendar = map[string]bool{model.MailAccess: true, model.MailResend: true, model.MailEventChanged: true}
+
+// Compose writes a queued message at delivery time (mail.Composer): the
+// access link is derived again from the registration, so it is never stored.
+func (s *Service) Compose(ctx context.Context, m model.OutboxMail) (mail.Message, error) {
+	if s.renderer == nil {
+		return mail.Message{}, fmt.Errorf("ticketing: no mail renderer")
+	}
+	if m.RegistrationID == nil {
+		return mail.Message{}, fmt.Errorf("ticketing: mail %d has no registration", m.ID)
+	}
+	r, err := s.store.Registration(ctx, *m.RegistrationID)
+	if err != nil {
+		return mail.Message{}, fmt.Errorf("ticketing: mail %d: %w", m.ID, err)
+	}
+	e, err := s.store.Event(ctx, r.EventID)
+	if err != nil {
+		return mail.Message{}, fmt.Errorf("ticketing: mail %d: %w", m.ID, err)
+	}
+	var extra struct {
+		Message string `json:"message"`
+		Change  string `json:"change"`
+	}
+	if m.Data != "" {
+		_ = json.Unmarshal([]byte(m.Data), &extra)
+	}
+	a := &Access{Registration: r, Event: e, Sessions: attendable(r, e)}
+	access := s.AccessURL(r.TokenNonce)
+	d := mail.MailData{
+		Name:             r.Name,
+		EventTitle:       e.Title,
+		EventDescription: e.Description,
+		Timezone:         e.Timezone,
+		AccessURL:        access,
+		CalendarURL:      access + "/calendar.ics",
+		Message:          extra.Message,
+		Status:           r.Status,
+	}
+	for _, ss := range a.Sessions {
+		d.Sessions = append(d.Sessions, mail.MailSession{StartsAt: ss.StartsAt, DurationMinutes: ss.DurationMinutes})
+	}
+	_, text, html, err := s.renderer.Render(m.Kind, m.Locale, d)
+	if err != nil {
+		return mail.Message{}, err
+	}
+	msg := mail.Message{To: m.To, ToName: m.ToName, Subject: m.Subject, Text: text, HTML: html}
+	if withCalendar[m.Kind] && r.MayAttend() && len(a.Sessions) > 0 {
+		ics, err := s.Calendar(a, access)
+		if err != nil {
+			return mail.Message{}, err
+		}
+		msg.Attachments = append(msg.Attachments, mail.Attachment{Filename: e.Slug + ".ics", ContentType: "text/calendar; charset=utf-8; method=PUBLISH", Data: ics})
+	}
+	return msg, nil
+}
+
+// Calendar is the iCalendar file of the sessions a registration may attend;
+// accessURL is the registrant's page, where the join button lives.
+func (s *Service) Calendar(a *Access, accessURL string) ([]byte, error) {
+	cd := mail.CalendarData{
+		UID:         "reg-" + strconv.FormatInt(a.Registration.ID, 10),
+		Title:       a.Event.Title,
+		Description: a.Event.Description,
+		URL:         accessURL,
+		Timezone:    a.Event.Timezone,
+		Stamp:       s.now(),
+	}
+	for _, ss := range a.Sessions {
+		// The room link stays behind the access page, which checks the
+		// registration each time.
+		cd.Sessions = append(cd.Sessions, mail.CalendarSession{ID: ss.ID, StartsAt: ss.StartsAt, DurationMinutes: ss.DurationMinutes, JoinURL: accessURL + "/join"})
+	}
+	return mail.Calendar(cd)
+}

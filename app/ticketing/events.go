@@ -1,0 +1,567 @@
+package ticketing
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/admit/admit/app/model"
+	"github.com/admit/admit/app/pricing"
+	"github.com/admit/admit/app/store"
+)
+
+const (
+	maxSessions   = 500
+	maxDuration   = 24 * 60
+	maxTitle      = 200
+	maxDesc       = 20000
+	maxSlug       = 80
+	maxPolicy     = 4000
+	maxCancelNote = 4000
+)
+
+var slugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+
+// Providers Admit knows.
+var knownProviders = []string{"stripe", "paypal"}
+
+// CreateEvent validates and stores a new event.
+func (s *Service) CreateEvent(ctx context.Context, in EventInput) (*model.Event, error) {
+	e := &model.Event{
+		Kind:               model.KindLive,
+		SeriesRegistration: model.SeriesAll,
+		Timezone:           "UTC",
+		Status:             model.EventPublished,
+		Providers:          []string{},
+	}
+	f := fields{}
+	if in.Title == nil {
+		f.add("title", "is required")
+	}
+	if in.Kind == nil {
+		f.add("kind", "is required: live, series or on_demand")
+	}
+	if in.Timezone == nil {
+		f.add("timezone", "is required: an IANA time zone such as Europe/Paris")
+	}
+	if in.Sessions == nil && (in.Kind == nil || *in.Kind != model.KindOnDemand) {
+		f.add("sessions", "is required: at least one session with starts_at and duration_minutes")
+	}
+	s.apply(f, e, in)
+	if len(f) > 0 {
+		return nil, model.Invalid(f)
+	}
+	err := s.store.Write(ctx, func(tx *store.Tx) error {
+		if err := s.assignSlug(tx, e, in.Slug != nil); err != nil {
+			return err
+		}
+		return tx.InsertEvent(e)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// UpdateEvent applies a PATCH. Sessions listed with an id are updated, ones
+// without are added, ones missing are removed; registrants of a moved or
+// removed session are told at once.
+func (s *Service) UpdateEvent(ctx context.Context, id int64, in EventInput) (*model.Event, error) {
+	var out *model.Event
+	err := s.store.Write(ctx, func(tx *store.Tx) error {
+		e, err := tx.Event(id)
+		if err != nil {
+			return err
+		}
+		if e.Status == model.EventCancelled {
+			return model.Fail(model.ErrClosed, "This event is cancelled and can no longer be changed.")
+		}
+		before := *e
+		before.Sessions = slices.Clone(e.Sessions)
+		f := fields{}
+		s.apply(f, e, in)
+		if len(f) > 0 {
+			return model.Invalid(f)
+		}
+		if in.Slug != nil && *in.Slug != before.Slug {
+			if err := s.assignSlug(tx, e, true); err != nil {
+				return err
+			}
+		}
+		if err := tx.UpdateEvent(e); err != nil {
+			return err
+		}
+		if in.Sessions != nil {
+			if err := s.syncSessions(tx, &before, e); err != nil {
+				return err
+			}
+		}
+		out, err = tx.Event(id)
+		return err
+	})
+	return out, err
+}
+
+// syncSessions writes the new session list and notifies the registrants of
+// every session that moved or was removed.
+func (s *Service) syncSessions(tx *store.Tx, before, after *model.Event) error {
+	old := map[int64]model.Session{}
+	for _, ss := range before.Sessions {
+		old[ss.ID] = ss
+	}
+	kept := map[int64]bool{}
+	var changed []model.Session // as they were, for the message
+	var removed []model.Session
+	for i := range after.Sessions {
+		ss := &after.Sessions[i]
+		if ss.ID == 0 {
+			if err := tx.InsertSession(after.ID, ss); err != nil {
+				return err
+			}
+			continue
+		}
+		prev := old[ss.ID]
+		kept[ss.ID] = true
+		ss.EventID = after.ID
+		if err := tx.UpdateSession(ss); err != nil {
+			return err
+		}
+		if !prev.StartsAt.Equal(ss.StartsAt) || prev.DurationMinutes != ss.DurationMinutes {
+			changed = append(changed, prev)
+		}
+	}
+	for _, ss := range before.Sessions {
+		if !kept[ss.ID] {
+			removed = append(removed, ss)
+		}
+	}
+	notified := map[int64]bool{}
+	notify := func(ss model.Session, what string) error {
+		sid := int64(0)
+		if after.PerSession() {
+			sid = ss.ID
+		}
+		regs, err := tx.RegistrationsToNotify(after.ID, sid)
+		if err != nil {
+			return err
+		}
+		for _, r := range regs {
+			if notified[r.ID] {
+				continue
+			}
+			notified[r.ID] = true
+			if err := s.queueMail(tx, r, after, model.MailEventChanged, map[string]any{"change": what}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, ss := range removed {
+		if err := notify(ss, "removed"); err != nil {
+			return err
+		}
+		if after.PerSession() {
+			// The seat of a removed session is gone with it.
+			regs, err := tx.RegistrationsToNotify(after.ID, ss.ID)
+			if err != nil {
+				return err
+			}
+			for _, r := range regs {
+				if _, err := tx.SetRegistrationStatus(r.ID, r.Status, model.StatusCancelled); err != nil {
+					return err
+				}
+			}
+		}
+		if err := tx.DeleteSession(after.ID, ss.ID); err != nil {
+			return err
+		}
+	}
+	for _, ss := range changed {
+		if err := notify(ss, "moved"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// apply copies the fields present in `in` onto e and validates the result.
+func (s *Service) apply(f fields, e *model.Event, in EventInput) {
+	if in.Title != nil {
+		e.Title = strings.TrimSpace(*in.Title)
+		checkLine(f, "title", e.Title, true, maxTitle)
+	}
+	if in.Slug != nil {
+		e.Slug = *in.Slug
+		if !slugPattern.MatchString(e.Slug) || len(e.Slug) > maxSlug {
+			f.add("slug", "must be lower-case letters, digits and single hyphens (e.g. intro-to-go), at most %d characters", maxSlug)
+		}
+	}
+	if in.Description != nil {
+		e.Description = *in.Description
+		checkText(f, "description", e.Description, maxDesc)
+	}
+	if in.RefundPolicy != nil {
+		e.RefundPolicy = *in.RefundPolicy
+		checkText(f, "refund_policy", e.RefundPolicy, maxPolicy)
+	}
+	if in.Kind != nil {
+		e.Kind = *in.Kind
+	}
+	switch e.Kind {
+	case model.KindLive, model.KindSeries, model.KindOnDemand:
+	default:
+		f.add("kind", "%q is not a kind: use live, series or on_demand", e.Kind)
+	}
+	if in.SeriesRegistration != nil {
+		e.SeriesRegistration = *in.SeriesRegistration
+	}
+	switch e.SeriesRegistration {
+	case model.SeriesAll, model.SeriesIndividual:
+	default:
+		f.add("series_registration", "%q must be all (one registration for every session) or individual (one per session)", e.SeriesRegistration)
+	}
+	if e.Kind != model.KindSeries && e.SeriesRegistration == model.SeriesIndividual {
+		f.add("series_registration", "individual registration applies only to events of kind series")
+	}
+	if in.Timezone != nil {
+		e.Timezone = *in.Timezone
+		if _, err := loadZone(e.Timezone); err != nil {
+			f.add("timezone", "%q is not an IANA time zone such as Europe/Paris or America/New_York", e.Timezone)
+		}
+	}
+	if in.Capacity.Set {
+		if in.Capacity.Null {
+			e.Capacity = nil
+		} else if in.Capacity.Value < 1 || in.Capacity.Value > 1_000_000 {
+			f.add("capacity", "must be a whole number from 1 to 1000000, or null for unlimited")
+		} else {
+			c := in.Capacity.Value
+			e.Capacity = &c
+		}
+	}
+	if in.Price.Set {
+		if in.Price.Null {
+			e.Price = nil
+		} else {
+			p := in.Price.Value
+			switch {
+			case p.Amount == nil:
+				f.add("price.amount", "is required: an integer in the currency's minor unit (1999 = 19.99)")
+			case p.Currency == "":
+				f.add("price.currency", "is required: an ISO 4217 code such as EUR")
+			default:
+				if msg := pricing.CheckPrice(*p.Amount, p.Currency); msg != "" {
+					if _, ok := pricing.Lookup(p.Currency); ok {
+						f.add("price.amount", "%s", msg)
+					} else {
+						f.add("price.currency", "%s", msg)
+					}
+				} else {
+					e.Price = &model.Money{Amount: *p.Amount, Currency: p.Currency}
+				}
+			}
+		}
+	}
+	if in.Providers != nil {
+		e.Providers = []string{}
+		for i, p := range *in.Providers {
+			if !slices.Contains(knownProviders, p) {
+				f.add(fmt.Sprintf("providers[%d]", i), "%q is not a payment provider: use stripe or paypal", p)
+				continue
+			}
+			if !slices.Contains(e.Providers, p) {
+				e.Providers = append(e.Providers, p)
+			}
+		}
+	}
+	if e.Price != nil && slices.Contains(e.Providers, "paypal") {
+		if c, _ := pricing.Lookup(e.Price.Currency); c.StripeOnly {
+			f.add("providers", "PayPal does not accept %s: remove paypal or choose another currency", c.Code)
+		}
+	}
+	if in.ApprovalRequired != nil {
+		e.ApprovalRequired = *in.ApprovalRequired
+	}
+	if in.JoinURL != nil {
+		e.JoinURL = strings.TrimSpace(*in.JoinURL)
+		checkHTTPURL(f, "join_url", e.JoinURL)
+	}
+	if in.Status != nil {
+		switch *in.Status {
+		case model.EventDraft, model.EventPublished:
+			e.Status = *in.Status
+		case model.EventCancelled:
+			f.add("status", "use POST /api/v1/events/{id}/cancel to cancel an event")
+		default:
+			f.add("status", "%q must be draft or published", *in.Status)
+		}
+	}
+	if in.Sessions != nil {
+		e.Sessions = s.applySessions(f, e, *in.Sessions)
+	}
+	switch e.Kind {
+	case model.KindLive:
+		if len(e.Sessions) != 1 && f["sessions"] == "" {
+			f.add("sessions", "a live webinar has exactly one session (use kind series for several)")
+		}
+	case model.KindSeries:
+		if len(e.Sessions) == 0 && f["sessions"] == "" {
+			f.add("sessions", "a series needs at least one session")
+		}
+	case model.KindOnDemand:
+		if len(e.Sessions) > 0 {
+			f.add("sessions", "an on-demand video has no sessions")
+		}
+	}
+}
+
+func (s *Service) applySessions(f fields, e *model.Event, in []SessionInput) []model.Session {
+	if len(in) > maxSessions {
+		f.add("sessions", "at most %d sessions", maxSessions)
+		return e.Sessions
+	}
+	existing := map[int64]bool{}
+	for _, ss := range e.Sessions {
+		existing[ss.ID] = true
+	}
+	seen := map[int64]bool{}
+	out := make([]model.Session, 0, len(in))
+	for i, si := range in {
+		name := fmt.Sprintf("sessions[%d]", i)
+		var ss model.Session
+		if si.ID != nil {
+			if !existing[*si.ID] {
+				f.add(name+".id", "session %d does not belong to this event", *si.ID)
+				continue
+			}
+			if seen[*si.ID] {
+				f.add(name+".id", "session %d is listed twice", *si.ID)
+				continue
+			}
+			seen[*si.ID] = true
+			ss.ID = *si.ID
+		}
+		switch {
+		case si.StartsAt == nil:
+			f.add(name+".starts_at", "is required (RFC 3339, e.g. 2026-03-01T18:00:00+01:00)")
+		default:
+			t, err := time.Parse(time.RFC3339, *si.StartsAt)
+			if err != nil {
+				f.add(name+".starts_at", "%q is not an RFC 3339 time such as 2026-03-01T18:00:00+01:00", *si.StartsAt)
+			} else if t.Year() < 2000 || t.Year() > 2200 {
+				f.add(name+".starts_at", "must be between the years 2000 and 2200")
+			}
+			ss.StartsAt = t.UTC().Truncate(time.Second)
+		}
+		switch {
+		case si.DurationMinutes == nil:
+			f.add(name+".duration_minutes", "is required")
+		case *si.DurationMinutes < 1 || *si.DurationMinutes > maxDuration:
+			f.add(name+".duration_minutes", "must be between 1 and %d", maxDuration)
+		default:
+			ss.DurationMinutes = *si.DurationMinutes
+		}
+		if si.JoinURL != nil {
+			ss.JoinURL = strings.TrimSpace(*si.JoinURL)
+			checkHTTPURL(f, name+".join_url", ss.JoinURL)
+		}
+		out = append(out, ss)
+	}
+	slices.SortStableFunc(out, func(a, b model.Session) int { return a.StartsAt.Compare(b.StartsAt) })
+	return out
+}
+
+// assignSlug keeps an organizer's slug (refusing one in use) or makes one
+// from the title, adding -2, -3 … until it is free.
+func (s *Service) assignSlug(tx *store.Tx, e *model.Event, explicit bool) error {
+	if explicit {
+		taken, err := tx.SlugTaken(e.Slug, e.ID)
+		if err != nil {
+			return err
+		}
+		if taken {
+			return model.Invalid(fields{"slug": fmt.Sprintf("%q is already used by another event", e.Slug)})
+		}
+		return nil
+	}
+	base := Slugify(e.Title)
+	for i := 1; ; i++ {
+		candidate := base
+		if i > 1 {
+			candidate = base + "-" + strconv.Itoa(i)
+		}
+		taken, err := tx.SlugTaken(candidate, e.ID)
+		if err != nil {
+			return err
+		}
+		if !taken {
+			e.Slug = candidate
+			return nil
+		}
+	}
+}
+
+// Slugify makes a URL slug from a title: accents dropped, lower case,
+// hyphens between words ("Café Résumé 2026!" → "cafe-resume-2026").
+func Slugify(title string) string {
+	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	plain, _, _ := transform.String(t, title)
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(plain) {
+		if r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+		if b.Len() >= 60 {
+			break
+		}
+	}
+	slug := strings.Trim(b.String(), "-")
+	if slug == "" {
+		return "event"
+	}
+	return slug
+}
+
+// CancelEvent cancels an event and tells every registrant, with the
+// organizer's message. Registration then answers 410.
+func (s *Service) CancelEvent(ctx context.Context, id int64, message string) (*model.Event, error) {
+	f := fields{}
+	checkText(f, "message", message, maxCancelNote)
+	if len(f) > 0 {
+		return nil, model.Invalid(f)
+	}
+	var out *model.Event
+	err := s.store.Write(ctx, func(tx *store.Tx) error {
+		e, err := tx.Event(id)
+		if err != nil {
+			return err
+		}
+		changed, err := tx.CancelEvent(id, message)
+		if err != nil {
+			return err
+		}
+		if changed {
+			regs, err := tx.RegistrationsToNotify(id, 0)
+			if err != nil {
+				return err
+			}
+			for _, r := range regs {
+				if r.Status == model.StatusPendingPayment {
+					if _, err := tx.SetRegistrationStatus(r.ID, r.Status, model.StatusCancelled); err != nil {
+						return err
+					}
+				}
+				if err := s.queueMail(tx, r, e, model.MailEventCancel, map[string]any{"message": message}); err != nil {
+					return err
+				}
+			}
+		}
+		out, err = tx.Event(id)
+		return err
+	})
+	return out, err
+}
+
+// Events lists every event.
+func (s *Service) Events(ctx context.Context) ([]*model.Event, error) { return s.store.Events(ctx) }
+
+// Event reads one event.
+func (s *Service) Event(ctx context.Context, id int64) (*model.Event, error) {
+	return s.store.Event(ctx, id)
+}
+
+// PublicEvent reads a published (or cancelled) event by slug; drafts are
+// not found.
+func (s *Service) PublicEvent(ctx context.Context, slug string) (*model.Event, error) {
+	e, err := s.store.EventBySlug(ctx, slug)
+	if err != nil {
+		return nil, err
+	}
+	if e.Status == model.EventDraft {
+		return nil, model.ErrNotFound
+	}
+	return e, nil
+}
+
+// SeatsLeft is the number of seats still free (nil when unlimited). For a
+// series registered per session it is the sum over upcoming sessions.
+func (s *Service) SeatsLeft(ctx context.Context, e *model.Event) (*int64, error) {
+	if e.Capacity == nil {
+		return nil, nil
+	}
+	left := int64(0)
+	if e.PerSession() {
+		now := s.now()
+		for _, ss := range e.Sessions {
+			if !ss.EndsAt().After(now) {
+				continue
+			}
+			sid := ss.ID
+			n, err := s.store.CountSeats(ctx, e.ID, &sid)
+			if err != nil {
+				return nil, err
+			}
+			left += max(0, *e.Capacity-n)
+		}
+		return &left, nil
+	}
+	n, err := s.store.CountSeats(ctx, e.ID, nil)
+	if err != nil {
+		return nil, err
+	}
+	left = max(0, *e.Capacity-n)
+	return &left, nil
+}
+
+// SessionSeatsLeft is the number of seats free in one session of a series
+// registered per session (nil when unlimited).
+func (s *Service) SessionSeatsLeft(ctx context.Context, e *model.Event, sessionID int64) (*int64, error) {
+	if e.Capacity == nil {
+		return nil, nil
+	}
+	n, err := s.store.CountSeats(ctx, e.ID, &sessionID)
+	if err != nil {
+		return nil, err
+	}
+	left := max(0, *e.Capacity-n)
+	return &left, nil
+}
+
+// loadZone loads an IANA zone; "Local" and "" are refused (a server's own
+// zone means nothing to a registrant).
+func loadZone(name string) (*time.Location, error) {
+	if name == "" || name == "Local" {
+		return nil, errors.New("not an IANA zone")
+	}
+	return time.LoadLocation(name)
+}
+
+// Zone is the event's location (UTC when unknown).
+func Zone(e *model.Event) *time.Location {
+	loc, err := loadZone(e.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+func mustJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}

@@ -1,0 +1,451 @@
+package ticketing
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/admit/admit/app/model"
+	"github.com/admit/admit/app/store"
+)
+
+// resendEvery limits how often an "already registered" attempt re-sends the
+// access email.
+const resendEvery = 10 * time.Minute
+
+// Answer turns the outcome of a registration into the HTTP answer that an
+// Idempotency-Key replays; it runs inside the transaction so the stored
+// answer and the registration commit together.
+type Answer func(res *RegisterResult, err error) (status int, body []byte)
+
+// Idempotency identifies a retried request.
+type Idempotency struct {
+	Key         string
+	RequestHash []byte
+	Answer      Answer
+}
+
+// Replayed is returned when an Idempotency-Key was seen before: Status and
+// Body are the first answer.
+type Replayed struct {
+	Status int
+	Body   []byte
+}
+
+func (r *Replayed) Error() string { return "replayed answer" }
+
+// RegisterResult is a new registration.
+type RegisterResult struct {
+	Registration *model.Registration
+	Event        *model.Event
+	CheckoutURL  string
+}
+
+// Register signs someone up for a published event: the capacity check, the
+// seat, the access email and the idempotency record are one transaction.
+func (s *Service) Register(ctx context.Context, slug string, in RegisterInput, idem *Idempotency) (*RegisterResult, error) {
+	f := fields{}
+	in.Name = strings.TrimSpace(in.Name)
+	checkLine(f, "name", in.Name, true, maxTitle)
+	email, emailNorm := normalizeEmail(f, "email", in.Email)
+	if in.PromoCode != "" {
+		checkLine(f, "promo_code", in.PromoCode, false, 64)
+	}
+	if in.Provider != "" && in.Provider != "stripe" && in.Provider != "paypal" {
+		f.add("provider", "%q must be stripe or paypal", in.Provider)
+	}
+	if len(f) > 0 {
+		return nil, model.Invalid(f)
+	}
+	in.Name, in.Email = strings.TrimSpace(in.Name), email
+	if in.Locale == "" {
+		in.Locale = "en"
+	}
+	var res *RegisterResult
+	var refusal error
+	var replay *Replayed
+	err := s.store.Write(ctx, func(tx *store.Tx) error {
+		if idem != nil {
+			prev, err := tx.Idempotency("register:"+slug, idem.Key)
+			if err == nil {
+				if !bytes.Equal(prev.RequestHash, idem.RequestHash) {
+					return model.Invalid(fields{"Idempotency-Key": "was already used for a different request; use a new key"})
+				}
+				replay = &Replayed{Status: prev.Status, Body: prev.Body}
+				return nil
+			}
+			if !errors.Is(err, model.ErrNotFound) {
+				return err
+			}
+		}
+		r, err := s.register(tx, slug, in, email, emailNorm)
+		if err != nil && !isDecided(err) {
+			return err
+		}
+		// A refusal decided on the event's state commits too: it may have
+		// re-sent an access email, and its answer is kept for retries.
+		res, refusal = r, err
+		if idem != nil {
+			status, body := idem.Answer(r, err)
+			return tx.SaveIdempotency("register:"+slug, idem.Key, store.IdempotentAnswer{RequestHash: idem.RequestHash, Status: status, Body: body})
+		}
+		return nil
+	})
+	switch {
+	case err != nil:
+		return nil, err
+	case replay != nil:
+		return nil, replay
+	case refusal != nil:
+		return nil, refusal
+	}
+	return res, nil
+}
+
+// isDecided reports whether err is an answer about the event's state (worth
+// replaying to a retry) rather than a fault.
+func isDecided(err error) bool {
+	for _, e := range []error{model.ErrSoldOut, model.ErrAlreadyRegistered, model.ErrClosed, model.ErrNotFound, model.ErrProviderMissing, model.ErrValidation} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Service) register(tx *store.Tx, slug string, in RegisterInput, email, emailNorm string) (*RegisterResult, error) {
+	e, err := tx.EventBySlug(slug)
+	if err != nil {
+		return nil, err
+	}
+	switch e.Status {
+	case model.EventDraft:
+		return nil, model.ErrNotFound
+	case model.EventCancelled:
+		return nil, model.Fail(model.ErrClosed, "This event has been cancelled.")
+	}
+	now := tx.Now()
+	var sessionID *int64
+	if e.PerSession() {
+		if in.SessionID == nil {
+			return nil, model.Invalid(fields{"session_id": "is required: choose one of the event's sessions"})
+		}
+		ss := findSession(e, *in.SessionID)
+		if ss == nil {
+			return nil, model.Invalid(fields{"session_id": fmt.Sprintf("%d is not a session of this event", *in.SessionID)})
+		}
+		if !ss.EndsAt().After(now) {
+			return nil, model.Fail(model.ErrClosed, "This session has already taken place.")
+		}
+		sessionID = in.SessionID
+	} else {
+		if in.SessionID != nil {
+			return nil, model.Invalid(fields{"session_id": "this event takes one registration for all its sessions: leave session_id out"})
+		}
+		if e.Kind != model.KindOnDemand && len(e.Sessions) > 0 && !e.Sessions[len(e.Sessions)-1].EndsAt().After(now) {
+			return nil, model.Fail(model.ErrClosed, "Registration is closed: this event has already taken place.")
+		}
+	}
+	existing, err := tx.LiveRegistration(e.ID, sessionID, emailNorm)
+	switch {
+	case err == nil && existing.Status == model.StatusPendingPayment && !existing.Active(now):
+		// An abandoned checkout: its hold has run out, so it no longer
+		// stands in the way.
+		if _, err := tx.SetRegistrationStatus(existing.ID, existing.Status, model.StatusExpired); err != nil {
+			return nil, err
+		}
+	case err == nil:
+		if existing.LastMailedAt == nil || now.Sub(*existing.LastMailedAt) >= resendEvery {
+			if err := s.queueAccessMail(tx, existing, e, model.MailResend); err != nil {
+				return nil, err
+			}
+		}
+		return nil, model.Fail(model.ErrAlreadyRegistered,
+			"This email address is already registered for this event: we have sent the access link again (at most once every 10 minutes).")
+	case !errors.Is(err, model.ErrNotFound):
+		return nil, err
+	}
+	if !e.Free() {
+		// Charging comes with the payment providers.
+		return nil, model.Fail(model.ErrProviderMissing, "This event is paid and no payment provider is available for it yet.")
+	}
+	if e.Capacity != nil {
+		taken, err := tx.CountSeats(e.ID, sessionID)
+		if err != nil {
+			return nil, err
+		}
+		if taken >= *e.Capacity {
+			return nil, model.Fail(model.ErrSoldOut, "Sorry, this event is sold out.")
+		}
+	}
+	status := model.StatusConfirmed
+	if e.ApprovalRequired {
+		status = model.StatusPendingApproval
+	}
+	r := &model.Registration{
+		EventID:   e.ID,
+		SessionID: sessionID,
+		Name:      in.Name,
+		Email:     email,
+		Status:    status,
+		Role:      model.RoleAttendee,
+		Locale:    in.Locale,
+	}
+	if e.Price != nil {
+		r.Currency = e.Price.Currency
+	}
+	if err := s.insertRegistration(tx, r, emailNorm); err != nil {
+		return nil, err
+	}
+	kind := model.MailAccess
+	if status == model.StatusPendingApproval {
+		kind = model.MailPending
+	}
+	if err := s.queueAccessMail(tx, r, e, kind); err != nil {
+		return nil, err
+	}
+	return &RegisterResult{Registration: r, Event: e}, nil
+}
+
+func (s *Service) insertRegistration(tx *store.Tx, r *model.Registration, emailNorm string) error {
+	nonce, _, hash, err := s.newToken()
+	if err != nil {
+		return err
+	}
+	r.TokenNonce, r.TokenHash = nonce, hash
+	if err := tx.InsertRegistration(r, emailNorm); err != nil {
+		if store.IsUnique(err) {
+			return model.Fail(model.ErrAlreadyRegistered, "This email address is already registered for this event.")
+		}
+		return err
+	}
+	return nil
+}
+
+func findSession(e *model.Event, id int64) *model.Session {
+	for i := range e.Sessions {
+		if e.Sessions[i].ID == id {
+			return &e.Sessions[i]
+		}
+	}
+	return nil
+}
+
+// queueAccessMail queues a mail that carries the access link and records
+// when, for the re-send limit.
+func (s *Service) queueAccessMail(tx *store.Tx, r *model.Registration, e *model.Event, kind string) error {
+	if err := s.queueMail(tx, r, e, kind, nil); err != nil {
+		return err
+	}
+	now := tx.Now()
+	r.LastMailedAt = &now
+	return tx.SetRegistrationMailed(r.ID)
+}
+
+// queueMail adds a message about registration r to the outbox.
+func (s *Service) queueMail(tx *store.Tx, r *model.Registration, e *model.Event, kind string, data map[string]any) error {
+	subject := e.Title
+	if s.subjects != nil {
+		subject = s.subjects.Subject(kind, r.Locale, map[string]any{"EventTitle": e.Title})
+	}
+	id := r.ID
+	m := &model.OutboxMail{
+		RegistrationID: &id,
+		To:             r.Email,
+		ToName:         r.Name,
+		Subject:        subject,
+		Kind:           kind,
+		Locale:         r.Locale,
+	}
+	if data != nil {
+		m.Data = mustJSON(data)
+	}
+	return tx.QueueMail(m)
+}
+
+// AddRegistration lets an organizer add someone: panelists and
+// co-organizers never pay and are confirmed at once.
+func (s *Service) AddRegistration(ctx context.Context, eventID int64, in RegisterInput, role string) (*model.Registration, error) {
+	f := fields{}
+	in.Name = strings.TrimSpace(in.Name)
+	checkLine(f, "name", in.Name, true, maxTitle)
+	email, emailNorm := normalizeEmail(f, "email", in.Email)
+	if role == "" {
+		role = model.RoleAttendee
+	}
+	switch role {
+	case model.RoleAttendee, model.RolePanelist, model.RoleCoOrganizer:
+	default:
+		f.add("role", "%q must be attendee, panelist or co_organizer", role)
+	}
+	if len(f) > 0 {
+		return nil, model.Invalid(f)
+	}
+	if in.Locale == "" {
+		in.Locale = "en"
+	}
+	var out *model.Registration
+	err := s.store.Write(ctx, func(tx *store.Tx) error {
+		e, err := tx.Event(eventID)
+		if err != nil {
+			return err
+		}
+		if e.Status == model.EventCancelled {
+			return model.Fail(model.ErrClosed, "This event has been cancelled.")
+		}
+		var sessionID *int64
+		if e.PerSession() {
+			if in.SessionID == nil || findSession(e, *in.SessionID) == nil {
+				return model.Invalid(fields{"session_id": "is required: one of the event's sessions"})
+			}
+			sessionID = in.SessionID
+		}
+		if role == model.RoleAttendee {
+			if !e.Free() {
+				return model.Fail(model.ErrProviderMissing, "Attendees of a paid event register and pay themselves; add them as panelist or co_organizer to invite them for free.")
+			}
+			if e.Capacity != nil {
+				taken, err := tx.CountSeats(e.ID, sessionID)
+				if err != nil {
+					return err
+				}
+				if taken >= *e.Capacity {
+					return model.Fail(model.ErrSoldOut, "This event is sold out.")
+				}
+			}
+		}
+		r := &model.Registration{EventID: e.ID, SessionID: sessionID, Name: in.Name, Email: email,
+			Status: model.StatusConfirmed, Role: role, Locale: in.Locale}
+		if _, err := tx.LiveRegistration(e.ID, sessionID, emailNorm); err == nil {
+			return model.Fail(model.ErrAlreadyRegistered, "This email address is already registered for this event.")
+		}
+		if err := s.insertRegistration(tx, r, emailNorm); err != nil {
+			return err
+		}
+		out = r
+		return s.queueAccessMail(tx, r, e, model.MailAccess)
+	})
+	return out, err
+}
+
+// Registrations lists an event's registrations.
+func (s *Service) Registrations(ctx context.Context, eventID int64, status string) ([]*model.Registration, error) {
+	if _, err := s.store.Event(ctx, eventID); err != nil {
+		return nil, err
+	}
+	switch status {
+	case "", model.StatusPendingPayment, model.StatusPendingApproval, model.StatusConfirmed, model.StatusRejected,
+		model.StatusCancelled, model.StatusRefunded, model.StatusPartiallyRefunded, model.StatusExpired:
+	default:
+		return nil, model.Invalid(fields{"status": fmt.Sprintf("%q is not a registration status", status)})
+	}
+	return s.store.Registrations(ctx, eventID, status)
+}
+
+// Registration reads one registration.
+func (s *Service) Registration(ctx context.Context, id int64) (*model.Registration, error) {
+	return s.store.Registration(ctx, id)
+}
+
+// transition moves a registration from one of the allowed statuses to `to`
+// and queues the mail that says so.
+func (s *Service) transition(ctx context.Context, id int64, allowed []string, to, mailKind, refusal string) (*model.Registration, error) {
+	var out *model.Registration
+	err := s.store.Write(ctx, func(tx *store.Tx) error {
+		r, err := tx.Registration(id)
+		if err != nil {
+			return err
+		}
+		ok := false
+		for _, a := range allowed {
+			ok = ok || r.Status == a
+		}
+		if !ok {
+			return model.Fail(model.ErrConflict, fmt.Sprintf(refusal, r.Status))
+		}
+		e, err := tx.Event(r.EventID)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.SetRegistrationStatus(r.ID, r.Status, to); err != nil {
+			return err
+		}
+		r.Status = to
+		if mailKind != "" {
+			if mailKind == model.MailAccess {
+				err = s.queueAccessMail(tx, r, e, mailKind)
+			} else {
+				err = s.queueMail(tx, r, e, mailKind, nil)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		out = r
+		return nil
+	})
+	return out, err
+}
+
+// Confirm accepts a registration awaiting approval and sends the access link.
+func (s *Service) Confirm(ctx context.Context, id int64) (*model.Registration, error) {
+	return s.transition(ctx, id, []string{model.StatusPendingApproval}, model.StatusConfirmed, model.MailAccess,
+		"Only a registration awaiting approval can be confirmed; this one is %s.")
+}
+
+// Reject refuses a registration awaiting approval (or already confirmed)
+// and tells the registrant.
+func (s *Service) Reject(ctx context.Context, id int64) (*model.Registration, error) {
+	return s.transition(ctx, id, []string{model.StatusPendingApproval, model.StatusConfirmed}, model.StatusRejected, model.MailRejected,
+		"Only a registration awaiting approval or confirmed can be rejected; this one is %s.")
+}
+
+// CancelRegistration cancels on the organizer's behalf and tells the
+// registrant; the seat frees.
+func (s *Service) CancelRegistration(ctx context.Context, id int64) (*model.Registration, error) {
+	return s.transition(ctx, id, []string{model.StatusPendingApproval, model.StatusConfirmed, model.StatusPendingPayment},
+		model.StatusCancelled, model.MailCancelled, "This registration is %s and cannot be cancelled.")
+}
+
+// Resend sends the access email again.
+func (s *Service) Resend(ctx context.Context, id int64) (*model.Registration, error) {
+	var out *model.Registration
+	err := s.store.Write(ctx, func(tx *store.Tx) error {
+		r, err := tx.Registration(id)
+		if err != nil {
+			return err
+		}
+		e, err := tx.Event(r.EventID)
+		if err != nil {
+			return err
+		}
+		out = r
+		return s.queueAccessMail(tx, r, e, model.MailResend)
+	})
+	return out, err
+}
+
+// ExpireHolds frees the seats of unpaid registrations whose hold has run out.
+func (s *Service) ExpireHolds(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.store.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		n, err = tx.ExpireHolds()
+		return err
+	})
+	return n, err
+}
+
+// ForgetIdempotency deletes idempotency keys stored before a time.
+func (s *Service) ForgetIdempotency(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := s.store.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		n, err = tx.DeleteOldIdempotency(before.Unix())
+		return err
+	})
+	return n, err
+}

@@ -1,0 +1,105 @@
+// Package ticketing is Admit's domain: events, sessions, capacity,
+// registrations and access tokens. Every change that must be atomic happens
+// in one store transaction, together with the mail it sends.
+package ticketing
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/admit/admit/app/mail"
+	"github.com/admit/admit/app/store"
+)
+
+// Subjects gives the subject line of a mail kind in a locale; the rest of the
+// message is composed when it is delivered.
+type Subjects interface {
+	Subject(kind, locale string, data map[string]any) string
+}
+
+// Service runs the ticketing domain.
+type Service struct {
+	store     *store.Store
+	secret    []byte
+	subjects  Subjects
+	renderer  *mail.Renderer
+	publicURL string
+	hold      time.Duration
+	now       func() time.Time
+	log       *slog.Logger
+}
+
+// Options are the Service's dependencies.
+type Options struct {
+	// Secret keys the access tokens (at least 32 bytes, kept outside the
+	// database so that a copy of the database alone opens no access link).
+	Secret    []byte
+	Subjects  Subjects
+	Renderer  *mail.Renderer
+	PublicURL string
+	Hold      time.Duration
+	Now       func() time.Time
+	Log       *slog.Logger
+}
+
+// New creates the service.
+func New(st *store.Store, o Options) (*Service, error) {
+	if len(o.Secret) < 32 {
+		return nil, errors.New("ticketing: the token secret must be at least 32 bytes")
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.Hold == 0 {
+		o.Hold = 30 * time.Minute
+	}
+	return &Service{store: st, secret: o.Secret, subjects: o.Subjects, renderer: o.Renderer, publicURL: o.PublicURL, hold: o.Hold, now: o.Now, log: o.Log}, nil
+}
+
+// Now is the service's clock.
+func (s *Service) Now() time.Time { return s.now() }
+
+// PublicURL is the base of every link Admit sends.
+func (s *Service) PublicURL() string { return s.publicURL }
+
+const nonceSize = 16
+
+// newToken draws a random nonce and derives the access token from it. The
+// database keeps the nonce and the token's hash: the token itself can be
+// derived again only with the secret, to re-send a lost access email.
+func (s *Service) newToken() (nonce []byte, token string, hash []byte, err error) {
+	nonce = make([]byte, nonceSize)
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, "", nil, fmt.Errorf("ticketing: random: %w", err)
+	}
+	token = s.tokenFor(nonce)
+	return nonce, token, HashToken(token), nil
+}
+
+// tokenFor derives the access token of a registration from its nonce.
+func (s *Service) tokenFor(nonce []byte) string {
+	m := hmac.New(sha256.New, s.secret)
+	m.Write([]byte("admit-access-v1:"))
+	m.Write(nonce)
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// HashToken is what the database stores of a token.
+func HashToken(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}
+
+// AccessURL is the registrant's personal link.
+func (s *Service) AccessURL(nonce []byte) string {
+	return s.publicURL + "/a/" + s.tokenFor(nonce)
+}

@@ -1,0 +1,126 @@
+package web
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/admit/admit/app/model"
+	"github.com/admit/admit/app/ticketing"
+)
+
+type accessJSON struct {
+	Registration struct {
+		ID        int64  `json:"id"`
+		Status    string `json:"status"`
+		Name      string `json:"name"`
+		Email     string `json:"email"`
+		SessionID *int64 `json:"session_id"`
+	} `json:"registration"`
+	Event      eventJSON     `json:"event"`
+	Sessions   []sessionJSON `json:"sessions"`
+	JoinOpen   bool          `json:"join_open"`
+	Recordings []any         `json:"recordings"`
+}
+
+func (s *Server) access(c *fiber.Ctx) (*ticketing.Access, error) {
+	return s.Tickets.Access(c.UserContext(), c.Params("token"))
+}
+
+func (s *Server) accessJSON(c *fiber.Ctx) error {
+	a, err := s.access(c)
+	if err != nil {
+		return err
+	}
+	var out accessJSON
+	r := a.Registration
+	out.Registration.ID, out.Registration.Status, out.Registration.Name = r.ID, r.Status, r.Name
+	out.Registration.Email, out.Registration.SessionID = r.Email, r.SessionID
+	out.Event = s.eventView(a.Event, false)
+	out.Sessions = []sessionJSON{}
+	for _, ss := range a.Sessions {
+		out.Sessions = append(out.Sessions, sessionJSON{ID: ss.ID, StartsAt: ss.StartsAt, EndsAt: ss.EndsAt(), DurationMinutes: ss.DurationMinutes})
+	}
+	out.JoinOpen = a.JoinOpen(s.Now())
+	out.Recordings = []any{}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(out)
+}
+
+type accessPageData struct {
+	*ticketing.Access
+	Token     string
+	Deny      string
+	JoinOpen  bool
+	Next      *model.Session
+	Cancelled bool
+}
+
+func (s *Server) accessPage(c *fiber.Ctx) error {
+	a, err := s.access(c)
+	if err != nil {
+		return err
+	}
+	now := s.Now()
+	j := a.Join(now)
+	d := accessPageData{Access: a, Token: c.Params("token"), Deny: a.DenyReason(), JoinOpen: a.JoinOpen(now), Next: j.Next,
+		Cancelled: c.Query("cancelled") == "1"}
+	return s.pages.render(c, fiber.StatusOK, "access", a.Event.Title, d)
+}
+
+type joinPageData struct {
+	*ticketing.Access
+	Token string
+	Deny  string
+	Join  ticketing.Join
+}
+
+// join sends the registrant to the live room while a session is open.
+func (s *Server) join(c *fiber.Ctx) error {
+	a, err := s.access(c)
+	if err != nil {
+		return err
+	}
+	d := joinPageData{Access: a, Token: c.Params("token"), Deny: a.DenyReason(), Join: a.Join(s.Now())}
+	if d.Deny != "" {
+		return s.pages.render(c, fiber.StatusForbidden, "join", a.Event.Title, d)
+	}
+	if d.Join.URL != "" {
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		return c.Redirect(d.Join.URL, fiber.StatusFound)
+	}
+	return s.pages.render(c, fiber.StatusOK, "join", a.Event.Title, d)
+}
+
+// calendar is the .ics of every session the registrant may attend.
+func (s *Server) calendar(c *fiber.Ctx) error {
+	a, err := s.access(c)
+	if err != nil {
+		return err
+	}
+	b, err := s.Tickets.Calendar(a, s.Tickets.PublicURL()+"/a/"+c.Params("token"))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "text/calendar; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s.ics"`, a.Event.Slug))
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Send(b)
+}
+
+// cancelByRegistrant cancels from the access page (a form) or the API.
+func (s *Server) cancelByRegistrant(c *fiber.Ctx) error {
+	a, err := s.Tickets.CancelByRegistrant(c.UserContext(), c.Params("token"))
+	if err != nil {
+		return err
+	}
+	if strings.Contains(c.Get(fiber.HeaderAccept), fiber.MIMEApplicationJSON) || strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationJSON) {
+		return c.JSON(fiber.Map{"registration": fiber.Map{"id": a.Registration.ID, "status": a.Registration.Status}})
+	}
+	target := "/a/" + c.Params("token") + "?cancelled=1"
+	if lang := c.Query("lang"); lang != "" && s.I18n.Supported(lang) {
+		target += "&lang=" + lang
+	}
+	return c.Redirect(target, fiber.StatusSeeOther)
+}

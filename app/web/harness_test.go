@@ -1,0 +1,240 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/admit/admit/app/auth"
+	"github.com/admit/admit/app/i18n"
+	"github.com/admit/admit/app/mail"
+	"github.com/admit/admit/app/store"
+	"github.com/admit/admit/app/ticketing"
+	"github.com/admit/admit/assets"
+)
+
+// clock is a test clock that only moves when told.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func (c *clock) Set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+// env is a whole Admit behind fiber's app.Test: a real SQLite file, the real
+// templates and translations, a clock the test moves.
+type env struct {
+	t       *testing.T
+	app     *fiber.App
+	store   *store.Store
+	tickets *ticketing.Service
+	i18n    *i18n.Bundle
+	render  *mail.Renderer
+	clock   *clock
+	token   string
+}
+
+const adminEmail, adminPassword = "admin@example.org", "correct horse battery"
+
+func sub(t testing.TB, dir string) fs.FS {
+	f, err := fs.Sub(assets.FS, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	ctx := context.Background()
+	clk := &clock{t: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)}
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "admit.db"), store.Options{Synchronous: "NORMAL"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.SetClock(clk.Now)
+	t.Cleanup(func() { st.Close() })
+	tr, err := i18n.New(sub(t, "i18n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd, err := mail.NewRenderer(sub(t, "email"), tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	tickets, err := ticketing.New(st, ticketing.Options{Secret: bytes.Repeat([]byte{7}, 32), Subjects: ticketing.I18nSubjects{Bundle: tr},
+		Renderer: rd, PublicURL: "http://tickets.test", Now: clk.Now, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admins := auth.New(st, bcrypt.MinCost)
+	if _, _, err := admins.Bootstrap(ctx, adminEmail, adminPassword); err != nil {
+		t.Fatal(err)
+	}
+	app, err := New(Deps{Tickets: tickets, Auth: admins, Outbox: st, DB: st, I18n: tr, Pages: sub(t, "public"), Log: log, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, app: app, store: st, tickets: tickets, i18n: tr, render: rd, clock: clk}
+	tok, err := admins.Login(ctx, adminEmail, adminPassword, store.TokenAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.token = tok
+	return e
+}
+
+// response is an answer read whole.
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+func (r response) JSON(t testing.TB) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		t.Fatalf("body is not JSON: %v\n%s", err, r.Body)
+	}
+	return m
+}
+
+// do sends one request; admin adds the bearer token. A string body is sent
+// as JSON unless a Content-Type header says otherwise.
+func (e *env) do(method, path string, body any, admin bool, headers ...string) response {
+	e.t.Helper()
+	var rd io.Reader
+	ct := ""
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd, ct = strings.NewReader(b), "application/json"
+	case []byte:
+		rd, ct = bytes.NewReader(b), "application/json"
+	default:
+		j, _ := json.Marshal(b)
+		rd, ct = bytes.NewReader(j), "application/json"
+	}
+	req := httptest.NewRequest(method, path, rd)
+	if ct != "" {
+		req.Header.Set("Content-Type", ct)
+	}
+	if admin {
+		req.Header.Set("Authorization", "Bearer "+e.token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := e.app.Test(req, -1)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return response{Status: res.StatusCode, Header: res.Header, Body: b}
+}
+
+// createEvent creates an event through the API and returns its JSON.
+func (e *env) createEvent(body map[string]any) map[string]any {
+	e.t.Helper()
+	r := e.do("POST", "/api/v1/events", body, true)
+	if r.Status != 201 {
+		e.t.Fatalf("create event: %d %s", r.Status, r.Body)
+	}
+	return r.JSON(e.t)
+}
+
+// liveEvent is a published live webinar on 1 December 2026 in Paris.
+func liveEvent(extra map[string]any) map[string]any {
+	m := map[string]any{
+		"title": "Intro to Go", "kind": "live", "timezone": "Europe/Paris", "capacity": 50,
+		"join_url": "https://meet.example.org/intro", "status": "published",
+		"sessions": []map[string]any{{"starts_at": "2026-12-01T18:00:00+01:00", "duration_minutes": 90}},
+	}
+	for k, v := range extra {
+		m[k] = v
+	}
+	return m
+}
+
+// accessLink composes the queued mail of a registration as it would be
+// delivered and returns the access token it carries.
+func (e *env) accessToken(registrationID int64) string {
+	e.t.Helper()
+	mails, err := e.store.Outbox(context.Background(), "", 1000)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, m := range mails {
+		if m.RegistrationID != nil && *m.RegistrationID == registrationID {
+			msg, err := e.tickets.Compose(context.Background(), m)
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			return tokenIn(e.t, msg.Text)
+		}
+	}
+	e.t.Fatalf("no mail for registration %d", registrationID)
+	return ""
+}
+
+var linkPattern = regexp.MustCompile(`https?://[^\s/]+/a/([A-Za-z0-9_-]{43})`)
+
+func tokenIn(t testing.TB, text string) string {
+	t.Helper()
+	m := linkPattern.FindStringSubmatch(text)
+	if m == nil {
+		t.Fatalf("no access link in:\n%s", text)
+	}
+	return m[1]
+}
+
+func num(v any) int64 {
+	f, _ := v.(float64)
+	return int64(f)
+}
+
+// serve starts the app on a real loopback listener and returns its base URL.
+func (e *env) serve() string {
+	e.t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	go func() { _ = e.app.Listener(ln) }()
+	e.t.Cleanup(func() { _ = e.app.Shutdown() })
+	return "http://" + ln.Addr().String()
+}

@@ -1,0 +1,101 @@
+package web
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/admit/admit/app/model"
+	"github.com/admit/admit/app/store"
+)
+
+const requestIDHeader = "X-Request-Id"
+
+// recoverer turns a panic into a logged 500.
+func (s *Server) recoverer(c *fiber.Ctx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.Log.Error("panic", "request_id", requestIDOf(c), "path", redactPath(c.Path()), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	return c.Next()
+}
+
+// requestID gives every request an id, echoed in a header and every log line.
+func (s *Server) requestID(c *fiber.Ctx) error {
+	id := c.Get(requestIDHeader)
+	if id == "" || len(id) > 64 || strings.ContainsFunc(id, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
+		b := make([]byte, 8)
+		_, _ = rand.Read(b)
+		id = hex.EncodeToString(b)
+	}
+	c.Locals("request_id", id)
+	c.Set(requestIDHeader, id)
+	return c.Next()
+}
+
+func requestIDOf(c *fiber.Ctx) string {
+	id, _ := c.Locals("request_id").(string)
+	return id
+}
+
+// accessLog logs each request with its id; access tokens in paths are
+// redacted.
+func (s *Server) accessLog(c *fiber.Ctx) error {
+	start := time.Now()
+	err := c.Next()
+	status := c.Response().StatusCode()
+	if err != nil {
+		// The error handler has not run yet: predict its status.
+		status, _, _ = classify(err)
+	}
+	s.Log.Info("http", "request_id", requestIDOf(c), "method", c.Method(), "path", redactPath(c.Path()),
+		"status", status, "duration_ms", time.Since(start).Milliseconds())
+	return err
+}
+
+// redactPath hides the token of /a/{token}/… and /api/v1/access/{token}.
+func redactPath(p string) string {
+	for _, prefix := range []string{"/a/", "/api/v1/access/"} {
+		if rest, ok := strings.CutPrefix(p, prefix); ok {
+			if i := strings.IndexByte(rest, '/'); i >= 0 {
+				return prefix + "…" + rest[i:]
+			}
+			return prefix + "…"
+		}
+	}
+	return p
+}
+
+// securityHeaders are set on every answer. Pages carry tokens in their
+// address, so no referrer ever leaves.
+func (s *Server) securityHeaders(c *fiber.Ctx) error {
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("X-Frame-Options", "DENY")
+	c.Set("Referrer-Policy", "no-referrer")
+	c.Set("Cross-Origin-Opener-Policy", "same-origin")
+	c.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+	c.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+	return c.Next()
+}
+
+// requireAdmin accepts a bearer token.
+func (s *Server) requireAdmin(c *fiber.Ctx) error {
+	h := c.Get(fiber.HeaderAuthorization)
+	token, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok {
+		return model.ErrUnauthorized
+	}
+	u, err := s.Auth.User(c.UserContext(), strings.TrimSpace(token), store.TokenAPI)
+	if err != nil {
+		return err
+	}
+	c.Locals("user", u)
+	return c.Next()
+}

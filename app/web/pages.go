@@ -1,0 +1,143 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"mime"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/admit/admit/app/i18n"
+	"github.com/admit/admit/app/model"
+)
+
+// pages renders the server-side HTML from assets/public (html/template:
+// everything is escaped by context).
+type pages struct {
+	fsys  fs.FS
+	i18n  *i18n.Bundle
+	views map[string]*template.Template
+}
+
+var pageNames = []string{"event", "registered", "access", "join", "error"}
+
+func newPages(fsys fs.FS, tr *i18n.Bundle) (*pages, error) {
+	p := &pages{fsys: fsys, i18n: tr, views: map[string]*template.Template{}}
+	funcs := template.FuncMap{
+		"deref": func(p *int64) int64 {
+			if p == nil {
+				return -1
+			}
+			return *p
+		},
+	}
+	for _, name := range pageNames {
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(fsys, "layout.html", name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("web: page %s: %w", name, err)
+		}
+		p.views[name] = t
+	}
+	return p, nil
+}
+
+// loc is the registrant's language inside a template: {{.L.T "page.x"}}.
+type loc struct {
+	Lang string
+	b    *i18n.Bundle
+}
+
+// T translates a message id; pairs of arguments fill its placeholders:
+// {{.L.T "page.seats_left" "Count" 3}}.
+func (l loc) T(id string, args ...any) string {
+	var data map[string]any
+	if len(args) > 0 {
+		data = map[string]any{}
+		for i := 0; i+1 < len(args); i += 2 {
+			data[fmt.Sprint(args[i])] = args[i+1]
+		}
+	}
+	return l.b.T(l.Lang, id, data)
+}
+
+// Session writes a session's date and time in the event's zone.
+func (l loc) Session(s model.Session, tz string) string {
+	return l.b.FormatSession(l.Lang, s.StartsAt, s.DurationMinutes, tz)
+}
+
+// SessionAt writes a session given by its start and length.
+func (l loc) SessionAt(start time.Time, minutes int64, tz string) string {
+	return l.b.FormatSession(l.Lang, start, minutes, tz)
+}
+
+// DateTime writes a time in a zone.
+func (l loc) DateTime(t time.Time, tz string) string { return l.b.FormatDateTime(l.Lang, t, tz) }
+
+// Locales are the languages a page can be switched to.
+func (l loc) Locales() []string { return l.b.Locales() }
+
+type pageData struct {
+	L     loc
+	Title string
+	Path  string
+	Data  any
+}
+
+// locale picks the page language: ?lang=, then Accept-Language, then English.
+func (p *pages) locale(c *fiber.Ctx) string {
+	return p.i18n.Match(c.Query("lang"), c.Get(fiber.HeaderAcceptLanguage))
+}
+
+func (p *pages) render(c *fiber.Ctx, status int, name, title string, data any) error {
+	lang := p.locale(c)
+	var buf bytes.Buffer
+	err := p.views[name].Execute(&buf, pageData{L: loc{Lang: lang, b: p.i18n}, Title: title, Path: c.Path(), Data: data})
+	if err != nil {
+		return fmt.Errorf("web: render %s: %w", name, err)
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set("Content-Language", lang)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Status(status).Send(buf.Bytes())
+}
+
+type errorPage struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (p *pages) renderError(c *fiber.Ctx, status int, body apiErrorBody) error {
+	title := p.i18n.T(p.locale(c), "page.error.title", nil)
+	msg := body.Message
+	// Messages the registrant may see in their own language.
+	if id := "page.error." + body.Code; p.i18n.T(p.locale(c), id, nil) != id {
+		msg = p.i18n.T(p.locale(c), id, nil)
+	}
+	if err := p.render(c, status, "error", title, errorPage{Status: status, Code: body.Code, Message: msg}); err != nil {
+		return c.Status(status).SendString(body.Message)
+	}
+	return nil
+}
+
+// static serves assets/public/static/* (styles, images).
+func (s *Server) static(c *fiber.Ctx) error {
+	name := path.Clean("static/" + c.Params("*"))
+	if !strings.HasPrefix(name, "static/") {
+		return model.ErrNotFound
+	}
+	b, err := fs.ReadFile(s.Pages, name)
+	if err != nil {
+		return model.ErrNotFound
+	}
+	if ct := mime.TypeByExtension(path.Ext(name)); ct != "" {
+		c.Set(fiber.HeaderContentType, ct)
+	}
+	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
+	return c.Send(b)
+}

@@ -1,0 +1,226 @@
+package web
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/admit/admit/app/model"
+	"github.com/admit/admit/app/ticketing"
+)
+
+type quoteJSON struct {
+	Amount     int64   `json:"amount"`
+	Currency   string  `json:"currency"`
+	BaseAmount int64   `json:"base_amount"`
+	Tier       *string `json:"tier"`
+	PromoCode  *string `json:"promo_code"`
+	Discount   int64   `json:"discount"`
+	Free       bool    `json:"free"`
+}
+
+// quote is the current price of a ticket. Promo codes and tiers come with
+// payments; until then any code is unknown.
+func quote(e *model.Event, promo string) (quoteJSON, error) {
+	if strings.TrimSpace(promo) != "" {
+		return quoteJSON{}, &model.Problem{Err: model.ErrValidation, Code: "promo_invalid", Message: "This promo code is not valid for this event."}
+	}
+	q := quoteJSON{Free: e.Free()}
+	if e.Price != nil {
+		q.Amount, q.BaseAmount, q.Currency = e.Price.Amount, e.Price.Amount, e.Price.Currency
+	}
+	return q, nil
+}
+
+type publicEventJSON struct {
+	Event     eventJSON     `json:"event"`
+	Sessions  []sessionJSON `json:"sessions"`
+	Price     quoteJSON     `json:"price"`
+	SeatsLeft *int64        `json:"seats_left"`
+	SoldOut   bool          `json:"sold_out"`
+}
+
+func (s *Server) publicEvent(c *fiber.Ctx) error {
+	e, err := s.Tickets.PublicEvent(c.UserContext(), c.Params("slug"))
+	if err != nil {
+		return err
+	}
+	v, err := s.publicView(c, e)
+	if err != nil {
+		return err
+	}
+	return c.JSON(v)
+}
+
+func (s *Server) publicView(c *fiber.Ctx, e *model.Event) (*publicEventJSON, error) {
+	ev := s.eventView(e, false)
+	left, err := s.Tickets.SeatsLeft(c.UserContext(), e)
+	if err != nil {
+		return nil, err
+	}
+	if e.PerSession() && e.Capacity != nil {
+		for i := range ev.Sessions {
+			n, err := s.Tickets.SessionSeatsLeft(c.UserContext(), e, ev.Sessions[i].ID)
+			if err != nil {
+				return nil, err
+			}
+			ev.Sessions[i].SeatsLeft = n
+		}
+	}
+	q, _ := quote(e, "")
+	return &publicEventJSON{Event: ev, Sessions: ev.Sessions, Price: q, SeatsLeft: left, SoldOut: left != nil && *left == 0}, nil
+}
+
+func (s *Server) publicQuote(c *fiber.Ctx) error {
+	e, err := s.Tickets.PublicEvent(c.UserContext(), c.Params("slug"))
+	if err != nil {
+		return err
+	}
+	q, err := quote(e, c.Query("promo_code"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(q)
+}
+
+type registeredJSON struct {
+	Registration struct {
+		ID     int64  `json:"id"`
+		Status string `json:"status"`
+	} `json:"registration"`
+	CheckoutURL string `json:"checkout_url,omitempty"`
+}
+
+// registerAnswer is the JSON answer to a registration, also stored for an
+// Idempotency-Key.
+func registerAnswer(res *ticketing.RegisterResult, err error) (int, []byte) {
+	if err != nil {
+		status, body, _ := classify(err)
+		b, _ := json.Marshal(apiError{Error: body})
+		return status, b
+	}
+	var out registeredJSON
+	out.Registration.ID = res.Registration.ID
+	out.Registration.Status = res.Registration.Status
+	out.CheckoutURL = res.CheckoutURL
+	b, _ := json.Marshal(out)
+	return fiber.StatusCreated, b
+}
+
+// registerLocale is the language of a registration: the one asked for,
+// else the page's.
+func (s *Server) registerLocale(c *fiber.Ctx, asked string) (string, error) {
+	if asked == "" {
+		return s.pages.locale(c), nil
+	}
+	if len(asked) > 35 {
+		return "", model.Invalid(map[string]string{"locale": "is not a language tag"})
+	}
+	return s.I18n.Match(asked, c.Get(fiber.HeaderAcceptLanguage)), nil
+}
+
+func (s *Server) register(c *fiber.Ctx) error {
+	var in ticketing.RegisterInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	var err error
+	if in.Locale, err = s.registerLocale(c, in.Locale); err != nil {
+		return err
+	}
+	var idem *ticketing.Idempotency
+	if key := c.Get("Idempotency-Key"); key != "" {
+		if len(key) > 255 || strings.ContainsFunc(key, func(r rune) bool { return r < 0x20 || r > 0x7e }) {
+			return model.Invalid(map[string]string{"Idempotency-Key": "must be at most 255 printable ASCII characters"})
+		}
+		h := sha256.Sum256(c.Body())
+		idem = &ticketing.Idempotency{Key: key, RequestHash: h[:], Answer: registerAnswer}
+	}
+	res, err := s.Tickets.Register(c.UserContext(), c.Params("slug"), in, idem)
+	if err != nil {
+		return err
+	}
+	status, body := registerAnswer(res, nil)
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+	return c.Status(status).Send(body)
+}
+
+// eventPageData feeds the registration page.
+type eventPageData struct {
+	Event     *model.Event
+	View      *publicEventJSON
+	Form      ticketing.RegisterInput
+	SessionID string
+	Problem   *apiErrorBody
+	Upcoming  []model.Session
+	Closed    bool
+	Price     string
+}
+
+func (s *Server) eventPage(c *fiber.Ctx) error {
+	return s.renderEventPage(c, fiber.StatusOK, ticketing.RegisterInput{}, nil)
+}
+
+func (s *Server) renderEventPage(c *fiber.Ctx, status int, form ticketing.RegisterInput, problem *apiErrorBody) error {
+	e, err := s.Tickets.PublicEvent(c.UserContext(), c.Params("slug"))
+	if err != nil {
+		return err
+	}
+	v, err := s.publicView(c, e)
+	if err != nil {
+		return err
+	}
+	d := eventPageData{Event: e, View: v, Form: form, Problem: problem}
+	if form.SessionID != nil {
+		d.SessionID = strconv.FormatInt(*form.SessionID, 10)
+	}
+	now := s.Now()
+	for _, ss := range e.Sessions {
+		if ss.EndsAt().After(now) {
+			d.Upcoming = append(d.Upcoming, ss)
+		}
+	}
+	d.Closed = e.Status == model.EventCancelled || (e.Kind != model.KindOnDemand && len(d.Upcoming) == 0)
+	if e.Price != nil {
+		d.Price = formatMoney(e.Price.Amount, e.Price.Currency)
+	}
+	return s.pages.render(c, status, "event", e.Title, d)
+}
+
+// eventPageRegister is the plain HTML form's registration (no JavaScript).
+func (s *Server) eventPageRegister(c *fiber.Ctx) error {
+	in := ticketing.RegisterInput{
+		Name:      c.FormValue("name"),
+		Email:     c.FormValue("email"),
+		PromoCode: c.FormValue("promo_code"),
+		Provider:  c.FormValue("provider"),
+	}
+	in.Locale = s.pages.locale(c)
+	if v := strings.TrimSpace(c.FormValue("session_id")); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return s.renderEventPage(c, fiber.StatusUnprocessableEntity, in, &apiErrorBody{Code: "validation",
+				Message: "Some fields are not valid.", Fields: map[string]string{"session_id": "choose one of the sessions"}})
+		}
+		in.SessionID = &id
+	}
+	res, err := s.Tickets.Register(c.UserContext(), c.Params("slug"), in, nil)
+	if err != nil {
+		if errors.Is(err, model.ErrNotFound) {
+			return err
+		}
+		status, body, known := classify(err)
+		if !known {
+			return err
+		}
+		return s.renderEventPage(c, status, in, &body)
+	}
+	if res.CheckoutURL != "" {
+		return c.Redirect(res.CheckoutURL, fiber.StatusSeeOther)
+	}
+	return s.pages.render(c, fiber.StatusCreated, "registered", res.Event.Title, res)
+}

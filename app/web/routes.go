@@ -1,0 +1,55 @@
+package web
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/limiter"
+)
+
+// routes is the whole HTTP surface, in one table.
+func (s *Server) routes(app *fiber.App) {
+	app.Use(s.recoverer, s.requestID, s.accessLog, s.securityHeaders)
+
+	app.Get("/healthz", s.health)
+	app.Get("/static/*", s.static)
+
+	// Public pages and API.
+	app.Get("/e/:slug", s.eventPage)
+	app.Post("/e/:slug", s.eventPageRegister)
+	app.Get("/api/v1/public/events/:slug", s.publicEvent)
+	app.Get("/api/v1/public/events/:slug/quote", s.publicQuote)
+	app.Post("/api/v1/public/events/:slug/registrations", s.register)
+
+	// The registrant's personal link.
+	app.Get("/a/:token", s.accessPage)
+	app.Get("/api/v1/access/:token", s.accessJSON)
+	app.Get("/a/:token/join", s.join)
+	app.Get("/a/:token/calendar.ics", s.calendar)
+	app.Post("/a/:token/cancel", s.cancelByRegistrant)
+
+	// Administrators.
+	login := limiter.New(limiter.Config{Max: 10, Expiration: time.Minute, LimitReached: tooMany})
+	app.Post("/api/v1/auth/token", login, s.login)
+	api := app.Group("/api/v1", s.requireAdmin)
+	api.Delete("/auth/token", s.logout)
+	api.Get("/events", s.listEvents)
+	api.Post("/events", s.createEvent)
+	api.Get("/events/:id", s.getEvent)
+	api.Patch("/events/:id", s.patchEvent)
+	api.Post("/events/:id/cancel", s.cancelEvent)
+	api.Get("/events/:id/registrations.csv", s.listRegistrationsCSV)
+	api.Get("/events/:id/registrations", s.listRegistrations)
+	api.Post("/events/:id/registrations", s.addRegistration)
+	api.Post("/registrations/:id/confirm", s.confirm)
+	api.Post("/registrations/:id/reject", s.reject)
+	api.Post("/registrations/:id/cancel", s.adminCancel)
+	api.Post("/registrations/:id/resend", s.resend)
+	api.Get("/outbox", s.outbox)
+
+	app.Use(s.notFound)
+}
+
+func tooMany(c *fiber.Ctx) error {
+	return fiber.NewError(fiber.StatusTooManyRequests, "Too many attempts: wait a minute and try again.")
+}

@@ -1,0 +1,79 @@
+// Package web is Admit's HTTP surface: the fiber app, one route table, one
+// error handler, the JSON API and the server-rendered pages.
+package web
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/admit/admit/app/auth"
+	"github.com/admit/admit/app/i18n"
+	"github.com/admit/admit/app/model"
+	"github.com/admit/admit/app/ticketing"
+)
+
+// BodyLimit is the largest request body accepted (413 beyond).
+const BodyLimit = 1 << 20
+
+// Outbox is what the admin API reads of the mail queue.
+type Outbox interface {
+	Outbox(ctx context.Context, status string, limit int) ([]model.OutboxMail, error)
+}
+
+// Pinger checks that the database answers.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Deps are the server's dependencies.
+type Deps struct {
+	Tickets *ticketing.Service
+	Auth    *auth.Service
+	Outbox  Outbox
+	DB      Pinger
+	I18n    *i18n.Bundle
+	// Pages is the contents of assets/public: page templates and static files.
+	Pages fs.FS
+	Log   *slog.Logger
+	Now   func() time.Time
+}
+
+// Server holds the handlers.
+type Server struct {
+	Deps
+	pages *pages
+}
+
+// New builds the fiber app with every route.
+func New(d Deps) (*fiber.App, error) {
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	p, err := newPages(d.Pages, d.I18n)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Deps: d, pages: p}
+	app := fiber.New(fiber.Config{
+		AppName:               "Admit",
+		BodyLimit:             BodyLimit,
+		DisableStartupMessage: true,
+		ErrorHandler:          s.handleError,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          60 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		ReadBufferSize:        16 << 10,
+	})
+	s.routes(app)
+	return app, nil
+}
+
+var errShuttingDown = errors.New("shutting down")

@@ -1,0 +1,162 @@
+// Command admit sells tickets to webinars: one binary with its database,
+// pages, mail and scheduler. See README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+	_ "time/tzdata" // IANA zones even on a machine without tzdata
+
+	"github.com/admit/admit/app/auth"
+	"github.com/admit/admit/app/config"
+	"github.com/admit/admit/app/i18n"
+	"github.com/admit/admit/app/jobs"
+	"github.com/admit/admit/app/mail"
+	"github.com/admit/admit/app/store"
+	"github.com/admit/admit/app/ticketing"
+	"github.com/admit/admit/app/web"
+	"github.com/admit/admit/assets"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	flags := flag.NewFlagSet("admit", flag.ExitOnError)
+	configPath := flags.String("config", "", "TOML configuration file (see config.example.toml)")
+	flags.Usage = func() {
+		fmt.Fprintf(os.Stderr, "usage: admit [--config FILE] [serve | backup FILE | version]\n")
+		flags.PrintDefaults()
+	}
+	_ = flags.Parse(os.Args[1:])
+	args := flags.Args()
+	if len(args) > 0 && args[0] == "version" {
+		fmt.Println("admit", version)
+		return
+	}
+	if !store.CGO {
+		fmt.Fprintln(os.Stderr, "admit: this binary was built with CGO_ENABLED=0, but its SQLite driver (go-sqlite3) needs cgo: rebuild with CGO_ENABLED=1 and a C compiler (apt-get install gcc)")
+		os.Exit(2)
+	}
+	cfg, err := config.Load(*configPath)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "admit:", err)
+		os.Exit(2)
+	}
+	dbPath := filepath.Join(cfg.Data.Dir, "admit.db")
+	switch {
+	case len(args) == 2 && args[0] == "backup":
+		err = store.Backup(context.Background(), dbPath, args[1])
+	case len(args) == 0 || (len(args) == 1 && args[0] == "serve"):
+		err = serve(cfg, dbPath)
+	default:
+		flags.Usage()
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "admit:", err)
+		os.Exit(1)
+	}
+}
+
+func serve(cfg config.Config, dbPath string) error {
+	level := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}[cfg.Log.Level]
+	var handler slog.Handler = slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})
+	if cfg.Log.Format == "json" {
+		handler = slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level})
+	}
+	log := slog.New(handler)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	if err := os.MkdirAll(filepath.Join(cfg.Data.Dir, "recordings"), 0o750); err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, dbPath, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	secret, err := ticketing.LoadSecret(filepath.Join(cfg.Data.Dir, "secret.key"))
+	if err != nil {
+		return err
+	}
+	sub := func(dir string) fs.FS { f, _ := fs.Sub(assets.FS, dir); return f }
+	tr, err := i18n.New(sub("i18n"))
+	if err != nil {
+		return err
+	}
+	renderer, err := mail.NewRenderer(sub("email"), tr)
+	if err != nil {
+		return err
+	}
+	admins := auth.New(db, 0)
+	email, password, err := admins.Bootstrap(ctx, cfg.Admin.Email, cfg.Admin.Password)
+	if err != nil {
+		return err
+	}
+	if password != "" {
+		fmt.Fprintf(os.Stderr, "\nadmit: first administrator created: %s  password: %s\n(shown once; sign in at %s/admin/ and change it)\n\n", email, password, cfg.HTTP.PublicURL)
+	}
+	tickets, err := ticketing.New(db, ticketing.Options{Secret: secret, Subjects: ticketing.I18nSubjects{Bundle: tr},
+		Renderer: renderer, PublicURL: cfg.HTTP.PublicURL, Hold: cfg.HoldDuration(), Log: log})
+	if err != nil {
+		return err
+	}
+	var sender mail.Sender
+	if cfg.SMTP.Host != "" {
+		smtp, err := mail.NewSMTP(mail.SMTPConfig{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username,
+			Password: cfg.SMTP.Password, From: cfg.SMTP.From, TLS: cfg.SMTP.TLS})
+		if err != nil {
+			return err
+		}
+		sender = smtp
+	} else {
+		log.Warn("no smtp.host: mail stays in the outbox (GET /api/v1/outbox) until one is set")
+	}
+	dispatcher := mail.NewDispatcher(db, tickets, sender, log, nil)
+
+	sched := jobs.New(log)
+	for _, j := range []jobs.Job{
+		jobs.Outbox(dispatcher.Run),
+		jobs.Holds(tickets.ExpireHolds),
+		jobs.Cleanup(tickets.ForgetIdempotency, time.Now),
+		jobs.Checkpoint(db.Checkpoint),
+	} {
+		if err := sched.Add(j); err != nil {
+			return err
+		}
+	}
+	app, err := web.New(web.Deps{Tickets: tickets, Auth: admins, Outbox: db, DB: db, I18n: tr, Pages: sub("public"), Log: log})
+	if err != nil {
+		return err
+	}
+	sched.Start()
+	errc := make(chan error, 1)
+	go func() { errc <- app.Listen(cfg.HTTP.Address) }()
+	log.Info("admit serving", "address", cfg.HTTP.Address, "public_url", cfg.HTTP.PublicURL, "data", cfg.Data.Dir, "version", version)
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+		log.Info("shutting down")
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if serr := app.ShutdownWithContext(shutdown); serr != nil && err == nil {
+		err = serr
+	}
+	sched.Stop(shutdown)
+	if errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	return err
+}

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# scripts/test.sh — the project's test command (CI runs it through .ci/run).
+#
+#   bash scripts/test.sh [go test flags...]     e.g. -count=1, -run TestX, -v
+#
+# 1. installs what the tests need when it is missing: Debian's chromium
+#    (browser tests) and stripe-mock (Stripe plugin tests);
+# 2. gofmt check, go vet ./...;
+# 3. go test -race on the packages that run concurrent code, go test on every
+#    other package (each package is tested once);
+# 4. scripts/install_test.sh (install.sh in a temporary --root).
+# Every step runs even when an earlier one failed; the exit code is non-zero
+# when any failed. Go flags given as arguments go to both go test runs.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+readonly STRIPE_MOCK_VERSION=v0.203.0
+# Packages run under the race detector; a pattern that matches no package yet
+# is skipped.
+readonly RACE_PATTERNS=(./app/store/... ./app/ticketing/... ./app/jobs/... ./app/web/... ./app/mail/...)
+readonly TEST_TIMEOUT=10m
+readonly RACE_TIMEOUT=15m
+
+if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
+	export PATH="/usr/local/go/bin:$PATH"
+fi
+command -v go >/dev/null 2>&1 || {
+	echo "test.sh: go not found (install Go into /usr/local/go)" >&2
+	exit 1
+}
+GOBIN_DIR="$(go env GOBIN)"
+[ -n "$GOBIN_DIR" ] || GOBIN_DIR="$(go env GOPATH)/bin"
+export PATH="$GOBIN_DIR:$PATH"
+export CGO_ENABLED=1
+
+step() { printf '\n== %s\n' "$*"; }
+failures=()
+fail() { failures+=("$1"); }
+
+# A tool the tests need could not be had: an error under CI, where every test
+# must run; a warning on a developer's machine, where those tests skip.
+missing_tool() {
+	if [ "${CI:-}" = true ]; then
+		echo "test.sh: $1" >&2
+		exit 1
+	fi
+	echo "test.sh: warning: $1; the tests that need it will skip" >&2
+}
+
+# ---------------------------------------------------------------- tools
+
+as_root() {
+	if [ "$(id -u)" = 0 ]; then
+		"$@"
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+		sudo -n "$@"
+	else
+		return 1
+	fi
+}
+
+apt_install() {
+	local apt=(env DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout=300)
+	# The package lists may be missing or stale: update only when the
+	# install fails without one.
+	as_root "${apt[@]}" install --no-install-recommends "$@" ||
+		{ as_root "${apt[@]}" update && as_root "${apt[@]}" install --no-install-recommends "$@"; }
+}
+
+if ! command -v chromium >/dev/null 2>&1; then
+	step "installing chromium (Debian package)"
+	apt_install chromium >/dev/null || true
+	command -v chromium >/dev/null 2>&1 || missing_tool "could not install Debian's chromium (apt-get install chromium, as root)"
+fi
+
+stripe_mock_ok() {
+	local path
+	path="$(command -v stripe-mock 2>/dev/null)" || return 1
+	go version -m "$path" 2>/dev/null | grep -q "stripe-mock[[:space:]]*$STRIPE_MOCK_VERSION" || return 1
+}
+if ! stripe_mock_ok; then
+	step "installing stripe-mock $STRIPE_MOCK_VERSION"
+	(cd / && GOFLAGS="" go install "github.com/stripe/stripe-mock@$STRIPE_MOCK_VERSION") || true
+	stripe_mock_ok || missing_tool "could not go install github.com/stripe/stripe-mock@$STRIPE_MOCK_VERSION"
+fi
+
+# ---------------------------------------------------------------- static checks
+
+step "gofmt"
+mapfile -t go_files < <(find . -name '*.go' -not -path './.git/*' -not -path '*/node_modules/*' -not -path './vendor/*' -not -path '*/testdata/*' | sort)
+if [ "${#go_files[@]}" -gt 0 ]; then
+	unformatted="$(gofmt -l "${go_files[@]}" 2>&1)" || true
+	if [ -n "$unformatted" ]; then
+		echo "not gofmt-formatted (run gofmt -w on them):"
+		printf '%s\n' "$unformatted" | sed 's/^/  /'
+		fail gofmt
+	else
+		echo "ok"
+	fi
+fi
+
+step "go vet ./..."
+if go vet ./...; then echo "ok"; else fail vet; fi
+
+# ---------------------------------------------------------------- tests
+
+mapfile -t all_pkgs < <(go list -e ./... 2>/dev/null | sort -u)
+race_pkgs=()
+for pattern in "${RACE_PATTERNS[@]}"; do
+	while IFS= read -r pkg; do
+		[ -n "$pkg" ] && race_pkgs+=("$pkg")
+	done < <(go list -e "$pattern" 2>/dev/null)
+done
+mapfile -t race_pkgs < <(printf '%s\n' "${race_pkgs[@]+"${race_pkgs[@]}"}" | sed '/^$/d' | sort -u)
+mapfile -t plain_pkgs < <(comm -23 <(printf '%s\n' "${all_pkgs[@]+"${all_pkgs[@]}"}" | sed '/^$/d') \
+	<(printf '%s\n' "${race_pkgs[@]+"${race_pkgs[@]}"}" | sed '/^$/d'))
+
+if [ "${#plain_pkgs[@]}" -gt 0 ]; then
+	step "go test (${#plain_pkgs[@]} packages)"
+	go test -timeout "$TEST_TIMEOUT" "$@" "${plain_pkgs[@]}" || fail "go test"
+fi
+if [ "${#race_pkgs[@]}" -gt 0 ]; then
+	step "go test -race (${#race_pkgs[@]} packages)"
+	go test -race -timeout "$RACE_TIMEOUT" "$@" "${race_pkgs[@]}" || fail "go test -race"
+fi
+if [ "${#all_pkgs[@]}" -eq 0 ]; then
+	echo "test.sh: go list ./... found no package" >&2
+	fail "go list"
+fi
+
+# ---------------------------------------------------------------- install
+
+step "scripts/install_test.sh"
+bash scripts/install_test.sh || fail install
+
+if [ "${#failures[@]}" -gt 0 ]; then
+	echo "test.sh: FAILED: ${failures[*]}" >&2
+	exit 1
+fi
