@@ -166,6 +166,9 @@ const (
 	MailRejected     = "rejected"
 	MailEventChanged = "event_changed" // a session moved or was removed
 	MailEventCancel  = "event_cancelled"
+	MailReminder     = "reminder"       // before each session
+	MailRecording    = "recording"      // a recording was attached
+	MailWaitlist     = "waitlist_offer" // a freed seat is offered
 )
 
 // Mail statuses in the outbox.

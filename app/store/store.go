@@ -285,9 +285,18 @@ func (s *Store) prepare(ctx context.Context) error {
 	return nil
 }
 
+// isRead reports whether a query only reads (its first word after any
+// comment lines is SELECT or WITH).
 func isRead(q string) bool {
-	first := strings.ToUpper(strings.Fields(q)[0])
-	return first == "SELECT" || first == "WITH"
+	for _, line := range strings.Split(q, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "--") {
+			continue
+		}
+		first := strings.ToUpper(strings.Fields(line)[0])
+		return first == "SELECT" || first == "WITH"
+	}
+	return false
 }
 
 // read returns the prepared read statement called name.

@@ -93,7 +93,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.NewTextHandler(testLogWriter{t}, nil))
 	tickets, err := ticketing.New(st, ticketing.Options{Secret: bytes.Repeat([]byte{7}, 32), Subjects: ticketing.I18nSubjects{Bundle: tr},
 		Renderer: rd, PublicURL: "http://tickets.test", Now: clk.Now, Log: log})
 	if err != nil {
@@ -235,6 +235,28 @@ func (e *env) serve() string {
 		e.t.Fatal(err)
 	}
 	go func() { _ = e.app.Listener(ln) }()
-	e.t.Cleanup(func() { _ = e.app.Shutdown() })
+	e.t.Cleanup(func() { _ = e.app.ShutdownWithTimeout(time.Second) })
 	return "http://" + ln.Addr().String()
+}
+
+func newHTTPClient() *http.Client {
+	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+}
+
+func postJSON(c *http.Client, url, body string) (int, string) {
+	res, err := c.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+// testLogWriter sends the server's log to the test's, shown on failure.
+type testLogWriter struct{ t testing.TB }
+
+func (w testLogWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
 }

@@ -59,7 +59,11 @@ func (l loc) T(id string, args ...any) string {
 	if len(args) > 0 {
 		data = map[string]any{}
 		for i := 0; i+1 < len(args); i += 2 {
-			data[fmt.Sprint(args[i])] = args[i+1]
+			v := args[i+1]
+			if p, ok := v.(*int64); ok && p != nil {
+				v = *p
+			}
+			data[fmt.Sprint(args[i])] = v
 		}
 	}
 	return l.b.T(l.Lang, id, data)

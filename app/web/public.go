@@ -157,6 +157,7 @@ type eventPageData struct {
 	SessionID string
 	Problem   *apiErrorBody
 	Upcoming  []model.Session
+	Options   []sessionJSON // sessions still open for registration
 	Closed    bool
 	Price     string
 }
@@ -182,6 +183,11 @@ func (s *Server) renderEventPage(c *fiber.Ctx, status int, form ticketing.Regist
 	for _, ss := range e.Sessions {
 		if ss.EndsAt().After(now) {
 			d.Upcoming = append(d.Upcoming, ss)
+		}
+	}
+	for _, ss := range v.Sessions {
+		if ss.EndsAt.After(now) {
+			d.Options = append(d.Options, ss)
 		}
 	}
 	d.Closed = e.Status == model.EventCancelled || (e.Kind != model.KindOnDemand && len(d.Upcoming) == 0)

@@ -1,0 +1,133 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func writeTOML(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "config.toml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTP.Address != "127.0.0.1:8080" || c.Data.Dir != "./data" || c.SMTP.Port != 587 || c.SMTP.TLS != "starttls" ||
+		c.Payments.HoldMinutes != 30 || c.Waitlist.OfferHours != 24 || !slices.Equal(c.Reminders.Offsets, []string{"24h", "1h"}) ||
+		c.PayPal.Mode != "sandbox" || c.SMTP.From != "Admit <noreply@localhost>" {
+		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+func TestPrecedence(t *testing.T) {
+	p := writeTOML(t, "[http]\naddress = \"127.0.0.1:9000\"\npublic_url = \"https://tickets.example.org/\"\n[smtp]\nhost = \"mail.example.org\"\n")
+	t.Setenv("ADMIT_HTTP__ADDRESS", "127.0.0.1:9100")
+	t.Setenv("ADMIT_REMINDERS__OFFSETS", "48h, 30m")
+	t.Setenv("ADMIT_PAYMENTS__HOLD_MINUTES", "45")
+	c, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTP.Address != "127.0.0.1:9100" {
+		t.Errorf("environment should win: %s", c.HTTP.Address)
+	}
+	if c.HTTP.PublicURL != "https://tickets.example.org" {
+		t.Errorf("public_url = %s (trailing slash kept?)", c.HTTP.PublicURL)
+	}
+	if c.SMTP.Host != "mail.example.org" {
+		t.Errorf("file value lost: %q", c.SMTP.Host)
+	}
+	if !slices.Equal(c.Reminders.Offsets, []string{"48h", "30m"}) || c.Payments.HoldMinutes != 45 {
+		t.Errorf("env lists and numbers: %v %d", c.Reminders.Offsets, c.Payments.HoldMinutes)
+	}
+}
+
+func TestValidateNamesTheKey(t *testing.T) {
+	cases := []struct{ env, value, key string }{
+		{"ADMIT_HTTP__ADDRESS", "nonsense", "http.address"},
+		{"ADMIT_HTTP__PUBLIC_URL", "ftp://x", "http.public_url"},
+		{"ADMIT_SMTP__TLS", "maybe", "smtp.tls"},
+		{"ADMIT_SMTP__PORT", "70000", "smtp.port"},
+		{"ADMIT_SMTP__FROM", "not an address", "smtp.from"},
+		{"ADMIT_PAYPAL__MODE", "prod", "paypal.mode"},
+		{"ADMIT_PAYMENTS__HOLD_MINUTES", "5", "payments.hold_minutes"},
+		{"ADMIT_PAYMENTS__SERVICE_FEE_PERCENT", "150", "payments.service_fee_percent"},
+		{"ADMIT_REMINDERS__OFFSETS", "tomorrow", "reminders.offsets"},
+		{"ADMIT_WAITLIST__OFFER_HOURS", "0", "waitlist.offer_hours"},
+		{"ADMIT_STRIPE__API_BASE", "localhost:12111", "stripe.api_base"},
+		{"ADMIT_ADMIN__EMAIL", "admin@example.org", "admin.email"},
+		{"ADMIT_LOG__LEVEL", "loud", "log.level"},
+	}
+	for _, c := range cases {
+		t.Run(c.key, func(t *testing.T) {
+			t.Setenv(c.env, c.value)
+			_, err := Load("")
+			var fe *FieldError
+			if !errors.As(err, &fe) || fe.Key != c.key {
+				t.Fatalf("err = %v, want a FieldError on %s", err, c.key)
+			}
+		})
+	}
+}
+
+func TestUnknownKeys(t *testing.T) {
+	p := writeTOML(t, "[smtp]\nhots = \"x\"\n")
+	if _, err := Load(p); err == nil || !strings.Contains(err.Error(), "smtp.hots") {
+		t.Fatalf("err = %v", err)
+	}
+	t.Setenv("ADMIT_HTTP__ADRESS", "x")
+	if _, err := Load(""); err == nil || !strings.Contains(err.Error(), "http.adress") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestMissingFile(t *testing.T) {
+	if _, err := Load(filepath.Join(t.TempDir(), "nope.toml")); err == nil {
+		t.Fatal("a missing file must be an error")
+	}
+	if _, err := Load(writeTOML(t, "[http\naddress=")); err == nil {
+		t.Fatal("a broken file must be an error")
+	}
+}
+
+// TestExampleDocumentsEveryKey: config.example.toml lists every key, with
+// the default, and loads as it is.
+func TestExampleDocumentsEveryKey(t *testing.T) {
+	body, err := os.ReadFile("../../config.example.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	section := ""
+	var keys []string
+	for _, line := range strings.Split(string(body), "\n") {
+		if m := regexp.MustCompile(`^\[(\w+)\]`).FindStringSubmatch(line); m != nil {
+			section = m[1]
+		} else if m := regexp.MustCompile(`^(\w+) =`).FindStringSubmatch(line); m != nil {
+			keys = append(keys, section+"."+m[1])
+		}
+	}
+	slices.Sort(keys)
+	if !slices.Equal(keys, Keys()) {
+		t.Fatalf("example keys %v\nstruct keys  %v", keys, Keys())
+	}
+	c, err := Load("../../config.example.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(c.Reminders.Offsets, Default().Reminders.Offsets) || c.HTTP != Default().HTTP || c.SMTP != Default().SMTP ||
+		c.Payments != Default().Payments || c.PayPal != Default().PayPal || c.Waitlist != Default().Waitlist || c.Log != Default().Log {
+		t.Fatalf("the example's values differ from the defaults: %+v", c)
+	}
+}
