@@ -33,7 +33,7 @@ GOBIN_DIR="$(go env GOBIN)"
 export PATH="$GOBIN_DIR:$PATH"
 export CGO_ENABLED=1
 
-step() { printf '\n== %s\n' "$*"; }
+step() { printf '\n== %s  [%ss]\n' "$*" "$SECONDS"; }
 failures=()
 fail() { failures+=("$1"); }
 

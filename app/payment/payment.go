@@ -1,0 +1,189 @@
+// Package payment is the contract between Admit and its payment providers:
+// one Provider interface, the normalized Event every provider turns its
+// webhooks and status answers into, and a registry. Providers live in
+// plugins/; nothing here knows a vendor SDK.
+package payment
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Errors a provider returns (wrapped with details).
+var (
+	// ErrSignature: a webhook whose signature is missing, wrong or stale.
+	// Nothing is applied; the endpoint answers 400.
+	ErrSignature = errors.New("payment: webhook signature missing, wrong or stale")
+	// ErrIgnored: a well-signed webhook of a kind Admit does not act on.
+	ErrIgnored = errors.New("payment: event ignored")
+	// ErrCurrency: the provider does not take this currency.
+	ErrCurrency = errors.New("payment: currency not supported by the provider")
+	// ErrCredentials: the keys were refused, or lack a permission.
+	ErrCredentials = errors.New("payment: credentials refused")
+	// ErrNotFound: the provider knows no such checkout or payment.
+	ErrNotFound = errors.New("payment: not found at the provider")
+	// ErrNotApproved: the buyer has not approved the payment yet.
+	ErrNotApproved = errors.New("payment: not approved by the buyer yet")
+)
+
+// Kind is what happened to a payment.
+type Kind string
+
+const (
+	// Pending: nothing decided yet (the buyer is still at checkout).
+	Pending Kind = "pending"
+	// Paid: the money was captured. Amount and Currency say how much.
+	Paid Kind = "paid"
+	// Failed: the payment was declined or an asynchronous payment failed.
+	Failed Kind = "failed"
+	// Expired: the checkout ended without payment.
+	Expired Kind = "expired"
+	// Refunded: money went back. RefundedTotal is the total refunded on the
+	// payment so far (refunds from the provider's dashboard arrive so).
+	Refunded Kind = "refunded"
+)
+
+// Event is a normalized provider event. The domain applies each one exactly
+// once, keyed by (Provider, ID).
+type Event struct {
+	// ID is unique per provider: the webhook event's id, or for answers to
+	// Status and Return an id derived from the checkout and its state.
+	ID       string
+	Provider string
+	Kind     Kind
+	// CheckoutID is the provider's checkout (Stripe Checkout Session id,
+	// PayPal order id).
+	CheckoutID string
+	// RegistrationID is ours, as given in CheckoutRequest (0 if unknown).
+	RegistrationID int64
+	// PaymentID is what Refund takes (Stripe PaymentIntent id, PayPal
+	// capture id).
+	PaymentID string
+	// Amount and Currency are what was paid (Paid) or refunded (Refunded:
+	// this refund), in minor units.
+	Amount   int64
+	Currency string
+	// RefundedTotal is the total refunded on the payment (Refunded).
+	RefundedTotal int64
+	// Fee is the provider's fee when known.
+	Fee        int64
+	OccurredAt time.Time
+}
+
+// CheckoutRequest asks a provider for a hosted payment page.
+type CheckoutRequest struct {
+	RegistrationID int64
+	Amount         int64 // minor units, computed by Admit, never by the client
+	Currency       string
+	Title          string // what is bought (the event's title)
+	Email          string
+	Locale         string
+	// ExpiresAt is the end of the seat's hold.
+	ExpiresAt time.Time
+	// SuccessURL and CancelURL are built from http.public_url only.
+	SuccessURL string
+	CancelURL  string
+	// IdempotencyKey is derived from our ids ("checkout-<registration>").
+	IdempotencyKey string
+}
+
+// Checkout is where the buyer pays.
+type Checkout struct {
+	ID          string
+	RedirectURL string
+}
+
+// WebhookRequest is a webhook as received: the exact raw bytes (copied out of
+// the server's buffer) and the headers.
+type WebhookRequest struct {
+	Body   []byte
+	Header http.Header
+}
+
+// RefundRequest gives money back.
+type RefundRequest struct {
+	PaymentID      string
+	Amount         int64
+	Currency       string
+	RegistrationID int64
+	// IdempotencyKey is derived from our ids ("refund-<registration>-<n>").
+	IdempotencyKey string
+}
+
+// Refund is a refund the provider accepted.
+type Refund struct {
+	ID     string
+	Amount int64
+	Status string
+}
+
+// Provider is one payment provider.
+type Provider interface {
+	Name() string
+	// CreateCheckout opens a hosted payment page for one registration.
+	CreateCheckout(ctx context.Context, r CheckoutRequest) (Checkout, error)
+	// ParseWebhook verifies a webhook and normalizes it. A bad signature is
+	// ErrSignature; a kind Admit does not act on is ErrIgnored.
+	ParseWebhook(ctx context.Context, r WebhookRequest) (Event, error)
+	// Return completes a checkout when the buyer comes back to the success
+	// URL with these query parameters (PayPal captures the order here;
+	// reloading is harmless). It returns the checkout's state.
+	Return(ctx context.Context, query url.Values) (Event, error)
+	// Status asks the provider about a checkout, for reconciliation.
+	Status(ctx context.Context, checkoutID string) (Event, error)
+	// Refund gives money back.
+	Refund(ctx context.Context, r RefundRequest) (Refund, error)
+	// Currencies says whether the provider takes a currency.
+	Supports(currency string) bool
+	// Check verifies the credentials against the provider.
+	Check(ctx context.Context) error
+}
+
+// Registry holds the connected providers by name. It is safe for concurrent
+// use: providers are connected and disconnected while serving.
+type Registry struct {
+	mu        sync.RWMutex
+	providers map[string]Provider
+}
+
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry { return &Registry{providers: map[string]Provider{}} }
+
+// Set connects (or replaces) a provider.
+func (r *Registry) Set(p Provider) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.providers[p.Name()] = p
+}
+
+// Remove disconnects a provider.
+func (r *Registry) Remove(name string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.providers, name)
+}
+
+// Get finds a connected provider.
+func (r *Registry) Get(name string) (Provider, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	p, ok := r.providers[name]
+	return p, ok
+}
+
+// Names lists the connected providers, sorted.
+func (r *Registry) Names() []string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]string, 0, len(r.providers))
+	for n := range r.providers {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
