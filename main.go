@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
-	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -25,6 +24,7 @@ import (
 	"github.com/admit/admit/app/ticketing"
 	"github.com/admit/admit/app/web"
 	"github.com/admit/admit/assets"
+	"github.com/admit/admit/plugins"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -69,12 +69,7 @@ func main() {
 }
 
 func serve(cfg config.Config, dbPath string) error {
-	level := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}[cfg.Log.Level]
-	var handler slog.Handler = slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})
-	if cfg.Log.Format == "json" {
-		handler = slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level})
-	}
-	log := slog.New(handler)
+	log := cfg.Logger(os.Stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
@@ -108,8 +103,16 @@ func serve(cfg config.Config, dbPath string) error {
 		fmt.Fprintf(os.Stderr, "\nadmit: first administrator created: %s  password: %s\n(shown once; sign in at %s/admin/ and change it)\n\n", email, password, cfg.HTTP.PublicURL)
 	}
 	tickets, err := ticketing.New(db, ticketing.Options{Secret: secret, Subjects: ticketing.I18nSubjects{Bundle: tr},
-		Renderer: renderer, PublicURL: cfg.HTTP.PublicURL, Hold: cfg.HoldDuration(), Log: log})
+		Renderer: renderer, PublicURL: cfg.HTTP.PublicURL, Hold: cfg.HoldDuration(), ServiceFeePercent: cfg.Payments.ServiceFeePercent,
+		Factory: plugins.New, ConfigCredentials: map[string]ticketing.Credentials{
+			"stripe": {"secret_key": cfg.Stripe.SecretKey, "webhook_secret": cfg.Stripe.WebhookSecret, "api_base": cfg.Stripe.APIBase},
+			"paypal": {"client_id": cfg.PayPal.ClientID, "client_secret": cfg.PayPal.ClientSecret, "mode": cfg.PayPal.Mode,
+				"api_base": cfg.PayPal.APIBase, "webhook_id": cfg.PayPal.WebhookID},
+		}, Log: log})
 	if err != nil {
+		return err
+	}
+	if err := tickets.LoadProviders(ctx); err != nil {
 		return err
 	}
 	var sender mail.Sender
@@ -129,6 +132,8 @@ func serve(cfg config.Config, dbPath string) error {
 	for _, j := range []jobs.Job{
 		jobs.Outbox(dispatcher.Run),
 		jobs.Holds(tickets.ExpireHolds),
+		jobs.Refunds(tickets.SendDueRefunds),
+		jobs.Reconcile(tickets.Reconcile),
 		jobs.Cleanup(tickets.ForgetIdempotency, time.Now),
 		jobs.Checkpoint(db.Checkpoint),
 	} {

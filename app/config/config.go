@@ -5,6 +5,8 @@ package config
 
 import (
 	"fmt"
+	"io"
+	"log/slog"
 	"net"
 	"net/mail"
 	"net/url"
@@ -298,4 +300,24 @@ func Keys() []string {
 	walk("", reflect.TypeOf(Config{}))
 	sort.Strings(keys)
 	return keys
+}
+
+// Logger is the process's logger at log.level in log.format.
+func (c *Config) Logger(w io.Writer) *slog.Logger {
+	level := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}[c.Log.Level]
+	opts := &slog.HandlerOptions{Level: level}
+	if c.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// ProviderSettings are the payment providers' settings from the
+// configuration, by provider, keyed as in the file.
+func (c *Config) ProviderSettings() map[string]map[string]string {
+	return map[string]map[string]string{
+		"stripe": {"secret_key": c.Stripe.SecretKey, "webhook_secret": c.Stripe.WebhookSecret, "api_base": c.Stripe.APIBase},
+		"paypal": {"client_id": c.PayPal.ClientID, "client_secret": c.PayPal.ClientSecret, "mode": c.PayPal.Mode,
+			"api_base": c.PayPal.APIBase, "webhook_id": c.PayPal.WebhookID},
+	}
 }

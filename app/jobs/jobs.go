@@ -41,3 +41,14 @@ func Cleanup(forget func(ctx context.Context, before time.Time) (int64, error), 
 func Checkpoint(run func(ctx context.Context) error) Job {
 	return Func{JobName: "checkpoint", Spec: "@every 5m", Fn: run}
 }
+
+// Refunds sends queued refunds to the providers (every minute).
+func Refunds(run func(ctx context.Context) error) Job {
+	return Func{JobName: "refunds", Spec: "@every 1m", Fn: run}
+}
+
+// Reconcile asks the providers about checkouts still unpaid, so that a lost
+// webhook never leaves a payer without a ticket (every minute).
+func Reconcile(run func(ctx context.Context) error) Job {
+	return Func{JobName: "reconcile", Spec: "@every 1m", Fn: run}
+}

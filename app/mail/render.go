@@ -30,6 +30,8 @@ type MailData struct {
 	Status           string // the registration status
 	Sessions         []MailSession
 	ExpiresAt        time.Time // waitlist_offer: until when the seat is kept
+	Amount           string    // refunded, late_refund: the money, formatted by the caller ("19.99 EUR")
+	EventURL         string    // the event's public page (late_refund links to it)
 }
 
 // MailSession is one session as the templates show it.
@@ -196,7 +198,7 @@ func (r *Renderer) Render(kind, locale string, data any) (subject, text, html st
 	vars := map[string]any{
 		"Name": d.Name, "EventTitle": d.EventTitle, "EventDescription": d.EventDescription,
 		"Timezone": d.Timezone, "AccessURL": d.AccessURL, "CalendarURL": d.CalendarURL,
-		"Message": d.Message, "Status": d.Status,
+		"Message": d.Message, "Status": d.Status, "Amount": d.Amount, "EventURL": d.EventURL,
 	}
 	funcs := map[string]any{
 		"t": func(id string, kv ...any) string {

@@ -36,6 +36,7 @@ func testRenderer(t testing.TB) *Renderer {
 var modelKinds = []string{
 	model.MailAccess, model.MailResend, model.MailPending, model.MailCancelled,
 	model.MailRejected, model.MailEventChanged, model.MailEventCancel,
+	model.MailRefunded, model.MailLateRefund,
 }
 
 // messageID finds a message id left untranslated.
@@ -56,6 +57,8 @@ func sampleData() MailData {
 			{StartsAt: time.Date(2026, 7, 1, 16, 0, 0, 0, time.UTC), DurationMinutes: 60},
 		},
 		ExpiresAt: time.Date(2026, 1, 4, 17, 0, 0, 0, time.UTC),
+		Amount:    "19.99 EUR",
+		EventURL:  "https://admit.example/e/go-sqlite",
 	}
 }
 
@@ -120,6 +123,24 @@ func TestRenderEveryKindInEveryLocale(t *testing.T) {
 				case model.MailEventCancel, model.MailRejected:
 					if !strings.Contains(text, d.Message) || !strings.Contains(htm, d.Message) {
 						t.Errorf("%s: organizer's message missing", kind)
+					}
+				case model.MailRefunded:
+					if !strings.Contains(subject, d.Amount) || !strings.Contains(text, d.Amount) || !strings.Contains(htm, d.Amount) {
+						t.Errorf("refunded: amount missing")
+					}
+					if !strings.Contains(text, d.AccessURL) || !strings.Contains(htm, `href="`+d.AccessURL+`"`) {
+						t.Errorf("refunded: access link missing")
+					}
+				case model.MailLateRefund:
+					if !strings.Contains(text, d.Amount) || !strings.Contains(htm, d.Amount) {
+						t.Errorf("late_refund: amount missing")
+					}
+					// No ticket: no access link, but the event page.
+					if strings.Contains(text, d.AccessURL) || strings.Contains(htm, d.AccessURL) {
+						t.Errorf("late_refund: shows an access link")
+					}
+					if !strings.Contains(text, d.EventURL) || !strings.Contains(htm, `href="`+d.EventURL+`"`) {
+						t.Errorf("late_refund: event link missing")
 					}
 				}
 				if kind == model.MailEventChanged && !strings.Contains(text, d.Message) {
@@ -241,6 +262,62 @@ func TestRenderOptionalParts(t *testing.T) {
 		if strings.Contains(text, absent) || strings.Contains(htm, absent) {
 			t.Errorf("%q shown without data", absent)
 		}
+	}
+}
+
+// TestRenderRefundedByStatus: a full refund says the ticket no longer gives
+// access, a partial one that it still does; any other status says neither.
+// The access button is there in every case.
+func TestRenderRefundedByStatus(t *testing.T) {
+	r := testRenderer(t)
+	tr := testBundle(t)
+	for _, locale := range tr.Locales() {
+		full := tr.T(locale, "mail.refunded.full", nil)
+		partial := tr.T(locale, "mail.refunded.partial", nil)
+		personal := tr.T(locale, "mail.link.personal", nil)
+		for status, want := range map[string]string{
+			model.StatusRefunded:          full,
+			model.StatusPartiallyRefunded: partial,
+			model.StatusCancelled:         "",
+		} {
+			d := sampleData()
+			d.Status = status
+			_, text, htm, err := r.Render(model.MailRefunded, locale, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, msg := range []string{full, partial} {
+				if shown := strings.Contains(text, msg); shown != (msg == want) {
+					t.Errorf("%s/%s: %q shown = %v:\n%s", locale, status, msg, shown, text)
+				}
+				if shown := strings.Contains(htm, html.EscapeString(msg)); shown != (msg == want) {
+					t.Errorf("%s/%s: %q shown in html = %v", locale, status, msg, shown)
+				}
+			}
+			if !strings.Contains(text, d.AccessURL) || !strings.Contains(htm, `href="`+d.AccessURL+`"`) {
+				t.Errorf("%s/%s: access link missing", locale, status)
+			}
+			// "It is your ticket" only while it still is one.
+			if shown := strings.Contains(text, personal); shown != (status == model.StatusPartiallyRefunded) {
+				t.Errorf("%s/%s: personal-link note shown = %v", locale, status, shown)
+			}
+		}
+	}
+}
+
+func TestRenderLateRefundWithoutEventURL(t *testing.T) {
+	r := testRenderer(t)
+	d := sampleData()
+	d.EventURL = ""
+	_, text, htm, err := r.Render(model.MailLateRefund, "en", d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(text, "event page") || strings.Contains(htm, "event page") {
+		t.Errorf("event link shown without EventURL:\n%s", text)
+	}
+	if !strings.Contains(text, "The full amount, 19.99 EUR, has therefore been refunded") {
+		t.Errorf("amount sentence missing:\n%s", text)
 	}
 }
 

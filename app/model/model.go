@@ -14,6 +14,7 @@ var (
 	ErrAlreadyRegistered = errors.New("already registered")
 	ErrClosed            = errors.New("registration closed")
 	ErrProviderMissing   = errors.New("provider unavailable")
+	ErrProviderFailed    = errors.New("payment provider error")
 	ErrConflict          = errors.New("conflict")
 	ErrUnauthorized      = errors.New("unauthorized")
 	ErrForbidden         = errors.New("forbidden")
@@ -131,7 +132,17 @@ type Registration struct {
 	LastMailedAt   *time.Time
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	TierID         *int64
+	PromoID        *int64
+	ServiceFee     int64  // recorded service fee, minor units
+	CheckoutID     string // the provider's checkout (session or order id)
+	CheckoutURL    string // where the buyer pays
+	PaymentID      string // the provider's payment (what refunds take)
+	PaidAt         *time.Time
 }
+
+// Refundable is what can still be given back.
+func (r *Registration) Refundable() int64 { return r.AmountPaid - r.AmountRefunded }
 
 // Active reports whether the registration holds (or may hold) a seat.
 func (r *Registration) Active(now time.Time) bool {
@@ -169,6 +180,8 @@ const (
 	MailReminder     = "reminder"       // before each session
 	MailRecording    = "recording"      // a recording was attached
 	MailWaitlist     = "waitlist_offer" // a freed seat is offered
+	MailRefunded     = "refunded"       // money went back
+	MailLateRefund   = "late_refund"    // paid after the hold ran out and no seat was left
 )
 
 // Mail statuses in the outbox.
@@ -220,3 +233,55 @@ func Invalid(fields map[string]string) error {
 
 // Fail wraps a sentinel with a message for the person who asked.
 func Fail(err error, message string) error { return &Problem{Err: err, Message: message} }
+
+// Tier is a discounted ticket batch of an event.
+type Tier struct {
+	ID        int64
+	EventID   int64
+	Position  int64
+	Name      string
+	Amount    int64
+	ExpiresAt *time.Time
+	Quantity  *int64
+	Sold      int64 // seats paid or held now (computed)
+	CreatedAt time.Time
+}
+
+// Promo is a promo code of an event.
+type Promo struct {
+	ID         int64
+	EventID    int64
+	Code       string
+	PercentOff int64
+	AmountOff  int64
+	MaxUses    *int64
+	ExpiresAt  *time.Time
+	Uses       int64 // registrations paid or held with it now (computed)
+	CreatedAt  time.Time
+}
+
+// Refund statuses.
+const (
+	RefundQueued = "queued"
+	RefundDone   = "done"
+	RefundFailed = "failed"
+)
+
+// Refund is money given back through a provider (queued, then sent).
+type Refund struct {
+	ID               int64
+	RegistrationID   int64
+	Provider         string
+	PaymentID        string
+	Amount           int64
+	Currency         string
+	IdempotencyKey   string
+	Reason           string
+	Status           string
+	ProviderRefundID string
+	Attempts         int
+	NextAttemptAt    time.Time
+	LastError        string
+	CreatedAt        time.Time
+	DoneAt           *time.Time
+}

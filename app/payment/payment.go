@@ -68,8 +68,11 @@ type Event struct {
 	// this refund), in minor units.
 	Amount   int64
 	Currency string
-	// RefundedTotal is the total refunded on the payment (Refunded).
+	// RefundedTotal is the total refunded on the payment (Refunded), when
+	// the provider says it (Stripe); 0 when it does not (PayPal).
 	RefundedTotal int64
+	// RefundID is the provider's id of this refund (Refunded), when known.
+	RefundID string
 	// Fee is the provider's fee when known.
 	Fee        int64
 	OccurredAt time.Time

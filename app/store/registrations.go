@@ -9,13 +9,15 @@ import (
 
 func scanRegistration(row scanner) (*model.Registration, error) {
 	var r model.Registration
-	var session, hold, mailed sql.NullInt64
+	var session, hold, mailed, tier, promo, paid sql.NullInt64
 	var created, updated int64
 	if err := row.Scan(&r.ID, &r.EventID, &session, &r.Name, &r.Email, &r.Status, &r.Role, &r.Locale, &r.Amount,
 		&r.Currency, &r.AmountPaid, &r.AmountRefunded, &r.Tier, &r.PromoCode, &r.Provider, &r.TokenNonce,
-		&r.TokenHash, &hold, &mailed, &created, &updated); err != nil {
+		&r.TokenHash, &hold, &mailed, &created, &updated,
+		&tier, &promo, &r.ServiceFee, &r.CheckoutID, &r.CheckoutURL, &r.PaymentID, &paid); err != nil {
 		return nil, notFound(err)
 	}
+	r.TierID, r.PromoID, r.PaidAt = nullID(tier), nullID(promo), nullTime(paid)
 	if session.Valid {
 		id := session.Int64
 		r.SessionID = &id
@@ -57,7 +59,7 @@ func (t *Tx) InsertRegistration(r *model.Registration, emailNorm string) error {
 	r.CreatedAt, r.UpdatedAt = t.now, t.now
 	res, err := t.exec("insert-registration", r.EventID, session, r.Name, r.Email, emailNorm, r.Status, r.Role,
 		r.Locale, r.Amount, r.Currency, r.AmountPaid, r.Tier, r.PromoCode, r.Provider, r.TokenNonce, r.TokenHash,
-		timeArg(r.HoldExpiresAt), timeArg(r.LastMailedAt), unix(t.now), unix(t.now))
+		timeArg(r.HoldExpiresAt), timeArg(r.LastMailedAt), unix(t.now), unix(t.now), idArg(r.TierID), idArg(r.PromoID), r.ServiceFee)
 	if err != nil {
 		return err
 	}

@@ -56,10 +56,7 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("store: create directory: %w", err)
 	}
 	common := "_journal_mode=WAL&_busy_timeout=10000&_foreign_keys=on&_synchronous=" + opt.Synchronous
-	w := sql.OpenDB(connector{dsn: "file:" + path + "?" + common + "&_txlock=immediate", hook: func(c *sqlite3.SQLiteConn) error {
-		_, err := c.Exec("PRAGMA journal_size_limit = 67108864", nil)
-		return err
-	}})
+	w := sql.OpenDB(connector{dsn: "file:" + path + "?" + common + "&_txlock=immediate", hook: writerHook})
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
@@ -365,12 +362,6 @@ func notFound(err error) error {
 	return err
 }
 
-// IsUnique reports whether err is a UNIQUE constraint violation.
-func IsUnique(err error) bool {
-	var se sqlite3.Error
-	return errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintUnique
-}
-
 func unix(t time.Time) int64 { return t.UTC().Unix() }
 
 func fromUnix(v int64) time.Time { return time.Unix(v, 0).UTC() }
@@ -388,4 +379,19 @@ func timeArg(t *time.Time) any {
 		return nil
 	}
 	return t.UTC().Unix()
+}
+
+func nullID(v sql.NullInt64) *int64 {
+	if !v.Valid {
+		return nil
+	}
+	id := v.Int64
+	return &id
+}
+
+func idArg(id *int64) any {
+	if id == nil {
+		return nil
+	}
+	return *id
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/admit/admit/app/i18n"
 	"github.com/admit/admit/app/mail"
 	"github.com/admit/admit/app/model"
+	"github.com/admit/admit/app/pricing"
 )
 
 // I18nSubjects gives mail subjects from the translations
@@ -41,8 +42,10 @@ func (s *Service) Compose(ctx context.Context, m model.OutboxMail) (mail.Message
 		return mail.Message{}, fmt.Errorf("ticketing: mail %d: %w", m.ID, err)
 	}
 	var extra struct {
-		Message string `json:"message"`
-		Change  string `json:"change"`
+		Message  string `json:"message"`
+		Change   string `json:"change"`
+		Amount   int64  `json:"amount"`
+		Currency string `json:"currency"`
 	}
 	if m.Data != "" {
 		_ = json.Unmarshal([]byte(m.Data), &extra)
@@ -58,6 +61,13 @@ func (s *Service) Compose(ctx context.Context, m model.OutboxMail) (mail.Message
 		CalendarURL:      access + "/calendar.ics",
 		Message:          extra.Message,
 		Status:           r.Status,
+		EventURL:         s.publicURL + "/e/" + e.Slug,
+	}
+	switch {
+	case extra.Amount > 0:
+		d.Amount = formatMoney(extra.Amount, extra.Currency)
+	case m.Kind == model.MailLateRefund:
+		d.Amount = formatMoney(r.AmountPaid, r.Currency)
 	}
 	for _, ss := range a.Sessions {
 		d.Sessions = append(d.Sessions, mail.MailSession{StartsAt: ss.StartsAt, DurationMinutes: ss.DurationMinutes})
@@ -94,4 +104,12 @@ func (s *Service) Calendar(a *Access, accessURL string) ([]byte, error) {
 		cd.Sessions = append(cd.Sessions, mail.CalendarSession{ID: ss.ID, StartsAt: ss.StartsAt, DurationMinutes: ss.DurationMinutes, JoinURL: accessURL + "/join"})
 	}
 	return mail.Calendar(cd)
+}
+
+// formatMoney writes an amount for people ("19.99 EUR").
+func formatMoney(amount int64, currency string) string {
+	if c, ok := pricing.Lookup(currency); ok {
+		return c.Format(amount)
+	}
+	return fmt.Sprintf("%d %s", amount, currency)
 }

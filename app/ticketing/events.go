@@ -440,17 +440,39 @@ func Slugify(title string) string {
 
 // CancelEvent cancels an event and tells every registrant, with the
 // organizer's message. Registration then answers 410.
-func (s *Service) CancelEvent(ctx context.Context, id int64, message string) (*model.Event, error) {
+// With refund, every payment is refunded in full through its provider.
+func (s *Service) CancelEvent(ctx context.Context, id int64, message string, refund bool) (*model.Event, error) {
 	f := fields{}
 	checkText(f, "message", message, maxCancelNote)
 	if len(f) > 0 {
 		return nil, model.Invalid(f)
 	}
 	var out *model.Event
+	var refunds []int64
 	err := s.store.Write(ctx, func(tx *store.Tx) error {
 		e, err := tx.Event(id)
 		if err != nil {
 			return err
+		}
+		if refund {
+			// Also on a second call: refunds the first one did not ask for.
+			paid, err := tx.PaidRegistrations(id)
+			if err != nil {
+				return err
+			}
+			for _, r := range paid {
+				left, _, err := refundable(tx, r)
+				if err != nil {
+					return err
+				}
+				if left > 0 {
+					rid, err := s.queueRefund(tx, r, left, "event_cancelled")
+					if err != nil {
+						return err
+					}
+					refunds = append(refunds, rid)
+				}
+			}
 		}
 		changed, err := tx.CancelEvent(id, message)
 		if err != nil {
@@ -462,7 +484,7 @@ func (s *Service) CancelEvent(ctx context.Context, id int64, message string) (*m
 				return err
 			}
 			for _, r := range regs {
-				if r.Status == model.StatusPendingPayment {
+				if r.Status != model.StatusCancelled {
 					if _, err := tx.SetRegistrationStatus(r.ID, r.Status, model.StatusCancelled); err != nil {
 						return err
 					}
@@ -475,7 +497,13 @@ func (s *Service) CancelEvent(ctx context.Context, id int64, message string) (*m
 		out, err = tx.Event(id)
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	for _, rid := range refunds {
+		_ = s.sendRefund(ctx, rid)
+	}
+	return out, nil
 }
 
 // Events lists every event.

@@ -42,6 +42,8 @@ type RegisterResult struct {
 	Registration *model.Registration
 	Event        *model.Event
 	CheckoutURL  string
+	// needsCheckout: a paid registration whose checkout is still to open.
+	needsCheckout bool
 }
 
 // Register signs someone up for a published event: the capacity check, the
@@ -88,7 +90,7 @@ func (s *Service) Register(ctx context.Context, slug string, in RegisterInput, i
 		// A refusal decided on the event's state commits too: it may have
 		// re-sent an access email, and its answer is kept for retries.
 		res, refusal = r, err
-		if idem != nil {
+		if idem != nil && (r == nil || !r.needsCheckout) {
 			status, body := idem.Answer(r, err)
 			return tx.SaveIdempotency("register:"+slug, idem.Key, store.IdempotentAnswer{RequestHash: idem.RequestHash, Status: status, Body: body})
 		}
@@ -101,6 +103,23 @@ func (s *Service) Register(ctx context.Context, slug string, in RegisterInput, i
 		return nil, replay
 	case refusal != nil:
 		return nil, refusal
+	}
+	if res.needsCheckout {
+		if err := s.openCheckout(ctx, res); err != nil {
+			return nil, err
+		}
+		if idem != nil {
+			// Stored once the checkout exists; a retry before that finds
+			// the pending registration and gets the same checkout.
+			status, body := idem.Answer(res, nil)
+			_ = s.store.Write(ctx, func(tx *store.Tx) error {
+				err := tx.SaveIdempotency("register:"+slug, idem.Key, store.IdempotentAnswer{RequestHash: idem.RequestHash, Status: status, Body: body})
+				if store.IsUnique(err) {
+					return nil
+				}
+				return err
+			})
+		}
 	}
 	return res, nil
 }
@@ -157,6 +176,9 @@ func (s *Service) register(tx *store.Tx, slug string, in RegisterInput, email, e
 		if _, err := tx.SetRegistrationStatus(existing.ID, existing.Status, model.StatusExpired); err != nil {
 			return nil, err
 		}
+	case err == nil && existing.Status == model.StatusPendingPayment:
+		// Back from an abandoned tab (or a retry): the same checkout.
+		return &RegisterResult{Registration: existing, Event: e, CheckoutURL: existing.CheckoutURL, needsCheckout: existing.CheckoutURL == ""}, nil
 	case err == nil:
 		if existing.LastMailedAt == nil || now.Sub(*existing.LastMailedAt) >= resendEvery {
 			if err := s.queueAccessMail(tx, existing, e, model.MailResend); err != nil {
@@ -168,9 +190,27 @@ func (s *Service) register(tx *store.Tx, slug string, in RegisterInput, email, e
 	case !errors.Is(err, model.ErrNotFound):
 		return nil, err
 	}
-	if !e.Free() {
-		// Charging comes with the payment providers.
-		return nil, model.Fail(model.ErrProviderMissing, "This event is paid and no payment provider is available for it yet.")
+	var tiers []model.Tier
+	var promos []model.Promo
+	if e.Price != nil {
+		if tiers, err = tx.Tiers(e.ID); err != nil {
+			return nil, err
+		}
+		if strings.TrimSpace(in.PromoCode) != "" {
+			if promos, err = tx.Promos(e.ID); err != nil {
+				return nil, err
+			}
+		}
+	}
+	price, err := s.quote(e, tiers, promos, in.PromoCode, now)
+	if err != nil {
+		return nil, err
+	}
+	provider := ""
+	if !price.Free {
+		if provider, err = s.chooseProvider(e, in.Provider); err != nil {
+			return nil, err
+		}
 	}
 	if e.Capacity != nil {
 		taken, err := tx.CountSeats(e.ID, sessionID)
@@ -186,19 +226,31 @@ func (s *Service) register(tx *store.Tx, slug string, in RegisterInput, email, e
 		status = model.StatusPendingApproval
 	}
 	r := &model.Registration{
-		EventID:   e.ID,
-		SessionID: sessionID,
-		Name:      in.Name,
-		Email:     email,
-		Status:    status,
-		Role:      model.RoleAttendee,
-		Locale:    in.Locale,
+		EventID:    e.ID,
+		SessionID:  sessionID,
+		Name:       in.Name,
+		Email:      email,
+		Status:     status,
+		Role:       model.RoleAttendee,
+		Locale:     in.Locale,
+		Amount:     price.Amount,
+		Currency:   price.Currency,
+		Tier:       price.Tier,
+		PromoCode:  price.PromoCode,
+		TierID:     price.TierID,
+		PromoID:    price.PromoID,
+		ServiceFee: price.ServiceFee,
 	}
-	if e.Price != nil {
-		r.Currency = e.Price.Currency
+	if !price.Free {
+		hold := now.Add(s.hold)
+		r.Status, r.Provider, r.HoldExpiresAt = model.StatusPendingPayment, provider, &hold
 	}
 	if err := s.insertRegistration(tx, r, emailNorm); err != nil {
 		return nil, err
+	}
+	if !price.Free {
+		// The access email leaves once the payment is in.
+		return &RegisterResult{Registration: r, Event: e, needsCheckout: true}, nil
 	}
 	kind := model.MailAccess
 	if status == model.StatusPendingApproval {
@@ -353,7 +405,14 @@ func (s *Service) Registration(ctx context.Context, id int64) (*model.Registrati
 // transition moves a registration from one of the allowed statuses to `to`
 // and queues the mail that says so.
 func (s *Service) transition(ctx context.Context, id int64, allowed []string, to, mailKind, refusal string) (*model.Registration, error) {
+	return s.transitionRefunding(ctx, id, allowed, to, mailKind, refusal, false)
+}
+
+// transitionRefunding is transition that, with refund, also gives back all
+// the money paid (a rejected registrant is never charged in the end).
+func (s *Service) transitionRefunding(ctx context.Context, id int64, allowed []string, to, mailKind, refusal string, refund bool) (*model.Registration, error) {
 	var out *model.Registration
+	var refundID int64
 	err := s.store.Write(ctx, func(tx *store.Tx) error {
 		r, err := tx.Registration(id)
 		if err != nil {
@@ -374,6 +433,17 @@ func (s *Service) transition(ctx context.Context, id int64, allowed []string, to
 			return err
 		}
 		r.Status = to
+		if refund {
+			left, _, err := refundable(tx, r)
+			if err != nil {
+				return err
+			}
+			if left > 0 {
+				if refundID, err = s.queueRefund(tx, r, left, to); err != nil {
+					return err
+				}
+			}
+		}
 		if mailKind != "" {
 			if mailKind == model.MailAccess {
 				err = s.queueAccessMail(tx, r, e, mailKind)
@@ -387,6 +457,10 @@ func (s *Service) transition(ctx context.Context, id int64, allowed []string, to
 		out = r
 		return nil
 	})
+	if err == nil && refundID != 0 {
+		_ = s.sendRefund(ctx, refundID)
+		return s.store.Registration(ctx, id)
+	}
 	return out, err
 }
 
@@ -398,9 +472,10 @@ func (s *Service) Confirm(ctx context.Context, id int64) (*model.Registration, e
 
 // Reject refuses a registration awaiting approval (or already confirmed)
 // and tells the registrant.
+// Whatever was paid is refunded in full.
 func (s *Service) Reject(ctx context.Context, id int64) (*model.Registration, error) {
-	return s.transition(ctx, id, []string{model.StatusPendingApproval, model.StatusConfirmed}, model.StatusRejected, model.MailRejected,
-		"Only a registration awaiting approval or confirmed can be rejected; this one is %s.")
+	return s.transitionRefunding(ctx, id, []string{model.StatusPendingApproval, model.StatusConfirmed}, model.StatusRejected, model.MailRejected,
+		"Only a registration awaiting approval or confirmed can be rejected; this one is %s.", true)
 }
 
 // CancelRegistration cancels on the organizer's behalf and tells the

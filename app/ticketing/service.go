@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/admit/admit/app/mail"
+	"github.com/admit/admit/app/payment"
 	"github.com/admit/admit/app/store"
 )
 
@@ -31,8 +32,14 @@ type Service struct {
 	renderer  *mail.Renderer
 	publicURL string
 	hold      time.Duration
-	now       func() time.Time
-	log       *slog.Logger
+	// feePercent is payments.service_fee_percent, recorded per registration.
+	feePercent int64
+	providers  *payment.Registry
+	factory    ProviderFactory
+	// configCreds are providers set in the configuration (they win).
+	configCreds map[string]map[string]string
+	now         func() time.Time
+	log         *slog.Logger
 }
 
 // Options are the Service's dependencies.
@@ -44,8 +51,17 @@ type Options struct {
 	Renderer  *mail.Renderer
 	PublicURL string
 	Hold      time.Duration
-	Now       func() time.Time
-	Log       *slog.Logger
+	// ServiceFeePercent is recorded on each paid registration.
+	ServiceFeePercent int64
+	// Providers are the connected payment providers (nil: none).
+	Providers *payment.Registry
+	// Factory builds providers from credentials (nil: none can connect).
+	Factory ProviderFactory
+	// ConfigCredentials are the providers set in the configuration file
+	// or environment, by name.
+	ConfigCredentials map[string]map[string]string
+	Now               func() time.Time
+	Log               *slog.Logger
 }
 
 // New creates the service.
@@ -59,10 +75,18 @@ func New(st *store.Store, o Options) (*Service, error) {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
+	if o.Factory == nil {
+		o.Factory = func(name string, _ Credentials) (payment.Provider, error) {
+			return nil, fmt.Errorf("no %s plugin in this build", name)
+		}
+	}
+	if o.Providers == nil {
+		o.Providers = payment.NewRegistry()
+	}
 	if o.Hold == 0 {
 		o.Hold = 30 * time.Minute
 	}
-	return &Service{store: st, secret: o.Secret, subjects: o.Subjects, renderer: o.Renderer, publicURL: o.PublicURL, hold: o.Hold, now: o.Now, log: o.Log}, nil
+	return &Service{store: st, secret: o.Secret, subjects: o.Subjects, renderer: o.Renderer, publicURL: o.PublicURL, hold: o.Hold, feePercent: o.ServiceFeePercent, providers: o.Providers, factory: o.Factory, configCreds: o.ConfigCredentials, now: o.Now, log: o.Log}, nil
 }
 
 // Now is the service's clock.

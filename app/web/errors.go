@@ -33,6 +33,7 @@ var sentinels = []struct {
 	{model.ErrAlreadyRegistered, fiber.StatusConflict, "already_registered", "This email address is already registered."},
 	{model.ErrClosed, fiber.StatusGone, "registration_closed", "Registration is closed."},
 	{model.ErrProviderMissing, fiber.StatusUnprocessableEntity, "provider_unavailable", "No payment provider is available for this event."},
+	{model.ErrProviderFailed, fiber.StatusBadGateway, "provider_error", "The payment provider could not be reached; nothing was charged. Please try again."},
 	{model.ErrConflict, fiber.StatusConflict, "conflict", "This cannot be done in the current state."},
 	{model.ErrUnauthorized, fiber.StatusUnauthorized, "unauthorized", "Sign in first: send Authorization: Bearer TOKEN (POST /api/v1/auth/token gives one)."},
 	{model.ErrForbidden, fiber.StatusForbidden, "forbidden", "You may not do this."},

@@ -87,7 +87,7 @@ func (s *Server) cancelEvent(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	e, err := s.Tickets.CancelEvent(c.UserContext(), id, in.Message)
+	e, err := s.Tickets.CancelEvent(c.UserContext(), id, in.Message, in.Refund)
 	if err != nil {
 		return err
 	}

@@ -23,9 +23,12 @@ import (
 	"github.com/admit/admit/app/auth"
 	"github.com/admit/admit/app/i18n"
 	"github.com/admit/admit/app/mail"
+	"github.com/admit/admit/app/payment"
 	"github.com/admit/admit/app/store"
 	"github.com/admit/admit/app/ticketing"
 	"github.com/admit/admit/assets"
+	"github.com/admit/admit/plugins"
+	"github.com/admit/admit/plugins/stripe/stripetest"
 )
 
 // clock is a test clock that only moves when told.
@@ -75,7 +78,10 @@ func sub(t testing.TB, dir string) fs.FS {
 	return f
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvWith(t, nil) }
+
+// newEnvWith is newEnv with payment providers.
+func newEnvWith(t *testing.T, providers *payment.Registry) *env {
 	t.Helper()
 	ctx := context.Background()
 	clk := &clock{t: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)}
@@ -95,7 +101,7 @@ func newEnv(t *testing.T) *env {
 	}
 	log := slog.New(slog.NewTextHandler(testLogWriter{t}, nil))
 	tickets, err := ticketing.New(st, ticketing.Options{Secret: bytes.Repeat([]byte{7}, 32), Subjects: ticketing.I18nSubjects{Bundle: tr},
-		Renderer: rd, PublicURL: "http://tickets.test", Now: clk.Now, Log: log})
+		Renderer: rd, PublicURL: "http://tickets.test", Now: clk.Now, Log: log, Providers: providers, Factory: plugins.New})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,4 +265,16 @@ type testLogWriter struct{ t testing.TB }
 func (w testLogWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
+}
+
+func postSigned(c *http.Client, url string, body []byte) int {
+	req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Stripe-Signature", stripetest.Sign(whsec, time.Now(), body))
+	res, err := c.Do(req)
+	if err != nil {
+		return 0
+	}
+	res.Body.Close()
+	return res.StatusCode
 }

@@ -24,7 +24,7 @@ type pages struct {
 	views map[string]*template.Template
 }
 
-var pageNames = []string{"event", "registered", "access", "join", "error"}
+var pageNames = []string{"event", "registered", "access", "join", "error", "paid", "paycancel"}
 
 func newPages(fsys fs.FS, tr *i18n.Bundle) (*pages, error) {
 	p := &pages{fsys: fsys, i18n: tr, views: map[string]*template.Template{}}
@@ -67,6 +67,19 @@ func (l loc) T(id string, args ...any) string {
 		}
 	}
 	return l.b.T(l.Lang, id, data)
+}
+
+// Problem is the message shown for an error code: its translation
+// ("page.error.<code>") when there is one, else the API's message.
+func (l loc) Problem(code, message string) string {
+	if code == "validation" {
+		return l.b.T(l.Lang, "page.form.error.summary", nil)
+	}
+	id := "page.error." + code
+	if t := l.b.T(l.Lang, id, nil); t != id {
+		return t
+	}
+	return message
 }
 
 // Session writes a session's date and time in the event's zone.
@@ -118,11 +131,7 @@ type errorPage struct {
 
 func (p *pages) renderError(c *fiber.Ctx, status int, body apiErrorBody) error {
 	title := p.i18n.T(p.locale(c), "page.error.title", nil)
-	msg := body.Message
-	// Messages the registrant may see in their own language.
-	if id := "page.error." + body.Code; p.i18n.T(p.locale(c), id, nil) != id {
-		msg = p.i18n.T(p.locale(c), id, nil)
-	}
+	msg := loc{Lang: p.locale(c), b: p.i18n}.Problem(body.Code, body.Message)
 	if err := p.render(c, status, "error", title, errorPage{Status: status, Code: body.Code, Message: msg}); err != nil {
 		return c.Status(status).SendString(body.Message)
 	}

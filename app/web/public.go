@@ -21,19 +21,23 @@ type quoteJSON struct {
 	PromoCode  *string `json:"promo_code"`
 	Discount   int64   `json:"discount"`
 	Free       bool    `json:"free"`
+	// RaisedToMinimum: the discount would have gone below the providers'
+	// minimum charge, so the price is that minimum.
+	RaisedToMinimum bool `json:"raised_to_minimum,omitempty"`
 }
 
-// quote is the current price of a ticket. Promo codes and tiers come with
-// payments; until then any code is unknown.
-func quote(e *model.Event, promo string) (quoteJSON, error) {
-	if strings.TrimSpace(promo) != "" {
-		return quoteJSON{}, &model.Problem{Err: model.ErrValidation, Code: "promo_invalid", Message: "This promo code is not valid for this event."}
+func quoteView(p *ticketing.Priced) quoteJSON {
+	q := quoteJSON{Amount: p.Amount, Currency: p.Currency, BaseAmount: p.BaseAmount, Discount: p.Discount, Free: p.Free}
+	if p.Tier != "" {
+		t := p.Tier
+		q.Tier = &t
 	}
-	q := quoteJSON{Free: e.Free()}
-	if e.Price != nil {
-		q.Amount, q.BaseAmount, q.Currency = e.Price.Amount, e.Price.Amount, e.Price.Currency
+	if p.PromoCode != "" {
+		c := p.PromoCode
+		q.PromoCode = &c
 	}
-	return q, nil
+	q.RaisedToMinimum = p.RaisedToMinimum
+	return q
 }
 
 type publicEventJSON struct {
@@ -42,6 +46,8 @@ type publicEventJSON struct {
 	Price     quoteJSON     `json:"price"`
 	SeatsLeft *int64        `json:"seats_left"`
 	SoldOut   bool          `json:"sold_out"`
+	// Providers are the ways to pay this event now.
+	Providers []string `json:"providers"`
 }
 
 func (s *Server) publicEvent(c *fiber.Ctx) error {
@@ -71,8 +77,12 @@ func (s *Server) publicView(c *fiber.Ctx, e *model.Event) (*publicEventJSON, err
 			ev.Sessions[i].SeatsLeft = n
 		}
 	}
-	q, _ := quote(e, "")
-	return &publicEventJSON{Event: ev, Sessions: ev.Sessions, Price: q, SeatsLeft: left, SoldOut: left != nil && *left == 0}, nil
+	q, err := s.Tickets.Quote(c.UserContext(), e, "")
+	if err != nil {
+		return nil, err
+	}
+	return &publicEventJSON{Event: ev, Sessions: ev.Sessions, Price: quoteView(q), SeatsLeft: left, SoldOut: left != nil && *left == 0,
+		Providers: s.Tickets.UsableProviders(e)}, nil
 }
 
 func (s *Server) publicQuote(c *fiber.Ctx) error {
@@ -80,11 +90,11 @@ func (s *Server) publicQuote(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	q, err := quote(e, c.Query("promo_code"))
+	q, err := s.Tickets.Quote(c.UserContext(), e, c.Query("promo_code"))
 	if err != nil {
 		return err
 	}
-	return c.JSON(q)
+	return c.JSON(quoteView(q))
 }
 
 type registeredJSON struct {
@@ -159,7 +169,8 @@ type eventPageData struct {
 	Upcoming  []model.Session
 	Options   []sessionJSON // sessions still open for registration
 	Closed    bool
-	Price     string
+	Price     string // the current price, "" when free
+	BasePrice string // the base price when a tier lowers it
 }
 
 func (s *Server) eventPage(c *fiber.Ctx) error {
@@ -191,8 +202,11 @@ func (s *Server) renderEventPage(c *fiber.Ctx, status int, form ticketing.Regist
 		}
 	}
 	d.Closed = e.Status == model.EventCancelled || (e.Kind != model.KindOnDemand && len(d.Upcoming) == 0)
-	if e.Price != nil {
-		d.Price = formatMoney(e.Price.Amount, e.Price.Currency)
+	if q := v.Price; !q.Free {
+		d.Price = formatMoney(q.Amount, q.Currency)
+		if q.BaseAmount > q.Amount {
+			d.BasePrice = formatMoney(q.BaseAmount, q.Currency)
+		}
 	}
 	return s.pages.render(c, status, "event", e.Title, d)
 }

@@ -21,6 +21,11 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/api/v1/public/events/:slug/quote", s.publicQuote)
 	app.Post("/api/v1/public/events/:slug/registrations", s.register)
 
+	// Payments: provider webhooks and the buyer's way back from checkout.
+	app.Post("/webhooks/:provider", s.webhook)
+	app.Get("/pay/:provider/return", s.payReturn)
+	app.Get("/pay/:provider/cancel", s.payCancel)
+
 	// The registrant's personal link.
 	app.Get("/a/:token", s.accessPage)
 	app.Get("/api/v1/access/:token", s.accessJSON)
@@ -38,6 +43,12 @@ func (s *Server) routes(app *fiber.App) {
 	api.Get("/events/:id", s.getEvent)
 	api.Patch("/events/:id", s.patchEvent)
 	api.Post("/events/:id/cancel", s.cancelEvent)
+	api.Get("/events/:id/tiers", s.listTiers)
+	api.Post("/events/:id/tiers", s.createTier)
+	api.Delete("/events/:id/tiers/:tier", s.deleteTier)
+	api.Get("/events/:id/promo_codes", s.listPromos)
+	api.Post("/events/:id/promo_codes", s.createPromo)
+	api.Delete("/events/:id/promo_codes/:promo", s.deletePromo)
 	api.Get("/events/:id/registrations.csv", s.listRegistrationsCSV)
 	api.Get("/events/:id/registrations", s.listRegistrations)
 	api.Post("/events/:id/registrations", s.addRegistration)
@@ -45,6 +56,10 @@ func (s *Server) routes(app *fiber.App) {
 	api.Post("/registrations/:id/reject", s.reject)
 	api.Post("/registrations/:id/cancel", s.adminCancel)
 	api.Post("/registrations/:id/resend", s.resend)
+	api.Post("/registrations/:id/refund", s.refund)
+	api.Get("/settings/payments/:provider", s.getProvider)
+	api.Put("/settings/payments/:provider", s.putProvider)
+	api.Delete("/settings/payments/:provider", s.deleteProvider)
 	api.Get("/outbox", s.outbox)
 
 	app.Use(s.notFound)

@@ -1,33 +1,39 @@
 -- name: insert-registration
 INSERT INTO registrations(event_id, session_id, name, email, email_norm, status, role, locale, amount, currency,
-    amount_paid, tier, promo_code, provider, token_nonce, token_hash, hold_expires_at, last_mailed_at, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+    amount_paid, tier, promo_code, provider, token_nonce, token_hash, hold_expires_at, last_mailed_at, created_at, updated_at,
+    tier_id, promo_id, service_fee)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: get-registration
 SELECT id, event_id, session_id, name, email, status, role, locale, amount, currency, amount_paid, amount_refunded,
-    tier, promo_code, provider, token_nonce, token_hash, hold_expires_at, last_mailed_at, created_at, updated_at
+    tier, promo_code, provider, token_nonce, token_hash, hold_expires_at, last_mailed_at, created_at, updated_at,
+    tier_id, promo_id, service_fee, checkout_id, checkout_url, payment_id, paid_at
 FROM registrations WHERE id = ?;
 
 -- name: get-registration-by-token
 SELECT id, event_id, session_id, name, email, status, role, locale, amount, currency, amount_paid, amount_refunded,
-    tier, promo_code, provider, token_nonce, token_hash, hold_expires_at, last_mailed_at, created_at, updated_at
+    tier, promo_code, provider, token_nonce, token_hash, hold_expires_at, last_mailed_at, created_at, updated_at,
+    tier_id, promo_id, service_fee, checkout_id, checkout_url, payment_id, paid_at
 FROM registrations WHERE token_hash = ?;
 
 -- name: find-live-registration
 SELECT id, event_id, session_id, name, email, status, role, locale, amount, currency, amount_paid, amount_refunded,
-    tier, promo_code, provider, token_nonce, token_hash, hold_expires_at, last_mailed_at, created_at, updated_at
+    tier, promo_code, provider, token_nonce, token_hash, hold_expires_at, last_mailed_at, created_at, updated_at,
+    tier_id, promo_id, service_fee, checkout_id, checkout_url, payment_id, paid_at
 FROM registrations
 WHERE event_id = ? AND ifnull(session_id, 0) = ? AND email_norm = ?
   AND status IN ('pending_payment', 'pending_approval', 'confirmed', 'partially_refunded');
 
 -- name: list-registrations
 SELECT id, event_id, session_id, name, email, status, role, locale, amount, currency, amount_paid, amount_refunded,
-    tier, promo_code, provider, token_nonce, token_hash, hold_expires_at, last_mailed_at, created_at, updated_at
+    tier, promo_code, provider, token_nonce, token_hash, hold_expires_at, last_mailed_at, created_at, updated_at,
+    tier_id, promo_id, service_fee, checkout_id, checkout_url, payment_id, paid_at
 FROM registrations WHERE event_id = ? AND (? = '' OR status = ?) ORDER BY id;
 
 -- name: list-registrations-to-notify
 SELECT id, event_id, session_id, name, email, status, role, locale, amount, currency, amount_paid, amount_refunded,
-    tier, promo_code, provider, token_nonce, token_hash, hold_expires_at, last_mailed_at, created_at, updated_at
+    tier, promo_code, provider, token_nonce, token_hash, hold_expires_at, last_mailed_at, created_at, updated_at,
+    tier_id, promo_id, service_fee, checkout_id, checkout_url, payment_id, paid_at
 FROM registrations
 WHERE event_id = ? AND (? = 0 OR session_id IS NULL OR session_id = ?)
   AND status IN ('pending_payment', 'pending_approval', 'confirmed', 'partially_refunded')
@@ -59,3 +65,52 @@ INSERT INTO idempotency_keys(scope, key, request_hash, status, body, created_at)
 
 -- name: delete-old-idempotency
 DELETE FROM idempotency_keys WHERE created_at < ?;
+
+-- name: registration-by-checkout
+SELECT id, event_id, session_id, name, email, status, role, locale, amount, currency, amount_paid, amount_refunded,
+    tier, promo_code, provider, token_nonce, token_hash, hold_expires_at, last_mailed_at, created_at, updated_at,
+    tier_id, promo_id, service_fee, checkout_id, checkout_url, payment_id, paid_at
+FROM registrations WHERE provider = ? AND checkout_id = ?;
+
+-- name: registration-by-payment
+SELECT id, event_id, session_id, name, email, status, role, locale, amount, currency, amount_paid, amount_refunded,
+    tier, promo_code, provider, token_nonce, token_hash, hold_expires_at, last_mailed_at, created_at, updated_at,
+    tier_id, promo_id, service_fee, checkout_id, checkout_url, payment_id, paid_at
+FROM registrations WHERE provider = ? AND payment_id = ?;
+
+-- name: pending-checkouts
+-- Unpaid registrations with a checkout older than a moment, for
+-- reconciliation with the provider.
+SELECT id, event_id, session_id, name, email, status, role, locale, amount, currency, amount_paid, amount_refunded,
+    tier, promo_code, provider, token_nonce, token_hash, hold_expires_at, last_mailed_at, created_at, updated_at,
+    tier_id, promo_id, service_fee, checkout_id, checkout_url, payment_id, paid_at
+FROM registrations
+WHERE checkout_id != '' AND amount_paid = 0 AND created_at <= ? AND created_at >= ?
+  AND status IN ('pending_payment', 'expired')
+ORDER BY id LIMIT ?;
+
+-- name: set-checkout
+UPDATE registrations SET checkout_id = ?, checkout_url = ?, updated_at = ? WHERE id = ?;
+
+-- name: set-paid
+UPDATE registrations SET status = ?, amount_paid = ?, payment_id = ?, paid_at = ?, updated_at = ? WHERE id = ?;
+
+-- name: set-refunded
+UPDATE registrations SET status = ?, amount_refunded = ?, updated_at = ? WHERE id = ?;
+
+-- name: set-status-any
+UPDATE registrations SET status = ?, updated_at = ? WHERE id = ?;
+
+-- name: count-seats-except
+-- Seats taken on an event (or session) not counting one registration.
+SELECT COUNT(*) FROM registrations
+WHERE event_id = ? AND ifnull(session_id, 0) = ? AND id != ?
+  AND (status IN ('confirmed', 'pending_approval', 'partially_refunded')
+       OR (status = 'pending_payment' AND (hold_expires_at IS NULL OR hold_expires_at > ?)));
+
+-- name: paid-registrations
+-- Registrations of an event with money not yet refunded.
+SELECT id, event_id, session_id, name, email, status, role, locale, amount, currency, amount_paid, amount_refunded,
+    tier, promo_code, provider, token_nonce, token_hash, hold_expires_at, last_mailed_at, created_at, updated_at,
+    tier_id, promo_id, service_fee, checkout_id, checkout_url, payment_id, paid_at
+FROM registrations WHERE event_id = ? AND amount_paid > amount_refunded ORDER BY id;

@@ -1,0 +1,286 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/admit/admit/app/model"
+)
+
+// InsertTier adds a tier after the event's others.
+func (t *Tx) InsertTier(tr *model.Tier) error {
+	tr.CreatedAt = t.now
+	res, err := t.exec("insert-tier", tr.EventID, tr.EventID, tr.Name, tr.Amount, timeArg(tr.ExpiresAt), idArg(tr.Quantity), unix(t.now))
+	if err != nil {
+		return err
+	}
+	tr.ID, err = res.LastInsertId()
+	return err
+}
+
+// DeleteTier removes a tier; registrations keep its name.
+func (t *Tx) DeleteTier(eventID, id int64) (bool, error) {
+	res, err := t.exec("delete-tier", id, eventID)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+func scanTiers(rows *sql.Rows, err error) ([]model.Tier, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []model.Tier{}
+	for rows.Next() {
+		var tr model.Tier
+		var exp, qty sql.NullInt64
+		var created int64
+		if err := rows.Scan(&tr.ID, &tr.EventID, &tr.Position, &tr.Name, &tr.Amount, &exp, &qty, &created, &tr.Sold); err != nil {
+			return nil, err
+		}
+		tr.ExpiresAt, tr.Quantity, tr.CreatedAt = nullTime(exp), nullID(qty), fromUnix(created)
+		out = append(out, tr)
+	}
+	return out, rows.Err()
+}
+
+// Tiers lists an event's tiers in order with the seats each holds now.
+func (t *Tx) Tiers(eventID int64) ([]model.Tier, error) {
+	return scanTiers(t.stmt("list-tiers").QueryContext(t.ctx, unix(t.now), eventID))
+}
+
+// Tiers is the same outside a transaction.
+func (s *Store) Tiers(ctx context.Context, eventID int64) ([]model.Tier, error) {
+	return scanTiers(s.read("list-tiers").QueryContext(ctx, unix(s.now()), eventID))
+}
+
+// InsertPromo adds a promo code (model.ErrConflict when the event has it).
+func (t *Tx) InsertPromo(p *model.Promo, codeNorm string) error {
+	p.CreatedAt = t.now
+	res, err := t.exec("insert-promo", p.EventID, p.Code, codeNorm, p.PercentOff, p.AmountOff, idArg(p.MaxUses), timeArg(p.ExpiresAt), unix(t.now))
+	if err != nil {
+		if IsUnique(err) {
+			return model.ErrConflict
+		}
+		return err
+	}
+	p.ID, err = res.LastInsertId()
+	return err
+}
+
+// DeletePromo removes a promo code.
+func (t *Tx) DeletePromo(eventID, id int64) (bool, error) {
+	res, err := t.exec("delete-promo", id, eventID)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+func scanPromos(rows *sql.Rows, err error) ([]model.Promo, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []model.Promo{}
+	for rows.Next() {
+		var p model.Promo
+		var maxUses, exp sql.NullInt64
+		var created int64
+		if err := rows.Scan(&p.ID, &p.EventID, &p.Code, &p.PercentOff, &p.AmountOff, &maxUses, &exp, &created, &p.Uses); err != nil {
+			return nil, err
+		}
+		p.MaxUses, p.ExpiresAt, p.CreatedAt = nullID(maxUses), nullTime(exp), fromUnix(created)
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// Promos lists an event's promo codes with their uses now.
+func (t *Tx) Promos(eventID int64) ([]model.Promo, error) {
+	return scanPromos(t.stmt("list-promos").QueryContext(t.ctx, unix(t.now), eventID))
+}
+
+// Promos is the same outside a transaction.
+func (s *Store) Promos(ctx context.Context, eventID int64) ([]model.Promo, error) {
+	return scanPromos(s.read("list-promos").QueryContext(ctx, unix(s.now()), eventID))
+}
+
+// MarkPaymentEvent records a provider event; false when it was recorded
+// before (it must not be applied again).
+func (t *Tx) MarkPaymentEvent(provider, eventID, kind string, registrationID int64, outcome string) (bool, error) {
+	var reg any
+	if registrationID != 0 {
+		reg = registrationID
+	}
+	res, err := t.exec("insert-payment-event", provider, eventID, kind, reg, outcome, unix(t.now))
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// RegistrationByCheckout finds a registration by its provider checkout.
+func (t *Tx) RegistrationByCheckout(provider, checkoutID string) (*model.Registration, error) {
+	return scanRegistration(t.queryRow("registration-by-checkout", provider, checkoutID))
+}
+
+// RegistrationByPayment finds a registration by its provider payment.
+func (t *Tx) RegistrationByPayment(provider, paymentID string) (*model.Registration, error) {
+	return scanRegistration(t.queryRow("registration-by-payment", provider, paymentID))
+}
+
+// PendingCheckouts lists unpaid registrations with a checkout created in
+// [from, to], for reconciliation.
+func (s *Store) PendingCheckouts(ctx context.Context, from, to int64, limit int) ([]*model.Registration, error) {
+	return scanRegistrations(s.read("pending-checkouts").QueryContext(ctx, to, from, limit))
+}
+
+// PaidRegistrations lists an event's registrations with money not yet
+// refunded.
+func (t *Tx) PaidRegistrations(eventID int64) ([]*model.Registration, error) {
+	return scanRegistrations(t.stmt("paid-registrations").QueryContext(t.ctx, eventID))
+}
+
+// SetCheckout records where a registration pays.
+func (t *Tx) SetCheckout(id int64, checkoutID, url string) error {
+	_, err := t.exec("set-checkout", checkoutID, url, unix(t.now), id)
+	return err
+}
+
+// SetPaid records a payment and the status it leads to.
+func (t *Tx) SetPaid(id int64, status string, amount int64, paymentID string) error {
+	_, err := t.exec("set-paid", status, amount, paymentID, unix(t.now), unix(t.now), id)
+	return err
+}
+
+// SetRefunded records the total refunded and the status it leads to.
+func (t *Tx) SetRefunded(id int64, status string, total int64) error {
+	_, err := t.exec("set-refunded", status, total, unix(t.now), id)
+	return err
+}
+
+// SetStatus sets a registration's status whatever it was.
+func (t *Tx) SetStatus(id int64, status string) error {
+	_, err := t.exec("set-status-any", status, unix(t.now), id)
+	return err
+}
+
+// CountSeatsExcept counts the seats taken without one registration.
+func (t *Tx) CountSeatsExcept(eventID int64, sessionID *int64, exceptID int64) (int64, error) {
+	var n int64
+	err := t.queryRow("count-seats-except", eventID, sessionKey(sessionID), exceptID, unix(t.now)).Scan(&n)
+	return n, err
+}
+
+func scanRefund(row scanner) (*model.Refund, error) {
+	var f model.Refund
+	var next, created int64
+	var done sql.NullInt64
+	if err := row.Scan(&f.ID, &f.RegistrationID, &f.Provider, &f.PaymentID, &f.Amount, &f.Currency, &f.IdempotencyKey,
+		&f.Reason, &f.Status, &f.ProviderRefundID, &f.Attempts, &next, &f.LastError, &created, &done); err != nil {
+		return nil, notFound(err)
+	}
+	f.NextAttemptAt, f.CreatedAt, f.DoneAt = fromUnix(next), fromUnix(created), nullTime(done)
+	return &f, nil
+}
+
+func scanRefunds(rows *sql.Rows, err error) ([]*model.Refund, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*model.Refund{}
+	for rows.Next() {
+		f, err := scanRefund(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// InsertRefund queues (or, with status done, records) a refund.
+func (t *Tx) InsertRefund(f *model.Refund) error {
+	f.CreatedAt, f.NextAttemptAt = t.now, t.now
+	var done any
+	if f.Status == model.RefundDone {
+		done = unix(t.now)
+	}
+	res, err := t.exec("insert-refund", f.RegistrationID, f.Provider, f.PaymentID, f.Amount, f.Currency, f.IdempotencyKey,
+		f.Reason, f.Status, f.ProviderRefundID, unix(t.now), unix(t.now), done)
+	if err != nil {
+		return err
+	}
+	f.ID, err = res.LastInsertId()
+	return err
+}
+
+// Refunds lists a registration's refunds.
+func (t *Tx) Refunds(registrationID int64) ([]*model.Refund, error) {
+	return scanRefunds(t.stmt("refunds-of-registration").QueryContext(t.ctx, registrationID))
+}
+
+// Refunds is the same outside a transaction.
+func (s *Store) Refunds(ctx context.Context, registrationID int64) ([]*model.Refund, error) {
+	return scanRefunds(s.read("refunds-of-registration").QueryContext(ctx, registrationID))
+}
+
+// DueRefunds lists queued refunds whose next attempt has come.
+func (s *Store) DueRefunds(ctx context.Context, limit int) ([]*model.Refund, error) {
+	return scanRefunds(s.read("due-refunds").QueryContext(ctx, unix(s.now()), limit))
+}
+
+// Refund reads one refund inside the transaction.
+func (t *Tx) Refund(id int64) (*model.Refund, error) {
+	return scanRefund(t.queryRow("get-refund", id))
+}
+
+// RefundByProviderID finds a refund by the provider's id for it.
+func (t *Tx) RefundByProviderID(provider, id string) (*model.Refund, error) {
+	return scanRefund(t.queryRow("refund-by-provider-id", provider, id))
+}
+
+// RefundDone records that the provider accepted a refund; false when it was
+// no longer queued.
+func (t *Tx) RefundDone(id int64, providerRefundID string) (bool, error) {
+	res, err := t.exec("refund-done", providerRefundID, unix(t.now), id)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// RefundRetry schedules another attempt.
+func (t *Tx) RefundRetry(id int64, attempts int, next int64, lastErr string) error {
+	_, err := t.exec("refund-retry", attempts, next, lastErr, id)
+	return err
+}
+
+// RefundFailed gives up on a refund (the organizer is shown it).
+func (t *Tx) RefundFailed(id int64, attempts int, lastErr string) error {
+	_, err := t.exec("refund-failed", attempts, lastErr, id)
+	return err
+}
+
+// DeleteSetting removes a stored setting.
+func (t *Tx) DeleteSetting(key string) error {
+	_, err := t.exec("delete-setting", key)
+	return err
+}
+
+// PricedEvents lists the events with a price that are not cancelled.
+func (t *Tx) PricedEvents() ([]*model.Event, error) {
+	rows, err := t.stmt("priced-events").QueryContext(t.ctx)
+	if err != nil {
+		return nil, err
+	}
+	return scanEvents(rows)
+}

@@ -1,0 +1,76 @@
+-- name: insert-tier
+INSERT INTO tiers(event_id, position, name, amount, expires_at, quantity, created_at)
+VALUES (?, (SELECT COALESCE(MAX(position), 0) + 1 FROM tiers WHERE event_id = ?), ?, ?, ?, ?, ?);
+
+-- name: list-tiers
+-- Tiers of an event in order, with the seats each has sold or holds now.
+SELECT t.id, t.event_id, t.position, t.name, t.amount, t.expires_at, t.quantity, t.created_at,
+    (SELECT COUNT(*) FROM registrations r WHERE r.tier_id = t.id
+       AND (r.status IN ('confirmed', 'pending_approval', 'partially_refunded')
+            OR (r.status = 'pending_payment' AND (r.hold_expires_at IS NULL OR r.hold_expires_at > ?)))) AS sold
+FROM tiers t WHERE t.event_id = ? ORDER BY t.position, t.id;
+
+-- name: delete-tier
+DELETE FROM tiers WHERE id = ? AND event_id = ?;
+
+-- name: insert-promo
+INSERT INTO promo_codes(event_id, code, code_norm, percent_off, amount_off, max_uses, expires_at, created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?);
+
+-- name: list-promos
+-- Promo codes of an event, with their uses by paid or held registrations.
+SELECT p.id, p.event_id, p.code, p.percent_off, p.amount_off, p.max_uses, p.expires_at, p.created_at,
+    (SELECT COUNT(*) FROM registrations r WHERE r.promo_id = p.id
+       AND (r.status IN ('confirmed', 'pending_approval', 'partially_refunded')
+            OR (r.status = 'pending_payment' AND (r.hold_expires_at IS NULL OR r.hold_expires_at > ?)))) AS uses
+FROM promo_codes p WHERE p.event_id = ? ORDER BY p.id;
+
+-- name: delete-promo
+DELETE FROM promo_codes WHERE id = ? AND event_id = ?;
+
+-- name: insert-payment-event
+INSERT INTO payment_events(provider, event_id, kind, registration_id, outcome, applied_at) VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT DO NOTHING;
+
+-- name: insert-refund
+INSERT INTO refunds(registration_id, provider, payment_id, amount, currency, idempotency_key, reason, status,
+    provider_refund_id, next_attempt_at, created_at, done_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- name: refunds-of-registration
+SELECT id, registration_id, provider, payment_id, amount, currency, idempotency_key, reason, status,
+    provider_refund_id, attempts, next_attempt_at, last_error, created_at, done_at
+FROM refunds WHERE registration_id = ? ORDER BY id;
+
+-- name: due-refunds
+SELECT id, registration_id, provider, payment_id, amount, currency, idempotency_key, reason, status,
+    provider_refund_id, attempts, next_attempt_at, last_error, created_at, done_at
+FROM refunds WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY id LIMIT ?;
+
+-- name: get-refund
+SELECT id, registration_id, provider, payment_id, amount, currency, idempotency_key, reason, status,
+    provider_refund_id, attempts, next_attempt_at, last_error, created_at, done_at
+FROM refunds WHERE id = ?;
+
+-- name: refund-by-provider-id
+SELECT id, registration_id, provider, payment_id, amount, currency, idempotency_key, reason, status,
+    provider_refund_id, attempts, next_attempt_at, last_error, created_at, done_at
+FROM refunds WHERE provider = ? AND provider_refund_id = ?;
+
+-- name: refund-done
+UPDATE refunds SET status = 'done', provider_refund_id = ?, attempts = attempts + 1, done_at = ?, last_error = ''
+WHERE id = ? AND status = 'queued';
+
+-- name: refund-retry
+UPDATE refunds SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?;
+
+-- name: refund-failed
+UPDATE refunds SET status = 'failed', attempts = ?, last_error = ? WHERE id = ?;
+
+-- name: delete-setting
+DELETE FROM settings WHERE key = ?;
+
+-- name: priced-events
+SELECT id, slug, title, description, refund_policy, kind, series_registration, timezone, capacity,
+    price_amount, price_currency, providers, approval_required, join_url, status, cancel_message, created_at, updated_at
+FROM events WHERE price_currency != '' AND price_amount > 0 AND status != 'cancelled' ORDER BY id;

@@ -1,0 +1,244 @@
+package ticketing
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/admit/admit/app/model"
+	"github.com/admit/admit/app/payment"
+	"github.com/admit/admit/app/store"
+)
+
+// Credentials are a provider's settings by field name (secret_key,
+// webhook_secret, client_id …).
+type Credentials = map[string]string
+
+// ProviderFactory builds a provider from its credentials; main wires the
+// plugins in, so that app/ never imports them.
+type ProviderFactory func(name string, c map[string]string) (payment.Provider, error)
+
+// providerFields are the settings of each provider: required ones first.
+var providerFields = map[string]struct {
+	required, optional, secret []string
+}{
+	"stripe": {required: []string{"secret_key"}, optional: []string{"webhook_secret", "api_base"}, secret: []string{"secret_key", "webhook_secret"}},
+	"paypal": {required: []string{"client_id", "client_secret"}, optional: []string{"mode", "webhook_id", "api_base"}, secret: []string{"client_secret"}},
+}
+
+func settingKey(name string) string { return "payments." + name }
+
+// LoadProviders connects, at start, every provider whose credentials are in
+// the configuration (which wins) or were stored from the admin API.
+func (s *Service) LoadProviders(ctx context.Context) error {
+	for _, name := range knownProviders {
+		c, source, err := s.providerCredentials(ctx, name)
+		if err != nil {
+			return err
+		}
+		if source == "" {
+			continue
+		}
+		p, err := s.factory(name, c)
+		if err != nil {
+			return fmt.Errorf("payment provider %s (%s): %w", name, source, err)
+		}
+		s.providers.Set(p)
+		s.log.Info("payment provider connected", "provider", name, "source", source)
+	}
+	return nil
+}
+
+// providerCredentials: the configuration's when it sets the provider's first
+// required field, else the stored ones.
+func (s *Service) providerCredentials(ctx context.Context, name string) (Credentials, string, error) {
+	if c := s.configCreds[name]; c[providerFields[name].required[0]] != "" {
+		return c, "config", nil
+	}
+	raw, err := s.store.Setting(ctx, settingKey(name))
+	if err != nil || raw == "" {
+		return nil, "", err
+	}
+	var c Credentials
+	if err := json.Unmarshal([]byte(raw), &c); err != nil {
+		return nil, "", fmt.Errorf("stored settings of %s: %w", name, err)
+	}
+	return c, "settings", nil
+}
+
+// ProviderInfo is what the API shows of a provider: never a secret.
+type ProviderInfo struct {
+	Provider  string            `json:"provider"`
+	Connected bool              `json:"connected"`
+	Source    string            `json:"source"` // config, settings or ""
+	Settings  map[string]string `json:"settings"`
+	// Paused are the paid events that no connected provider can take.
+	Paused []EventRef `json:"paused_events,omitempty"`
+}
+
+// EventRef names an event in an answer.
+type EventRef struct {
+	ID    int64  `json:"id"`
+	Slug  string `json:"slug"`
+	Title string `json:"title"`
+}
+
+func knownProvider(name string) error {
+	if _, ok := providerFields[name]; !ok {
+		return model.ErrNotFound
+	}
+	return nil
+}
+
+// Provider describes a provider's connection, secrets masked.
+func (s *Service) Provider(ctx context.Context, name string) (*ProviderInfo, error) {
+	if err := knownProvider(name); err != nil {
+		return nil, err
+	}
+	c, source, err := s.providerCredentials(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	_, connected := s.providers.Get(name)
+	info := &ProviderInfo{Provider: name, Connected: connected, Source: source, Settings: map[string]string{}}
+	f := providerFields[name]
+	for _, k := range append(slices.Clone(f.required), f.optional...) {
+		v := c[k]
+		if slices.Contains(f.secret, k) && v != "" {
+			v = mask(v)
+		}
+		info.Settings[k] = v
+	}
+	return info, nil
+}
+
+// mask keeps the kind prefix and the last four characters of a secret.
+func mask(v string) string {
+	if len(v) <= 8 {
+		return "••••"
+	}
+	prefix := ""
+	if i := strings.LastIndex(v[:min(len(v), 9)], "_"); i > 0 {
+		prefix = v[:i+1]
+	}
+	return prefix + "••••" + v[len(v)-4:]
+}
+
+// ConnectProvider checks credentials against the provider and, when it
+// accepts them, stores them and connects it.
+func (s *Service) ConnectProvider(ctx context.Context, name string, c Credentials) (*ProviderInfo, error) {
+	if err := knownProvider(name); err != nil {
+		return nil, err
+	}
+	if _, source, err := s.providerCredentials(ctx, name); err != nil {
+		return nil, err
+	} else if source == "config" {
+		return nil, model.Fail(model.ErrConflict, name+" is set in the configuration file or environment, which wins: change it there.")
+	}
+	f := providerFields[name]
+	bad := fields{}
+	clean := Credentials{}
+	for k, v := range c {
+		if !slices.Contains(f.required, k) && !slices.Contains(f.optional, k) {
+			bad.add(k, "is not a setting of %s (settings: %s)", name, strings.Join(append(slices.Clone(f.required), f.optional...), ", "))
+			continue
+		}
+		v = strings.TrimSpace(v)
+		checkLine(bad, k, v, false, 500)
+		clean[k] = v
+	}
+	for _, k := range f.required {
+		if clean[k] == "" {
+			bad.add(k, "is required")
+		}
+	}
+	if v := clean["mode"]; v != "" && v != "sandbox" && v != "live" {
+		bad.add("mode", "must be sandbox or live")
+	}
+	if v := clean["api_base"]; v != "" {
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			bad.add("api_base", "must be an absolute http(s) URL")
+		}
+	}
+	if len(bad) > 0 {
+		return nil, model.Invalid(bad)
+	}
+	p, err := s.factory(name, clean)
+	if err != nil {
+		return nil, model.Invalid(fields{f.required[0]: err.Error()})
+	}
+	if err := p.Check(ctx); err != nil {
+		if errors.Is(err, payment.ErrCredentials) {
+			return nil, &model.Problem{Err: model.ErrValidation, Code: "credentials_refused", Message: err.Error(),
+				Fields: map[string]string{f.required[0]: err.Error()}}
+		}
+		s.log.Error("payment provider check", "provider", name, "err", err)
+		return nil, model.Fail(model.ErrProviderFailed, name+" could not be reached to check the keys; nothing was changed. Try again.")
+	}
+	raw, _ := json.Marshal(clean)
+	if err := s.store.Write(ctx, func(tx *store.Tx) error { return tx.PutSetting(settingKey(name), string(raw)) }); err != nil {
+		return nil, err
+	}
+	s.providers.Set(p)
+	return s.Provider(ctx, name)
+}
+
+// DisconnectProvider forgets a provider's stored credentials. Paid events
+// that no connected provider can take any more are paused (registration
+// answers provider_unavailable) or, with makeFree, made free; the answer
+// lists them.
+func (s *Service) DisconnectProvider(ctx context.Context, name string, makeFree bool) (*ProviderInfo, error) {
+	if err := knownProvider(name); err != nil {
+		return nil, err
+	}
+	if _, source, err := s.providerCredentials(ctx, name); err != nil {
+		return nil, err
+	} else if source == "config" {
+		return nil, model.Fail(model.ErrConflict, name+" is set in the configuration file or environment: remove it there.")
+	}
+	var affected []EventRef
+	err := s.store.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.DeleteSetting(settingKey(name)); err != nil {
+			return err
+		}
+		s.providers.Remove(name)
+		evs, err := tx.PricedEvents()
+		if err != nil {
+			return err
+		}
+		for _, e := range evs {
+			if len(s.usableProviders(e)) > 0 {
+				continue
+			}
+			if len(e.Providers) > 0 && !slices.Contains(e.Providers, name) {
+				continue // it never relied on this one
+			}
+			affected = append(affected, EventRef{ID: e.ID, Slug: e.Slug, Title: e.Title})
+			if makeFree {
+				e.Price = nil
+				if err := tx.UpdateEvent(e); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	info, err := s.Provider(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	info.Paused = affected
+	return info, nil
+}
+
+// WebhookProvider is the connected provider a webhook is for.
+func (s *Service) WebhookProvider(name string) (payment.Provider, bool) {
+	return s.providers.Get(name)
+}

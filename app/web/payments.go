@@ -1,0 +1,270 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/admit/admit/app/model"
+	"github.com/admit/admit/app/payment"
+	"github.com/admit/admit/app/ticketing"
+)
+
+type tierJSON struct {
+	ID        int64      `json:"id"`
+	Name      string     `json:"name"`
+	Price     moneyJSON  `json:"price"`
+	ExpiresAt *time.Time `json:"expires_at"`
+	Quantity  *int64     `json:"quantity"`
+	Sold      int64      `json:"sold"`
+	Position  int64      `json:"position"`
+}
+
+func tierView(t *model.Tier, currency string) tierJSON {
+	return tierJSON{ID: t.ID, Name: t.Name, Price: moneyJSON{Amount: t.Amount, Currency: currency}, ExpiresAt: t.ExpiresAt,
+		Quantity: t.Quantity, Sold: t.Sold, Position: t.Position}
+}
+
+func (s *Server) eventCurrency(c *fiber.Ctx, id int64) string {
+	e, err := s.Tickets.Event(c.UserContext(), id)
+	if err != nil || e.Price == nil {
+		return ""
+	}
+	return e.Price.Currency
+}
+
+func (s *Server) createTier(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	var in ticketing.TierInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	t, err := s.Tickets.AddTier(c.UserContext(), id, in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(tierView(t, s.eventCurrency(c, id)))
+}
+
+func (s *Server) listTiers(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	tiers, err := s.Tickets.Tiers(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	cur := s.eventCurrency(c, id)
+	out := list[tierJSON]{Items: make([]tierJSON, 0, len(tiers))}
+	for i := range tiers {
+		out.Items = append(out.Items, tierView(&tiers[i], cur))
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) deleteTier(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	tid, err := idParam(c, "tier")
+	if err != nil {
+		return err
+	}
+	if err := s.Tickets.DeleteTier(c.UserContext(), id, tid); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+type promoJSON struct {
+	ID         int64      `json:"id"`
+	Code       string     `json:"code"`
+	PercentOff *int64     `json:"percent_off"`
+	AmountOff  *int64     `json:"amount_off"`
+	MaxUses    *int64     `json:"max_uses"`
+	Uses       int64      `json:"uses"`
+	ExpiresAt  *time.Time `json:"expires_at"`
+}
+
+func promoView(p *model.Promo) promoJSON {
+	v := promoJSON{ID: p.ID, Code: p.Code, MaxUses: p.MaxUses, Uses: p.Uses, ExpiresAt: p.ExpiresAt}
+	if p.AmountOff > 0 {
+		a := p.AmountOff
+		v.AmountOff = &a
+	} else {
+		pc := p.PercentOff
+		v.PercentOff = &pc
+	}
+	return v
+}
+
+func (s *Server) createPromo(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	var in ticketing.PromoInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	p, err := s.Tickets.AddPromo(c.UserContext(), id, in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(promoView(p))
+}
+
+func (s *Server) listPromos(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	promos, err := s.Tickets.Promos(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	out := list[promoJSON]{Items: make([]promoJSON, 0, len(promos))}
+	for i := range promos {
+		out.Items = append(out.Items, promoView(&promos[i]))
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) deletePromo(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	pid, err := idParam(c, "promo")
+	if err != nil {
+		return err
+	}
+	if err := s.Tickets.DeletePromo(c.UserContext(), id, pid); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+type refundInput struct {
+	Amount *int64 `json:"amount"`
+}
+
+func (s *Server) refund(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	var in refundInput
+	if len(bytes.TrimSpace(c.Body())) > 0 {
+		if err := decodeJSON(c, &in); err != nil {
+			return err
+		}
+	}
+	r, err := s.Tickets.RefundRegistration(c.UserContext(), id, in.Amount)
+	if err != nil {
+		return err
+	}
+	return c.JSON(registrationView(r))
+}
+
+// webhook applies a provider's event. The body and headers are copied out
+// of fiber's reused buffers before anything reads them.
+func (s *Server) webhook(c *fiber.Ctx) error {
+	name := c.Params("provider")
+	p, ok := s.Tickets.WebhookProvider(name)
+	if !ok {
+		return fiber.NewError(fiber.StatusNotFound, name+" is not connected.")
+	}
+	body := bytes.Clone(c.Body())
+	header := http.Header{}
+	c.Request().Header.VisitAll(func(k, v []byte) { header.Add(string(k), string(v)) })
+	ev, err := p.ParseWebhook(c.UserContext(), payment.WebhookRequest{Body: body, Header: header})
+	switch {
+	case errors.Is(err, payment.ErrSignature):
+		s.Log.Warn("webhook refused", "request_id", requestIDOf(c), "provider", name, "err", err)
+		return c.Status(fiber.StatusBadRequest).JSON(apiError{Error: apiErrorBody{Code: "bad_signature", Message: "The webhook signature is missing, wrong or too old."}})
+	case errors.Is(err, payment.ErrIgnored):
+		return c.JSON(fiber.Map{"status": "ignored"})
+	case err != nil:
+		return err
+	}
+	applied, err := s.Tickets.ApplyPayment(c.UserContext(), ev)
+	if err != nil {
+		return err // a 5xx: the provider delivers again
+	}
+	status := "duplicate"
+	if applied {
+		status = "applied"
+	}
+	return c.JSON(fiber.Map{"status": status})
+}
+
+func (s *Server) payReturn(c *fiber.Ctx) error {
+	q := url.Values{}
+	c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) { q.Add(string(k), string(v)) })
+	res, err := s.Tickets.CompleteReturn(c.UserContext(), c.Params("provider"), q)
+	if err != nil {
+		return err
+	}
+	return s.pages.render(c, fiber.StatusOK, "paid", res.Event.Title, res)
+}
+
+func (s *Server) payCancel(c *fiber.Ctx) error {
+	q := url.Values{}
+	c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) { q.Add(string(k), string(v)) })
+	res, err := s.Tickets.CancelledCheckout(c.UserContext(), c.Params("provider"), q)
+	if err != nil {
+		return err
+	}
+	return s.pages.render(c, fiber.StatusOK, "paycancel", res.Event.Title, res)
+}
+
+func (s *Server) getProvider(c *fiber.Ctx) error {
+	info, err := s.Tickets.Provider(c.UserContext(), c.Params("provider"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(info)
+}
+
+func (s *Server) putProvider(c *fiber.Ctx) error {
+	var in map[string]string
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	info, err := s.Tickets.ConnectProvider(c.UserContext(), c.Params("provider"), ticketing.Credentials(in))
+	if err != nil {
+		return err
+	}
+	return c.JSON(info)
+}
+
+type disconnectInput struct {
+	MakeFree bool `json:"make_free"`
+}
+
+func (s *Server) deleteProvider(c *fiber.Ctx) error {
+	var in disconnectInput
+	if len(bytes.TrimSpace(c.Body())) > 0 {
+		if err := decodeJSON(c, &in); err != nil {
+			return err
+		}
+	}
+	if c.QueryBool("make_free") {
+		in.MakeFree = true
+	}
+	info, err := s.Tickets.DisconnectProvider(c.UserContext(), c.Params("provider"), in.MakeFree)
+	if err != nil {
+		return err
+	}
+	return c.JSON(info)
+}
