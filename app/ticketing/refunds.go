@@ -190,6 +190,12 @@ func (s *Service) Reconcile(ctx context.Context) error {
 			continue
 		}
 		ev, err := p.Status(ctx, r.CheckoutID)
+		if errors.Is(err, payment.ErrNotFound) {
+			// The provider dropped the checkout (PayPal forgets unapproved
+			// orders): it can no longer be paid.
+			ev, err = payment.Event{ID: "status:" + r.CheckoutID + ":gone", Provider: r.Provider, Kind: payment.Expired,
+				CheckoutID: r.CheckoutID, RegistrationID: r.ID}, nil
+		}
 		if err != nil {
 			if !errors.Is(err, payment.ErrNotApproved) {
 				errs = append(errs, fmt.Errorf("reconcile registration %d: %w", r.ID, err))

@@ -1,0 +1,146 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/admit/admit/app/model"
+	"github.com/admit/admit/app/payment"
+)
+
+// fakeProvider is a provider whose checkouts the test settles by hand: for
+// what stripe-mock (stateless) cannot show, such as a paid status.
+type fakeProvider struct {
+	mu       sync.Mutex
+	paid     map[string]int64 // checkout → amount paid
+	gone     map[string]bool
+	n        int
+	refunds  int
+	failNext bool
+}
+
+func newFake() *fakeProvider { return &fakeProvider{paid: map[string]int64{}, gone: map[string]bool{}} }
+
+func (f *fakeProvider) Name() string               { return "stripe" }
+func (f *fakeProvider) Supports(string) bool       { return true }
+func (f *fakeProvider) Check(context.Context) error { return nil }
+func (f *fakeProvider) CreateCheckout(_ context.Context, r payment.CheckoutRequest) (payment.Checkout, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.failNext {
+		f.failNext = false
+		return payment.Checkout{}, fmt.Errorf("provider down")
+	}
+	f.n++
+	id := fmt.Sprintf("cs_fake_%d", f.n)
+	return payment.Checkout{ID: id, RedirectURL: "https://pay.example/" + id}, nil
+}
+func (f *fakeProvider) ParseWebhook(context.Context, payment.WebhookRequest) (payment.Event, error) {
+	return payment.Event{}, payment.ErrSignature
+}
+func (f *fakeProvider) Return(ctx context.Context, q url.Values) (payment.Event, error) {
+	return f.Status(ctx, q.Get("session_id"))
+}
+func (f *fakeProvider) Status(_ context.Context, id string) (payment.Event, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.gone[id] {
+		return payment.Event{}, payment.ErrNotFound
+	}
+	if a, ok := f.paid[id]; ok {
+		return payment.Event{ID: "status:" + id + ":paid", Provider: "stripe", Kind: payment.Paid, CheckoutID: id, PaymentID: "pi_" + id, Amount: a, Currency: "EUR"}, nil
+	}
+	return payment.Event{ID: "status:" + id + ":pending", Provider: "stripe", Kind: payment.Pending, CheckoutID: id}, nil
+}
+func (f *fakeProvider) Refund(_ context.Context, r payment.RefundRequest) (payment.Refund, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.refunds++
+	return payment.Refund{ID: fmt.Sprintf("re_%d", f.refunds), Amount: r.Amount, Status: "succeeded"}, nil
+}
+
+func fakeEnv(t *testing.T) (*env, *fakeProvider) {
+	f := newFake()
+	reg := payment.NewRegistry()
+	reg.Set(f)
+	return newEnvWith(t, reg), f
+}
+
+// TestReconcileRecoversALostWebhook: the buyer paid, the webhook never
+// came and the buyer closed the tab: the reconciliation job confirms.
+func TestReconcileRecoversALostWebhook(t *testing.T) {
+	e, f := fakeEnv(t)
+	e.createEvent(paidEvent(nil))
+	paid := e.reg(e.buy("intro-to-go", "Ada", nil))
+	abandoned := e.reg(e.buy("intro-to-go", "Bob", nil))
+	dropped := e.reg(e.buy("intro-to-go", "Cy", nil))
+	f.paid[paid.CheckoutID] = 1999
+	f.gone[dropped.CheckoutID] = true
+	// Too recent: left alone.
+	if err := e.tickets.Reconcile(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if e.reg(paid.ID).Status != model.StatusPendingPayment {
+		t.Fatal("reconciled a checkout that just opened")
+	}
+	e.clock.Add(5 * time.Minute)
+	for i := 0; i < 2; i++ {
+		if err := e.tickets.Reconcile(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if g := e.reg(paid.ID); g.Status != model.StatusConfirmed || g.AmountPaid != 1999 {
+		t.Fatalf("paid: %s %d", g.Status, g.AmountPaid)
+	}
+	if n := e.mailKinds()[model.MailAccess]; n != 1 {
+		t.Fatalf("%d access emails", n)
+	}
+	if e.reg(abandoned.ID).Status != model.StatusPendingPayment || e.reg(dropped.ID).Status != model.StatusExpired {
+		t.Fatalf("abandoned %s, dropped %s", e.reg(abandoned.ID).Status, e.reg(dropped.ID).Status)
+	}
+}
+
+func TestReturnPage(t *testing.T) {
+	e, f := fakeEnv(t)
+	e.createEvent(paidEvent(nil))
+	r := e.reg(e.buy("intro-to-go", "Ada", nil))
+	ret := fmt.Sprintf("/pay/stripe/return?registration=%d&session_id=%s", r.ID, r.CheckoutID)
+	if res := e.do("GET", ret, nil, false); res.Status != 200 || !strings.Contains(string(res.Body), "being confirmed") {
+		t.Fatalf("before paying: %d %s", res.Status, res.Body)
+	}
+	f.paid[r.CheckoutID] = 1999
+	for i := 0; i < 2; i++ {
+		if res := e.do("GET", ret, nil, false); res.Status != 200 || !strings.Contains(string(res.Body), "seat is confirmed") {
+			t.Fatalf("after paying: %d %s", res.Status, res.Body)
+		}
+	}
+	if n := e.mailKinds()[model.MailAccess]; n != 1 {
+		t.Fatalf("%d access emails after two returns", n)
+	}
+	e.run(t, []scenario{
+		{name: "another registration's checkout", method: "GET", path: fmt.Sprintf("/pay/stripe/return?registration=%d&session_id=cs_other", r.ID), status: 404},
+		{name: "unknown registration", method: "GET", path: "/pay/stripe/return?registration=999&session_id=x", status: 404},
+		{name: "wrong provider", method: "GET", path: fmt.Sprintf("/pay/paypal/return?registration=%d", r.ID), status: 404},
+		{name: "cancel page", method: "GET", path: fmt.Sprintf("/pay/stripe/cancel?registration=%d", r.ID), status: 200, contains: []string{"nothing was charged"}, absent: []string{r.Email}},
+	})
+}
+
+// TestProviderDownReleasesTheSeat: when the checkout cannot be opened the
+// buyer gets a clear 502 and the seat is not kept.
+func TestProviderDownReleasesTheSeat(t *testing.T) {
+	e, f := fakeEnv(t)
+	e.createEvent(paidEvent(map[string]any{"capacity": 1}))
+	f.failNext = true
+	r := e.do("POST", "/api/v1/public/events/intro-to-go/registrations", map[string]any{"name": "Ada", "email": "ada@example.org"}, false)
+	if r.Status != 502 || !strings.Contains(string(r.Body), `"code":"provider_error"`) {
+		t.Fatalf("provider down: %d %s", r.Status, r.Body)
+	}
+	if r := e.do("POST", "/api/v1/public/events/intro-to-go/registrations", map[string]any{"name": "Ada", "email": "ada@example.org"}, false); r.Status != 201 {
+		t.Fatalf("retry: %d %s", r.Status, r.Body)
+	}
+}
