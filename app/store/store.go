@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -33,6 +34,13 @@ type Store struct {
 	wstmts map[string]*sql.Stmt
 	rstmts map[string]*sql.Stmt
 	now    func() time.Time
+
+	// The group-commit writer (batch.go).
+	queue   chan writeReq
+	stopped chan struct{}
+	closeMu sync.RWMutex
+	closed  bool
+	started bool
 }
 
 // Options tunes Open.
@@ -61,7 +69,7 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	s := &Store{w: w, now: time.Now}
+	s := &Store{w: w, now: time.Now, queue: make(chan writeReq, maxBatch), stopped: make(chan struct{})}
 	if err := w.PingContext(ctx); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
@@ -78,6 +86,8 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	s.started = true
+	go s.writer()
 	return s, nil
 }
 
@@ -96,6 +106,15 @@ func (c connector) Driver() driver.Driver { return &sqlite3.SQLiteDriver{} }
 
 // Close closes both pools, checkpointing the WAL.
 func (s *Store) Close() error {
+	s.closeMu.Lock()
+	if !s.closed {
+		s.closed = true
+		close(s.queue)
+		if s.started {
+			<-s.stopped // let the writer finish the queue
+		}
+	}
+	s.closeMu.Unlock()
 	var errs []error
 	for _, st := range s.wstmts {
 		st.Close()
@@ -338,21 +357,25 @@ func (t *Tx) queryRow(name string, args ...any) *sql.Row {
 
 // Write runs fn in one immediate transaction on the writer and commits when
 // fn returns nil. Nothing fn did is kept when it returns an error.
+//
+// Writes are committed in groups (see batch.go): Write returns once fn's
+// changes are durable, or with fn's error and none of its changes.
 func (s *Store) Write(ctx context.Context, fn func(tx *Tx) error) error {
-	sqlTx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("store: begin: %w", err)
-	}
-	tx := &Tx{s: s, tx: sqlTx, ctx: ctx, now: s.now().UTC().Truncate(time.Second)}
-	if err := fn(tx); err != nil {
-		sqlTx.Rollback()
+	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("store: commit: %w", err)
+	done := make(chan error, 1)
+	s.closeMu.RLock()
+	if s.closed {
+		s.closeMu.RUnlock()
+		return errClosed
 	}
-	return nil
+	s.queue <- writeReq{ctx: ctx, fn: fn, done: done}
+	s.closeMu.RUnlock()
+	return <-done
 }
+
+var errClosed = errors.New("store: closed")
 
 // notFound maps sql.ErrNoRows to model.ErrNotFound.
 func notFound(err error) error {

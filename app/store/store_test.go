@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/admit/admit/app/model"
@@ -113,5 +115,51 @@ func TestUniqueLiveRegistration(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestGroupCommitIsolatesFailures: writes that share a batch commit or fail
+// each on their own.
+func TestGroupCommitIsolatesFailures(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make([]error, 200)
+	for i := 0; i < 200; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			errs[i] = s.Write(ctx, func(tx *Tx) error {
+				if _, err := tx.InsertUser(fmt.Sprintf("u%d@example.org", i), "x"); err != nil {
+					return err
+				}
+				switch i % 4 {
+				case 1:
+					return errors.New("refused")
+				case 2:
+					panic("boom")
+				}
+				return nil
+			})
+		}(i)
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if (i%4 == 1 || i%4 == 2) != (err != nil) {
+			t.Fatalf("write %d: %v", i, err)
+		}
+	}
+	if n, _ := s.CountUsers(ctx); n != 100 {
+		t.Fatalf("%d users kept, want 100", n)
+	}
+	// A cancelled caller writes nothing.
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := s.Write(cctx, func(tx *Tx) error { _, err := tx.InsertUser("late@example.org", "x"); return err }); err == nil {
+		t.Fatal("a cancelled write ran")
+	}
+	s.Close()
+	if err := s.Write(ctx, func(tx *Tx) error { return nil }); err == nil {
+		t.Fatal("a write after Close ran")
 	}
 }

@@ -81,8 +81,13 @@ func (s *Service) AddTier(ctx context.Context, eventID int64, in TierInput) (*mo
 		if err := tx.InsertTier(t); err != nil {
 			return err
 		}
-		out = t
-		return nil
+		tiers, err := tx.Tiers(e.ID)
+		for i := range tiers {
+			if tiers[i].ID == t.ID {
+				out = &tiers[i]
+			}
+		}
+		return err
 	})
 	return out, err
 }

@@ -1,0 +1,115 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"time"
+)
+
+// Group commit. Every write waits for its transaction to reach the disk
+// (synchronous=FULL), and the disk, not SQLite, sets the pace: one fsync
+// per commit. The single writer therefore takes every write waiting for it
+// into one transaction, runs each in a savepoint of its own — a write that
+// fails is rolled back alone, as if it had had its own transaction — and
+// answers each only after the one commit. Alone, a write is its own batch;
+// under load a batch forms while the previous commit is being synced.
+
+// maxBatch bounds a batch, so that one slow batch does not hold many.
+const maxBatch = 256
+
+type writeReq struct {
+	ctx  context.Context
+	fn   func(tx *Tx) error
+	done chan error
+}
+
+// writer runs the batches until the queue is closed.
+func (s *Store) writer() {
+	defer close(s.stopped)
+	for first := range s.queue {
+		batch := []writeReq{first}
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case r, ok := <-s.queue:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		s.runBatch(batch)
+	}
+}
+
+func (s *Store) runBatch(batch []writeReq) {
+	results := make([]error, len(batch))
+	fail := func(err error) {
+		for i, r := range batch {
+			if results[i] == nil {
+				results[i] = err
+			}
+			r.done <- results[i]
+		}
+	}
+	sqlTx, err := s.w.BeginTx(context.Background(), nil)
+	if err != nil {
+		fail(fmt.Errorf("store: begin: %w", err))
+		return
+	}
+	now := s.now().UTC().Truncate(time.Second)
+	ran := 0
+	for i, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			results[i] = err // its caller has gone: nothing of it is written
+			continue
+		}
+		tx := &Tx{s: s, tx: sqlTx, ctx: context.WithoutCancel(r.ctx), now: now}
+		if _, err := sqlTx.Exec("SAVEPOINT w"); err != nil {
+			sqlTx.Rollback()
+			fail(fmt.Errorf("store: savepoint: %w", err))
+			return
+		}
+		results[i] = call(r.fn, tx)
+		undo := "RELEASE w"
+		if results[i] != nil {
+			undo = "ROLLBACK TO w; RELEASE w"
+		} else {
+			ran++
+		}
+		if _, err := sqlTx.Exec(undo); err != nil {
+			sqlTx.Rollback()
+			fail(fmt.Errorf("store: savepoint: %w", err))
+			return
+		}
+	}
+	if ran == 0 {
+		err = sqlTx.Rollback()
+	} else {
+		err = sqlTx.Commit()
+	}
+	if err != nil {
+		for i := range results {
+			if results[i] == nil {
+				results[i] = fmt.Errorf("store: commit: %w", err)
+			}
+		}
+	}
+	for i, r := range batch {
+		r.done <- results[i]
+	}
+}
+
+// call runs fn, turning a panic into an error so one bad write cannot take
+// the others of its batch down.
+func call(fn func(tx *Tx) error, tx *Tx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("store: write panicked: %v\n%s", p, debug.Stack())
+		}
+	}()
+	return fn(tx)
+}
