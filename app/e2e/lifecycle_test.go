@@ -58,6 +58,10 @@ func TestGracefulShutdown(t *testing.T) {
 				c.Close()
 				t.Errorf("%s still accepts connections after exit", s.addr)
 			}
+			// The database was closed: its WAL folded back and removed.
+			if fi, err := os.Stat(filepath.Join(dir, "data", "admit.db-wal")); err == nil && fi.Size() > 0 {
+				t.Errorf("after a graceful exit admit.db-wal still holds %d bytes: the database was not closed", fi.Size())
+			}
 			integrityCheck(t, filepath.Join(dir, "data", "admit.db"))
 		})
 	}

@@ -26,8 +26,8 @@ type fakeProvider struct {
 
 func newFake() *fakeProvider { return &fakeProvider{paid: map[string]int64{}, gone: map[string]bool{}} }
 
-func (f *fakeProvider) Name() string               { return "stripe" }
-func (f *fakeProvider) Supports(string) bool       { return true }
+func (f *fakeProvider) Name() string                { return "stripe" }
+func (f *fakeProvider) Supports(string) bool        { return true }
 func (f *fakeProvider) Check(context.Context) error { return nil }
 func (f *fakeProvider) CreateCheckout(_ context.Context, r payment.CheckoutRequest) (payment.Checkout, error) {
 	f.mu.Lock()
