@@ -81,7 +81,7 @@ func sub(t testing.TB, dir string) fs.FS {
 func newEnv(t *testing.T) *env { return newEnvWith(t, nil) }
 
 // newEnvWith is newEnv with payment providers.
-func newEnvWith(t *testing.T, providers *payment.Registry) *env {
+func newEnvWith(t *testing.T, providers *payment.Registry, tweak ...func(*ticketing.Options)) *env {
 	t.Helper()
 	ctx := context.Background()
 	clk := &clock{t: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)}
@@ -100,8 +100,12 @@ func newEnvWith(t *testing.T, providers *payment.Registry) *env {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(testLogWriter{t}, nil))
-	tickets, err := ticketing.New(st, ticketing.Options{Secret: bytes.Repeat([]byte{7}, 32), Subjects: ticketing.I18nSubjects{Bundle: tr},
-		Renderer: rd, PublicURL: "http://tickets.test", Now: clk.Now, Log: log, Providers: providers, Factory: plugins.New})
+	opts := ticketing.Options{Secret: bytes.Repeat([]byte{7}, 32), Subjects: ticketing.I18nSubjects{Bundle: tr},
+		Renderer: rd, PublicURL: "http://tickets.test", Now: clk.Now, Log: log, Providers: providers, Factory: plugins.New}
+	for _, f := range tweak {
+		f(&opts)
+	}
+	tickets, err := ticketing.New(st, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/admit/admit/app/model"
 	"github.com/admit/admit/app/payment"
+	"github.com/admit/admit/app/ticketing"
 )
 
 // fakeProvider is a provider whose checkouts the test settles by hand: for
@@ -142,5 +143,20 @@ func TestProviderDownReleasesTheSeat(t *testing.T) {
 	}
 	if r := e.do("POST", "/api/v1/public/events/intro-to-go/registrations", map[string]any{"name": "Ada", "email": "ada@example.org"}, false); r.Status != 201 {
 		t.Fatalf("retry: %d %s", r.Status, r.Body)
+	}
+}
+
+func TestServiceFeeIsRecorded(t *testing.T) {
+	f := newFake()
+	reg := payment.NewRegistry()
+	reg.Set(f)
+	e := newEnvWith(t, reg, func(o *ticketing.Options) { o.ServiceFeePercent = 5 })
+	e.createEvent(paidEvent(nil))
+	r := e.reg(e.buy("intro-to-go", "Ada", nil))
+	if r.ServiceFee != 100 { // 5 % of 19.99, rounded half-up
+		t.Fatalf("service fee %d", r.ServiceFee)
+	}
+	if res := e.do("GET", "/api/v1/events/1/registrations", nil, true); !strings.Contains(string(res.Body), `"service_fee":100`) {
+		t.Fatalf("list: %s", res.Body)
 	}
 }
