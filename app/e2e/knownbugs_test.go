@@ -1,0 +1,77 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// knownBug skips a test that shows a bug found by this package and not fixed
+// yet, unless ADMIT_E2E_STRICT=1. Remove the call once the bug is fixed.
+func knownBug(t *testing.T, what string) {
+	t.Helper()
+	if os.Getenv("ADMIT_E2E_STRICT") != "1" {
+		t.Skip("known bug (ADMIT_E2E_STRICT=1 runs it): " + what)
+	}
+}
+
+// A signal that arrives while admit starts (migrations, first admin) must
+// still end it gracefully with exit code 0 (CONTRACT §1).
+func TestSignalDuringStartup(t *testing.T) {
+	knownBug(t, "SIGTERM in the first ~250 ms exits 1 with \"store: begin: context canceled\"")
+	t.Parallel()
+	for _, delay := range []time.Duration{10 * time.Millisecond, 50 * time.Millisecond, 150 * time.Millisecond} {
+		dir := t.TempDir()
+		p := startProc(t, bin, dir, []string{"ADMIT_HTTP__ADDRESS=" + freeAddr(t), "ADMIT_DATA__DIR=" + filepath.Join(dir, "data")})
+		time.Sleep(delay)
+		p.signal(syscall.SIGTERM)
+		code, ok := p.wait(10 * time.Second)
+		if !ok {
+			t.Fatalf("SIGTERM %v after start: still running 10s later", delay)
+		}
+		if code != 0 {
+			t.Errorf("SIGTERM %v after start: exit %d, want 0; stderr: %s", delay, code, tail(p.stderr.String(), 500))
+		}
+	}
+}
+
+// `admit backup ""` must fail: it exits 0 and writes nothing, so a script
+// with an unset variable believes it has a backup.
+func TestBackupNeedsAFileName(t *testing.T) {
+	knownBug(t, "`admit backup \"\"` exits 0 and writes no file")
+	t.Parallel()
+	dir := t.TempDir()
+	dataDir := filepath.Join(dir, "data")
+	s := startServer(t, serverOpts{Dir: dir, DataDir: dataDir, Admin: true})
+	s.stop(t)
+	code, _, stderr := run(t, bin, dir, []string{"ADMIT_DATA__DIR=" + dataDir}, "backup", "")
+	if code == 0 {
+		t.Fatalf("admit backup \"\" exited 0 (stderr %q); want an error that asks for a file name", stderr)
+	}
+}
+
+// http.address is validated like every other key: a value that cannot be
+// listened on is refused naming the key, before anything is created.
+func TestBadAddressNamesTheKey(t *testing.T) {
+	knownBug(t, "http.address \":\" serves on 0.0.0.0 at a random port; \"127.0.0.1:99999\" fails only at listen, without naming the key, after creating the database and the first admin")
+	t.Parallel()
+	for _, addr := range []string{"127.0.0.1:99999", "127.0.0.1:abc", ":"} {
+		cwd := t.TempDir()
+		p := startProc(t, bin, cwd, []string{"ADMIT_HTTP__ADDRESS=" + addr})
+		code, ok := p.wait(5 * time.Second)
+		if !ok {
+			p.kill()
+			t.Errorf("http.address %q: admit serves (stderr %q)", addr, tail(p.stderr.String(), 300))
+			continue
+		}
+		if code == 0 || !strings.Contains(p.stderr.String(), "http.address") {
+			t.Errorf("http.address %q: exit %d, stderr %q (want non-zero, naming http.address)", addr, code, p.stderr.String())
+		}
+		if _, err := os.Stat(filepath.Join(cwd, "data")); err == nil {
+			t.Errorf("http.address %q: ./data created before the address was refused", addr)
+		}
+	}
+}
