@@ -1,119 +1,109 @@
 package paypal
 
 import (
-	"context"
-	"errors"
+	"fmt"
+	"net/http"
 	"net/url"
+	"sync"
 	"testing"
-	"time"
 
 	"github.com/admit/admit/app/payment"
+	"github.com/admit/admit/app/payment/paymenttest"
+	"github.com/admit/admit/app/pricing"
 )
 
-// contractHarness is what the contract needs from the provider's world: a
-// buyer who pays, the query the success URL receives, and the provider's
-// webhook for the last event.
-type contractHarness struct {
-	approve         func(t *testing.T, co payment.Checkout)
-	returnQuery     func(co payment.Checkout) url.Values
-	lastWebhook     func(t *testing.T) payment.WebhookRequest
-	currency        string // one the provider takes
-	refused         string // one it does not
-	unknownCheckout string
-}
-
-// checkProviderContract is what Admit's domain relies on from any
-// payment.Provider (app/payment's doc comments), checked against one
-// provider.
-func checkProviderContract(t *testing.T, p payment.Provider, h contractHarness) {
-	ctx := context.Background()
-	req := payment.CheckoutRequest{RegistrationID: 1001, Amount: 4200, Currency: h.currency, Title: "Contract",
-		Email: "c@example.com", Locale: "en", ExpiresAt: time.Now().Add(30 * time.Minute),
-		SuccessURL: "https://admit.example/pay/return", CancelURL: "https://admit.example/pay/cancel",
-		IdempotencyKey: "checkout-1001"}
-
-	if p.Name() == "" || !p.Supports(h.currency) || p.Supports(h.refused) {
-		t.Fatalf("Name %q, Supports(%s) %v, Supports(%s) %v", p.Name(), h.currency, p.Supports(h.currency), h.refused, p.Supports(h.refused))
-	}
-	if err := p.Check(ctx); err != nil {
-		t.Fatalf("Check: %v", err)
-	}
-	bad := req
-	bad.Currency = h.refused
-	if _, err := p.CreateCheckout(ctx, bad); !errors.Is(err, payment.ErrCurrency) {
-		t.Fatalf("checkout in %s: %v, want ErrCurrency", h.refused, err)
-	}
-
-	co, err := p.CreateCheckout(ctx, req)
-	if err != nil || co.ID == "" || co.RedirectURL == "" {
-		t.Fatalf("CreateCheckout: %+v, %v", co, err)
-	}
-	if again, err := p.CreateCheckout(ctx, req); err != nil || again != co {
-		t.Fatalf("same idempotency key, another checkout: %+v, %v", again, err)
-	}
-	if ev, err := p.Status(ctx, co.ID); err != nil || ev.Kind != payment.Pending || ev.ID == "" || ev.Provider != p.Name() {
-		t.Fatalf("Status while unpaid: %+v, %v", ev, err)
-	}
-
-	h.approve(t, co)
-	paid, err := p.Return(ctx, h.returnQuery(co))
-	if err != nil {
-		t.Fatalf("Return: %v", err)
-	}
-	if paid.Kind != payment.Paid || paid.ID == "" || paid.Provider != p.Name() || paid.CheckoutID != co.ID ||
-		paid.RegistrationID != req.RegistrationID || paid.Amount != req.Amount || paid.Currency != req.Currency || paid.PaymentID == "" {
-		t.Fatalf("Return: %+v", paid)
-	}
-	if again, err := p.Return(ctx, h.returnQuery(co)); err != nil || again.ID != paid.ID || again.Kind != payment.Paid {
-		t.Fatalf("Return reloaded: %+v, %v (first %s)", again, err, paid.ID)
-	}
-	if st, err := p.Status(ctx, co.ID); err != nil || st.ID != paid.ID || st.Kind != payment.Paid {
-		t.Fatalf("Status once paid: %+v, %v", st, err)
-	}
-
-	wh := h.lastWebhook(t)
-	ev, err := p.ParseWebhook(ctx, wh)
-	if err != nil || ev.Kind != payment.Paid || ev.PaymentID != paid.PaymentID || ev.Amount != req.Amount || ev.RegistrationID != req.RegistrationID {
-		t.Fatalf("ParseWebhook: %+v, %v", ev, err)
-	}
-	unsigned := payment.WebhookRequest{Body: wh.Body}
-	if _, err := p.ParseWebhook(ctx, unsigned); !errors.Is(err, payment.ErrSignature) {
-		t.Fatalf("unsigned webhook: %v", err)
-	}
-
-	rr := payment.RefundRequest{PaymentID: paid.PaymentID, Amount: 1000, Currency: req.Currency, RegistrationID: req.RegistrationID, IdempotencyKey: "refund-1001-1"}
-	r1, err := p.Refund(ctx, rr)
-	if err != nil || r1.ID == "" || r1.Amount != 1000 {
-		t.Fatalf("Refund: %+v, %v", r1, err)
-	}
-	if r2, err := p.Refund(ctx, rr); err != nil || r2.ID != r1.ID {
-		t.Fatalf("Refund retried: %+v, %v (first %s)", r2, err, r1.ID)
-	}
-	refunded, err := p.ParseWebhook(ctx, h.lastWebhook(t))
-	if err != nil || refunded.Kind != payment.Refunded || refunded.Amount != 1000 || refunded.PaymentID != paid.PaymentID {
-		t.Fatalf("refund webhook: %+v, %v", refunded, err)
-	}
-
-	if _, err := p.Status(ctx, h.unknownCheckout); !errors.Is(err, payment.ErrNotFound) {
-		t.Fatalf("Status of an unknown checkout: %v", err)
-	}
-}
-
+// The provider contract every plugin passes (app/payment/paymenttest), run
+// against the fake PayPal: the buyer approves at PayPal, PayPal sends them
+// back to the return URL with token and PayerID, and the webhooks are the
+// deliveries the fake queued and signed.
 func TestProviderContract(t *testing.T) {
 	f := newFakePayPal(t)
-	checkProviderContract(t, f.provider(t), contractHarness{
-		approve: func(t *testing.T, co payment.Checkout) { f.Approve(co.ID) },
-		returnQuery: func(co payment.Checkout) url.Values {
-			return url.Values{"token": {co.ID}, "PayerID": {"QYR5Z8XDVJNXQ"}}
-		},
-		lastWebhook: func(t *testing.T) payment.WebhookRequest {
-			hooks := f.Webhooks()
-			if len(hooks) == 0 {
-				t.Fatal("no webhook")
-			}
-			last := hooks[len(hooks)-1]
-			return payment.WebhookRequest{Body: last.Body, Header: last.Header}
-		},
-		currency: "USD", refused: "HUF", unknownCheckout: "0NOSUCHORDER000",
+	w := &paypalWorld{f: f}
+	paymenttest.Run(t, f.provider(t), paymenttest.Harness{
+		Name:            Name,
+		Takes:           takenCurrencies(),
+		Refuses:         []string{"HUF", "BGN", "RON", "JPY", "XXX", ""},
+		Pay:             func(t *testing.T, co payment.Checkout) { f.Approve(co.ID) },
+		ReturnQuery:     w.returnQuery,
+		Webhook:         w.webhook,
+		Forge:           forge,
+		UnknownCheckout: "0NOSUCHORDER000",
 	})
+}
+
+// takenCurrencies are Admit's currencies PayPal takes: USD first (the
+// checkouts' currency), then every other one not Stripe only.
+func takenCurrencies() []string {
+	out := []string{"USD"}
+	for _, c := range pricing.Codes() {
+		if cur, _ := pricing.Lookup(c); c != "USD" && !cur.StripeOnly {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// paypalWorld keeps the fake's deliveries (Webhooks drains them) to hand the
+// last of a kind to the contract.
+type paypalWorld struct {
+	f    *fakePayPal
+	mu   sync.Mutex
+	seen []fakeDelivery
+	seq  int
+}
+
+// returnQuery is what PayPal appends to the order's return_url when it sends
+// the buyer back: token (the order id) and PayerID.
+func (w *paypalWorld) returnQuery(co payment.Checkout) url.Values {
+	u, err := url.Parse(w.f.Order(co.ID).ReturnURL)
+	if err != nil {
+		panic(fmt.Sprintf("order %s: return_url: %v", co.ID, err))
+	}
+	q := u.Query()
+	q.Set("token", co.ID)
+	q.Set("PayerID", "QYR5Z8XDVJNXQ")
+	return q
+}
+
+func (w *paypalWorld) webhook(t *testing.T, kind payment.Kind) payment.WebhookRequest {
+	t.Helper()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.seen = append(w.seen, w.f.Webhooks()...)
+	var eventType string
+	switch kind {
+	case payment.Paid:
+		eventType = EventCaptureCompleted
+	case payment.Refunded:
+		eventType = EventCaptureRefunded
+	case paymenttest.Unrelated:
+		// An order approved by the buyer: PayPal sends it, Admit acts on
+		// captures only.
+		w.seq++
+		body := fmt.Appendf(nil, `{"id":"WH-CONTRACT-%d","event_version":"1.0","create_time":"2026-03-14T09:30:00.000Z",`+
+			`"resource_type":"checkout-order","resource_version":"2.0","event_type":"CHECKOUT.ORDER.APPROVED",`+
+			`"summary":"An order has been approved by buyer","resource":{"id":"5O190127TN364715T","status":"APPROVED",`+
+			`"purchase_units":[{"reference_id":"default","custom_id":"1001","amount":{"currency_code":"USD","value":"42.00"}}]}}`, w.seq)
+		return payment.WebhookRequest{Body: body, Header: w.f.Sign(body, w.f.WebhookID)}
+	default:
+		t.Skipf("the fake PayPal makes no %s webhook", kind)
+	}
+	for i := len(w.seen) - 1; i >= 0; i-- {
+		if d := w.seen[i]; d.EventType == eventType {
+			return payment.WebhookRequest{Body: d.Body, Header: d.Header.Clone()}
+		}
+	}
+	t.Fatalf("the fake PayPal delivered no %s", eventType)
+	return payment.WebhookRequest{}
+}
+
+// forge is the delivery with another transmission signature, as one not made
+// with PayPal's key would be.
+func forge(r payment.WebhookRequest) payment.WebhookRequest {
+	h := r.Header.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	h.Set(HeaderTransmissionSig, "bm90IHBheXBhbCdzIHNpZ25hdHVyZSwganVzdCBhIGZvcmdlcnk=")
+	return payment.WebhookRequest{Body: r.Body, Header: h}
 }

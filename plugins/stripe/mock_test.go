@@ -1,7 +1,6 @@
 package stripe
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -14,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/admit/admit/plugins/stripe/stripetest"
 )
 
 // The tests that talk to Stripe talk to the real stripe-mock (v0.203.0,
@@ -25,7 +26,7 @@ const testKey = "sk_test_admit4eC39HqLyjWDarjtT1zdp7dc" // stripe-mock wants exa
 
 var mock struct {
 	once sync.Once
-	cmd  *exec.Cmd
+	m    *stripetest.Mock
 	base string
 	err  error
 	skip string
@@ -53,67 +54,25 @@ func mockBase(t *testing.T) string {
 	return mock.base
 }
 
+// startMock runs one stripe-mock (stripetest.Start: a port of its choosing,
+// killed with the test binary) for the package's tests. A missing binary
+// skips them; one that does not start fails them.
 func startMock() {
-	path, err := exec.LookPath("stripe-mock")
-	if err != nil {
-		mock.skip = "stripe-mock is not on PATH; go install github.com/stripe/stripe-mock@v0.203.0"
+	if _, err := exec.LookPath("stripe-mock"); err != nil {
+		mock.skip = "stripe-mock is not on PATH; go install github.com/stripe/stripe-mock@" + stripetest.Version
 		return
 	}
-	// An empty port lets the system choose (no race for a "free" port);
-	// -https-addr too, else stripe-mock also binds the fixed :12112.
-	cmd := exec.Command(path, "-http-addr", "127.0.0.1:", "-https-addr", "127.0.0.1:")
-	setPdeathsig(cmd)
-	out, err := cmd.StdoutPipe()
+	m, err := stripetest.Start()
 	if err != nil {
 		mock.err = err
 		return
 	}
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
-		mock.err = err
-		return
-	}
-	mock.cmd = cmd
-
-	addr := make(chan string, 1)
-	go func() {
-		const prefix = "Listening for HTTP at address: "
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if a, ok := strings.CutPrefix(sc.Text(), prefix); ok {
-				addr <- strings.TrimSpace(a)
-				break
-			}
-		}
-		_, _ = io.Copy(io.Discard, out) // keep draining its output
-	}()
-	select {
-	case a := <-addr:
-		mock.base = "http://" + a
-	case <-time.After(60 * time.Second):
-		mock.err = fmt.Errorf("did not say where it listens within 60 s")
-		return
-	}
-	// It prints the address once listening; make sure it answers.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		res, err := http.Get(mock.base + "/v1/checkout/sessions")
-		if err == nil {
-			res.Body.Close()
-			return
-		}
-		if time.Now().After(deadline) {
-			mock.err = fmt.Errorf("does not answer at %s: %v", mock.base, err)
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	mock.m, mock.base = m, m.URL
 }
 
 func stopMock() {
-	if mock.cmd != nil && mock.cmd.Process != nil {
-		_ = mock.cmd.Process.Kill()
-		_ = mock.cmd.Wait()
+	if mock.m != nil {
+		mock.m.Close()
 	}
 }
 
