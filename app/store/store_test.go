@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/admit/admit/app/model"
 )
@@ -161,5 +162,55 @@ func TestGroupCommitIsolatesFailures(t *testing.T) {
 	s.Close()
 	if err := s.Write(ctx, func(tx *Tx) error { return nil }); err == nil {
 		t.Fatal("a write after Close ran")
+	}
+}
+
+// TestSeatCountsFollowEveryChange: the kept seat count equals a full count
+// after inserts and every kind of status change.
+func TestSeatCountsFollowEveryChange(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	statuses := []string{model.StatusPendingPayment, model.StatusPendingApproval, model.StatusConfirmed, model.StatusRejected,
+		model.StatusCancelled, model.StatusRefunded, model.StatusPartiallyRefunded, model.StatusExpired}
+	err := s.Write(ctx, func(tx *Tx) error {
+		e := &model.Event{Slug: "x", Title: "X", Kind: model.KindSeries, SeriesRegistration: "individual", Timezone: "UTC", Status: model.EventPublished,
+			Sessions: []model.Session{{StartsAt: time.Now(), DurationMinutes: 60}, {StartsAt: time.Now(), DurationMinutes: 60}}}
+		if err := tx.InsertEvent(e); err != nil {
+			return err
+		}
+		var ids []int64
+		for i := 0; i < 60; i++ {
+			sid := e.Sessions[i%2].ID
+			r := &model.Registration{EventID: e.ID, SessionID: &sid, Name: "A", Email: fmt.Sprintf("%d@x.org", i), Status: statuses[i%len(statuses)],
+				Role: "attendee", Locale: "en", TokenNonce: []byte{byte(i)}, TokenHash: []byte{byte(i), 1}}
+			if err := tx.InsertRegistration(r, r.Email); err != nil {
+				return err
+			}
+			ids = append(ids, r.ID)
+		}
+		for i, id := range ids {
+			if err := tx.SetStatus(id, statuses[(i*3+1)%len(statuses)]); err != nil {
+				return err
+			}
+		}
+		for _, sess := range e.Sessions {
+			sid := sess.ID
+			kept, err := tx.CountSeats(e.ID, &sid)
+			if err != nil {
+				return err
+			}
+			var full int64
+			if err := tx.tx.QueryRow(`SELECT COUNT(*) FROM registrations WHERE event_id = ? AND session_id = ?
+				AND status IN ('confirmed','pending_approval','partially_refunded','pending_payment')`, e.ID, sid).Scan(&full); err != nil {
+				return err
+			}
+			if kept != full {
+				t.Errorf("session %d: kept count %d, full count %d", sid, kept, full)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -40,12 +40,13 @@ WHERE event_id = ? AND (? = 0 OR session_id IS NULL OR session_id = ?)
 ORDER BY id;
 
 -- name: count-seats
--- Seats held for an event (session_id 0: the whole event) at a time:
--- confirmed, awaiting approval, and unexpired payment holds.
-SELECT COUNT(*) FROM registrations
-WHERE event_id = ? AND ifnull(session_id, 0) = ?
-  AND (status IN ('confirmed', 'pending_approval', 'partially_refunded')
-       OR (status = 'pending_payment' AND (hold_expires_at IS NULL OR hold_expires_at > ?)));
+-- Seats taken on an event (session_id 0: the whole event) at a time: the
+-- kept count of confirmed, awaiting-approval and partially refunded ones,
+-- plus the unexpired payment holds.
+SELECT ifnull((SELECT taken FROM seat_counts WHERE event_id = ?1 AND session_key = ?2), 0)
+     + (SELECT COUNT(*) FROM registrations
+        WHERE event_id = ?1 AND status = 'pending_payment' AND ifnull(session_id, 0) = ?2
+          AND (hold_expires_at IS NULL OR hold_expires_at > ?3));
 
 -- name: set-registration-status
 UPDATE registrations SET status = ?, updated_at = ? WHERE id = ? AND status = ?;
@@ -102,11 +103,13 @@ UPDATE registrations SET status = ?, amount_refunded = ?, updated_at = ? WHERE i
 UPDATE registrations SET status = ?, updated_at = ? WHERE id = ?;
 
 -- name: count-seats-except
--- Seats taken on an event (or session) not counting one registration.
-SELECT COUNT(*) FROM registrations
-WHERE event_id = ? AND ifnull(session_id, 0) = ? AND id != ?
-  AND (status IN ('confirmed', 'pending_approval', 'partially_refunded')
-       OR (status = 'pending_payment' AND (hold_expires_at IS NULL OR hold_expires_at > ?)));
+-- Seats taken on an event (or session) not counting registration ?3.
+SELECT ifnull((SELECT taken FROM seat_counts WHERE event_id = ?1 AND session_key = ?2), 0)
+     - (SELECT COUNT(*) FROM registrations WHERE id = ?3 AND event_id = ?1 AND ifnull(session_id, 0) = ?2
+          AND status IN ('confirmed', 'pending_approval', 'partially_refunded'))
+     + (SELECT COUNT(*) FROM registrations
+        WHERE event_id = ?1 AND status = 'pending_payment' AND ifnull(session_id, 0) = ?2 AND id != ?3
+          AND (hold_expires_at IS NULL OR hold_expires_at > ?4));
 
 -- name: paid-registrations
 -- Registrations of an event with money not yet refunded.
