@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -68,10 +69,21 @@ func main() {
 	}
 }
 
-func serve(cfg config.Config, dbPath string) error {
+func serve(cfg config.Config, dbPath string) (err error) {
 	log := cfg.Logger(os.Stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	defer func() { // a signal during start-up is a clean stop too
+		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+			err = nil
+		}
+	}()
+	// Listen first: a bad or busy address fails before anything is created.
+	ln, err := net.Listen("tcp", cfg.HTTP.Address)
+	if err != nil {
+		return fmt.Errorf("http.address: %w", err)
+	}
+	defer ln.Close()
 
 	if err := os.MkdirAll(filepath.Join(cfg.Data.Dir, "recordings"), 0o750); err != nil {
 		return err
@@ -104,11 +116,7 @@ func serve(cfg config.Config, dbPath string) error {
 	}
 	tickets, err := ticketing.New(db, ticketing.Options{Secret: secret, Subjects: ticketing.I18nSubjects{Bundle: tr},
 		Renderer: renderer, PublicURL: cfg.HTTP.PublicURL, Hold: cfg.HoldDuration(), ServiceFeePercent: cfg.Payments.ServiceFeePercent,
-		Factory: plugins.New, ConfigCredentials: map[string]ticketing.Credentials{
-			"stripe": {"secret_key": cfg.Stripe.SecretKey, "webhook_secret": cfg.Stripe.WebhookSecret, "api_base": cfg.Stripe.APIBase},
-			"paypal": {"client_id": cfg.PayPal.ClientID, "client_secret": cfg.PayPal.ClientSecret, "mode": cfg.PayPal.Mode,
-				"api_base": cfg.PayPal.APIBase, "webhook_id": cfg.PayPal.WebhookID},
-		}, Log: log})
+		Factory: plugins.New, ConfigCredentials: cfg.ProviderSettings(), Log: log})
 	if err != nil {
 		return err
 	}
@@ -147,8 +155,8 @@ func serve(cfg config.Config, dbPath string) error {
 	}
 	sched.Start()
 	errc := make(chan error, 1)
-	go func() { errc <- app.Listen(cfg.HTTP.Address) }()
-	log.Info("admit serving", "address", cfg.HTTP.Address, "public_url", cfg.HTTP.PublicURL, "data", cfg.Data.Dir, "version", version)
+	go func() { errc <- app.Listener(ln) }()
+	log.Info("admit serving", "address", ln.Addr().String(), "public_url", cfg.HTTP.PublicURL, "data", cfg.Data.Dir, "version", version)
 	select {
 	case err = <-errc:
 	case <-ctx.Done():

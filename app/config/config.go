@@ -13,6 +13,7 @@ import (
 	"os"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -181,8 +182,20 @@ func (c *Config) Validate() error {
 	bad := func(key, format string, args ...any) error {
 		return &FieldError{Key: key, Problem: fmt.Sprintf(format, args...)}
 	}
-	if _, _, err := net.SplitHostPort(c.HTTP.Address); err != nil {
+	_, port, err := net.SplitHostPort(c.HTTP.Address)
+	if err != nil {
 		return bad("http.address", "%q is not host:port (%v)", c.HTTP.Address, err)
+	}
+	if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
+		return bad("http.address", "%q: the port must be a number from 1 to 65535", c.HTTP.Address)
+	}
+	if c.HTTP.PublicURL == Default().HTTP.PublicURL && c.HTTP.Address != Default().HTTP.Address {
+		// Only the address was set: links follow it.
+		host, _, _ := net.SplitHostPort(c.HTTP.Address)
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "127.0.0.1"
+		}
+		c.HTTP.PublicURL = "http://" + net.JoinHostPort(host, port)
 	}
 	u, err := url.Parse(c.HTTP.PublicURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

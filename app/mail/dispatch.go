@@ -19,6 +19,9 @@ type Outbox interface {
 	MarkSent(ctx context.Context, id int64, at time.Time) error
 	MarkRetry(ctx context.Context, id int64, attempts int, next time.Time, lastErr string) error
 	MarkFailed(ctx context.Context, id int64, attempts int, lastErr string) error
+	// QueuedAfter returns up to limit queued mails with an id above afterID,
+	// by id.
+	QueuedAfter(ctx context.Context, afterID int64, limit int) ([]model.OutboxMail, error)
 }
 
 // Composer turns a queued mail into a message, at delivery time: the body
@@ -60,7 +63,7 @@ type Dispatcher struct {
 	log    *slog.Logger
 	now    func() time.Time
 	mu     sync.Mutex // held by Run
-	logged map[int64]bool
+	logged int64      // without a sender: the highest mail id logged
 }
 
 // NewDispatcher returns a dispatcher. A nil Sender means no SMTP server is
@@ -76,7 +79,7 @@ func NewDispatcher(ob Outbox, c Composer, s Sender, log *slog.Logger, now func()
 	if smtp, ok := s.(*SMTP); ok && smtp == nil {
 		s = nil // a nil *SMTP in the interface is still "no SMTP server"
 	}
-	return &Dispatcher{ob: ob, c: c, s: s, log: log, now: now, logged: make(map[int64]bool)}
+	return &Dispatcher{ob: ob, c: c, s: s, log: log, now: now}
 }
 
 // Run delivers every mail due now, in batches, until none is due, and
@@ -156,26 +159,24 @@ func (d *Dispatcher) record(ctx context.Context, m model.OutboxMail, err error) 
 	return nil
 }
 
-// logQueued is Run without a sender: it reports each due mail once per
+// logQueued is Run without a sender: it reports each queued mail once per
 // process (who, what, never the body, which holds the access link) and leaves
-// it queued.
+// it queued. It reads only the mails it has not reported yet.
 func (d *Dispatcher) logQueued(ctx context.Context) error {
-	// Without a sender nothing leaves the queue, so a batch limit would show
-	// the same first mails forever: ask for all of them (bounded).
-	const limit = 10000
-	due, err := d.ob.DueMail(ctx, d.now(), limit)
-	if err != nil {
-		return fmt.Errorf("mail: due mail: %w", err)
-	}
-	for _, m := range due {
-		if d.logged[m.ID] {
-			continue
+	for {
+		batch, err := d.ob.QueuedAfter(ctx, d.logged, 500)
+		if err != nil {
+			return fmt.Errorf("mail: queued mail: %w", err)
 		}
-		d.logged[m.ID] = true
-		d.log.Info("mail queued, no SMTP server configured", "mail_id", m.ID, "to", m.To,
-			"subject", m.Subject, "kind", m.Kind)
+		for _, m := range batch {
+			d.logged = max(d.logged, m.ID)
+			d.log.Info("mail queued, no SMTP server configured", "mail_id", m.ID, "to", m.To,
+				"subject", m.Subject, "kind", m.Kind)
+		}
+		if len(batch) < 500 {
+			return nil
+		}
 	}
-	return nil
 }
 
 // short keeps an error message to a size worth storing.

@@ -47,6 +47,22 @@ func (o *fakeOutbox) get(id int64) model.OutboxMail {
 	return *o.mails[id]
 }
 
+func (o *fakeOutbox) QueuedAfter(_ context.Context, after int64, limit int) ([]model.OutboxMail, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var out []model.OutboxMail
+	for _, m := range o.mails {
+		if m.Status == model.MailQueued && m.ID > after {
+			out = append(out, *m)
+		}
+	}
+	slices.SortFunc(out, func(a, b model.OutboxMail) int { return int(a.ID - b.ID) })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
 func (o *fakeOutbox) DueMail(_ context.Context, now time.Time, limit int) ([]model.OutboxMail, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()

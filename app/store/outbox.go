@@ -64,6 +64,11 @@ func (s *Store) DueMail(ctx context.Context, now time.Time, limit int) ([]model.
 	return scanMails(s.read("due-outbox").QueryContext(ctx, unix(now), limit))
 }
 
+// QueuedAfter lists queued messages with an id above afterID, by id.
+func (s *Store) QueuedAfter(ctx context.Context, afterID int64, limit int) ([]model.OutboxMail, error) {
+	return scanMails(s.read("queued-outbox-after").QueryContext(ctx, afterID, limit))
+}
+
 // Outbox lists messages, newest first, optionally of one status.
 func (s *Store) Outbox(ctx context.Context, status string, limit int) ([]model.OutboxMail, error) {
 	return scanMails(s.read("list-outbox").QueryContext(ctx, status, status, limit))

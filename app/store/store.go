@@ -167,6 +167,9 @@ func (s *Store) Checkpoint(ctx context.Context) error {
 // Backup writes a consistent copy of the database to path while the
 // database may be in use (VACUUM INTO reads one snapshot).
 func Backup(ctx context.Context, dbPath, dest string) error {
+	if strings.TrimSpace(dest) == "" {
+		return errors.New("backup: name the file to write, e.g. admit backup /var/backups/admit.db")
+	}
 	if _, err := os.Stat(dbPath); err != nil {
 		return fmt.Errorf("backup: database: %w", err)
 	}
@@ -178,7 +181,8 @@ func Backup(ctx context.Context, dbPath, dest string) error {
 	if _, err := db.ExecContext(ctx, "VACUUM INTO ?", dest); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
-	return nil
+	// It holds personal data and password hashes.
+	return os.Chmod(dest, 0o600)
 }
 
 func (s *Store) migrate(ctx context.Context) error {

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/admit/admit/app/model"
 	"github.com/admit/admit/app/payment"
@@ -75,7 +76,11 @@ func (s *Service) openCheckout(ctx context.Context, res *RegisterResult) error {
 			Title:          e.Title,
 			Email:          r.Email,
 			Locale:         r.Locale,
-			ExpiresAt:      *r.HoldExpiresAt,
+			// A little past the hold, and fixed from the registration: Stripe
+			// wants 30 minutes at least, and a retry with the same
+			// idempotency key must send the same parameters. A payment in
+			// those last minutes is taken if a seat is still free.
+			ExpiresAt:      r.HoldExpiresAt.Add(2 * time.Minute),
 			SuccessURL:     base + "/return?registration=" + id,
 			CancelURL:      base + "/cancel?registration=" + id,
 			IdempotencyKey: "checkout-" + id,

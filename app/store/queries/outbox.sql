@@ -7,6 +7,11 @@ SELECT id, registration_id, to_addr, to_name, subject, kind, locale, data, statu
     last_error, created_at, sent_at
 FROM outbox WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?;
 
+-- name: queued-outbox-after
+SELECT id, registration_id, to_addr, to_name, subject, kind, locale, data, status, attempts, next_attempt_at,
+    last_error, created_at, sent_at
+FROM outbox WHERE status = 'queued' AND id > ? ORDER BY id LIMIT ?;
+
 -- name: list-outbox
 SELECT id, registration_id, to_addr, to_name, subject, kind, locale, data, status, attempts, next_attempt_at,
     last_error, created_at, sent_at

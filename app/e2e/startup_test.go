@@ -9,19 +9,9 @@ import (
 	"time"
 )
 
-// knownBug skips a test that shows a bug found by this package and not fixed
-// yet, unless ADMIT_E2E_STRICT=1. Remove the call once the bug is fixed.
-func knownBug(t *testing.T, what string) {
-	t.Helper()
-	if os.Getenv("ADMIT_E2E_STRICT") != "1" {
-		t.Skip("known bug (ADMIT_E2E_STRICT=1 runs it): " + what)
-	}
-}
-
 // A signal that arrives while admit starts (migrations, first admin) must
 // still end it gracefully with exit code 0 (CONTRACT §1).
 func TestSignalDuringStartup(t *testing.T) {
-	knownBug(t, "SIGTERM in the first ~250 ms exits 1 with \"store: begin: context canceled\"")
 	t.Parallel()
 	for _, delay := range []time.Duration{10 * time.Millisecond, 50 * time.Millisecond, 150 * time.Millisecond} {
 		dir := t.TempDir()
@@ -41,7 +31,6 @@ func TestSignalDuringStartup(t *testing.T) {
 // `admit backup ""` must fail: it exits 0 and writes nothing, so a script
 // with an unset variable believes it has a backup.
 func TestBackupNeedsAFileName(t *testing.T) {
-	knownBug(t, "`admit backup \"\"` exits 0 and writes no file")
 	t.Parallel()
 	dir := t.TempDir()
 	dataDir := filepath.Join(dir, "data")
@@ -56,7 +45,6 @@ func TestBackupNeedsAFileName(t *testing.T) {
 // http.address is validated like every other key: a value that cannot be
 // listened on is refused naming the key, before anything is created.
 func TestBadAddressNamesTheKey(t *testing.T) {
-	knownBug(t, "http.address \":\" serves on 0.0.0.0 at a random port; \"127.0.0.1:99999\" fails only at listen, without naming the key, after creating the database and the first admin")
 	t.Parallel()
 	for _, addr := range []string{"127.0.0.1:99999", "127.0.0.1:abc", ":"} {
 		cwd := t.TempDir()
