@@ -112,7 +112,7 @@ func serve(cfg config.Config, dbPath string) (err error) {
 		return err
 	}
 	if password != "" {
-		fmt.Fprintf(os.Stderr, "\nadmit: first administrator created: %s  password: %s\n(shown once; sign in at %s/admin/ and change it)\n\n", email, password, cfg.HTTP.PublicURL)
+		fmt.Fprintf(os.Stderr, "\nadmit: first administrator created: %s  password: %s\n(shown once: exchange it for an API token with POST %s/api/v1/auth/token)\n\n", email, password, cfg.HTTP.PublicURL)
 	}
 	tickets, err := ticketing.New(db, ticketing.Options{Secret: secret, Subjects: ticketing.I18nSubjects{Bundle: tr},
 		Renderer: renderer, PublicURL: cfg.HTTP.PublicURL, Hold: cfg.HoldDuration(), ServiceFeePercent: cfg.Payments.ServiceFeePercent,

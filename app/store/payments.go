@@ -136,9 +136,10 @@ func (t *Tx) RegistrationByPayment(provider, paymentID string) (*model.Registrat
 }
 
 // PendingCheckouts lists unpaid registrations with a checkout created in
-// [from, to], for reconciliation.
-func (s *Store) PendingCheckouts(ctx context.Context, from, to int64, limit int) ([]*model.Registration, error) {
-	return scanRegistrations(s.read("pending-checkouts").QueryContext(ctx, to, from, limit))
+// [from, to] that are still pending, or expired since expiredSince, for
+// reconciliation.
+func (s *Store) PendingCheckouts(ctx context.Context, from, to, expiredSince int64, limit int) ([]*model.Registration, error) {
+	return scanRegistrations(s.read("pending-checkouts").QueryContext(ctx, to, from, expiredSince, limit))
 }
 
 // PaidRegistrations lists an event's registrations with money not yet

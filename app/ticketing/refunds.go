@@ -172,11 +172,12 @@ func (s *Service) Refunds(ctx context.Context, registrationID int64) ([]*model.R
 }
 
 // Reconcile asks the providers about checkouts still unpaid a few minutes
-// after they opened (and up to two days back), so that a lost webhook never
-// leaves a payer without a ticket.
+// after they opened, and for an hour after their hold ran out (a payment can
+// still land then), so that a lost webhook never leaves a payer without a
+// ticket.
 func (s *Service) Reconcile(ctx context.Context) error {
 	now := s.now()
-	pending, err := s.store.PendingCheckouts(ctx, now.Add(-48*time.Hour).Unix(), now.Add(-3*time.Minute).Unix(), 200)
+	pending, err := s.store.PendingCheckouts(ctx, now.Add(-48*time.Hour).Unix(), now.Add(-3*time.Minute).Unix(), now.Add(-time.Hour).Unix(), 200)
 	if err != nil {
 		return err
 	}

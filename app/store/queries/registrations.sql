@@ -86,9 +86,9 @@ SELECT id, event_id, session_id, name, email, status, role, locale, amount, curr
     tier, promo_code, provider, token_nonce, token_hash, hold_expires_at, last_mailed_at, created_at, updated_at,
     tier_id, promo_id, service_fee, checkout_id, checkout_url, payment_id, paid_at
 FROM registrations
-WHERE checkout_id != '' AND amount_paid = 0 AND created_at <= ? AND created_at >= ?
-  AND status IN ('pending_payment', 'expired')
-ORDER BY id LIMIT ?;
+WHERE checkout_id != '' AND amount_paid = 0 AND created_at <= ?1 AND created_at >= ?2
+  AND (status = 'pending_payment' OR (status = 'expired' AND updated_at >= ?3))
+ORDER BY id LIMIT ?4;
 
 -- name: set-checkout
 UPDATE registrations SET checkout_id = ?, checkout_url = ?, updated_at = ? WHERE id = ?;
