@@ -32,6 +32,9 @@ import (
 var version = "dev"
 
 func main() {
+	// First of all, so that a signal during start-up also stops cleanly.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
 	flags := flag.NewFlagSet("admit", flag.ExitOnError)
 	configPath := flags.String("config", "", "TOML configuration file (see config.example.toml)")
 	flags.Usage = func() {
@@ -56,9 +59,9 @@ func main() {
 	dbPath := filepath.Join(cfg.Data.Dir, "admit.db")
 	switch {
 	case len(args) == 2 && args[0] == "backup":
-		err = store.Backup(context.Background(), dbPath, args[1])
+		err = store.Backup(ctx, dbPath, args[1])
 	case len(args) == 0 || (len(args) == 1 && args[0] == "serve"):
-		err = serve(cfg, dbPath)
+		err = serve(ctx, cfg, dbPath)
 	default:
 		flags.Usage()
 		os.Exit(2)
@@ -69,10 +72,8 @@ func main() {
 	}
 }
 
-func serve(cfg config.Config, dbPath string) (err error) {
+func serve(ctx context.Context, cfg config.Config, dbPath string) (err error) {
 	log := cfg.Logger(os.Stderr)
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
 	defer func() { // a signal during start-up is a clean stop too
 		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
 			err = nil
