@@ -49,6 +49,10 @@ func TestAdminRegistrations(t *testing.T) {
 		{name: "outbox bad status", method: "GET", path: "/api/v1/outbox?status=lost", admin: true, status: 422},
 	})
 	e.t = t
+	// Ada cancelled: her seat is free again; the panelist takes none.
+	if r := e.do("GET", "/api/v1/public/events/intro-to-go", nil, false); !strings.Contains(string(r.Body), `"seats_left":1`) {
+		t.Fatalf("seats after the cancel: %s", r.Body)
+	}
 	r := e.do("GET", regs+".csv", nil, true)
 	if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") {
 		t.Fatalf("csv: %d %s", r.Status, r.Header.Get("Content-Type"))

@@ -1,5 +1,6 @@
--- Seats taken for good (confirmed, awaiting approval, partially refunded),
--- per event and session (0: the whole event), kept by triggers in the same
+-- Seats taken for good by attendees (confirmed, awaiting approval, partially
+-- refunded; panelists and co-organizers take none), per event and session
+-- (0: the whole event), kept by triggers in the same
 -- transaction as every change of a registration, so that the capacity
 -- check costs the same at 10 seats or 100,000. Unexpired payment holds are
 -- counted apart: they are few (partial index below).
@@ -13,32 +14,32 @@ CREATE TABLE seat_counts (
 
 INSERT INTO seat_counts(event_id, session_key, taken)
 SELECT event_id, ifnull(session_id, 0), COUNT(*) FROM registrations
-WHERE status IN ('confirmed', 'pending_approval', 'partially_refunded')
+WHERE status IN ('confirmed', 'pending_approval', 'partially_refunded') AND role = 'attendee'
 GROUP BY event_id, ifnull(session_id, 0);
 
 CREATE TRIGGER seats_on_insert AFTER INSERT ON registrations
-WHEN NEW.status IN ('confirmed', 'pending_approval', 'partially_refunded')
+WHEN NEW.status IN ('confirmed', 'pending_approval', 'partially_refunded') AND NEW.role = 'attendee'
 BEGIN
     INSERT INTO seat_counts(event_id, session_key, taken) VALUES (NEW.event_id, ifnull(NEW.session_id, 0), 1)
     ON CONFLICT(event_id, session_key) DO UPDATE SET taken = taken + 1;
 END;
 
-CREATE TRIGGER seats_on_update AFTER UPDATE OF status, session_id, event_id ON registrations
-WHEN (OLD.status IN ('confirmed', 'pending_approval', 'partially_refunded'))
-  != (NEW.status IN ('confirmed', 'pending_approval', 'partially_refunded'))
+CREATE TRIGGER seats_on_update AFTER UPDATE OF status, session_id, event_id, role ON registrations
+WHEN (OLD.status IN ('confirmed', 'pending_approval', 'partially_refunded') AND OLD.role = 'attendee')
+  != (NEW.status IN ('confirmed', 'pending_approval', 'partially_refunded') AND NEW.role = 'attendee')
   OR ifnull(OLD.session_id, 0) != ifnull(NEW.session_id, 0) OR OLD.event_id != NEW.event_id
 BEGIN
     UPDATE seat_counts SET taken = taken - 1
-    WHERE OLD.status IN ('confirmed', 'pending_approval', 'partially_refunded')
+    WHERE OLD.status IN ('confirmed', 'pending_approval', 'partially_refunded') AND OLD.role = 'attendee'
       AND event_id = OLD.event_id AND session_key = ifnull(OLD.session_id, 0);
     INSERT INTO seat_counts(event_id, session_key, taken)
     SELECT NEW.event_id, ifnull(NEW.session_id, 0), 1
-    WHERE NEW.status IN ('confirmed', 'pending_approval', 'partially_refunded')
+    WHERE NEW.status IN ('confirmed', 'pending_approval', 'partially_refunded') AND NEW.role = 'attendee'
     ON CONFLICT(event_id, session_key) DO UPDATE SET taken = taken + 1;
 END;
 
 CREATE TRIGGER seats_on_delete AFTER DELETE ON registrations
-WHEN OLD.status IN ('confirmed', 'pending_approval', 'partially_refunded')
+WHEN OLD.status IN ('confirmed', 'pending_approval', 'partially_refunded') AND OLD.role = 'attendee'
 BEGIN
     UPDATE seat_counts SET taken = taken - 1 WHERE event_id = OLD.event_id AND session_key = ifnull(OLD.session_id, 0);
 END;

@@ -45,7 +45,7 @@ ORDER BY id;
 -- plus the unexpired payment holds.
 SELECT ifnull((SELECT taken FROM seat_counts WHERE event_id = ?1 AND session_key = ?2), 0)
      + (SELECT COUNT(*) FROM registrations
-        WHERE event_id = ?1 AND status = 'pending_payment' AND ifnull(session_id, 0) = ?2
+        WHERE event_id = ?1 AND status = 'pending_payment' AND ifnull(session_id, 0) = ?2 AND role = 'attendee'
           AND (hold_expires_at IS NULL OR hold_expires_at > ?3));
 
 -- name: set-registration-status
@@ -106,9 +106,9 @@ UPDATE registrations SET status = ?, updated_at = ? WHERE id = ?;
 -- Seats taken on an event (or session) not counting registration ?3.
 SELECT ifnull((SELECT taken FROM seat_counts WHERE event_id = ?1 AND session_key = ?2), 0)
      - (SELECT COUNT(*) FROM registrations WHERE id = ?3 AND event_id = ?1 AND ifnull(session_id, 0) = ?2
-          AND status IN ('confirmed', 'pending_approval', 'partially_refunded'))
+          AND status IN ('confirmed', 'pending_approval', 'partially_refunded') AND role = 'attendee')
      + (SELECT COUNT(*) FROM registrations
-        WHERE event_id = ?1 AND status = 'pending_payment' AND ifnull(session_id, 0) = ?2 AND id != ?3
+        WHERE event_id = ?1 AND status = 'pending_payment' AND ifnull(session_id, 0) = ?2 AND id != ?3 AND role = 'attendee'
           AND (hold_expires_at IS NULL OR hold_expires_at > ?4));
 
 -- name: paid-registrations
