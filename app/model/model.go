@@ -82,9 +82,13 @@ type Event struct {
 	JoinURL            string
 	Status             string
 	CancelMessage      string
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
-	Sessions           []Session
+	// CancelRefundHours: nil, a registrant who cancels is not refunded
+	// automatically; N, in full when cancelling at least N hours before the
+	// first session (on-demand: always).
+	CancelRefundHours *int64
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	Sessions          []Session
 }
 
 // Free reports whether the event costs nothing.

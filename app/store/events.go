@@ -13,19 +13,20 @@ type scanner interface{ Scan(...any) error }
 
 func scanEvent(row scanner) (*model.Event, error) {
 	var e model.Event
-	var capacity sql.NullInt64
+	var capacity, refundHours sql.NullInt64
 	var amount int64
 	var currency, providers string
 	var created, updated int64
 	if err := row.Scan(&e.ID, &e.Slug, &e.Title, &e.Description, &e.RefundPolicy, &e.Kind, &e.SeriesRegistration,
 		&e.Timezone, &capacity, &amount, &currency, &providers, &e.ApprovalRequired, &e.JoinURL, &e.Status,
-		&e.CancelMessage, &created, &updated); err != nil {
+		&e.CancelMessage, &created, &updated, &refundHours); err != nil {
 		return nil, notFound(err)
 	}
 	if capacity.Valid {
 		c := capacity.Int64
 		e.Capacity = &c
 	}
+	e.CancelRefundHours = nullID(refundHours)
 	if currency != "" {
 		e.Price = &model.Money{Amount: amount, Currency: currency}
 	}
@@ -52,7 +53,7 @@ func eventArgs(e *model.Event) []any {
 	}
 	pj, _ := json.Marshal(providers)
 	return []any{e.Slug, e.Title, e.Description, e.RefundPolicy, e.Kind, e.SeriesRegistration, e.Timezone,
-		capacity, amount, currency, string(pj), e.ApprovalRequired, e.JoinURL, e.Status}
+		capacity, amount, currency, string(pj), e.ApprovalRequired, e.JoinURL, e.Status, idArg(e.CancelRefundHours)}
 }
 
 // InsertEvent stores a new event and its sessions, filling in their ids.

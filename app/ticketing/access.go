@@ -119,6 +119,7 @@ func (s *Service) CancelByRegistrant(ctx context.Context, token string) (*Access
 	if !validTokenShape(token) {
 		return nil, model.ErrNotFound
 	}
+	var refundID int64
 	err := s.store.Write(ctx, func(tx *store.Tx) error {
 		r, err := tx.RegistrationByToken(HashToken(token))
 		if err != nil {
@@ -139,10 +140,36 @@ func (s *Service) CancelByRegistrant(ctx context.Context, token string) (*Access
 			return err
 		}
 		r.Status = model.StatusCancelled
+		if RefundsOnCancel(e, tx.Now()) {
+			left, _, err := refundable(tx, r)
+			if err != nil {
+				return err
+			}
+			if left > 0 {
+				if refundID, err = s.queueRefund(tx, r, left, "registrant_cancelled"); err != nil {
+					return err
+				}
+			}
+		}
 		return s.queueMail(tx, r, e, model.MailCancelled, nil)
 	})
 	if err != nil {
 		return nil, err
 	}
+	if refundID != 0 {
+		_ = s.sendRefund(ctx, refundID) // on failure the refunds job retries
+	}
 	return s.Access(ctx, token)
+}
+
+// RefundsOnCancel reports whether a registrant who cancels now is refunded
+// in full automatically (the event's cancel_refund_hours).
+func RefundsOnCancel(e *model.Event, now time.Time) bool {
+	if e.CancelRefundHours == nil {
+		return false
+	}
+	if len(e.Sessions) == 0 {
+		return true
+	}
+	return !now.Add(time.Duration(*e.CancelRefundHours) * time.Hour).After(e.Sessions[0].StartsAt)
 }

@@ -290,6 +290,15 @@ func (s *Service) apply(f fields, e *model.Event, in EventInput) {
 			f.add("providers", "PayPal does not accept %s: remove paypal or choose another currency", c.Code)
 		}
 	}
+	if in.CancelRefundHours.Set {
+		if in.CancelRefundHours.Null {
+			e.CancelRefundHours = nil
+		} else if h := in.CancelRefundHours.Value; h < 0 || h > 24*365 {
+			f.add("cancel_refund_hours", "must be a number of hours from 0 to 8760, or null for no automatic refund")
+		} else {
+			e.CancelRefundHours = &h
+		}
+	}
 	if in.ApprovalRequired != nil {
 		e.ApprovalRequired = *in.ApprovalRequired
 	}

@@ -54,6 +54,7 @@ type EventInput struct {
 	JoinURL            *string         `json:"join_url"`
 	Sessions           *[]SessionInput `json:"sessions"`
 	Status             *string         `json:"status"`
+	CancelRefundHours  Opt[int64]      `json:"cancel_refund_hours"`
 }
 
 // RegisterInput is the body of a public registration.

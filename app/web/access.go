@@ -55,6 +55,8 @@ type accessPageData struct {
 	JoinOpen  bool
 	Next      *model.Session
 	Cancelled bool
+	// Refund is what cancelling now gives back automatically ("" none).
+	Refund string
 }
 
 func (s *Server) accessPage(c *fiber.Ctx) error {
@@ -66,6 +68,9 @@ func (s *Server) accessPage(c *fiber.Ctx) error {
 	j := a.Join(now)
 	d := accessPageData{Access: a, Token: c.Params("token"), Deny: a.DenyReason(), JoinOpen: a.JoinOpen(now), Next: j.Next,
 		Cancelled: c.Query("cancelled") == "1"}
+	if r := a.Registration; r.Refundable() > 0 && ticketing.RefundsOnCancel(a.Event, now) {
+		d.Refund = formatMoney(r.Refundable(), r.Currency)
+	}
 	return s.pages.render(c, fiber.StatusOK, "access", a.Event.Title, d)
 }
 

@@ -111,6 +111,7 @@ type eventJSON struct {
 	JoinURL            *string       `json:"join_url,omitempty"`
 	Status             string        `json:"status"`
 	CancelMessage      string        `json:"cancel_message,omitempty"`
+	CancelRefundHours  *int64        `json:"cancel_refund_hours"`
 	URL                string        `json:"url"`
 	Sessions           []sessionJSON `json:"sessions"`
 	CreatedAt          *time.Time    `json:"created_at,omitempty"`
@@ -124,7 +125,7 @@ func (s *Server) eventView(e *model.Event, admin bool) eventJSON {
 		ID: e.ID, Slug: e.Slug, Title: e.Title, Description: e.Description, RefundPolicy: e.RefundPolicy,
 		Kind: e.Kind, SeriesRegistration: e.SeriesRegistration, Timezone: e.Timezone, Capacity: e.Capacity,
 		Providers: e.Providers, ApprovalRequired: e.ApprovalRequired, Status: e.Status,
-		CancelMessage: e.CancelMessage, URL: s.Tickets.PublicURL() + "/e/" + e.Slug,
+		CancelMessage: e.CancelMessage, CancelRefundHours: e.CancelRefundHours, URL: s.Tickets.PublicURL() + "/e/" + e.Slug,
 		Sessions: make([]sessionJSON, 0, len(e.Sessions)),
 	}
 	if e.Price != nil {

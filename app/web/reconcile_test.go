@@ -160,3 +160,37 @@ func TestServiceFeeIsRecorded(t *testing.T) {
 		t.Fatalf("list: %s", res.Body)
 	}
 }
+
+// TestRegistrantCancelRefundsPerPolicy: with cancel_refund_hours, a paid
+// registrant who cancels early enough is refunded in full at once; later,
+// or without the rule, the seat frees and the money stays.
+func TestRegistrantCancelRefundsPerPolicy(t *testing.T) {
+	e, f := fakeEnv(t)
+	e.createEvent(paidEvent(map[string]any{"cancel_refund_hours": 48})) // the session is on 1 December 2026
+	e.createEvent(paidEvent(map[string]any{"title": "No refunds"}))
+	pay := func(slug, name string) (int64, string) {
+		r := e.reg(e.buy(slug, name, nil))
+		f.paid[r.CheckoutID] = 1999
+		e.do("GET", fmt.Sprintf("/pay/stripe/return?registration=%d&session_id=%s", r.ID, r.CheckoutID), nil, false)
+		return r.ID, e.accessToken(r.ID)
+	}
+	early, earlyTok := pay("intro-to-go", "Ada")
+	late, lateTok := pay("intro-to-go", "Bob")
+	none, noneTok := pay("no-refunds", "Cy")
+	if r := e.do("GET", "/a/"+earlyTok, nil, false); !strings.Contains(string(r.Body), "refunds you 19.99 EUR in full") {
+		t.Fatalf("the page does not say the refund:\n%s", r.Body)
+	}
+	e.do("POST", "/a/"+earlyTok+"/cancel", nil, false, "Accept", "application/json")
+	e.do("POST", "/a/"+noneTok+"/cancel", nil, false, "Accept", "application/json")
+	e.clock.Set(time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)) // less than 48 hours before
+	e.do("POST", "/a/"+lateTok+"/cancel", nil, false, "Accept", "application/json")
+	for _, c := range []struct {
+		id       int64
+		status   string
+		refunded int64
+	}{{early, model.StatusRefunded, 1999}, {late, model.StatusCancelled, 0}, {none, model.StatusCancelled, 0}} {
+		if g := e.reg(c.id); g.Status != c.status || g.AmountRefunded != c.refunded {
+			t.Errorf("registration %d: %s refunded %d, want %s %d", c.id, g.Status, g.AmountRefunded, c.status, c.refunded)
+		}
+	}
+}
