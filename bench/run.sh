@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# bench/run.sh — how many free registrations per second Admit takes: raw
-# SQLite against the real binary over HTTP. Writes bench/RESULTS.md.
+# bench/run.sh — what Admit takes per second, each figure beside raw SQLite
+# doing the same database work, all in one run: free registrations, and
+# signed Stripe webhooks applied (each delivered twice, applied once).
+# Writes bench/RESULTS.md.
 #
-#   bench/run.sh                    defaults: -n 20000 -c 32
+#   bench/run.sh                    defaults: -n 20000 -c 32 -webhooks 10000
 #   bench/run.sh -n 50000 -c 64     any regbench flag (go run ./bench/regbench -h)
+#   bench/run.sh -webhooks 0        registrations only
 #
-# Needs Go and a C compiler (cgo, for SQLite). Talks only to 127.0.0.1.
+# Needs Go, a C compiler (cgo, for SQLite) and, for the webhook measure,
+# stripe-mock on PATH (go install github.com/stripe/stripe-mock@v0.203.0).
+# Talks only to 127.0.0.1.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

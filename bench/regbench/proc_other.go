@@ -2,6 +2,16 @@
 
 package main
 
-import "syscall"
+import (
+	"errors"
+	"syscall"
+	"time"
+)
 
 func sysProcAttr() *syscall.SysProcAttr { return nil }
+
+var errNoCPU = errors.New("CPU accounting is only implemented on Linux")
+
+func procCPU(int) (time.Duration, error) { return 0, errNoCPU }
+
+func selfCPU() (time.Duration, error) { return 0, errNoCPU }
