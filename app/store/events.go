@@ -209,6 +209,11 @@ func (t *Tx) Event(id int64) (*model.Event, error) {
 	return e, t.loadSessions(e)
 }
 
+// EventOnly reads an event without its sessions inside the transaction.
+func (t *Tx) EventOnly(id int64) (*model.Event, error) {
+	return scanEvent(t.queryRow("get-event", id))
+}
+
 // EventBySlug reads an event with its sessions inside the transaction.
 func (t *Tx) EventBySlug(slug string) (*model.Event, error) {
 	e, err := scanEvent(t.queryRow("get-event-by-slug", slug))

@@ -110,6 +110,14 @@ func (s *Store) Promos(ctx context.Context, eventID int64) ([]model.Promo, error
 	return scanPromos(s.read("list-promos").QueryContext(ctx, unix(s.now()), eventID))
 }
 
+// PaymentEventSeen reports whether a provider event was applied already (a
+// read: the writer still decides for new ones).
+func (s *Store) PaymentEventSeen(ctx context.Context, provider, eventID string) (bool, error) {
+	var seen bool
+	err := s.read("payment-event-seen").QueryRowContext(ctx, provider, eventID).Scan(&seen)
+	return seen, err
+}
+
 // MarkPaymentEvent records a provider event; false when it was recorded
 // before (it must not be applied again).
 func (t *Tx) MarkPaymentEvent(provider, eventID, kind string, registrationID int64, outcome string) (bool, error) {

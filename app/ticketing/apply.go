@@ -19,6 +19,11 @@ func (s *Service) ApplyPayment(ctx context.Context, ev payment.Event) (bool, err
 	if ev.Provider == "" || ev.ID == "" {
 		return false, fmt.Errorf("ticketing: payment event without provider or id")
 	}
+	// A redelivery is answered from the read pool; the writer decides only
+	// about events it has not seen (and the UNIQUE row settles any race).
+	if seen, err := s.store.PaymentEventSeen(ctx, ev.Provider, ev.ID); err != nil || seen {
+		return false, err
+	}
 	fresh := false
 	var refundIDs []int64
 	err := s.store.Write(ctx, func(tx *store.Tx) error {
@@ -92,7 +97,7 @@ func (s *Service) applyPaid(tx *store.Tx, r *model.Registration, ev payment.Even
 			"event", ev.ID, "paid", ev.Amount, "paid_currency", ev.Currency, "expected", r.Amount, "currency", r.Currency)
 		return nil, nil
 	}
-	e, err := tx.Event(r.EventID)
+	e, err := tx.EventOnly(r.EventID) // no sessions needed here
 	if err != nil {
 		return nil, err
 	}

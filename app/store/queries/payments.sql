@@ -28,6 +28,9 @@ FROM promo_codes p WHERE p.event_id = ? ORDER BY p.id;
 -- name: delete-promo
 DELETE FROM promo_codes WHERE id = ? AND event_id = ?;
 
+-- name: payment-event-seen
+SELECT EXISTS(SELECT 1 FROM payment_events WHERE provider = ? AND event_id = ?);
+
 -- name: insert-payment-event
 INSERT INTO payment_events(provider, event_id, kind, registration_id, outcome, applied_at) VALUES (?, ?, ?, ?, ?, ?)
 ON CONFLICT DO NOTHING;
