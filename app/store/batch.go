@@ -61,6 +61,10 @@ func (s *Store) runBatch(batch []writeReq) {
 		return
 	}
 	now := s.now().UTC().Truncate(time.Second)
+	savepoint, release, undo := sqlTx.Stmt(s.savepoints[0]), sqlTx.Stmt(s.savepoints[1]), sqlTx.Stmt(s.savepoints[2])
+	defer savepoint.Close()
+	defer release.Close()
+	defer undo.Close()
 	ran := 0
 	for i, r := range batch {
 		if err := r.ctx.Err(); err != nil {
@@ -68,19 +72,22 @@ func (s *Store) runBatch(batch []writeReq) {
 			continue
 		}
 		tx := &Tx{s: s, tx: sqlTx, ctx: context.WithoutCancel(r.ctx), now: now}
-		if _, err := sqlTx.Exec("SAVEPOINT w"); err != nil {
+		if _, err := savepoint.Exec(); err != nil {
 			sqlTx.Rollback()
 			fail(fmt.Errorf("store: savepoint: %w", err))
 			return
 		}
 		results[i] = call(r.fn, tx)
-		undo := "RELEASE w"
+		var err error
 		if results[i] != nil {
-			undo = "ROLLBACK TO w; RELEASE w"
+			_, err = undo.Exec()
 		} else {
 			ran++
 		}
-		if _, err := sqlTx.Exec(undo); err != nil {
+		if err == nil {
+			_, err = release.Exec()
+		}
+		if err != nil {
 			sqlTx.Rollback()
 			fail(fmt.Errorf("store: savepoint: %w", err))
 			return

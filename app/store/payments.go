@@ -162,9 +162,14 @@ func (t *Tx) SetCheckout(id int64, checkoutID, url string) error {
 	return err
 }
 
-// SetPaid records a payment and the status it leads to.
-func (t *Tx) SetPaid(id int64, status string, amount int64, paymentID string) error {
-	_, err := t.exec("set-paid", status, amount, paymentID, unix(t.now), unix(t.now), id)
+// SetPaid records a payment and the status it leads to; mailed records that
+// the access email is queued in the same transaction.
+func (t *Tx) SetPaid(id int64, status string, amount int64, paymentID string, mailed bool) error {
+	var at any
+	if mailed {
+		at = unix(t.now)
+	}
+	_, err := t.exec("set-paid", status, amount, paymentID, unix(t.now), unix(t.now), at, id)
 	return err
 }
 

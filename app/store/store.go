@@ -41,6 +41,8 @@ type Store struct {
 	closeMu sync.RWMutex
 	closed  bool
 	started bool
+	// savepoints are SAVEPOINT, RELEASE and ROLLBACK TO, prepared once.
+	savepoints [3]*sql.Stmt
 }
 
 // Options tunes Open.
@@ -285,6 +287,11 @@ func (s *Store) prepare(ctx context.Context) error {
 	qs, err := parseQueries()
 	if err != nil {
 		return err
+	}
+	for i, q := range []string{"SAVEPOINT w", "RELEASE w", "ROLLBACK TO w"} {
+		if s.savepoints[i], err = s.w.PrepareContext(ctx, q); err != nil {
+			return fmt.Errorf("store: prepare %s: %w", q, err)
+		}
 	}
 	s.wstmts = map[string]*sql.Stmt{}
 	s.rstmts = map[string]*sql.Stmt{}

@@ -125,7 +125,7 @@ func (s *Service) applyPaid(tx *store.Tx, r *model.Registration, ev payment.Even
 		if status == model.StatusPendingPayment {
 			status = model.StatusExpired
 		}
-		if err := tx.SetPaid(r.ID, status, ev.Amount, ev.PaymentID); err != nil {
+		if err := tx.SetPaid(r.ID, status, ev.Amount, ev.PaymentID, false); err != nil {
 			return nil, err
 		}
 		r.AmountPaid, r.PaymentID, r.Status = ev.Amount, ev.PaymentID, status
@@ -140,11 +140,11 @@ func (s *Service) applyPaid(tx *store.Tx, r *model.Registration, ev payment.Even
 	if e.ApprovalRequired {
 		status, kind = model.StatusPendingApproval, model.MailPending
 	}
-	if err := tx.SetPaid(r.ID, status, ev.Amount, ev.PaymentID); err != nil {
+	if err := tx.SetPaid(r.ID, status, ev.Amount, ev.PaymentID, true); err != nil {
 		return nil, err
 	}
 	r.Status, r.AmountPaid, r.PaymentID = status, ev.Amount, ev.PaymentID
-	return nil, s.queueAccessMail(tx, r, e, kind)
+	return nil, s.queueMail(tx, r, e, kind, nil)
 }
 
 // applyRefunded records a refund the provider reports (made in Admit or in

@@ -244,6 +244,8 @@ func (s *Service) register(tx *store.Tx, slug string, in RegisterInput, email, e
 	if !price.Free {
 		hold := now.Add(s.hold)
 		r.Status, r.Provider, r.HoldExpiresAt = model.StatusPendingPayment, provider, &hold
+	} else {
+		r.LastMailedAt = &now // the access email is queued below
 	}
 	if err := s.insertRegistration(tx, r, emailNorm); err != nil {
 		return nil, err
@@ -256,7 +258,7 @@ func (s *Service) register(tx *store.Tx, slug string, in RegisterInput, email, e
 	if status == model.StatusPendingApproval {
 		kind = model.MailPending
 	}
-	if err := s.queueAccessMail(tx, r, e, kind); err != nil {
+	if err := s.queueMail(tx, r, e, kind, nil); err != nil {
 		return nil, err
 	}
 	return &RegisterResult{Registration: r, Event: e}, nil
@@ -297,12 +299,24 @@ func (s *Service) queueAccessMail(tx *store.Tx, r *model.Registration, e *model.
 	return tx.SetRegistrationMailed(r.ID)
 }
 
+// subject is a mail's subject line, remembered per kind, language and
+// title: the translation runs a template, and this runs in the writer.
+func (s *Service) subject(kind, locale, title string) string {
+	if s.subjects == nil {
+		return title
+	}
+	key := kind + "\x00" + locale + "\x00" + title
+	if v, ok := s.subjectCache.Load(key); ok {
+		return v.(string)
+	}
+	v := s.subjects.Subject(kind, locale, map[string]any{"EventTitle": title})
+	s.subjectCache.Store(key, v)
+	return v
+}
+
 // queueMail adds a message about registration r to the outbox.
 func (s *Service) queueMail(tx *store.Tx, r *model.Registration, e *model.Event, kind string, data map[string]any) error {
-	subject := e.Title
-	if s.subjects != nil {
-		subject = s.subjects.Subject(kind, r.Locale, map[string]any{"EventTitle": e.Title})
-	}
+	subject := s.subject(kind, r.Locale, e.Title)
 	id := r.ID
 	m := &model.OutboxMail{
 		RegistrationID: &id,

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/admit/admit/app/mail"
@@ -39,7 +40,9 @@ type Service struct {
 	// configCreds are providers set in the configuration (they win).
 	configCreds map[string]map[string]string
 	now         func() time.Time
-	log         *slog.Logger
+	// subjectCache holds translated subject lines (see subject).
+	subjectCache sync.Map
+	log          *slog.Logger
 }
 
 // Options are the Service's dependencies.

@@ -94,7 +94,8 @@ ORDER BY id LIMIT ?4;
 UPDATE registrations SET checkout_id = ?, checkout_url = ?, updated_at = ? WHERE id = ?;
 
 -- name: set-paid
-UPDATE registrations SET status = ?, amount_paid = ?, payment_id = ?, paid_at = ?, updated_at = ? WHERE id = ?;
+UPDATE registrations SET status = ?, amount_paid = ?, payment_id = ?, paid_at = ?, updated_at = ?,
+    last_mailed_at = coalesce(?, last_mailed_at) WHERE id = ?;
 
 -- name: set-refunded
 UPDATE registrations SET status = ?, amount_refunded = ?, updated_at = ? WHERE id = ?;
