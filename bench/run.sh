@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # bench/run.sh — what Admit takes per second, each figure beside raw SQLite
 # doing the same database work, all in one run: free registrations, and
-# signed Stripe webhooks applied (each delivered twice, applied once).
-# Writes bench/RESULTS.md.
+# signed Stripe webhooks applied (each delivered twice, applied once) at
+# each webhook concurrency (group commit: the more deliveries in flight,
+# the more each fsync makes durable). Writes bench/RESULTS.md.
 #
-#   bench/run.sh                    defaults: -n 20000 -c 32 -webhooks 10000
-#   bench/run.sh -n 50000 -c 64     any regbench flag (go run ./bench/regbench -h)
-#   bench/run.sh -webhooks 0        registrations only
+#   bench/run.sh                      defaults: -n 20000 -c 32 -webhooks 8000 -webhook-c 32,64
+#   bench/run.sh -n 50000 -c 64       any regbench flag (go run ./bench/regbench -h)
+#   bench/run.sh -webhook-c 16,32,64  webhooks at these concurrencies, one after the other
+#   bench/run.sh -webhooks 0          registrations only
 #
 # Needs Go, a C compiler (cgo, for SQLite) and, for the webhook measure,
 # stripe-mock on PATH (go install github.com/stripe/stripe-mock@v0.203.0).

@@ -8,7 +8,9 @@
 //     twice and applied once): RAW, the payment-event row, the
 //     registration's update and its access mail in one transaction, and
 //     HTTP, POST /webhooks/stripe on the real binary, connected to
-//     stripe-mock.
+//     stripe-mock; both at each number of concurrent deliveries in
+//     -webhook-c, since the server's group commit makes its throughput
+//     depend on how many are in flight.
 //
 // It writes the figures and their ratios to bench/RESULTS.md.
 //
@@ -17,6 +19,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -24,6 +27,8 @@ import (
 	"os/signal"
 	"path/filepath"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -38,26 +43,50 @@ import (
 const aim = 0.6
 
 type options struct {
-	n        int
-	c        int
-	duration time.Duration
-	bin      string
-	out      string
-	dir      string
-	keep     bool
-	logLevel string
-	capacity int64
-	webhooks int // paid registrations whose webhook is delivered twice; 0: no webhook measure
-	webhookC int
-	setupC   int
+	n         int
+	c         int
+	duration  time.Duration
+	bin       string
+	out       string
+	dir       string
+	keep      bool
+	logLevel  string
+	capacity  int64
+	webhooks  int   // paid registrations whose webhook is delivered twice; 0: no webhook measure
+	webhookCs []int // the concurrencies the webhook phases run at, in turn
+	webhookC  int   // the one a webhook phase runs at (set for each of webhookCs)
+	setupC    int
+}
+
+// parseLevels reads -webhook-c: positive numbers, comma-separated, each
+// once.
+func parseLevels(s string) ([]int, error) {
+	var out []int
+	seen := map[int]bool{}
+	for _, f := range strings.Split(s, ",") {
+		c, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || c < 1 {
+			return nil, fmt.Errorf("-webhook-c %q: want positive numbers separated by commas, like 32,64", s)
+		}
+		if seen[c] {
+			return nil, fmt.Errorf("-webhook-c %q: %d given twice", s, c)
+		}
+		seen[c] = true
+		out = append(out, c)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("-webhook-c: no concurrency given")
+	}
+	return out, nil
 }
 
 func main() {
 	var o options
+	var levels string
 	flag.IntVar(&o.n, "n", 20000, "registrations per phase (RAW and HTTP), every one with a unique email")
 	flag.IntVar(&o.c, "c", 32, "concurrent HTTP keep-alive clients, and RAW goroutines")
-	flag.IntVar(&o.webhooks, "webhooks", 10000, "paid registrations whose Stripe webhook is delivered twice, per phase (RAW and HTTP); 0: no webhook measure")
-	flag.IntVar(&o.webhookC, "webhook-c", 0, "concurrent keep-alive clients posting webhooks (default: -c)")
+	flag.IntVar(&o.webhooks, "webhooks", 8000, "paid registrations whose Stripe webhook is delivered twice, per phase (RAW and HTTP) and concurrency (fresh ones each time); 0: no webhook measure")
+	flag.StringVar(&levels, "webhook-c", "32,64", "concurrent deliveries (HTTP: keep-alive clients; RAW: goroutines) to run the webhook phases at, comma-separated: both phases at each, in turn")
 	flag.IntVar(&o.setupC, "setup-c", 0, "concurrent clients opening the paid registrations before the webhook phase (default: -c)")
 	flag.DurationVar(&o.duration, "duration", 2*time.Minute, "upper bound of each phase: a phase that takes longer stops and reports what it did")
 	flag.StringVar(&o.bin, "bin", "", "admit binary to measure (default: go build the module into a temporary directory)")
@@ -67,14 +96,17 @@ func main() {
 	flag.Int64Var(&o.capacity, "capacity", 1000000, "the events' capacity; 0: unlimited (no seat count, in RAW as in the server)")
 	flag.StringVar(&o.logLevel, "log-level", "info", "the server's log.level (info: as deployed, one access-log line per request)")
 	flag.Parse()
-	if o.webhookC == 0 {
-		o.webhookC = o.c
+	var err error
+	if o.webhookCs, err = parseLevels(levels); err != nil {
+		fmt.Fprintln(os.Stderr, "regbench:", err)
+		os.Exit(2)
 	}
+	o.webhookC = o.webhookCs[0]
 	if o.setupC == 0 {
 		o.setupC = o.c
 	}
-	if o.n < 1 || o.c < 1 || o.webhooks < 0 || o.webhookC < 1 || o.setupC < 1 || o.duration <= 0 || o.capacity < 0 {
-		fmt.Fprintln(os.Stderr, "regbench: -n, -c, -webhook-c, -setup-c and -duration must be positive, -webhooks and -capacity not negative")
+	if o.n < 1 || o.c < 1 || o.webhooks < 0 || o.setupC < 1 || o.duration <= 0 || o.capacity < 0 {
+		fmt.Fprintln(os.Stderr, "regbench: -n, -c, -setup-c and -duration must be positive, -webhooks and -capacity not negative")
 		os.Exit(2)
 	}
 	if o.capacity > 0 && int64(o.webhooks) > o.capacity {
@@ -83,9 +115,14 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	// Whatever happens, the whole run ends by itself: five phases bounded
-	// by -duration (webhook setup included), a few minutes for the rest.
-	ctx, cancel := context.WithTimeout(ctx, 5*o.duration+3*time.Minute)
+	// Whatever happens, the whole run ends by itself: two registration
+	// phases and, at each webhook concurrency, three (RAW, the HTTP setup,
+	// HTTP), each bounded by -duration, and a few minutes for the rest.
+	phases := 2
+	if o.webhooks > 0 {
+		phases += 3 * len(o.webhookCs)
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Duration(phases)*o.duration+3*time.Minute)
 	defer cancel()
 	if err := runBench(ctx, o); err != nil {
 		fmt.Fprintln(os.Stderr, "regbench:", err)
@@ -113,15 +150,20 @@ func (r result) Rate() float64 {
 	return float64(r.Done) / r.Elapsed.Seconds()
 }
 
+// hookLevel is what the webhook phases measured at one concurrency.
+type hookLevel struct {
+	C        int // concurrent deliveries
+	Raw, Web whResult
+	Setup    setupResult // the paid registrations opened before Web
+	Problems []string    // what this level's checks found wrong
+}
+
 // outcome is everything a run measured.
 type outcome struct {
-	Raw, Web     result
-	HookRaw      whResult
-	HookWeb      whResult
-	Setup        setupResult
-	Notes        []string
-	HookProblems []string // what the webhook phases' checks found wrong
-	Webhooks     bool
+	Raw, Web result
+	Levels   []hookLevel // one per -webhook-c, in its order
+	Notes    []string
+	Webhooks bool
 }
 
 func runBench(ctx context.Context, o options) error {
@@ -175,23 +217,31 @@ func runBench(ctx context.Context, o options) error {
 
 	if o.webhooks > 0 {
 		out.Webhooks = true
-		fmt.Fprintf(os.Stderr, "regbench: webhooks RAW: %d paid registrations, each event delivered twice, %d goroutines, one writer…\n", o.webhooks, o.webhookC)
-		if out.HookRaw, notes, err = rawWebhooks(ctx, filepath.Join(dir, "raw"), o); err != nil {
-			return fmt.Errorf("webhooks raw: %w", err)
-		}
-		out.HookProblems = append(out.HookProblems, notes...)
-		fmt.Fprintf(os.Stderr, "regbench: webhooks RAW: %.0f applied/s, %.0f deliveries/s\n", out.HookRaw.AppliedRate(), out.HookRaw.Rate())
+		// At each concurrency, both phases from scratch: a new RAW database,
+		// a new server with newly opened paid registrations.
+		for _, c := range o.webhookCs {
+			lo := o
+			lo.webhookC = c
+			lv := hookLevel{C: c}
+			fmt.Fprintf(os.Stderr, "regbench: webhooks RAW, %d concurrent: %d paid registrations, each event delivered twice, %d goroutines, one writer…\n", c, o.webhooks, c)
+			if lv.Raw, notes, err = rawWebhooks(ctx, filepath.Join(dir, "raw"), lo); err != nil {
+				return fmt.Errorf("webhooks raw, %d concurrent: %w", c, err)
+			}
+			lv.Problems = append(lv.Problems, notes...)
+			fmt.Fprintf(os.Stderr, "regbench: webhooks RAW, %d concurrent: %.0f applied/s, %.0f deliveries/s\n", c, lv.Raw.AppliedRate(), lv.Raw.Rate())
 
-		fmt.Fprintf(os.Stderr, "regbench: webhooks HTTP: stripe-mock, admit, %d paid registrations (setup, %d clients)…\n", o.webhooks, o.setupC)
-		if out.HookWeb, out.Setup, notes, err = httpWebhooks(ctx, bin, filepath.Join(dir, "webhooks"), o, func(s setupResult) {
-			fmt.Fprintf(os.Stderr, "regbench: webhooks HTTP: setup took %.1f s; delivering %d events twice, %d keep-alive clients…\n",
-				s.Elapsed.Seconds(), s.Regs, o.webhookC)
-		}); err != nil {
-			return fmt.Errorf("webhooks http: %w", err)
+			fmt.Fprintf(os.Stderr, "regbench: webhooks HTTP, %d concurrent: stripe-mock, admit, %d paid registrations (setup, %d clients)…\n", c, o.webhooks, o.setupC)
+			if lv.Web, lv.Setup, notes, err = httpWebhooks(ctx, bin, filepath.Join(dir, fmt.Sprintf("webhooks-c%d", c)), lo, func(s setupResult) {
+				fmt.Fprintf(os.Stderr, "regbench: webhooks HTTP, %d concurrent: setup took %.1f s; delivering %d events twice, %d keep-alive clients…\n",
+					c, s.Elapsed.Seconds(), s.Regs, c)
+			}); err != nil {
+				return fmt.Errorf("webhooks http, %d concurrent: %w", c, err)
+			}
+			lv.Problems = append(lv.Problems, notes...)
+			fmt.Fprintf(os.Stderr, "regbench: webhooks HTTP, %d concurrent: %.0f applied/s, %.0f deliveries/s, p50 %v, p99 %v, %d errors\n",
+				c, lv.Web.AppliedRate(), lv.Web.Rate(), lv.Web.P50, lv.Web.P99, lv.Web.Errors)
+			out.Levels = append(out.Levels, lv)
 		}
-		out.HookProblems = append(out.HookProblems, notes...)
-		fmt.Fprintf(os.Stderr, "regbench: webhooks HTTP: %.0f applied/s, %.0f deliveries/s, p50 %v, p99 %v, %d errors\n",
-			out.HookWeb.AppliedRate(), out.HookWeb.Rate(), out.HookWeb.P50, out.HookWeb.P99, out.HookWeb.Errors)
 	}
 
 	report := render(o, dir, out)

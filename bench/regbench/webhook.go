@@ -135,19 +135,21 @@ VALUES (1, NULL, ?, ?, ?, 'pending_payment', ?, ?, 'stripe', ?, ?, ?, ?, ?, ?, ?
 	// (app/store/queries).
 	rawMarkEvent = `INSERT INTO payment_events(provider, event_id, kind, registration_id, outcome, applied_at) VALUES (?, ?, ?, ?, ?, ?)
 ON CONFLICT DO NOTHING`
-	rawSetPaid     = `UPDATE registrations SET status = ?, amount_paid = ?, payment_id = ?, paid_at = ?, updated_at = ? WHERE id = ?`
+	rawSetPaid = `UPDATE registrations SET status = ?, amount_paid = ?, payment_id = ?, paid_at = ?, updated_at = ?,
+    last_mailed_at = coalesce(?, last_mailed_at) WHERE id = ?`
 	rawQueueAccess = `INSERT INTO outbox(registration_id, to_addr, to_name, subject, kind, locale, data, status, next_attempt_at, created_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)`
 )
 
-// rawWebhooks: n pending paid registrations are seeded (not measured);
-// then per delivery one transaction: BEGIN IMMEDIATE, INSERT the
-// (provider, event id) row, and when it is new UPDATE the registration to
-// confirmed and paid and INSERT its access mail into the outbox, COMMIT; a
-// duplicate rolls back. Each event is delivered twice, as over HTTP.
+// rawWebhooks: n pending paid registrations are seeded (not measured) in
+// a new database for o.webhookC; then per delivery one transaction: BEGIN
+// IMMEDIATE, INSERT the (provider, event id) row, and when it is new UPDATE
+// the registration to confirmed and paid (the mail's time with it) and
+// INSERT its access mail into the outbox, COMMIT; a duplicate rolls back.
+// Each event is delivered twice, as over HTTP.
 func rawWebhooks(ctx context.Context, dir string, o options) (whResult, []string, error) {
 	res := whResult{result: result{Name: "RAW"}}
-	db, err := openRaw(ctx, filepath.Join(dir, "raw-webhooks.db"))
+	db, err := openRaw(ctx, filepath.Join(dir, fmt.Sprintf("raw-webhooks-c%d.db", o.webhookC)))
 	if err != nil {
 		return res, nil, err
 	}
@@ -221,7 +223,7 @@ func rawWebhooks(ctx context.Context, dir string, o options) (whResult, []string
 		} else if fresh == 0 {
 			return "duplicate", tx.Rollback()
 		}
-		if _, err := tx.StmtContext(ctx, setPaid).ExecContext(ctx, "confirmed", webhookPrice, fmt.Sprintf("pi_bench_%d", id), now, now, id); err != nil {
+		if _, err := tx.StmtContext(ctx, setPaid).ExecContext(ctx, "confirmed", webhookPrice, fmt.Sprintf("pi_bench_%d", id), now, now, now, id); err != nil {
 			return "", err
 		}
 		if _, err := tx.StmtContext(ctx, queue).ExecContext(ctx, id, fmt.Sprintf("raw-%d@example.org", k), fmt.Sprintf("Raw %d", k),
@@ -235,11 +237,12 @@ func rawWebhooks(ctx context.Context, dir string, o options) (whResult, []string
 		return res, nil, err
 	}
 	var notes []string
+	who := fmt.Sprintf("RAW webhooks, %d concurrent: ", o.webhookC)
 	counts, err := countApplied(ctx, db, 1)
 	if err != nil {
-		notes = append(notes, "RAW webhooks: could not count the database's rows: "+err.Error())
+		notes = append(notes, who+"could not count the database's rows: "+err.Error())
 	} else if msg := counts.check(n); msg != "" {
-		notes = append(notes, "RAW webhooks: "+msg)
+		notes = append(notes, who+msg)
 	}
 	return res, notes, nil
 }
@@ -395,31 +398,32 @@ func httpWebhooks(ctx context.Context, bin, dir string, o options, onSetup func(
 
 	// Checks: through the API, then in the database once admit has stopped.
 	var notes []string
+	who := fmt.Sprintf("HTTP webhooks, %d concurrent: ", o.webhookC)
 	if confirmed, err := srv.registrations(ctx, ev.ID, "confirmed"); err != nil {
-		notes = append(notes, "HTTP webhooks: could not list the confirmed registrations: "+err.Error())
+		notes = append(notes, who+"could not list the confirmed registrations: "+err.Error())
 	} else if len(confirmed) != len(regs) {
-		notes = append(notes, fmt.Sprintf("HTTP webhooks: the API lists %d confirmed registrations, not %d", len(confirmed), len(regs)))
+		notes = append(notes, fmt.Sprintf("%sthe API lists %d confirmed registrations, not %d", who, len(confirmed), len(regs)))
 	} else {
 		for _, r := range confirmed {
 			if r.AmountPaid != r.Amount || r.PaymentID != fmt.Sprintf("pi_bench_%d", r.ID) {
-				notes = append(notes, fmt.Sprintf("HTTP webhooks: registration #%d is confirmed with %d paid by %q", r.ID, r.AmountPaid, r.PaymentID))
+				notes = append(notes, fmt.Sprintf("%sregistration #%d is confirmed with %d paid by %q", who, r.ID, r.AmountPaid, r.PaymentID))
 				break
 			}
 		}
 	}
 	if err := srv.stop(); err != nil {
-		notes = append(notes, "stopping admit: "+err.Error())
+		notes = append(notes, who+"stopping admit: "+err.Error())
 	}
 	db, err := sql.Open("sqlite3", "file:"+srv.dbPath()+"?mode=ro")
 	if err != nil {
-		return res, setup, append(notes, "HTTP webhooks: opening the server's database: "+err.Error()), nil
+		return res, setup, append(notes, who+"opening the server's database: "+err.Error()), nil
 	}
 	defer db.Close()
 	counts, err := countApplied(ctx, db, ev.ID)
 	if err != nil {
-		notes = append(notes, "HTTP webhooks: could not count the server's rows: "+err.Error())
+		notes = append(notes, who+"could not count the server's rows: "+err.Error())
 	} else if msg := counts.check(len(regs)); msg != "" {
-		notes = append(notes, "HTTP webhooks: "+msg)
+		notes = append(notes, who+msg)
 	}
 	return res, setup, notes, nil
 }
