@@ -117,7 +117,9 @@ mapfile -t plain_pkgs < <(comm -23 <(printf '%s\n' "${all_pkgs[@]+"${all_pkgs[@]
 
 if [ "${#plain_pkgs[@]}" -gt 0 ]; then
 	step "go test (${#plain_pkgs[@]} packages)"
-	go test -timeout "$TEST_TIMEOUT" "$@" "${plain_pkgs[@]}" || fail "go test"
+	# -count=1: app/e2e builds and runs the binary, which the test cache
+	# cannot see; the other packages here are quick.
+	go test -count=1 -timeout "$TEST_TIMEOUT" "$@" "${plain_pkgs[@]}" || fail "go test"
 fi
 if [ "${#race_pkgs[@]}" -gt 0 ]; then
 	step "go test -race (${#race_pkgs[@]} packages)"
