@@ -51,18 +51,25 @@ type publicEventJSON struct {
 }
 
 func (s *Server) publicEvent(c *fiber.Ctx) error {
-	e, err := s.Tickets.PublicEvent(c.UserContext(), c.Params("slug"))
-	if err != nil {
-		return err
-	}
-	v, err := s.publicView(c, e)
+	_, v, err := s.publicView(c)
 	if err != nil {
 		return err
 	}
 	return c.JSON(v)
 }
 
-func (s *Server) publicView(c *fiber.Ctx, e *model.Event) (*publicEventJSON, error) {
+// publicView reads the published event of the route's slug and what the
+// public sees of it.
+func (s *Server) publicView(c *fiber.Ctx) (*model.Event, *publicEventJSON, error) {
+	e, err := s.Tickets.PublicEvent(c.UserContext(), c.Params("slug"))
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := s.publicEventView(c, e)
+	return e, v, err
+}
+
+func (s *Server) publicEventView(c *fiber.Ctx, e *model.Event) (*publicEventJSON, error) {
 	ev := s.eventView(e, false)
 	left, err := s.Tickets.SeatsLeft(c.UserContext(), e)
 	if err != nil {
@@ -178,11 +185,7 @@ func (s *Server) eventPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) renderEventPage(c *fiber.Ctx, status int, form ticketing.RegisterInput, problem *apiErrorBody) error {
-	e, err := s.Tickets.PublicEvent(c.UserContext(), c.Params("slug"))
-	if err != nil {
-		return err
-	}
-	v, err := s.publicView(c, e)
+	e, v, err := s.publicView(c)
 	if err != nil {
 		return err
 	}
