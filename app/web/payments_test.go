@@ -349,6 +349,19 @@ func TestTiersAndPromoCodes(t *testing.T) {
 	if r := e.do("GET", tiers, nil, true); !strings.Contains(string(r.Body), `"sold":1`) {
 		t.Fatalf("tiers: %s", r.Body)
 	}
+	list := e.do("GET", promos, nil, true)
+	if !strings.Contains(string(list.Body), `"code":"HALF"`) || !strings.Contains(string(list.Body), `"uses":1`) {
+		t.Fatalf("promo codes: %s", list.Body)
+	}
+	e.run(t, []scenario{
+		{name: "delete a tier", method: "DELETE", path: tiers + "/2", admin: true, status: 204},
+		{name: "delete it again", method: "DELETE", path: tiers + "/2", admin: true, status: 404},
+		{name: "delete another event's tier", method: "DELETE", path: fmt.Sprintf("/api/v1/events/%d/tiers/1", num(other["id"])), admin: true, status: 404},
+		{name: "delete a code", method: "DELETE", path: promos + "/1", admin: true, status: 204},
+		{name: "the deleted code is invalid", method: "GET", path: "/api/v1/public/events/intro-to-go/quote?promo_code=HALF", status: 422, contains: []string{"promo_invalid"}},
+		{name: "a ticket sold with it keeps its code", method: "GET", path: fmt.Sprintf("/api/v1/events/%d/registrations", id), admin: true, status: 200, contains: []string{`"promo_code":"HALF"`, `"tier":"Second wave"`}},
+		{name: "delete needs admin", method: "DELETE", path: promos + "/2", status: 401},
+	})
 }
 
 func TestProviderChoice(t *testing.T) {
