@@ -46,3 +46,27 @@ func TestFormat(t *testing.T) {
 		t.Fatal(got)
 	}
 }
+
+func TestFormatIn(t *testing.T) {
+	eur, _ := Lookup("EUR")
+	huf, _ := Lookup("HUF")
+	cases := []struct {
+		c      Currency
+		amount int64
+		lang   string
+		want   string
+	}{
+		{eur, 1999, "en", "19.99 EUR"},
+		{eur, 1999, "fr", "19,99 EUR"},
+		{eur, 120000, "en", "1,200.00 EUR"},
+		{eur, 120000, "de", "1\u00a0200,00 EUR"},
+		{huf, 70000000, "ru", "700\u00a0000,00 HUF"},
+		{eur, 5, "es-MX", "0,05 EUR"},
+		{eur, 100, "", "1.00 EUR"},
+	}
+	for _, c := range cases {
+		if got := c.c.FormatIn(c.amount, c.lang); got != c.want {
+			t.Errorf("FormatIn(%d, %q) = %q, want %q", c.amount, c.lang, got, c.want)
+		}
+	}
+}

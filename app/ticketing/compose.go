@@ -65,9 +65,9 @@ func (s *Service) Compose(ctx context.Context, m model.OutboxMail) (mail.Message
 	}
 	switch {
 	case extra.Amount > 0:
-		d.Amount = formatMoney(extra.Amount, extra.Currency)
+		d.Amount = formatMoney(extra.Amount, extra.Currency, m.Locale)
 	case m.Kind == model.MailLateRefund:
-		d.Amount = formatMoney(r.AmountPaid, r.Currency)
+		d.Amount = formatMoney(r.AmountPaid, r.Currency, m.Locale)
 	}
 	for _, ss := range a.Sessions {
 		d.Sessions = append(d.Sessions, mail.MailSession{StartsAt: ss.StartsAt, DurationMinutes: ss.DurationMinutes})
@@ -106,10 +106,10 @@ func (s *Service) Calendar(a *Access, accessURL string) ([]byte, error) {
 	return mail.Calendar(cd)
 }
 
-// formatMoney writes an amount for people ("19.99 EUR").
-func formatMoney(amount int64, currency string) string {
+// formatMoney writes an amount for people of a language ("19,99 EUR").
+func formatMoney(amount int64, currency, lang string) string {
 	if c, ok := pricing.Lookup(currency); ok {
-		return c.Format(amount)
+		return c.FormatIn(amount, lang)
 	}
 	return fmt.Sprintf("%d %s", amount, currency)
 }

@@ -206,9 +206,9 @@ func (s *Server) renderEventPage(c *fiber.Ctx, status int, form ticketing.Regist
 	}
 	d.Closed = e.Status == model.EventCancelled || (e.Kind != model.KindOnDemand && len(d.Upcoming) == 0)
 	if q := v.Price; !q.Free {
-		d.Price = formatMoney(q.Amount, q.Currency)
+		d.Price = formatMoney(q.Amount, q.Currency, s.pages.locale(c))
 		if q.BaseAmount > q.Amount {
-			d.BasePrice = formatMoney(q.BaseAmount, q.Currency)
+			d.BasePrice = formatMoney(q.BaseAmount, q.Currency, s.pages.locale(c))
 		}
 	}
 	return s.pages.render(c, status, "event", e.Title, d)
