@@ -113,3 +113,13 @@ func formatMoney(amount int64, currency, lang string) string {
 	}
 	return fmt.Sprintf("%d %s", amount, currency)
 }
+
+// OutboxMessage is a queued (or sent) mail composed as it would leave now.
+func (s *Service) OutboxMessage(ctx context.Context, id int64) (*model.OutboxMail, mail.Message, error) {
+	m, err := s.store.OutboxMail(ctx, id)
+	if err != nil {
+		return nil, mail.Message{}, err
+	}
+	msg, err := s.Compose(ctx, *m)
+	return m, msg, err
+}

@@ -47,6 +47,9 @@ func TestAdminRegistrations(t *testing.T) {
 		{name: "unknown registration", method: "POST", path: "/api/v1/registrations/999/cancel", admin: true, status: 404},
 		{name: "outbox", method: "GET", path: "/api/v1/outbox", admin: true, status: 200, contains: []string{`"kind":"access"`, `"kind":"access_resend"`, `"kind":"cancelled"`, `"status":"queued"`}},
 		{name: "outbox bad status", method: "GET", path: "/api/v1/outbox?status=lost", admin: true, status: 422},
+		{name: "one mail composed", method: "GET", path: "/api/v1/outbox/1", admin: true, status: 200, contains: []string{`"text":"`, `"html":"`, "http://tickets.test/a/"}},
+		{name: "one mail needs admin", method: "GET", path: "/api/v1/outbox/1", status: 401},
+		{name: "unknown mail", method: "GET", path: "/api/v1/outbox/999", admin: true, status: 404},
 	})
 	e.t = t
 	// Ada cancelled: her seat is free again; the panelist takes none.

@@ -166,3 +166,27 @@ func (s *Server) outbox(c *fiber.Ctx) error {
 	}
 	return c.JSON(out)
 }
+
+type outboxMessageJSON struct {
+	outboxJSON
+	Text string `json:"text"`
+	HTML string `json:"html"`
+}
+
+// outboxMessage shows one mail as it would be delivered now, so that an
+// organizer without SMTP can forward it by hand. It carries the access link:
+// admin only, like every route here.
+func (s *Server) outboxMessage(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	m, msg, err := s.Tickets.OutboxMessage(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(outboxMessageJSON{outboxJSON: outboxJSON{ID: m.ID, RegistrationID: m.RegistrationID, To: m.To, Subject: m.Subject,
+		Kind: m.Kind, Status: m.Status, Attempts: m.Attempts, LastError: m.LastError, CreatedAt: m.CreatedAt, SentAt: m.SentAt},
+		Text: msg.Text, HTML: msg.HTML})
+}

@@ -61,6 +61,7 @@ func (s *Server) routes(app *fiber.App) {
 	api.Put("/settings/payments/:provider", s.putProvider)
 	api.Delete("/settings/payments/:provider", s.deleteProvider)
 	api.Get("/outbox", s.outbox)
+	api.Get("/outbox/:id", s.outboxMessage)
 
 	app.Use(s.notFound)
 }
