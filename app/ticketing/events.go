@@ -52,9 +52,6 @@ func (s *Service) CreateEvent(ctx context.Context, in EventInput) (*model.Event,
 	if in.Kind == nil {
 		f.add("kind", "is required: live, series or on_demand")
 	}
-	if in.Timezone == nil {
-		f.add("timezone", "is required: an IANA time zone such as Europe/Paris")
-	}
 	if in.Sessions == nil && (in.Kind == nil || *in.Kind != model.KindOnDemand) {
 		f.add("sessions", "is required: at least one session with starts_at and duration_minutes")
 	}
