@@ -182,7 +182,9 @@ func (s *Server) webhook(c *fiber.Ctx) error {
 	name := c.Params("provider")
 	p, ok := s.Tickets.WebhookProvider(name)
 	if !ok {
-		return fiber.NewError(fiber.StatusNotFound, name+" is not connected.")
+		// Nothing can verify it: refused like a bad signature, changing nothing.
+		return c.Status(fiber.StatusBadRequest).JSON(apiError{Error: apiErrorBody{Code: "bad_signature",
+			Message: name + " is not connected here, so its webhooks cannot be verified."}})
 	}
 	body := bytes.Clone(c.Body())
 	header := http.Header{}

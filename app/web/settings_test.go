@@ -17,6 +17,8 @@ func TestPaymentSettings(t *testing.T) {
 		{name: "not connected", method: "GET", path: path, admin: true, status: 200, contains: []string{`"connected":false`}},
 		{name: "needs admin", method: "GET", path: path, status: 401},
 		{name: "unknown provider", method: "GET", path: "/api/v1/settings/payments/bitcoin", admin: true, status: 404},
+		{name: "webhook while not connected", method: "POST", path: "/webhooks/stripe", body: `{"id":"evt_1"}`, status: 400, contains: []string{"bad_signature"}},
+		{name: "webhook of an unknown provider", method: "POST", path: "/webhooks/bitcoin", body: `{}`, status: 400},
 		{name: "paused while not connected", method: "POST", path: "/api/v1/public/events/intro-to-go/registrations", body: map[string]any{"name": "A", "email": "a@example.org", "provider": "stripe"}, status: 422, contains: []string{"provider_unavailable"}},
 		{name: "missing key", method: "PUT", path: path, admin: true, body: map[string]any{"webhook_secret": "whsec_x"}, status: 422, contains: []string{`"secret_key"`}},
 		{name: "unknown setting", method: "PUT", path: path, admin: true, body: map[string]any{"secret_key": stripeKeyOK, "colour": "red"}, status: 422, contains: []string{`"colour"`}},
