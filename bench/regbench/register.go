@@ -29,18 +29,15 @@ const rawInsert = `INSERT INTO registrations(event_id, session_id, name, email, 
 // event has a capacity), one INSERT (the seat trigger runs), COMMIT.
 func rawRegister(ctx context.Context, dir string, o options) (result, error) {
 	res := result{Name: "RAW"}
-	db, err := openRaw(ctx, filepath.Join(dir, "raw-registrations.db"))
-	if err != nil {
-		return res, err
-	}
-	defer db.Close()
 	var capacity any // NULL: unlimited
 	if o.capacity > 0 {
 		capacity = o.capacity
 	}
-	if _, err := db.ExecContext(ctx, "INSERT INTO events(id, capacity) VALUES (1, ?)", capacity); err != nil {
+	db, err := openRaw(ctx, filepath.Join(dir, "raw-registrations.db"), capacity)
+	if err != nil {
 		return res, err
 	}
+	defer db.Close()
 	count, err := db.PrepareContext(ctx, rawCount)
 	if err != nil {
 		return res, err

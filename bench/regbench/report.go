@@ -159,8 +159,9 @@ own (one fsync each), with the server's settings: WAL, ~synchronous=FULL~,
 one writer connection opened with ~_txlock=immediate~, and per
 registration ~BEGIN IMMEDIATE~, the server's ~count-seats~ query (when
 the event has a capacity: the ~seat_counts~ row plus the unexpired payment
-holds), one ~INSERT~ into a copy of the server's ~registrations~ table
-(same columns, indexes and seat-count triggers), ~COMMIT~. HTTP is the
+holds), one ~INSERT~ into the server's ~registrations~ table
+(created by the server's own migrations: same columns, indexes and
+seat-count triggers), ~COMMIT~. HTTP is the
 real server, with everything else as well: fiber, JSON, validation, the
 event lookup, the duplicate check, the access token, the access email
 queued in the outbox, the access log (server ~log.level~ = {{.LogLevel}}).
@@ -219,11 +220,11 @@ rather than the 20000 of the registration measure.
 
 RAW seeds as many pending paid registrations, then per delivery one
 transaction with the server's settings: ~BEGIN IMMEDIATE~, ~INSERT … ON
-CONFLICT DO NOTHING~ into a copy of ~payment_events~ (primary key
+CONFLICT DO NOTHING~ into ~payment_events~ (primary key
 (provider, event_id)); when the row is new, the server's ~set-paid~
 ~UPDATE~ of the registration's status, amount_paid, payment_id, paid_at
 and last_mailed_at (the seat-count trigger runs) and ~INSERT~ of its
-access mail into a copy of ~outbox~, ~COMMIT~ (one fsync each); a
+access mail into ~outbox~, ~COMMIT~ (one fsync each); a
 duplicate rolls back. HTTP is the real server connected to stripe-mock:
 fiber, the ~Stripe-Signature~ check (HMAC-SHA256, stripe-go), decoding
 the event, a look-up of the event id on the read pool (a redelivery is

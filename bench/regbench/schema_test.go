@@ -1,82 +1,12 @@
 package main
 
 import (
-	"context"
-	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"unicode"
-
-	"github.com/admit/admit/app/store"
 )
-
-// TestRawSchemaMatchesServer: the RAW phases write the same tables, indexes
-// and triggers as the server's migrations create, so that RAW stays the
-// cost of the same database work when the schema changes.
-func TestRawSchemaMatchesServer(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	s, err := store.Open(ctx, filepath.Join(dir, "admit.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	server, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, "admit.db")+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer server.Close()
-	raw, err := openRaw(ctx, filepath.Join(dir, "raw.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-
-	want, got := schemaObjects(t, server), schemaObjects(t, raw)
-	for name, sql := range want {
-		if got[name] != sql {
-			t.Errorf("%s differs from the server's:\nserver: %s\nraw:    %s", name, sql, got[name])
-		}
-	}
-	for name := range got {
-		if _, ok := want[name]; !ok {
-			t.Errorf("%s is in the RAW schema, not in the server's", name)
-		}
-	}
-}
-
-// schemaObjects maps "type name" to the object's SQL without whitespace,
-// for every table, index and trigger of rawTables.
-func schemaObjects(t *testing.T, db *sql.DB) map[string]string {
-	t.Helper()
-	q := `SELECT type, name, ifnull(sql, '') FROM sqlite_master WHERE tbl_name IN (?` + strings.Repeat(", ?", len(rawTables)-1) + `)`
-	args := make([]any, len(rawTables))
-	for i, n := range rawTables {
-		args[i] = n
-	}
-	rows, err := db.Query(q, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	out := map[string]string{}
-	for rows.Next() {
-		var typ, name, text string
-		if err := rows.Scan(&typ, &name, &text); err != nil {
-			t.Fatal(err)
-		}
-		out[typ+" "+name] = squeeze(text)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if len(out) == 0 {
-		t.Fatal("no schema objects found")
-	}
-	return out
-}
 
 // TestRawQueriesMatchServer: the RAW phases run the server's own statements
 // where they do the same thing (app/store/queries, by name).

@@ -149,18 +149,15 @@ VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)`
 // Each event is delivered twice, as over HTTP.
 func rawWebhooks(ctx context.Context, dir string, o options) (whResult, []string, error) {
 	res := whResult{result: result{Name: "RAW"}}
-	db, err := openRaw(ctx, filepath.Join(dir, fmt.Sprintf("raw-webhooks-c%d.db", o.webhookC)))
-	if err != nil {
-		return res, nil, err
-	}
-	defer db.Close()
 	var capacity any
 	if o.capacity > 0 {
 		capacity = o.capacity
 	}
-	if _, err := db.ExecContext(ctx, "INSERT INTO events(id, capacity) VALUES (1, ?)", capacity); err != nil {
+	db, err := openRaw(ctx, filepath.Join(dir, fmt.Sprintf("raw-webhooks-c%d.db", o.webhookC)), capacity)
+	if err != nil {
 		return res, nil, err
 	}
+	defer db.Close()
 	// Seed: registration k (0-based) has id k+1.
 	n := o.webhooks
 	now := time.Now().Unix()
