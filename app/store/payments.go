@@ -251,9 +251,9 @@ func (s *Store) DueRefunds(ctx context.Context, limit int) ([]*model.Refund, err
 	return scanRefunds(s.read("due-refunds").QueryContext(ctx, unix(s.now()), limit))
 }
 
-// Refund reads one refund inside the transaction.
-func (t *Tx) Refund(id int64) (*model.Refund, error) {
-	return scanRefund(t.queryRow("get-refund", id))
+// Refund reads one refund.
+func (s *Store) Refund(ctx context.Context, id int64) (*model.Refund, error) {
+	return scanRefund(s.read("get-refund").QueryRowContext(ctx, id))
 }
 
 // RefundByProviderID finds a refund by the provider's id for it.

@@ -93,12 +93,7 @@ func (s *Service) RefundRegistration(ctx context.Context, id int64, amount *int6
 // sendRefund sends one queued refund to its provider and records the
 // outcome. A provider error leaves it queued for the refunds job.
 func (s *Service) sendRefund(ctx context.Context, id int64) error {
-	var f *model.Refund
-	err := s.store.Write(ctx, func(tx *store.Tx) error {
-		var err error
-		f, err = tx.Refund(id)
-		return err
-	})
+	f, err := s.store.Refund(ctx, id) // a read: the writer only records the outcome
 	if err != nil {
 		return err
 	}
