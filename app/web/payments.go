@@ -210,10 +210,15 @@ func (s *Server) webhook(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"status": status})
 }
 
-func (s *Server) payReturn(c *fiber.Ctx) error {
+// queryValues copies the request's query (fiber reuses its buffers).
+func queryValues(c *fiber.Ctx) url.Values {
 	q := url.Values{}
 	c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) { q.Add(string(k), string(v)) })
-	res, err := s.Tickets.CompleteReturn(c.UserContext(), c.Params("provider"), q)
+	return q
+}
+
+func (s *Server) payReturn(c *fiber.Ctx) error {
+	res, err := s.Tickets.CompleteReturn(c.UserContext(), c.Params("provider"), queryValues(c))
 	if err != nil {
 		return err
 	}
@@ -221,9 +226,7 @@ func (s *Server) payReturn(c *fiber.Ctx) error {
 }
 
 func (s *Server) payCancel(c *fiber.Ctx) error {
-	q := url.Values{}
-	c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) { q.Add(string(k), string(v)) })
-	res, err := s.Tickets.CancelledCheckout(c.UserContext(), c.Params("provider"), q)
+	res, err := s.Tickets.CancelledCheckout(c.UserContext(), c.Params("provider"), queryValues(c))
 	if err != nil {
 		return err
 	}
