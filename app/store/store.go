@@ -137,9 +137,6 @@ func (s *Store) Close() error {
 // SetClock replaces the clock used for timestamps (tests move time).
 func (s *Store) SetClock(now func() time.Time) { s.now = now }
 
-// Now is the store's clock.
-func (s *Store) Now() time.Time { return s.now() }
-
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
 	var one int

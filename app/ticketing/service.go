@@ -92,9 +92,6 @@ func New(st *store.Store, o Options) (*Service, error) {
 	return &Service{store: st, secret: o.Secret, subjects: o.Subjects, renderer: o.Renderer, publicURL: o.PublicURL, hold: o.Hold, feePercent: o.ServiceFeePercent, providers: o.Providers, factory: o.Factory, configCreds: o.ConfigCredentials, now: o.Now, log: o.Log}, nil
 }
 
-// Now is the service's clock.
-func (s *Service) Now() time.Time { return s.now() }
-
 // PublicURL is the base of every link Admit sends.
 func (s *Service) PublicURL() string { return s.publicURL }
 

@@ -4,7 +4,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"io/fs"
 	"log/slog"
 	"time"
@@ -75,5 +74,3 @@ func New(d Deps) (*fiber.App, error) {
 	s.routes(app)
 	return app, nil
 }
-
-var errShuttingDown = errors.New("shutting down")
