@@ -533,48 +533,44 @@ func (s *Service) PublicEvent(ctx context.Context, slug string) (*model.Event, e
 	return e, nil
 }
 
-// SeatsLeft is the number of seats still free (nil when unlimited). For a
-// series registered per session it is the sum over upcoming sessions.
-func (s *Service) SeatsLeft(ctx context.Context, e *model.Event) (*int64, error) {
-	if e.Capacity == nil {
-		return nil, nil
-	}
-	left := int64(0)
-	if e.PerSession() {
-		now := s.now()
-		for _, ss := range e.Sessions {
-			if !ss.EndsAt().After(now) {
-				continue
-			}
-			sid := ss.ID
-			n, err := s.store.CountSeats(ctx, e.ID, &sid)
-			if err != nil {
-				return nil, err
-			}
-			left += max(0, *e.Capacity-n)
-		}
-		return &left, nil
-	}
-	n, err := s.store.CountSeats(ctx, e.ID, nil)
-	if err != nil {
-		return nil, err
-	}
-	left = max(0, *e.Capacity-n)
-	return &left, nil
+// Seats is what is free on an event now; nil fields mean unlimited.
+type Seats struct {
+	// Left is the event's free seats; for a series registered per session,
+	// the sum over the sessions that have not ended.
+	Left *int64
+	// Sessions are each session's free seats, for a series registered per
+	// session.
+	Sessions map[int64]int64
 }
 
-// SessionSeatsLeft is the number of seats free in one session of a series
-// registered per session (nil when unlimited).
-func (s *Service) SessionSeatsLeft(ctx context.Context, e *model.Event, sessionID int64) (*int64, error) {
+// SeatsLeft counts the free seats of an event, each count once.
+func (s *Service) SeatsLeft(ctx context.Context, e *model.Event) (Seats, error) {
 	if e.Capacity == nil {
-		return nil, nil
+		return Seats{}, nil
 	}
-	n, err := s.store.CountSeats(ctx, e.ID, &sessionID)
-	if err != nil {
-		return nil, err
+	free := func(sessionID *int64) (int64, error) {
+		n, err := s.store.CountSeats(ctx, e.ID, sessionID)
+		return max(0, *e.Capacity-n), err
 	}
-	left := max(0, *e.Capacity-n)
-	return &left, nil
+	left := int64(0)
+	if !e.PerSession() {
+		n, err := free(nil)
+		return Seats{Left: &n}, err
+	}
+	out := Seats{Left: &left, Sessions: map[int64]int64{}}
+	now := s.now()
+	for _, ss := range e.Sessions {
+		sid := ss.ID
+		n, err := free(&sid)
+		if err != nil {
+			return Seats{}, err
+		}
+		out.Sessions[sid] = n
+		if ss.EndsAt().After(now) {
+			left += n
+		}
+	}
+	return out, nil
 }
 
 // loadZone loads an IANA zone; "Local" and "" are refused (a server's own
@@ -584,15 +580,6 @@ func loadZone(name string) (*time.Location, error) {
 		return nil, errors.New("not an IANA zone")
 	}
 	return time.LoadLocation(name)
-}
-
-// Zone is the event's location (UTC when unknown).
-func Zone(e *model.Event) *time.Location {
-	loc, err := loadZone(e.Timezone)
-	if err != nil {
-		return time.UTC
-	}
-	return loc
 }
 
 func mustJSON(v any) string {

@@ -71,19 +71,16 @@ func (s *Server) publicView(c *fiber.Ctx) (*model.Event, *publicEventJSON, error
 
 func (s *Server) publicEventView(c *fiber.Ctx, e *model.Event) (*publicEventJSON, error) {
 	ev := s.eventView(e, false)
-	left, err := s.Tickets.SeatsLeft(c.UserContext(), e)
+	seats, err := s.Tickets.SeatsLeft(c.UserContext(), e)
 	if err != nil {
 		return nil, err
 	}
-	if e.PerSession() && e.Capacity != nil {
-		for i := range ev.Sessions {
-			n, err := s.Tickets.SessionSeatsLeft(c.UserContext(), e, ev.Sessions[i].ID)
-			if err != nil {
-				return nil, err
-			}
-			ev.Sessions[i].SeatsLeft = n
+	for i := range ev.Sessions {
+		if n, ok := seats.Sessions[ev.Sessions[i].ID]; ok {
+			ev.Sessions[i].SeatsLeft = &n
 		}
 	}
+	left := seats.Left
 	q, err := s.Tickets.Quote(c.UserContext(), e, "")
 	if err != nil {
 		return nil, err
