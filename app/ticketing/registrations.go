@@ -212,14 +212,8 @@ func (s *Service) register(tx *store.Tx, slug string, in RegisterInput, email, e
 			return nil, err
 		}
 	}
-	if e.Capacity != nil {
-		taken, err := tx.CountSeats(e.ID, sessionID)
-		if err != nil {
-			return nil, err
-		}
-		if taken >= *e.Capacity {
-			return nil, model.Fail(model.ErrSoldOut, "Sorry, this event is sold out.")
-		}
+	if err := seatFree(tx, e, sessionID); err != nil {
+		return nil, err
 	}
 	status := model.StatusConfirmed
 	if e.ApprovalRequired {
@@ -262,6 +256,22 @@ func (s *Service) register(tx *store.Tx, slug string, in RegisterInput, email, e
 		return nil, err
 	}
 	return &RegisterResult{Registration: r, Event: e}, nil
+}
+
+// seatFree refuses, with ErrSoldOut, when the event (or session) has no
+// seat left; in the transaction that then takes the seat.
+func seatFree(tx *store.Tx, e *model.Event, sessionID *int64) error {
+	if e.Capacity == nil {
+		return nil
+	}
+	taken, err := tx.CountSeats(e.ID, sessionID)
+	if err != nil {
+		return err
+	}
+	if taken >= *e.Capacity {
+		return model.Fail(model.ErrSoldOut, "Sorry, this event is sold out.")
+	}
+	return nil
 }
 
 func (s *Service) insertRegistration(tx *store.Tx, r *model.Registration, emailNorm string) error {
@@ -373,14 +383,8 @@ func (s *Service) AddRegistration(ctx context.Context, eventID int64, in Registe
 			if !e.Free() {
 				return model.Fail(model.ErrProviderMissing, "Attendees of a paid event register and pay themselves; add them as panelist or co_organizer to invite them for free.")
 			}
-			if e.Capacity != nil {
-				taken, err := tx.CountSeats(e.ID, sessionID)
-				if err != nil {
-					return err
-				}
-				if taken >= *e.Capacity {
-					return model.Fail(model.ErrSoldOut, "This event is sold out.")
-				}
+			if err := seatFree(tx, e, sessionID); err != nil {
+				return err
 			}
 		}
 		r := &model.Registration{EventID: e.ID, SessionID: sessionID, Name: in.Name, Email: email,
