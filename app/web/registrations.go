@@ -144,6 +144,11 @@ type outboxJSON struct {
 	SentAt         *time.Time `json:"sent_at"`
 }
 
+func outboxView(m *model.OutboxMail) outboxJSON {
+	return outboxJSON{ID: m.ID, RegistrationID: m.RegistrationID, To: m.To, Subject: m.Subject, Kind: m.Kind,
+		Status: m.Status, Attempts: m.Attempts, LastError: m.LastError, CreatedAt: m.CreatedAt, SentAt: m.SentAt}
+}
+
 func (s *Server) outbox(c *fiber.Ctx) error {
 	status := c.Query("status")
 	switch status {
@@ -161,8 +166,7 @@ func (s *Server) outbox(c *fiber.Ctx) error {
 	}
 	out := list[outboxJSON]{Items: make([]outboxJSON, 0, len(mails))}
 	for _, m := range mails {
-		out.Items = append(out.Items, outboxJSON{ID: m.ID, RegistrationID: m.RegistrationID, To: m.To, Subject: m.Subject,
-			Kind: m.Kind, Status: m.Status, Attempts: m.Attempts, LastError: m.LastError, CreatedAt: m.CreatedAt, SentAt: m.SentAt})
+		out.Items = append(out.Items, outboxView(&m))
 	}
 	return c.JSON(out)
 }
@@ -186,7 +190,5 @@ func (s *Server) outboxMessage(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.JSON(outboxMessageJSON{outboxJSON: outboxJSON{ID: m.ID, RegistrationID: m.RegistrationID, To: m.To, Subject: m.Subject,
-		Kind: m.Kind, Status: m.Status, Attempts: m.Attempts, LastError: m.LastError, CreatedAt: m.CreatedAt, SentAt: m.SentAt},
-		Text: msg.Text, HTML: msg.HTML})
+	return c.JSON(outboxMessageJSON{outboxJSON: outboxView(m), Text: msg.Text, HTML: msg.HTML})
 }
