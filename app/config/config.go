@@ -24,7 +24,7 @@ import (
 	"github.com/knadh/koanf/v2"
 )
 
-// Config is every setting Admit reads (CONTRACT §2).
+// Config is every setting Admit reads (docs/API.md, "Configuration").
 type Config struct {
 	HTTP      HTTP      `koanf:"http"`
 	Data      Data      `koanf:"data"`
@@ -80,10 +80,12 @@ type Payments struct {
 	ServiceFeePercent int64 `koanf:"service_fee_percent"`
 }
 
+// Reminders is read and checked but not yet used: no reminder is sent.
 type Reminders struct {
 	Offsets []string `koanf:"offsets"`
 }
 
+// Waitlist is read and checked but not yet used: there is no waiting list yet.
 type Waitlist struct {
 	OfferHours int `koanf:"offer_hours"`
 }

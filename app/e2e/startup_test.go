@@ -10,7 +10,7 @@ import (
 )
 
 // A signal that arrives while admit starts (migrations, first admin) must
-// still end it gracefully with exit code 0 (CONTRACT §1). (A signal in the
+// still end it gracefully with exit code 0 (docs/API.md, "Command line"). (A signal in the
 // first few milliseconds, before the program runs at all, ends it as for any
 // process.)
 func TestSignalDuringStartup(t *testing.T) {

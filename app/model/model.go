@@ -40,7 +40,7 @@ const (
 	EventCancelled = "cancelled"
 )
 
-// Registration statuses (CONTRACT §5).
+// Registration statuses (docs/API.md, "Registration statuses").
 const (
 	StatusPendingPayment    = "pending_payment"
 	StatusPendingApproval   = "pending_approval"

@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// Currency describes one ISO 4217 currency Admit accepts (CONTRACT §3).
+// Currency describes one ISO 4217 currency Admit accepts (docs/API.md, "Currencies").
 type Currency struct {
 	Code string
 	// Exponent is the number of minor-unit digits the providers use

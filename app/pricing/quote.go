@@ -10,7 +10,7 @@ import (
 )
 
 // Tier is a discounted ticket ("Early bird"): a reduced price that applies
-// until a date and/or a number of seats is reached (CONTRACT §5). Tiers apply
+// until a date and/or a number of seats is reached (docs/API.md, "Tiers and promo codes"). Tiers apply
 // in order; an expired or sold-out tier gives way to the next, then to the
 // base price.
 type Tier struct {
@@ -227,8 +227,8 @@ func roundDiv(n, d, step int64) int64 {
 //   - PayPal (Orders v2) publishes no per-currency minimum beyond one minor
 //     unit; it refuses decimals for HUF, which is Stripe-only in Admit and
 //     whole units anyway.
-//   - ILS and PHP are not in Stripe's table: they get the contract's
-//     per-ticket minimum of one major unit (CONTRACT §3).
+//   - ILS and PHP are not in Stripe's table: they get Admit's
+//     per-ticket minimum of one major unit (docs/API.md, "Currencies").
 var minimumCharge = map[string]int64{
 	"USD": 50, "EUR": 50, "GBP": 30, "AUD": 50, "CAD": 50, "CHF": 50,
 	"NZD": 50, "SGD": 50, "BGN": 100, "PLN": 200, "RON": 200, "DKK": 250,

@@ -10,7 +10,7 @@ import (
 	"github.com/admit/admit/app/ticketing"
 )
 
-// apiError is the body of every error answer (CONTRACT §4).
+// apiError is the body of every error answer (docs/API.md, "Conventions").
 type apiError struct {
 	Error apiErrorBody `json:"error"`
 }

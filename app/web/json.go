@@ -14,8 +14,9 @@ import (
 	"github.com/admit/admit/app/model"
 )
 
-// decodeJSON reads the request body into v. Malformed JSON is a 400; a value
-// of the wrong type is a 422 that names the field.
+// decodeJSON reads the request body into v. Malformed JSON is a 422
+// invalid_json; a value of the wrong type is a 422 validation that names the
+// field.
 func decodeJSON(c *fiber.Ctx, v any) error {
 	ct := strings.ToLower(c.Get(fiber.HeaderContentType))
 	if ct != "" && !strings.HasPrefix(ct, fiber.MIMEApplicationJSON) {

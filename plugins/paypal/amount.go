@@ -21,7 +21,7 @@ var paypalDecimals = map[string]int{
 // takes: one Admit sells in (app/pricing), not Stripe-only, known to PayPal,
 // and with the same number of minor-unit digits on both sides, so that
 // minor units map to PayPal's value one to one. That is the 18 currencies of
-// CONTRACT.md §3 outside HUF, BGN and RON (HUF is a PayPal currency, but a
+// docs/API.md ("Currencies") outside HUF, BGN and RON (HUF is a PayPal currency, but a
 // zero-decimal one there, and Admit keeps it for Stripe).
 func decimals(currency string) (int, bool) {
 	code := strings.ToUpper(strings.TrimSpace(currency))

@@ -187,7 +187,7 @@ func TestSupports(t *testing.T) {
 		}
 	}
 	if n := len(pricing.Codes()); n != 21 {
-		t.Errorf("pricing has %d currencies, CONTRACT §3 lists 21", n)
+		t.Errorf("pricing has %d currencies, docs/API.md lists 21", n)
 	}
 	for _, c := range []string{"JPY", "", "EURO"} {
 		if p.Supports(c) {

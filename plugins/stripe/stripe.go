@@ -106,7 +106,7 @@ func New(cfg Config) (*Provider, error) {
 func (p *Provider) Name() string { return Name }
 
 // Supports says whether Stripe takes the currency: every currency Admit
-// sells in (app/pricing, CONTRACT §3) is a Stripe currency.
+// sells in (app/pricing; docs/API.md, "Currencies") is a Stripe currency.
 func (p *Provider) Supports(currency string) bool {
 	_, ok := pricing.Lookup(strings.ToUpper(strings.TrimSpace(currency)))
 	return ok
