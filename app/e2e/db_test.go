@@ -46,3 +46,15 @@ func integrityCheck(t testing.TB, path string) *sql.DB {
 	}
 	return db
 }
+
+// withoutMail counts the registrations in db that have no mail in its
+// outbox: each registration is committed together with its first mail.
+func withoutMail(t testing.TB, db *sql.DB) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRow(`SELECT COUNT(*) FROM registrations r WHERE NOT EXISTS
+		(SELECT 1 FROM outbox o WHERE o.registration_id = r.id)`).Scan(&n); err != nil {
+		t.Fatalf("registrations without a mail: %v", err)
+	}
+	return n
+}
