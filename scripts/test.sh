@@ -17,7 +17,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 readonly STRIPE_MOCK_VERSION=v0.203.0
 # Packages run under the race detector; a pattern that matches no package yet
 # is skipped.
-readonly RACE_PATTERNS=(./app/store/... ./app/ticketing/... ./app/jobs/... ./app/web/... ./app/mail/...)
+readonly RACE_PATTERNS=(./app/store/... ./app/ticketing/... ./app/jobs/... ./app/web/... ./app/mail/... ./app/i18n/...)
 readonly TEST_TIMEOUT=10m
 readonly RACE_TIMEOUT=15m
 

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -296,20 +298,66 @@ func TestFormatSession(t *testing.T) {
 	}
 }
 
+// TestConcurrentUse makes every kind of lookup from several goroutines at
+// once, on a Bundle fresh from New (its zone cache empty), and checks each
+// answer against the one the same call gives on its own. scripts/test.sh
+// runs this package under the race detector.
 func TestConcurrentUse(t *testing.T) {
+	// 29 March 2026 is a summer-time change in Europe.
+	start := time.Date(2026, 3, 29, 0, 30, 0, 0, time.UTC)
+	zones := []string{"", "UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "Not/AZone"}
+	accept := []string{"", "fr-CA,fr;q=0.9", "de-AT", "ru", "es-419,en;q=0.5", "zz", "*"}
+	type call struct {
+		name string
+		do   func(b *Bundle) string
+	}
+	ref := assets(t)
+	var calls []call
+	for _, l := range append(ref.Locales(), "fr-CA", "xx") {
+		for n, id := range ref.MessageIDs("en") {
+			data := map[string]any{"Name": "Ada", "EventTitle": "Intro", "Count": n % 3}
+			calls = append(calls, call{"T(" + l + ", " + id + ")", func(b *Bundle) string { return b.T(l, id, data) }})
+		}
+		for i, tz := range zones {
+			at := start.Add(time.Duration(i) * 7 * time.Hour)
+			minutes := int64(30 + i*120)
+			calls = append(calls,
+				call{"FormatSession(" + l + ", " + tz + ")", func(b *Bundle) string { return b.FormatSession(l, at, minutes, tz) }},
+				call{"FormatDateTime(" + l + ", " + tz + ")", func(b *Bundle) string { return b.FormatDateTime(l, at, tz) }},
+				call{"FormatDate(" + l + ", " + tz + ")", func(b *Bundle) string { return b.FormatDate(l, at, tz) }},
+				call{"Location(" + tz + ")", func(b *Bundle) string { return b.Location(tz).String() }})
+		}
+		for _, a := range accept {
+			calls = append(calls, call{"Match(" + l + ", " + a + ")", func(b *Bundle) string { return b.Match(l, a) }})
+		}
+	}
+	want := make([]string, len(calls))
+	for i, c := range calls {
+		want[i] = c.do(ref)
+	}
+
 	b := assets(t)
-	done := make(chan struct{})
-	for i := 0; i < 8; i++ {
+	const workers = 8
+	var (
+		wg    sync.WaitGroup
+		wrong atomic.Int64
+	)
+	for w := range workers {
+		wg.Add(1)
 		go func() {
-			defer func() { done <- struct{}{} }()
-			for _, l := range b.Locales() {
-				_ = b.T(l, "mail.greeting", map[string]any{"Name": "x"})
-				_ = b.FormatSession(l, time.Now(), 60, "Europe/Paris")
-				_ = b.Match("", "fr-CA,fr;q=0.9")
+			defer wg.Done()
+			// Each goroutine goes through every call, from its own start.
+			for k := range calls {
+				i := (k + w*len(calls)/workers) % len(calls)
+				if got := calls[i].do(b); got != want[i] && wrong.Add(1) <= 10 {
+					t.Errorf("%s = %q while other lookups ran, %q alone", calls[i].name, got, want[i])
+				}
 			}
 		}()
 	}
-	for i := 0; i < 8; i++ {
-		<-done
+	wg.Wait()
+	if n := wrong.Load(); n > 10 {
+		t.Errorf("%d answers in all differed", n)
 	}
+	t.Logf("%d lookups, each made by %d goroutines at once", len(calls), workers)
 }
