@@ -36,7 +36,7 @@ func testRenderer(t testing.TB) *Renderer {
 var modelKinds = []string{
 	model.MailAccess, model.MailResend, model.MailPending, model.MailCancelled,
 	model.MailRejected, model.MailEventChanged, model.MailEventCancel,
-	model.MailRefunded, model.MailLateRefund,
+	model.MailRefunded, model.MailLateRefund, model.MailSessionRemoved,
 }
 
 // messageID finds a message id left untranslated.
@@ -130,6 +130,17 @@ func TestRenderEveryKindInEveryLocale(t *testing.T) {
 					}
 					if !strings.Contains(text, d.AccessURL) || !strings.Contains(htm, `href="`+d.AccessURL+`"`) {
 						t.Errorf("refunded: access link missing")
+					}
+				case model.MailSessionRemoved:
+					// The removed session, what is refunded, where to choose another.
+					when := tr.FormatSession(locale, d.Sessions[0].StartsAt, 90, d.Timezone)
+					for _, want := range []string{when, d.Amount, d.EventURL} {
+						if !strings.Contains(text, want) || !strings.Contains(htm, html.EscapeString(want)) {
+							t.Errorf("session_removed: %q missing:\n%s", want, text)
+						}
+					}
+					if strings.Contains(text, d.AccessURL) {
+						t.Errorf("session_removed: shows an access link")
 					}
 				case model.MailLateRefund:
 					if !strings.Contains(text, d.Amount) || !strings.Contains(htm, d.Amount) {

@@ -174,18 +174,19 @@ type User struct {
 
 // Mail kinds in the outbox.
 const (
-	MailAccess       = "access"        // confirmation with the personal link
-	MailResend       = "access_resend" // the same, asked for again
-	MailPending      = "pending"       // registration awaits approval
-	MailCancelled    = "cancelled"     // the registrant cancelled
-	MailRejected     = "rejected"
-	MailEventChanged = "event_changed" // a session moved or was removed
-	MailEventCancel  = "event_cancelled"
-	MailReminder     = "reminder"       // before each session
-	MailRecording    = "recording"      // a recording was attached
-	MailWaitlist     = "waitlist_offer" // a freed seat is offered
-	MailRefunded     = "refunded"       // money went back
-	MailLateRefund   = "late_refund"    // paid after the hold ran out and no seat was left
+	MailAccess         = "access"        // confirmation with the personal link
+	MailResend         = "access_resend" // the same, asked for again
+	MailPending        = "pending"       // registration awaits approval
+	MailCancelled      = "cancelled"     // the registrant cancelled
+	MailRejected       = "rejected"
+	MailEventChanged   = "event_changed"   // a session moved or was removed
+	MailSessionRemoved = "session_removed" // the session registered for was removed
+	MailEventCancel    = "event_cancelled"
+	MailReminder       = "reminder"       // before each session
+	MailRecording      = "recording"      // a recording was attached
+	MailWaitlist       = "waitlist_offer" // a freed seat is offered
+	MailRefunded       = "refunded"       // money went back
+	MailLateRefund     = "late_refund"    // paid after the hold ran out and no seat was left
 )
 
 // Mail statuses in the outbox.

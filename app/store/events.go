@@ -121,9 +121,10 @@ func (t *Tx) UpdateSession(s *model.Session) error {
 	return nil
 }
 
-// DeleteSession removes a session from an event.
-func (t *Tx) DeleteSession(eventID, sessionID int64) error {
-	_, err := t.exec("delete-session", sessionID, eventID)
+// RemoveSession takes a session off an event: it is no longer listed, and
+// the registrations that name it keep doing so.
+func (t *Tx) RemoveSession(eventID, sessionID int64) error {
+	_, err := t.exec("remove-session", unix(t.now), sessionID, eventID)
 	return err
 }
 

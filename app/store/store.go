@@ -194,8 +194,23 @@ func (s *Store) migrate(ctx context.Context) error {
 		return err
 	}
 	sort.Strings(names)
-	var current int
-	if err := s.w.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&current); err != nil {
+	// Every migration not applied yet is applied, in order: numbers may
+	// have gaps, and one that lands after a higher one is not skipped.
+	applied := map[int]bool{}
+	rows, err := s.w.QueryContext(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
+		return fmt.Errorf("store: schema version: %w", err)
+	}
+	current := 0
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: schema version: %w", err)
+		}
+		applied[v], current = true, max(current, v)
+	}
+	if err := rows.Close(); err != nil {
 		return fmt.Errorf("store: schema version: %w", err)
 	}
 	latest := 0
@@ -206,7 +221,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			return fmt.Errorf("store: migration %s: name must start with its number", base)
 		}
 		latest = v
-		if v <= current {
+		if applied[v] {
 			continue
 		}
 		body, err := sqlFiles.ReadFile(name)

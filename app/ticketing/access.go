@@ -18,6 +18,15 @@ type Access struct {
 	Event        *model.Event
 	// Sessions are the ones this registration may attend.
 	Sessions []model.Session
+	// SessionRemoved: the registration is for a session of a series
+	// registered per session that the organizer removed.
+	SessionRemoved bool
+}
+
+func newAccess(r *model.Registration, e *model.Event) *Access {
+	a := &Access{Registration: r, Event: e, Sessions: attendable(r, e)}
+	a.SessionRemoved = e.PerSession() && r.SessionID != nil && len(a.Sessions) == 0
+	return a
 }
 
 // validTokenShape rejects anything that cannot be a token before touching
@@ -44,12 +53,18 @@ func (s *Service) Access(ctx context.Context, token string) (*Access, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Access{Registration: r, Event: e, Sessions: attendable(r, e)}, nil
+	return newAccess(r, e), nil
 }
 
+// attendable are the sessions a registration is for: every session of the
+// event, or in a series registered per session the one it chose (none when
+// that session was removed).
 func attendable(r *model.Registration, e *model.Event) []model.Session {
-	if !e.PerSession() || r.SessionID == nil {
+	if !e.PerSession() {
 		return e.Sessions
+	}
+	if r.SessionID == nil {
+		return []model.Session{}
 	}
 	for _, ss := range e.Sessions {
 		if ss.ID == *r.SessionID {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/admit/admit/app/i18n"
 	"github.com/admit/admit/app/mail"
@@ -41,16 +42,21 @@ func (s *Service) Compose(ctx context.Context, m model.OutboxMail) (mail.Message
 	if err != nil {
 		return mail.Message{}, fmt.Errorf("ticketing: mail %d: %w", m.ID, err)
 	}
+	// The facts the mail is about, as they were when it was queued.
 	var extra struct {
 		Message  string `json:"message"`
 		Change   string `json:"change"`
 		Amount   int64  `json:"amount"`
 		Currency string `json:"currency"`
+		// SessionStartsAt (unix) and SessionMinutes: the one session the
+		// mail is about (a removed one).
+		SessionStartsAt int64 `json:"session_starts_at"`
+		SessionMinutes  int64 `json:"session_minutes"`
 	}
 	if m.Data != "" {
 		_ = json.Unmarshal([]byte(m.Data), &extra)
 	}
-	a := &Access{Registration: r, Event: e, Sessions: attendable(r, e)}
+	a := newAccess(r, e)
 	access := s.AccessURL(r.TokenNonce)
 	d := mail.MailData{
 		Name:             r.Name,
@@ -69,8 +75,12 @@ func (s *Service) Compose(ctx context.Context, m model.OutboxMail) (mail.Message
 	case m.Kind == model.MailLateRefund:
 		d.Amount = formatMoney(r.AmountPaid, r.Currency, m.Locale)
 	}
-	for _, ss := range a.Sessions {
-		d.Sessions = append(d.Sessions, mail.MailSession{StartsAt: ss.StartsAt, DurationMinutes: ss.DurationMinutes})
+	if extra.SessionStartsAt != 0 {
+		d.Sessions = []mail.MailSession{{StartsAt: time.Unix(extra.SessionStartsAt, 0).UTC(), DurationMinutes: extra.SessionMinutes}}
+	} else {
+		for _, ss := range a.Sessions {
+			d.Sessions = append(d.Sessions, mail.MailSession{StartsAt: ss.StartsAt, DurationMinutes: ss.DurationMinutes})
+		}
 	}
 	_, text, html, err := s.renderer.Render(m.Kind, m.Locale, d)
 	if err != nil {
@@ -87,8 +97,10 @@ func (s *Service) Compose(ctx context.Context, m model.OutboxMail) (mail.Message
 	return msg, nil
 }
 
-// Calendar is the iCalendar file of the sessions a registration may attend;
-// accessURL is the registrant's page, where the join button lives.
+// Calendar is the iCalendar file of the sessions a registration may attend
+// (none when it gives no access: cancelled, refunded, unpaid, or the event
+// cancelled); accessURL is the registrant's page, where the join button
+// lives.
 func (s *Service) Calendar(a *Access, accessURL string) ([]byte, error) {
 	cd := mail.CalendarData{
 		UID:         "reg-" + strconv.FormatInt(a.Registration.ID, 10),
@@ -98,7 +110,11 @@ func (s *Service) Calendar(a *Access, accessURL string) ([]byte, error) {
 		Timezone:    a.Event.Timezone,
 		Stamp:       s.now(),
 	}
-	for _, ss := range a.Sessions {
+	sessions := a.Sessions
+	if a.DenyReason() != "" {
+		sessions = nil
+	}
+	for _, ss := range sessions {
 		// The room link stays behind the access page, which checks the
 		// registration each time.
 		cd.Sessions = append(cd.Sessions, mail.CalendarSession{ID: ss.ID, StartsAt: ss.StartsAt, DurationMinutes: ss.DurationMinutes, JoinURL: accessURL + "/join"})

@@ -73,9 +73,11 @@ func (s *Service) CreateEvent(ctx context.Context, in EventInput) (*model.Event,
 
 // UpdateEvent applies a PATCH. Sessions listed with an id are updated, ones
 // without are added, ones missing are removed; registrants of a moved or
-// removed session are told at once.
+// removed session are told at once, and those of a series registered per
+// session whose session is removed are cancelled and refunded in full.
 func (s *Service) UpdateEvent(ctx context.Context, id int64, in EventInput) (*model.Event, error) {
 	var out *model.Event
+	var refunds []int64
 	err := s.store.Write(ctx, func(tx *store.Tx) error {
 		e, err := tx.Event(id)
 		if err != nil {
@@ -100,19 +102,26 @@ func (s *Service) UpdateEvent(ctx context.Context, id int64, in EventInput) (*mo
 			return err
 		}
 		if in.Sessions != nil {
-			if err := s.syncSessions(tx, &before, e); err != nil {
+			if refunds, err = s.syncSessions(tx, &before, e); err != nil {
 				return err
 			}
 		}
 		out, err = tx.Event(id)
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	for _, rid := range refunds {
+		_ = s.sendRefund(ctx, rid) // on failure the refunds job retries
+	}
+	return out, nil
 }
 
 // syncSessions writes the new session list and notifies the registrants of
-// every session that moved or was removed.
-func (s *Service) syncSessions(tx *store.Tx, before, after *model.Event) error {
+// every session that moved or was removed. It returns the refunds queued
+// for the registrants of removed sessions, to send once committed.
+func (s *Service) syncSessions(tx *store.Tx, before, after *model.Event) ([]int64, error) {
 	old := map[int64]model.Session{}
 	for _, ss := range before.Sessions {
 		old[ss.ID] = ss
@@ -124,7 +133,7 @@ func (s *Service) syncSessions(tx *store.Tx, before, after *model.Event) error {
 		ss := &after.Sessions[i]
 		if ss.ID == 0 {
 			if err := tx.InsertSession(after.ID, ss); err != nil {
-				return err
+				return nil, err
 			}
 			continue
 		}
@@ -132,7 +141,7 @@ func (s *Service) syncSessions(tx *store.Tx, before, after *model.Event) error {
 		kept[ss.ID] = true
 		ss.EventID = after.ID
 		if err := tx.UpdateSession(ss); err != nil {
-			return err
+			return nil, err
 		}
 		if !prev.StartsAt.Equal(ss.StartsAt) || prev.DurationMinutes != ss.DurationMinutes {
 			changed = append(changed, prev)
@@ -164,32 +173,70 @@ func (s *Service) syncSessions(tx *store.Tx, before, after *model.Event) error {
 		}
 		return nil
 	}
+	var refunds []int64
 	for _, ss := range removed {
-		if err := notify(ss, "removed"); err != nil {
-			return err
-		}
 		if after.PerSession() {
 			// The seat of a removed session is gone with it.
-			regs, err := tx.RegistrationsToNotify(after.ID, ss.ID)
+			ids, err := s.dropSessionRegistrations(tx, after, ss, notified)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			for _, r := range regs {
-				if _, err := tx.SetRegistrationStatus(r.ID, r.Status, model.StatusCancelled); err != nil {
-					return err
-				}
-			}
+			refunds = append(refunds, ids...)
 		}
-		if err := tx.DeleteSession(after.ID, ss.ID); err != nil {
-			return err
+		if err := notify(ss, "removed"); err != nil {
+			return nil, err
+		}
+		if err := tx.RemoveSession(after.ID, ss.ID); err != nil {
+			return nil, err
 		}
 	}
 	for _, ss := range changed {
 		if err := notify(ss, "moved"); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return refunds, nil
+}
+
+// dropSessionRegistrations cancels the registrations of a removed session of
+// a series registered per session, refunds in full what they paid (as for a
+// cancelled event) and tells them. A session that has taken place keeps its
+// registrants: it cannot be removed.
+func (s *Service) dropSessionRegistrations(tx *store.Tx, e *model.Event, ss model.Session, done map[int64]bool) ([]int64, error) {
+	regs, err := tx.RegistrationsToNotify(e.ID, ss.ID)
+	if err != nil {
+		return nil, err
+	}
+	regs = slices.DeleteFunc(regs, func(r *model.Registration) bool { return r.SessionID == nil || *r.SessionID != ss.ID })
+	if len(regs) > 0 && !tx.Now().Before(ss.StartsAt) {
+		return nil, model.Invalid(fields{"sessions": fmt.Sprintf("session %d has already taken place (it started at %s) and %d people registered for it: keep it in the list",
+			ss.ID, ss.StartsAt.Format(time.RFC3339), len(regs))})
+	}
+	var refunds []int64
+	for _, r := range regs {
+		done[r.ID] = true
+		if _, err := tx.SetRegistrationStatus(r.ID, r.Status, model.StatusCancelled); err != nil {
+			return nil, err
+		}
+		r.Status = model.StatusCancelled
+		data := map[string]any{"session_starts_at": ss.StartsAt.Unix(), "session_minutes": ss.DurationMinutes}
+		left, _, err := refundable(tx, r)
+		if err != nil {
+			return nil, err
+		}
+		if left > 0 {
+			rid, err := s.queueRefund(tx, r, left, "session_removed")
+			if err != nil {
+				return nil, err
+			}
+			refunds = append(refunds, rid)
+			data["amount"], data["currency"] = left, r.Currency
+		}
+		if err := s.queueMail(tx, r, e, model.MailSessionRemoved, data); err != nil {
+			return nil, err
+		}
+	}
+	return refunds, nil
 }
 
 // apply copies the fields present in `in` onto e and validates the result.

@@ -23,6 +23,7 @@ import (
 	"github.com/admit/admit/app/auth"
 	"github.com/admit/admit/app/i18n"
 	"github.com/admit/admit/app/mail"
+	"github.com/admit/admit/app/model"
 	"github.com/admit/admit/app/payment"
 	"github.com/admit/admit/app/store"
 	"github.com/admit/admit/app/ticketing"
@@ -219,6 +220,30 @@ func (e *env) accessToken(registrationID int64) string {
 	}
 	e.t.Fatalf("no mail for registration %d", registrationID)
 	return ""
+}
+
+// composed is the last queued mail of a kind for a registration, composed
+// as it would leave now.
+func (e *env) composed(registrationID int64, kind string) mail.Message {
+	e.t.Helper()
+	mails, err := e.store.Outbox(context.Background(), "", 1000)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var found *model.OutboxMail
+	for i, m := range mails {
+		if m.Kind == kind && m.RegistrationID != nil && *m.RegistrationID == registrationID && (found == nil || m.ID > found.ID) {
+			found = &mails[i]
+		}
+	}
+	if found == nil {
+		e.t.Fatalf("no %s mail for registration %d", kind, registrationID)
+	}
+	msg, err := e.tickets.Compose(context.Background(), *found)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return msg
 }
 
 var linkPattern = regexp.MustCompile(`https?://[^\s/]+/a/([A-Za-z0-9_-]{43})`)

@@ -37,10 +37,12 @@ SELECT EXISTS(SELECT 1 FROM events WHERE slug = ? AND id != ?);
 INSERT INTO sessions(event_id, starts_at, duration_minutes, join_url) VALUES (?, ?, ?, ?);
 
 -- name: update-session
-UPDATE sessions SET starts_at = ?, duration_minutes = ?, join_url = ? WHERE id = ? AND event_id = ?;
+UPDATE sessions SET starts_at = ?, duration_minutes = ?, join_url = ? WHERE id = ? AND event_id = ? AND removed_at IS NULL;
 
--- name: delete-session
-DELETE FROM sessions WHERE id = ? AND event_id = ?;
+-- name: remove-session
+-- A removed session stays for the registrations that name it.
+UPDATE sessions SET removed_at = ? WHERE id = ? AND event_id = ? AND removed_at IS NULL;
 
 -- name: list-sessions
-SELECT id, event_id, starts_at, duration_minutes, join_url FROM sessions WHERE event_id = ? ORDER BY starts_at, id;
+SELECT id, event_id, starts_at, duration_minutes, join_url FROM sessions WHERE event_id = ? AND removed_at IS NULL
+ORDER BY starts_at, id;
