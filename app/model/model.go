@@ -246,6 +246,7 @@ type Tier struct {
 	Position  int64
 	Name      string
 	Amount    int64
+	Currency  string // the event's when the tier was made
 	ExpiresAt *time.Time
 	Quantity  *int64
 	Sold      int64 // seats paid or held now (computed)
@@ -259,6 +260,7 @@ type Promo struct {
 	Code       string
 	PercentOff int64
 	AmountOff  int64
+	Currency   string // of AmountOff: the event's when the code was made ("" for a percentage)
 	MaxUses    *int64
 	ExpiresAt  *time.Time
 	Uses       int64 // registrations paid or held with it now (computed)

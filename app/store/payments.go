@@ -10,7 +10,7 @@ import (
 // InsertTier adds a tier after the event's others.
 func (t *Tx) InsertTier(tr *model.Tier) error {
 	tr.CreatedAt = t.now
-	res, err := t.exec("insert-tier", tr.EventID, tr.EventID, tr.Name, tr.Amount, timeArg(tr.ExpiresAt), idArg(tr.Quantity), unix(t.now))
+	res, err := t.exec("insert-tier", tr.EventID, tr.EventID, tr.Name, tr.Amount, tr.Currency, timeArg(tr.ExpiresAt), idArg(tr.Quantity), unix(t.now))
 	if err != nil {
 		return err
 	}
@@ -38,7 +38,7 @@ func scanTiers(rows *sql.Rows, err error) ([]model.Tier, error) {
 		var tr model.Tier
 		var exp, qty sql.NullInt64
 		var created int64
-		if err := rows.Scan(&tr.ID, &tr.EventID, &tr.Position, &tr.Name, &tr.Amount, &exp, &qty, &created, &tr.Sold); err != nil {
+		if err := rows.Scan(&tr.ID, &tr.EventID, &tr.Position, &tr.Name, &tr.Amount, &tr.Currency, &exp, &qty, &created, &tr.Sold); err != nil {
 			return nil, err
 		}
 		tr.ExpiresAt, tr.Quantity, tr.CreatedAt = nullTime(exp), nullID(qty), fromUnix(created)
@@ -60,7 +60,7 @@ func (s *Store) Tiers(ctx context.Context, eventID int64) ([]model.Tier, error) 
 // InsertPromo adds a promo code (model.ErrConflict when the event has it).
 func (t *Tx) InsertPromo(p *model.Promo, codeNorm string) error {
 	p.CreatedAt = t.now
-	res, err := t.exec("insert-promo", p.EventID, p.Code, codeNorm, p.PercentOff, p.AmountOff, idArg(p.MaxUses), timeArg(p.ExpiresAt), unix(t.now))
+	res, err := t.exec("insert-promo", p.EventID, p.Code, codeNorm, p.PercentOff, p.AmountOff, p.Currency, idArg(p.MaxUses), timeArg(p.ExpiresAt), unix(t.now))
 	if err != nil {
 		if IsUnique(err) {
 			return model.ErrConflict
@@ -91,7 +91,7 @@ func scanPromos(rows *sql.Rows, err error) ([]model.Promo, error) {
 		var p model.Promo
 		var maxUses, exp sql.NullInt64
 		var created int64
-		if err := rows.Scan(&p.ID, &p.EventID, &p.Code, &p.PercentOff, &p.AmountOff, &maxUses, &exp, &created, &p.Uses); err != nil {
+		if err := rows.Scan(&p.ID, &p.EventID, &p.Code, &p.PercentOff, &p.AmountOff, &p.Currency, &maxUses, &exp, &created, &p.Uses); err != nil {
 			return nil, err
 		}
 		p.MaxUses, p.ExpiresAt, p.CreatedAt = nullID(maxUses), nullTime(exp), fromUnix(created)

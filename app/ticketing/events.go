@@ -90,6 +90,11 @@ func (s *Service) UpdateEvent(ctx context.Context, id int64, in EventInput) (*mo
 		before.Sessions = slices.Clone(e.Sessions)
 		f := fields{}
 		s.apply(f, e, in)
+		if len(f) == 0 && in.Price.Set && e.Price != nil {
+			if err := inOtherCurrency(tx, f, e); err != nil {
+				return err
+			}
+		}
 		if len(f) > 0 {
 			return model.Invalid(f)
 		}
@@ -116,6 +121,40 @@ func (s *Service) UpdateEvent(ctx context.Context, id int64, in EventInput) (*mo
 		_ = s.sendRefund(ctx, rid) // on failure the refunds job retries
 	}
 	return out, nil
+}
+
+// inOtherCurrency refuses (in f, on price.currency) a price whose currency
+// is not that of the event's tiers or of its promo codes' amounts off: they
+// are in the currency they were made in, and nothing converts them.
+func inOtherCurrency(tx *store.Tx, f fields, e *model.Event) error {
+	tiers, err := tx.Tiers(e.ID)
+	if err != nil {
+		return err
+	}
+	promos, err := tx.Promos(e.ID)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, t := range tiers {
+		if t.Currency != e.Price.Currency {
+			names = append(names, fmt.Sprintf("tier %q (%s)", t.Name, formatMoney(t.Amount, t.Currency, "en")))
+		}
+	}
+	for _, p := range promos {
+		if p.AmountOff > 0 && p.Currency != e.Price.Currency {
+			names = append(names, fmt.Sprintf("promo code %s (%s off)", p.Code, formatMoney(p.AmountOff, p.Currency, "en")))
+		}
+	}
+	verb := "are"
+	if len(names) == 1 {
+		verb = "is"
+	}
+	if len(names) > 0 {
+		f.add("price.currency", "cannot become %s while %s %s in another currency: delete them first, or keep the currency",
+			e.Price.Currency, strings.Join(names, ", "), verb)
+	}
+	return nil
 }
 
 // syncSessions writes the new session list and notifies the registrants of

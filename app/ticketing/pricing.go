@@ -54,7 +54,7 @@ func (s *Service) AddTier(ctx context.Context, eventID int64, in TierInput) (*mo
 		if e.Price == nil {
 			return model.Invalid(fields{"price": "this event is free: set the event's price before adding discounted tiers"})
 		}
-		t := &model.Tier{EventID: e.ID, Name: strings.TrimSpace(in.Name), Quantity: in.Quantity}
+		t := &model.Tier{EventID: e.ID, Name: strings.TrimSpace(in.Name), Currency: e.Price.Currency, Quantity: in.Quantity}
 		switch {
 		case in.Price != nil && in.Price.Amount != nil:
 			if in.Price.Currency != "" && in.Price.Currency != e.Price.Currency {
@@ -137,6 +137,9 @@ func (s *Service) AddPromo(ctx context.Context, eventID int64, in PromoInput) (*
 		currency := ""
 		if e.Price != nil {
 			currency = e.Price.Currency
+			if p.AmountOff > 0 {
+				p.Currency = currency
+			}
 		} else if p.AmountOff > 0 {
 			f.add("amount_off", "this event is free: a fixed amount off needs a price")
 		}
@@ -201,13 +204,25 @@ func (s *Service) quote(e *model.Event, tiers []model.Tier, promos []model.Promo
 		}
 		return &Priced{Quote: pricing.Quote{Free: true}}, nil
 	}
-	pt := make([]pricing.Tier, len(tiers))
-	for i, t := range tiers {
-		pt[i] = pricing.Tier{ID: t.ID, Name: t.Name, Amount: t.Amount, ExpiresAt: t.ExpiresAt, Quantity: t.Quantity, Sold: t.Sold}
+	// A tier or an amount off in another currency than the event's, or a
+	// price its currency cannot take, is left out (and logged): the
+	// organizer's data needs fixing, the buyer still gets a price.
+	cur := e.Price.Currency
+	pt := make([]pricing.Tier, 0, len(tiers))
+	for _, t := range tiers {
+		if t.Currency != cur || pricing.CheckPrice(t.Amount, cur) != "" {
+			s.log.Warn("tier left out of the price: not in the event's currency", "event", e.ID, "tier", t.ID, "amount", t.Amount, "currency", t.Currency, "event_currency", cur)
+			continue
+		}
+		pt = append(pt, pricing.Tier{ID: t.ID, Name: t.Name, Amount: t.Amount, ExpiresAt: t.ExpiresAt, Quantity: t.Quantity, Sold: t.Sold})
 	}
-	pp := make([]pricing.Promo, len(promos))
-	for i, p := range promos {
-		pp[i] = pricing.Promo{Code: p.Code, PercentOff: p.PercentOff, AmountOff: p.AmountOff, MaxUses: p.MaxUses, Uses: p.Uses, ExpiresAt: p.ExpiresAt}
+	pp := make([]pricing.Promo, 0, len(promos))
+	for _, p := range promos {
+		if p.AmountOff > 0 && p.Currency != cur {
+			s.log.Warn("promo code left out of the price: its amount off is not in the event's currency", "event", e.ID, "promo", p.ID, "currency", p.Currency, "event_currency", cur)
+			continue
+		}
+		pp = append(pp, pricing.Promo{Code: p.Code, PercentOff: p.PercentOff, AmountOff: p.AmountOff, MaxUses: p.MaxUses, Uses: p.Uses, ExpiresAt: p.ExpiresAt})
 	}
 	q, err := pricing.Calculate(e.Price.Amount, e.Price.Currency, pt, pp, code, now, s.feePercent)
 	if errors.Is(err, pricing.ErrPromoInvalid) {

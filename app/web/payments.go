@@ -24,17 +24,9 @@ type tierJSON struct {
 	Position  int64      `json:"position"`
 }
 
-func tierView(t *model.Tier, currency string) tierJSON {
-	return tierJSON{ID: t.ID, Name: t.Name, Price: moneyJSON{Amount: t.Amount, Currency: currency}, ExpiresAt: t.ExpiresAt,
+func tierView(t *model.Tier) tierJSON {
+	return tierJSON{ID: t.ID, Name: t.Name, Price: moneyJSON{Amount: t.Amount, Currency: t.Currency}, ExpiresAt: t.ExpiresAt,
 		Quantity: t.Quantity, Sold: t.Sold, Position: t.Position}
-}
-
-func (s *Server) eventCurrency(c *fiber.Ctx, id int64) string {
-	e, err := s.Tickets.Event(c.UserContext(), id)
-	if err != nil || e.Price == nil {
-		return ""
-	}
-	return e.Price.Currency
 }
 
 func (s *Server) createTier(c *fiber.Ctx) error {
@@ -50,7 +42,7 @@ func (s *Server) createTier(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(tierView(t, s.eventCurrency(c, id)))
+	return c.Status(fiber.StatusCreated).JSON(tierView(t))
 }
 
 func (s *Server) listTiers(c *fiber.Ctx) error {
@@ -62,10 +54,9 @@ func (s *Server) listTiers(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	cur := s.eventCurrency(c, id)
 	out := list[tierJSON]{Items: make([]tierJSON, 0, len(tiers))}
 	for i := range tiers {
-		out.Items = append(out.Items, tierView(&tiers[i], cur))
+		out.Items = append(out.Items, tierView(&tiers[i]))
 	}
 	return c.JSON(out)
 }
@@ -86,20 +77,22 @@ func (s *Server) deleteTier(c *fiber.Ctx) error {
 }
 
 type promoJSON struct {
-	ID         int64      `json:"id"`
-	Code       string     `json:"code"`
-	PercentOff *int64     `json:"percent_off"`
-	AmountOff  *int64     `json:"amount_off"`
-	MaxUses    *int64     `json:"max_uses"`
-	Uses       int64      `json:"uses"`
-	ExpiresAt  *time.Time `json:"expires_at"`
+	ID         int64  `json:"id"`
+	Code       string `json:"code"`
+	PercentOff *int64 `json:"percent_off"`
+	AmountOff  *int64 `json:"amount_off"`
+	// Currency is AmountOff's.
+	Currency  string     `json:"currency,omitempty"`
+	MaxUses   *int64     `json:"max_uses"`
+	Uses      int64      `json:"uses"`
+	ExpiresAt *time.Time `json:"expires_at"`
 }
 
 func promoView(p *model.Promo) promoJSON {
 	v := promoJSON{ID: p.ID, Code: p.Code, MaxUses: p.MaxUses, Uses: p.Uses, ExpiresAt: p.ExpiresAt}
 	if p.AmountOff > 0 {
 		a := p.AmountOff
-		v.AmountOff = &a
+		v.AmountOff, v.Currency = &a, p.Currency
 	} else {
 		pc := p.PercentOff
 		v.PercentOff = &pc

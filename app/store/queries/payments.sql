@@ -1,10 +1,10 @@
 -- name: insert-tier
-INSERT INTO tiers(event_id, position, name, amount, expires_at, quantity, created_at)
-VALUES (?, (SELECT COALESCE(MAX(position), 0) + 1 FROM tiers WHERE event_id = ?), ?, ?, ?, ?, ?);
+INSERT INTO tiers(event_id, position, name, amount, currency, expires_at, quantity, created_at)
+VALUES (?, (SELECT COALESCE(MAX(position), 0) + 1 FROM tiers WHERE event_id = ?), ?, ?, ?, ?, ?, ?);
 
 -- name: list-tiers
 -- Tiers of an event in order, with the seats each has sold or holds now.
-SELECT t.id, t.event_id, t.position, t.name, t.amount, t.expires_at, t.quantity, t.created_at,
+SELECT t.id, t.event_id, t.position, t.name, t.amount, t.currency, t.expires_at, t.quantity, t.created_at,
     (SELECT COUNT(*) FROM registrations r WHERE r.tier_id = t.id
        AND (r.status IN ('confirmed', 'pending_approval', 'partially_refunded')
             OR (r.status = 'pending_payment' AND (r.hold_expires_at IS NULL OR r.hold_expires_at > ?)))) AS sold
@@ -14,12 +14,12 @@ FROM tiers t WHERE t.event_id = ? ORDER BY t.position, t.id;
 DELETE FROM tiers WHERE id = ? AND event_id = ?;
 
 -- name: insert-promo
-INSERT INTO promo_codes(event_id, code, code_norm, percent_off, amount_off, max_uses, expires_at, created_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?);
+INSERT INTO promo_codes(event_id, code, code_norm, percent_off, amount_off, currency, max_uses, expires_at, created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: list-promos
 -- Promo codes of an event, with their uses by paid or held registrations.
-SELECT p.id, p.event_id, p.code, p.percent_off, p.amount_off, p.max_uses, p.expires_at, p.created_at,
+SELECT p.id, p.event_id, p.code, p.percent_off, p.amount_off, p.currency, p.max_uses, p.expires_at, p.created_at,
     (SELECT COUNT(*) FROM registrations r WHERE r.promo_id = p.id
        AND (r.status IN ('confirmed', 'pending_approval', 'partially_refunded')
             OR (r.status = 'pending_payment' AND (r.hold_expires_at IS NULL OR r.hold_expires_at > ?)))) AS uses
