@@ -175,7 +175,7 @@ else
 		ADMIT_HTTP__PUBLIC_URL="http://127.0.0.1:$port" "$bin" --config "$conf") \
 		>"$tmp/serve.out" 2>"$tmp/serve.err" &
 	server_pid=$!
-	for _ in $(seq 1 120); do
+	for _ in $(seq 1 240); do
 		if ! kill -0 "$server_pid" 2>/dev/null; then break; fi
 		if ! port_free "$port"; then
 			started=1
@@ -188,6 +188,12 @@ else
 	else
 		not_ok "installed binary serves with the installed config" "$(tail -n 20 "$tmp/serve.err")"
 	fi
+	# Admit listens before it creates anything, so the port answers before
+	# the first administrator exists: wait for the line itself (bounded).
+	for _ in $(seq 1 240); do
+		if grep -qi 'password' "$tmp/serve.err" || ! kill -0 "$server_pid" 2>/dev/null; then break; fi
+		sleep 0.25
+	done
 	check "first start prints the admin password on stderr" grep -qi 'password' "$tmp/serve.err"
 	kill -TERM "$server_pid" 2>/dev/null || true
 	stopped=0
