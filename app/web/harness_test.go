@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +20,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/admit/admit/app/auth"
+	"github.com/admit/admit/app/clocktest"
 	"github.com/admit/admit/app/i18n"
 	"github.com/admit/admit/app/mail"
 	"github.com/admit/admit/app/model"
@@ -32,30 +32,6 @@ import (
 	"github.com/admit/admit/plugins/stripe/stripetest"
 )
 
-// clock is a test clock that only moves when told.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
-
 // env is a whole Admit behind fiber's app.Test: a real SQLite file, the real
 // templates and translations, a clock the test moves.
 type env struct {
@@ -65,7 +41,7 @@ type env struct {
 	tickets *ticketing.Service
 	i18n    *i18n.Bundle
 	render  *mail.Renderer
-	clock   *clock
+	clock   *clocktest.Clock
 	token   string
 }
 
@@ -85,7 +61,7 @@ func newEnv(t *testing.T) *env { return newEnvWith(t, nil) }
 func newEnvWith(t *testing.T, providers *payment.Registry, tweak ...func(*ticketing.Options)) *env {
 	t.Helper()
 	ctx := context.Background()
-	clk := &clock{t: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)}
+	clk := clocktest.New(time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC))
 	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "admit.db"), store.Options{Synchronous: "NORMAL"})
 	if err != nil {
 		t.Fatal(err)
