@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/admit/admit/app/clocktest"
 	"github.com/admit/admit/app/mail/mailtest"
 	"github.com/admit/admit/app/model"
 )
@@ -155,15 +156,6 @@ func (s *fakeSender) Send(ctx context.Context, m Message) error {
 	return nil
 }
 
-// clock is a test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
-
 var t0 = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 
 func TestBackoff(t *testing.T) {
@@ -179,11 +171,11 @@ func TestBackoff(t *testing.T) {
 }
 
 func TestDispatcherDeliversEverythingDue(t *testing.T) {
-	clk := &clock{t: t0}
+	clk := clocktest.New(t0)
 	ob := newFakeOutbox(120, t0)
 	ob.add(t0.Add(time.Hour), 500) // not due yet
 	s := &fakeSender{}
-	d := NewDispatcher(ob, fakeComposer{}, s, nil, clk.now)
+	d := NewDispatcher(ob, fakeComposer{}, s, nil, clk.Now)
 	if err := d.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -209,10 +201,10 @@ func TestDispatcherDeliversEverythingDue(t *testing.T) {
 }
 
 func TestDispatcherBacksOffThenFails(t *testing.T) {
-	clk := &clock{t: t0}
+	clk := clocktest.New(t0)
 	ob := newFakeOutbox(1, t0)
 	s := &fakeSender{err: errors.New("451 try again later")}
-	d := NewDispatcher(ob, fakeComposer{}, s, nil, clk.now)
+	d := NewDispatcher(ob, fakeComposer{}, s, nil, clk.Now)
 	ctx := context.Background()
 
 	wantDelays := []time.Duration{1, 2, 4, 8, 16, 32, 60, 60, 60, 60, 60}
@@ -224,21 +216,21 @@ func TestDispatcherBacksOffThenFails(t *testing.T) {
 		if m.Status != model.MailQueued || m.Attempts != i+1 {
 			t.Fatalf("after attempt %d: %s, %d attempts", i+1, m.Status, m.Attempts)
 		}
-		if want := clk.now().Add(delay * time.Minute); !m.NextAttemptAt.Equal(want) {
+		if want := clk.Now().Add(delay * time.Minute); !m.NextAttemptAt.Equal(want) {
 			t.Fatalf("after attempt %d: next at %s, want %s", i+1, m.NextAttemptAt, want)
 		}
 		if !strings.Contains(m.LastError, "451") {
 			t.Errorf("last error %q", m.LastError)
 		}
 		// Not due before its time: nothing happens.
-		clk.set(m.NextAttemptAt.Add(-time.Second))
+		clk.Set(m.NextAttemptAt.Add(-time.Second))
 		if err := d.Run(ctx); err != nil {
 			t.Fatal(err)
 		}
 		if s.calls != i+1 {
 			t.Fatalf("sent before due: %d calls after attempt %d", s.calls, i+1)
 		}
-		clk.set(m.NextAttemptAt)
+		clk.Set(m.NextAttemptAt)
 	}
 	if err := d.Run(ctx); err != nil {
 		t.Fatal(err)
@@ -247,7 +239,7 @@ func TestDispatcherBacksOffThenFails(t *testing.T) {
 	if m.Status != model.MailFailed || m.Attempts != MaxAttempts {
 		t.Fatalf("after %d attempts: %s, %d attempts", MaxAttempts, m.Status, m.Attempts)
 	}
-	clk.set(clk.now().Add(24 * time.Hour))
+	clk.Set(clk.Now().Add(24 * time.Hour))
 	if err := d.Run(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -257,10 +249,10 @@ func TestDispatcherBacksOffThenFails(t *testing.T) {
 }
 
 func TestDispatcherFailsMailThatCannotBeComposed(t *testing.T) {
-	clk := &clock{t: t0}
+	clk := clocktest.New(t0)
 	ob := newFakeOutbox(2, t0)
 	s := &fakeSender{}
-	d := NewDispatcher(ob, fakeComposer{gone: map[int64]bool{1: true}}, s, nil, clk.now)
+	d := NewDispatcher(ob, fakeComposer{gone: map[int64]bool{1: true}}, s, nil, clk.Now)
 	if err := d.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -273,11 +265,11 @@ func TestDispatcherFailsMailThatCannotBeComposed(t *testing.T) {
 }
 
 func TestDispatcherDoesNotSpinWhenMarkingFails(t *testing.T) {
-	clk := &clock{t: t0}
+	clk := clocktest.New(t0)
 	ob := newFakeOutbox(3, t0)
 	ob.failMark = true
 	s := &fakeSender{}
-	d := NewDispatcher(ob, fakeComposer{}, s, nil, clk.now)
+	d := NewDispatcher(ob, fakeComposer{}, s, nil, clk.Now)
 	done := make(chan error)
 	go func() { done <- d.Run(context.Background()) }()
 	select {
@@ -294,12 +286,12 @@ func TestDispatcherDoesNotSpinWhenMarkingFails(t *testing.T) {
 }
 
 func TestDispatcherWithoutSenderLogsOnce(t *testing.T) {
-	clk := &clock{t: t0}
+	clk := clocktest.New(t0)
 	ob := newFakeOutbox(60, t0)
 	var buf bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&buf, nil))
 	var none *SMTP // what main has when smtp.host is empty
-	d := NewDispatcher(ob, fakeComposer{}, none, log, clk.now)
+	d := NewDispatcher(ob, fakeComposer{}, none, log, clk.Now)
 	for i := 0; i < 3; i++ {
 		if err := d.Run(context.Background()); err != nil {
 			t.Fatal(err)
@@ -331,10 +323,10 @@ func TestDispatcherWithoutSenderLogsOnce(t *testing.T) {
 }
 
 func TestDispatcherRunIsExclusive(t *testing.T) {
-	clk := &clock{t: t0}
+	clk := clocktest.New(t0)
 	ob := newFakeOutbox(1, t0)
 	s := &fakeSender{block: make(chan struct{}), entered: make(chan struct{}, 1)}
-	d := NewDispatcher(ob, fakeComposer{}, s, nil, clk.now)
+	d := NewDispatcher(ob, fakeComposer{}, s, nil, clk.Now)
 	first := make(chan error)
 	go func() { first <- d.Run(context.Background()) }()
 	<-s.entered // the first Run is inside Send
@@ -359,10 +351,10 @@ func TestDispatcherRunIsExclusive(t *testing.T) {
 }
 
 func TestDispatcherStopsWithContext(t *testing.T) {
-	clk := &clock{t: t0}
+	clk := clocktest.New(t0)
 	ob := newFakeOutbox(2, t0)
 	s := &fakeSender{block: make(chan struct{}), entered: make(chan struct{}, 2)}
-	d := NewDispatcher(ob, fakeComposer{}, s, nil, clk.now)
+	d := NewDispatcher(ob, fakeComposer{}, s, nil, clk.Now)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- d.Run(ctx) }()
@@ -381,9 +373,9 @@ func TestDispatcherStopsWithContext(t *testing.T) {
 func TestDispatcherWithSMTP(t *testing.T) {
 	srv := mailtest.NewServer(t)
 	sender := testSMTP(t, srv, SMTPConfig{})
-	clk := &clock{t: t0}
+	clk := clocktest.New(t0)
 	ob := newFakeOutbox(2, t0)
-	d := NewDispatcher(ob, fakeComposer{}, sender, nil, clk.now)
+	d := NewDispatcher(ob, fakeComposer{}, sender, nil, clk.Now)
 	srv.FailNext(1)
 	if err := d.Run(context.Background()); err != nil {
 		t.Fatal(err)
@@ -391,7 +383,7 @@ func TestDispatcherWithSMTP(t *testing.T) {
 	if m := ob.get(1); m.Status != model.MailQueued || m.Attempts != 1 || !strings.Contains(m.LastError, "451") {
 		t.Fatalf("mail 1 after a refusal: %+v", m)
 	}
-	clk.set(t0.Add(time.Minute))
+	clk.Set(t0.Add(time.Minute))
 	if err := d.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
