@@ -107,7 +107,7 @@ func serve(ctx context.Context, cfg config.Config, dbPath string) (err error) {
 	if err != nil {
 		return err
 	}
-	admins := auth.New(db, 0)
+	admins := auth.New(db, auth.Options{TokenTTL: cfg.TokenTTL()})
 	email, password, err := admins.Bootstrap(ctx, cfg.Admin.Email, cfg.Admin.Password)
 	if err != nil {
 		return err

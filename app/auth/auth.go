@@ -21,23 +21,50 @@ import (
 // SessionTTL is how long an admin UI session lasts.
 const SessionTTL = 12 * time.Hour
 
+// DefaultTokenTTL is how long an API token lives without use when
+// Options.TokenTTL is not set (auth.token_days).
+const DefaultTokenTTL = 30 * 24 * time.Hour
+
+// TouchInterval is how often a token's use is recorded at most: each record
+// pushes its expiry, and recording every request would cost a write each.
+const TouchInterval = time.Minute
+
 // Service checks passwords and tokens.
 type Service struct {
-	store *store.Store
-	cost  int
-	dummy []byte // a hash to compare against when the email is unknown
+	store    *store.Store
+	cost     int
+	tokenTTL time.Duration
+	now      func() time.Time
+	dummy    []byte // a hash to compare against when the email is unknown
 }
 
-// New creates the service. cost is the bcrypt cost (0: the library default).
-func New(st *store.Store, cost int) *Service {
-	if cost == 0 {
-		cost = bcrypt.DefaultCost
+// Options are the service's settings; the zero value is usable.
+type Options struct {
+	// Cost is the bcrypt cost (0: the library default).
+	Cost int
+	// TokenTTL: an API token expires after this long without use (0:
+	// DefaultTokenTTL).
+	TokenTTL time.Duration
+	// Now is the clock (nil: time.Now).
+	Now func() time.Time
+}
+
+// New creates the service.
+func New(st *store.Store, o Options) *Service {
+	if o.Cost == 0 {
+		o.Cost = bcrypt.DefaultCost
 	}
-	dummy, err := bcrypt.GenerateFromPassword([]byte(randomString(12)), cost)
+	if o.TokenTTL <= 0 {
+		o.TokenTTL = DefaultTokenTTL
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	dummy, err := bcrypt.GenerateFromPassword([]byte(randomString(12)), o.Cost)
 	if err != nil {
 		panic("auth: bcrypt: " + err.Error())
 	}
-	return &Service{store: st, cost: cost, dummy: dummy}
+	return &Service{store: st, cost: o.Cost, tokenTTL: o.TokenTTL, now: o.Now, dummy: dummy}
 }
 
 // Bootstrap creates the first administrator when there is none: from email
@@ -69,8 +96,9 @@ func (s *Service) Bootstrap(ctx context.Context, email, password string) (create
 	return email, generated, nil
 }
 
-// Login checks an email and password and issues a token of the given kind.
-func (s *Service) Login(ctx context.Context, email, password, kind string) (string, error) {
+// Login checks an email and password and issues a token of the given kind
+// to the client at addr.
+func (s *Service) Login(ctx context.Context, email, password, kind, addr string) (string, error) {
 	u, err := s.store.UserByEmail(ctx, strings.TrimSpace(email))
 	if errors.Is(err, model.ErrNotFound) {
 		// Spend the same time as a real check, so timing tells nothing.
@@ -84,13 +112,9 @@ func (s *Service) Login(ctx context.Context, email, password, kind string) (stri
 		return "", model.Fail(model.ErrUnauthorized, "The email or password is not right.")
 	}
 	token := randomString(32)
-	var expires *int64
-	if kind == store.TokenSession {
-		e := time.Now().Add(SessionTTL).Unix()
-		expires = &e
-	}
 	err = s.store.Write(ctx, func(tx *store.Tx) error {
-		return tx.InsertToken(u.ID, hashToken(token), kind, expires)
+		expires := tx.Now().Add(s.ttl(kind))
+		return tx.InsertToken(u.ID, hashToken(token), kind, &expires, addr)
 	})
 	if err != nil {
 		return "", err
@@ -98,21 +122,118 @@ func (s *Service) Login(ctx context.Context, email, password, kind string) (stri
 	return token, nil
 }
 
-// User finds the administrator of a valid token.
-func (s *Service) User(ctx context.Context, token, kind string) (*model.User, error) {
+// ttl is how long a token of kind lasts: sessions a fixed time, API tokens
+// the configured time since their last use.
+func (s *Service) ttl(kind string) time.Duration {
+	if kind == store.TokenSession {
+		return SessionTTL
+	}
+	return s.tokenTTL
+}
+
+// User finds the administrator of a valid token used from addr, and the
+// token. An API token's use pushes its expiry (recorded at most once per
+// TouchInterval); an unknown, revoked or expired token is unauthorized.
+func (s *Service) User(ctx context.Context, token, kind, addr string) (*model.User, *model.AuthToken, error) {
 	if token == "" || len(token) > 200 {
-		return nil, model.ErrUnauthorized
+		return nil, nil, model.ErrUnauthorized
 	}
-	u, err := s.store.UserByToken(ctx, hashToken(token), kind)
+	u, tk, err := s.store.UserByToken(ctx, hashToken(token), kind)
 	if errors.Is(err, model.ErrNotFound) {
-		return nil, model.ErrUnauthorized
+		return nil, nil, model.Fail(model.ErrUnauthorized, "This token is unknown, revoked or expired: sign in again with POST /api/v1/auth/token.")
 	}
-	return u, err
+	if err != nil {
+		return nil, nil, err
+	}
+	if tk.LastUsedAt != nil && s.now().Before(tk.LastUsedAt.Add(TouchInterval)) {
+		return u, tk, nil
+	}
+	err = s.store.Write(ctx, func(tx *store.Tx) error {
+		expires := tk.ExpiresAt
+		if kind == store.TokenAPI {
+			e := tx.Now().Add(s.tokenTTL)
+			expires = &e
+		}
+		return tx.TouchToken(tk.ID, expires, addr, tx.Now().Add(-TouchInterval))
+	})
+	return u, tk, err
+}
+
+// Tokens lists a user's live tokens.
+func (s *Service) Tokens(ctx context.Context, userID int64) ([]*model.AuthToken, error) {
+	return s.store.Tokens(ctx, userID)
 }
 
 // Revoke ends a token.
 func (s *Service) Revoke(ctx context.Context, token string) error {
 	return s.store.Write(ctx, func(tx *store.Tx) error { return tx.RevokeToken(hashToken(token)) })
+}
+
+// RevokeID ends one of a user's tokens; model.ErrNotFound when the user has
+// no live token with that id.
+func (s *Service) RevokeID(ctx context.Context, userID, id int64) error {
+	return s.store.Write(ctx, func(tx *store.Tx) error { return tx.RevokeUserToken(userID, id) })
+}
+
+// RevokeAll ends every token of a user.
+func (s *Service) RevokeAll(ctx context.Context, userID int64) error {
+	return s.store.Write(ctx, func(tx *store.Tx) error {
+		_, err := tx.RevokeUserTokens(userID, 0)
+		return err
+	})
+}
+
+// MinPasswordLength is the shortest password accepted (admin.password too).
+const MinPasswordLength = 8
+
+// maxPasswordBytes is as much of a password as bcrypt reads.
+const maxPasswordBytes = 72
+
+// PasswordProblem says what is wrong with a new password, or "".
+func PasswordProblem(p string) string {
+	switch {
+	case p == "":
+		return "is required"
+	case len(p) < MinPasswordLength:
+		return fmt.Sprintf("must be at least %d characters", MinPasswordLength)
+	case len(p) > maxPasswordBytes:
+		return fmt.Sprintf("must be at most %d bytes", maxPasswordBytes)
+	}
+	return ""
+}
+
+// ChangePassword replaces a user's password after checking the current one,
+// and revokes every token of the user but keepToken (the one in use).
+func (s *Service) ChangePassword(ctx context.Context, userID, keepToken int64, current, next string) error {
+	u, err := s.store.User(ctx, userID)
+	if err != nil {
+		return err
+	}
+	bad := map[string]string{}
+	if current == "" {
+		bad["current_password"] = "is required"
+	} else if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(current)) != nil {
+		bad["current_password"] = "is not right"
+	}
+	if p := PasswordProblem(next); p != "" {
+		bad["new_password"] = p
+	} else if next == current {
+		bad["new_password"] = "must differ from the current password"
+	}
+	if len(bad) > 0 {
+		return model.Invalid(bad)
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(next), s.cost)
+	if err != nil {
+		return fmt.Errorf("auth: hash: %w", err)
+	}
+	return s.store.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.SetPassword(u.ID, u.PasswordHash, string(hash)); err != nil {
+			return err
+		}
+		_, err := tx.RevokeUserTokens(u.ID, keepToken)
+		return err
+	})
 }
 
 func hashToken(t string) []byte {

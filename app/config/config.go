@@ -35,6 +35,7 @@ type Config struct {
 	Payments  Payments  `koanf:"payments"`
 	Reminders Reminders `koanf:"reminders"`
 	Waitlist  Waitlist  `koanf:"waitlist"`
+	Auth      Auth      `koanf:"auth"`
 	Log       Log       `koanf:"log"`
 }
 
@@ -90,6 +91,10 @@ type Waitlist struct {
 	OfferHours int `koanf:"offer_hours"`
 }
 
+type Auth struct {
+	TokenDays int `koanf:"token_days"`
+}
+
 type Log struct {
 	Level  string `koanf:"level"`
 	Format string `koanf:"format"`
@@ -105,6 +110,7 @@ func Default() Config {
 		Payments:  Payments{HoldMinutes: 30},
 		Reminders: Reminders{Offsets: []string{"24h", "1h"}},
 		Waitlist:  Waitlist{OfferHours: 24},
+		Auth:      Auth{TokenDays: 30},
 		Log:       Log{Level: "info", Format: "text"},
 	}
 }
@@ -262,6 +268,9 @@ func (c *Config) Validate() error {
 	if c.Waitlist.OfferHours < 1 || c.Waitlist.OfferHours > 24*14 {
 		return bad("waitlist.offer_hours", "%d must be between 1 and 336", c.Waitlist.OfferHours)
 	}
+	if c.Auth.TokenDays < 1 || c.Auth.TokenDays > 3650 {
+		return bad("auth.token_days", "%d must be between 1 and 3650", c.Auth.TokenDays)
+	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
@@ -294,6 +303,11 @@ func (c *Config) ReminderOffsets() ([]time.Duration, error) {
 // HoldDuration is payments.hold_minutes as a duration.
 func (c *Config) HoldDuration() time.Duration {
 	return time.Duration(c.Payments.HoldMinutes) * time.Minute
+}
+
+// TokenTTL is auth.token_days as a duration.
+func (c *Config) TokenTTL() time.Duration {
+	return time.Duration(c.Auth.TokenDays) * 24 * time.Hour
 }
 
 // Keys lists every configuration key with its default, for documentation

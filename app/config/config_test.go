@@ -26,7 +26,7 @@ func TestDefaults(t *testing.T) {
 	}
 	if c.HTTP.Address != "127.0.0.1:8080" || c.Data.Dir != "./data" || c.SMTP.Port != 587 || c.SMTP.TLS != "starttls" ||
 		c.Payments.HoldMinutes != 30 || c.Waitlist.OfferHours != 24 || !slices.Equal(c.Reminders.Offsets, []string{"24h", "1h"}) ||
-		c.PayPal.Mode != "sandbox" || c.SMTP.From != "Admit <noreply@localhost>" {
+		c.PayPal.Mode != "sandbox" || c.SMTP.From != "Admit <noreply@localhost>" || c.Auth.TokenDays != 30 {
 		t.Fatalf("defaults: %+v", c)
 	}
 }
@@ -69,6 +69,8 @@ func TestValidateNamesTheKey(t *testing.T) {
 		{"ADMIT_STRIPE__API_BASE", "localhost:12111", "stripe.api_base"},
 		{"ADMIT_ADMIN__EMAIL", "admin@example.org", "admin.email"},
 		{"ADMIT_LOG__LEVEL", "loud", "log.level"},
+		{"ADMIT_AUTH__TOKEN_DAYS", "0", "auth.token_days"},
+		{"ADMIT_AUTH__TOKEN_DAYS", "3651", "auth.token_days"},
 	}
 	for _, c := range cases {
 		t.Run(c.key, func(t *testing.T) {
@@ -127,7 +129,8 @@ func TestExampleDocumentsEveryKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !slices.Equal(c.Reminders.Offsets, Default().Reminders.Offsets) || c.HTTP != Default().HTTP || c.SMTP != Default().SMTP ||
-		c.Payments != Default().Payments || c.PayPal != Default().PayPal || c.Waitlist != Default().Waitlist || c.Log != Default().Log {
+		c.Payments != Default().Payments || c.PayPal != Default().PayPal || c.Waitlist != Default().Waitlist || c.Log != Default().Log ||
+		c.Auth != Default().Auth {
 		t.Fatalf("the example's values differ from the defaults: %+v", c)
 	}
 }

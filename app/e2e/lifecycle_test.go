@@ -160,6 +160,7 @@ func TestBadConfigNamesTheKey(t *testing.T) {
 		{"env unknown key", []string{"ADMIT_HTTP__ADRESS=127.0.0.1:1"}, nil, []string{"http.adress"}},
 		{"env bad number", []string{"ADMIT_SMTP__PORT=abc"}, nil, []string{"smtp.port"}},
 		{"env short password", []string{"ADMIT_ADMIN__EMAIL=a@example.org", "ADMIT_ADMIN__PASSWORD=short"}, nil, []string{"admin.password"}},
+		{"env token days", []string{"ADMIT_AUTH__TOKEN_DAYS=0"}, nil, []string{"auth.token_days"}},
 		{"file unknown key", nil, []string{"--config", unknownInFile}, []string{"http.addres"}},
 		{"file unknown section", nil, []string{"--config", unknownSection}, []string{"smpt.host"}},
 		{"file bad type", nil, []string{"--config", badType}, []string{"smtp.port"}},

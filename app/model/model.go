@@ -172,6 +172,18 @@ type User struct {
 	CreatedAt    time.Time
 }
 
+// AuthToken is one of an administrator's bearer or session tokens; only its
+// hash is stored, so it never carries the token itself.
+type AuthToken struct {
+	ID         int64
+	UserID     int64
+	Kind       string
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
+	ExpiresAt  *time.Time
+	ClientAddr string // where it was last used from (at first, issued to)
+}
+
 // Mail kinds in the outbox.
 const (
 	MailAccess         = "access"        // confirmation with the personal link

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"time"
 
 	"github.com/admit/admit/app/model"
 )
@@ -51,25 +52,109 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (*model.User, err
 	return scanUser(s.read("get-user-by-email").QueryRowContext(ctx, email))
 }
 
-// InsertToken records the hash of a bearer or session token.
-func (t *Tx) InsertToken(userID int64, hash []byte, kind string, expires *int64) error {
-	var exp any
-	if expires != nil {
-		exp = *expires
+// User finds an administrator by id.
+func (s *Store) User(ctx context.Context, id int64) (*model.User, error) {
+	return scanUser(s.read("get-user").QueryRowContext(ctx, id))
+}
+
+// SetPassword replaces a user's password hash, provided it is still oldHash
+// (model.ErrConflict when it changed meanwhile).
+func (t *Tx) SetPassword(userID int64, oldHash, newHash string) error {
+	res, err := t.exec("set-user-password", newHash, userID, oldHash)
+	if err != nil {
+		return err
 	}
-	_, err := t.exec("insert-token", userID, hash, kind, unix(t.now), exp)
+	if n, _ := res.RowsAffected(); n == 0 {
+		return model.Fail(model.ErrConflict, "The password was changed meanwhile; sign in again.")
+	}
+	return nil
+}
+
+// InsertToken records the hash of a bearer or session token, expiring at
+// expires (nil: never) and issued to the client address addr.
+func (t *Tx) InsertToken(userID int64, hash []byte, kind string, expires *time.Time, addr string) error {
+	_, err := t.exec("insert-token", userID, hash, kind, unix(t.now), timeArg(expires), addr)
 	return err
 }
 
-// UserByToken finds the administrator of an unrevoked, unexpired token.
-func (s *Store) UserByToken(ctx context.Context, hash []byte, kind string) (*model.User, error) {
-	return scanUser(s.read("get-token-user").QueryRowContext(ctx, hash, kind, unix(s.now())))
+func scanToken(row interface{ Scan(...any) error }, more ...any) (*model.AuthToken, error) {
+	var tk model.AuthToken
+	var created int64
+	var used, expires sql.NullInt64
+	dest := append([]any{&tk.ID, &tk.UserID, &tk.Kind, &created, &used, &expires, &tk.ClientAddr}, more...)
+	if err := row.Scan(dest...); err != nil {
+		return nil, notFound(err)
+	}
+	tk.CreatedAt, tk.LastUsedAt, tk.ExpiresAt = fromUnix(created), nullTime(used), nullTime(expires)
+	return &tk, nil
+}
+
+// UserByToken finds an unrevoked, unexpired token and its administrator.
+func (s *Store) UserByToken(ctx context.Context, hash []byte, kind string) (*model.User, *model.AuthToken, error) {
+	var u model.User
+	var created int64
+	tk, err := scanToken(s.read("get-token-user").QueryRowContext(ctx, hash, kind, unix(s.now())),
+		&u.ID, &u.Email, &u.PasswordHash, &created)
+	if err != nil {
+		return nil, nil, err
+	}
+	u.CreatedAt = fromUnix(created)
+	return &u, tk, nil
+}
+
+// TouchToken records a use of a live token from addr and moves its expiry
+// to expires, unless a use since notBefore is already recorded (so that
+// concurrent requests write once).
+func (t *Tx) TouchToken(id int64, expires *time.Time, addr string, notBefore time.Time) error {
+	_, err := t.exec("touch-token", unix(t.now), timeArg(expires), addr, id, unix(t.now), unix(notBefore))
+	return err
+}
+
+// Tokens lists a user's live tokens, oldest first.
+func (s *Store) Tokens(ctx context.Context, userID int64) ([]*model.AuthToken, error) {
+	rows, err := s.read("list-user-tokens").QueryContext(ctx, userID, unix(s.now()))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*model.AuthToken
+	for rows.Next() {
+		tk, err := scanToken(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, tk)
+	}
+	return out, rows.Err()
 }
 
 // RevokeToken revokes a token; revoking twice is harmless.
 func (t *Tx) RevokeToken(hash []byte) error {
 	_, err := t.exec("revoke-token", unix(t.now), hash)
 	return err
+}
+
+// RevokeUserToken revokes one live token of a user; model.ErrNotFound when
+// the user has no such live token.
+func (t *Tx) RevokeUserToken(userID, id int64) error {
+	res, err := t.exec("revoke-user-token", unix(t.now), id, userID, unix(t.now))
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return model.ErrNotFound
+	}
+	return nil
+}
+
+// RevokeUserTokens revokes every live token of a user except keep (0: all)
+// and returns how many it revoked.
+func (t *Tx) RevokeUserTokens(userID, keep int64) (int64, error) {
+	res, err := t.exec("revoke-user-tokens", unix(t.now), userID, keep)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 // Setting reads a stored setting ("" when absent).

@@ -42,7 +42,10 @@ type env struct {
 	i18n    *i18n.Bundle
 	render  *mail.Renderer
 	clock   *clocktest.Clock
+	auth    *auth.Service
 	token   string
+	// deps built app: withTokenTTL builds it again.
+	deps Deps
 }
 
 const adminEmail, adminPassword = "admin@example.org", "correct horse battery"
@@ -86,21 +89,41 @@ func newEnvWith(t *testing.T, providers *payment.Registry, tweak ...func(*ticket
 	if err != nil {
 		t.Fatal(err)
 	}
-	admins := auth.New(st, bcrypt.MinCost)
+	// Tests move the clock by months: the admin's token outlives them
+	// unless a test sets the lifetime (withTokenTTL).
+	admins := auth.New(st, auth.Options{Cost: bcrypt.MinCost, TokenTTL: 3650 * 24 * time.Hour, Now: clk.Now})
 	if _, _, err := admins.Bootstrap(ctx, adminEmail, adminPassword); err != nil {
 		t.Fatal(err)
 	}
-	app, err := New(Deps{Tickets: tickets, Auth: admins, Outbox: st, DB: st, I18n: tr, Pages: sub(t, "public"), Log: log, Now: clk.Now})
+	deps := Deps{Tickets: tickets, Auth: admins, Outbox: st, DB: st, I18n: tr, Pages: sub(t, "public"), Log: log, Now: clk.Now}
+	app, err := New(deps)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, app: app, store: st, tickets: tickets, i18n: tr, render: rd, clock: clk}
-	tok, err := admins.Login(ctx, adminEmail, adminPassword, store.TokenAPI)
+	e := &env{t: t, app: app, store: st, tickets: tickets, i18n: tr, render: rd, clock: clk, auth: admins, deps: deps}
+	tok, err := admins.Login(ctx, adminEmail, adminPassword, store.TokenAPI, "192.0.2.1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.token = tok
 	return e
+}
+
+// withTokenTTL gives API tokens the lifetime ttl (auth.token_days) and
+// signs the admin in again.
+func (e *env) withTokenTTL(ttl time.Duration) {
+	e.t.Helper()
+	if err := e.auth.Revoke(context.Background(), e.token); err != nil {
+		e.t.Fatal(err)
+	}
+	e.auth = auth.New(e.store, auth.Options{Cost: bcrypt.MinCost, TokenTTL: ttl, Now: e.clock.Now})
+	e.deps.Auth = e.auth
+	app, err := New(e.deps)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.app = app
+	e.token = e.login(adminEmail, adminPassword, "192.0.2.1")
 }
 
 // response is an answer read whole.

@@ -92,10 +92,22 @@ func (s *Server) requireAdmin(c *fiber.Ctx) error {
 	if !ok {
 		return model.ErrUnauthorized
 	}
-	u, err := s.Auth.User(c.UserContext(), strings.TrimSpace(token), store.TokenAPI)
+	u, tk, err := s.Auth.User(c.UserContext(), strings.TrimSpace(token), store.TokenAPI, clientAddr(c))
 	if err != nil {
 		return err
 	}
 	c.Locals("user", u)
+	c.Locals("token", tk)
 	return c.Next()
 }
+
+// caller is the administrator of the request and the token it came with
+// (set by requireAdmin).
+func caller(c *fiber.Ctx) (*model.User, *model.AuthToken) {
+	u, _ := c.Locals("user").(*model.User)
+	tk, _ := c.Locals("token").(*model.AuthToken)
+	return u, tk
+}
+
+// clientAddr is the address of the client that sent the request.
+func clientAddr(c *fiber.Ctx) string { return c.IP() }

@@ -38,6 +38,11 @@ func (s *Server) routes(app *fiber.App) {
 	app.Post("/api/v1/auth/token", login, s.login)
 	api := app.Group("/api/v1", s.requireAdmin)
 	api.Delete("/auth/token", s.logout)
+	api.Get("/auth/tokens", s.listTokens)
+	api.Delete("/auth/tokens", s.revokeTokens)
+	api.Delete("/auth/tokens/:id", s.revokeToken)
+	// A stolen token must not turn into a way of guessing the password.
+	api.Post("/auth/password", limiter.New(limiter.Config{Max: 10, Expiration: time.Minute, LimitReached: tooMany}), s.changePassword)
 	api.Get("/events", s.listEvents)
 	api.Post("/events", s.createEvent)
 	api.Get("/events/:id", s.getEvent)
