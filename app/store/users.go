@@ -167,6 +167,16 @@ func (s *Store) Setting(ctx context.Context, key string) (string, error) {
 	return v, err
 }
 
+// Setting reads a stored setting inside the transaction ("" when absent).
+func (t *Tx) Setting(key string) (string, error) {
+	var v string
+	err := t.queryRow("get-setting", key).Scan(&v)
+	if err == sql.ErrNoRows {
+		return "", nil
+	}
+	return v, err
+}
+
 // PutSetting stores a setting.
 func (t *Tx) PutSetting(key, value string) error {
 	_, err := t.exec("put-setting", key, value)

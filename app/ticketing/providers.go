@@ -33,8 +33,13 @@ var providerFields = map[string]struct {
 func settingKey(name string) string { return "payments." + name }
 
 // LoadProviders connects, at start, every provider whose credentials are in
-// the configuration (which wins) or were stored from the admin API.
+// the configuration (which wins) or were stored from the admin API. Stored
+// credentials still in clear (from before they were sealed) are sealed
+// first.
 func (s *Service) LoadProviders(ctx context.Context) error {
+	if err := s.sealStoredCredentials(ctx); err != nil {
+		return err
+	}
 	for _, name := range knownProviders {
 		c, source, err := s.providerCredentials(ctx, name)
 		if err != nil {
@@ -59,8 +64,12 @@ func (s *Service) providerCredentials(ctx context.Context, name string) (Credent
 	if c := s.configCreds[name]; c[providerFields[name].required[0]] != "" {
 		return c, "config", nil
 	}
-	raw, err := s.store.Setting(ctx, settingKey(name))
-	if err != nil || raw == "" {
+	stored, err := s.store.Setting(ctx, settingKey(name))
+	if err != nil || stored == "" {
+		return nil, "", err
+	}
+	raw, err := s.sealer.open(settingKey(name), stored)
+	if err != nil {
 		return nil, "", err
 	}
 	var c Credentials
@@ -68,6 +77,33 @@ func (s *Service) providerCredentials(ctx context.Context, name string) (Credent
 		return nil, "", fmt.Errorf("stored settings of %s: %w", name, err)
 	}
 	return c, "settings", nil
+}
+
+// sealStoredCredentials seals the stored credentials that are still in
+// clear; run at every start, it changes nothing the second time.
+func (s *Service) sealStoredCredentials(ctx context.Context) error {
+	for _, name := range knownProviders {
+		key := settingKey(name)
+		stored, err := s.store.Setting(ctx, key)
+		if err != nil {
+			return err
+		}
+		if stored == "" || sealed(stored) {
+			continue
+		}
+		err = s.store.Write(ctx, func(tx *store.Tx) error {
+			v, err := tx.Setting(key)
+			if err != nil || v == "" || sealed(v) {
+				return err
+			}
+			return tx.PutSetting(key, s.sealer.seal(key, v))
+		})
+		if err != nil {
+			return fmt.Errorf("seal the stored settings of %s: %w", name, err)
+		}
+		s.log.Info("stored payment provider credentials encrypted", "provider", name)
+	}
+	return nil
 }
 
 // ProviderInfo is what the API shows of a provider: never a secret.
@@ -180,7 +216,8 @@ func (s *Service) ConnectProvider(ctx context.Context, name string, c Credential
 		return nil, model.Fail(model.ErrProviderFailed, name+" could not be reached to check the keys; nothing was changed. Try again.")
 	}
 	raw, _ := json.Marshal(clean)
-	if err := s.store.Write(ctx, func(tx *store.Tx) error { return tx.PutSetting(settingKey(name), string(raw)) }); err != nil {
+	value := s.sealer.seal(settingKey(name), string(raw))
+	if err := s.store.Write(ctx, func(tx *store.Tx) error { return tx.PutSetting(settingKey(name), value) }); err != nil {
 		return nil, err
 	}
 	s.providers.Set(p)

@@ -27,8 +27,10 @@ type Subjects interface {
 
 // Service runs the ticketing domain.
 type Service struct {
-	store     *store.Store
-	secret    []byte
+	store  *store.Store
+	secret []byte
+	// sealer encrypts the provider credentials kept in the database.
+	sealer    *sealer
 	subjects  Subjects
 	renderer  *mail.Renderer
 	publicURL string
@@ -89,7 +91,11 @@ func New(st *store.Store, o Options) (*Service, error) {
 	if o.Hold == 0 {
 		o.Hold = 30 * time.Minute
 	}
-	return &Service{store: st, secret: o.Secret, subjects: o.Subjects, renderer: o.Renderer, publicURL: o.PublicURL, hold: o.Hold, feePercent: o.ServiceFeePercent, providers: o.Providers, factory: o.Factory, configCreds: o.ConfigCredentials, now: o.Now, log: o.Log}, nil
+	sealer, err := newSealer(o.Secret)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{store: st, secret: o.Secret, sealer: sealer, subjects: o.Subjects, renderer: o.Renderer, publicURL: o.PublicURL, hold: o.Hold, feePercent: o.ServiceFeePercent, providers: o.Providers, factory: o.Factory, configCreds: o.ConfigCredentials, now: o.Now, log: o.Log}, nil
 }
 
 // PublicURL is the base of every link Admit sends.

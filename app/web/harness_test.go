@@ -44,7 +44,8 @@ type env struct {
 	clock   *clocktest.Clock
 	auth    *auth.Service
 	token   string
-	// deps built app: withTokenTTL builds it again.
+	// opts and deps built tickets and app: restart builds them again.
+	opts ticketing.Options
 	deps Deps
 }
 
@@ -100,13 +101,37 @@ func newEnvWith(t *testing.T, providers *payment.Registry, tweak ...func(*ticket
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, app: app, store: st, tickets: tickets, i18n: tr, render: rd, clock: clk, auth: admins, deps: deps}
+	e := &env{t: t, app: app, store: st, tickets: tickets, i18n: tr, render: rd, clock: clk, auth: admins, opts: opts, deps: deps}
 	tok, err := admins.Login(ctx, adminEmail, adminPassword, store.TokenAPI, "192.0.2.1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.token = tok
 	return e
+}
+
+// restart builds the ticketing service and the app again on the same
+// database, as a start of Admit with secret.key holding secret would, and
+// connects the providers it finds.
+func (e *env) restart(secret []byte) error {
+	e.t.Helper()
+	o := e.opts
+	o.Secret, o.Providers = secret, payment.NewRegistry()
+	tickets, err := ticketing.New(e.store, o)
+	if err != nil {
+		return err
+	}
+	if err := tickets.LoadProviders(context.Background()); err != nil {
+		return err
+	}
+	d := e.deps
+	d.Tickets = tickets
+	app, err := New(d)
+	if err != nil {
+		return err
+	}
+	e.tickets, e.app, e.opts, e.deps = tickets, app, o, d
+	return nil
 }
 
 // withTokenTTL gives API tokens the lifetime ttl (auth.token_days) and

@@ -1,10 +1,15 @@
 package web
 
 import (
+	"bytes"
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/admit/admit/app/payment"
+	"github.com/admit/admit/app/store"
+	"github.com/admit/admit/plugins/stripe/stripetest"
 )
 
 func TestPaymentSettings(t *testing.T) {
@@ -40,3 +45,89 @@ func TestPaymentSettings(t *testing.T) {
 }
 
 const stripeKeyOK = "sk_test_admitExampleKey1234"
+
+// storedSetting is the raw value of a setting in the database.
+func (e *env) storedSetting(key string) string {
+	e.t.Helper()
+	v, err := e.store.Setting(context.Background(), key)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return v
+}
+
+// A copy of the database alone holds no provider secret: what PUT stores is
+// sealed with a key derived from secret.key, opens again at the next start
+// with the same key, and a start with another key fails, saying why.
+func TestProviderSecretsSealed(t *testing.T) {
+	base := mockURL(t)
+	e := newEnvWith(t, payment.NewRegistry())
+	path := "/api/v1/settings/payments/stripe"
+	e.run(t, []scenario{
+		{name: "connect", method: "PUT", path: path, admin: true, body: map[string]any{"secret_key": stripeKeyOK, "webhook_secret": whsec, "api_base": base}, status: 200,
+			contains: []string{`"connected":true`}},
+	})
+	e.t = t
+	raw := e.storedSetting("payments.stripe")
+	if !strings.HasPrefix(raw, "enc:v1:") {
+		t.Fatalf("stored in clear: %s", raw)
+	}
+	for _, secret := range []string{stripeKeyOK, whsec, "sk_test", "whsec_", "secret_key"} {
+		if strings.Contains(raw, secret) {
+			t.Fatalf("the database holds %q: %s", secret, raw)
+		}
+	}
+
+	if err := e.restart(e.opts.Secret); err != nil {
+		t.Fatalf("start with the same secret.key: %v", err)
+	}
+	body := []byte(stripetest.Event("evt_sealed_1", "customer.created", `{"id":"cus_1","object":"customer"}`))
+	e.run(t, []scenario{
+		{name: "connected after a restart", method: "GET", path: path, admin: true, status: 200,
+			contains: []string{`"connected":true`, `"source":"settings"`, `"secret_key":"sk_test_••••1234"`}},
+		{name: "webhook secret opened", method: "POST", path: "/webhooks/stripe", body: body,
+			headers: []string{"Stripe-Signature", stripetest.Sign(whsec, time.Now(), body)}, status: 200},
+	})
+	e.t = t
+	if got := e.storedSetting("payments.stripe"); got != raw {
+		t.Fatal("a start must not seal a sealed value again")
+	}
+
+	err := e.restart(bytes.Repeat([]byte{9}, 32))
+	if err == nil || !strings.Contains(err.Error(), "secret.key") || !strings.Contains(err.Error(), "payments.stripe") {
+		t.Fatalf("a start with another key: %v, want an error naming the setting and secret.key", err)
+	}
+}
+
+// Credentials stored in clear by an older Admit are sealed at the next start
+// and still work.
+func TestPlainProviderSecretsSealedAtStart(t *testing.T) {
+	e := newEnvWith(t, payment.NewRegistry())
+	plain := `{"secret_key":"sk_test_plainOldKey1234","webhook_secret":"whsec_plainOldSecret"}`
+	if err := e.store.Write(context.Background(), func(tx *store.Tx) error { return tx.PutSetting("payments.stripe", plain) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.restart(e.opts.Secret); err != nil {
+		t.Fatal(err)
+	}
+	raw := e.storedSetting("payments.stripe")
+	if !strings.HasPrefix(raw, "enc:v1:") || strings.Contains(raw, "plainOld") {
+		t.Fatalf("still in clear after a start: %s", raw)
+	}
+	body := []byte(stripetest.Event("evt_plain_1", "customer.created", `{"id":"cus_1","object":"customer"}`))
+	e.run(t, []scenario{
+		{name: "connected", method: "GET", path: "/api/v1/settings/payments/stripe", admin: true, status: 200,
+			contains: []string{`"connected":true`, `"secret_key":"sk_test_••••1234"`, `"webhook_secret":"whsec_••••cret"`}},
+		{name: "webhook verified with the old secret", method: "POST", path: "/webhooks/stripe", body: body,
+			headers: []string{"Stripe-Signature", stripetest.Sign("whsec_plainOldSecret", time.Now(), body)}, status: 200},
+		{name: "webhook with another secret", method: "POST", path: "/webhooks/stripe", body: body,
+			headers: []string{"Stripe-Signature", stripetest.Sign(whsec, time.Now(), body)}, status: 400},
+	})
+	e.t = t
+	if err := e.restart(e.opts.Secret); err != nil {
+		t.Fatal(err)
+	}
+	if e.storedSetting("payments.stripe") != raw {
+		t.Fatal("sealing at start is not idempotent")
+	}
+}
