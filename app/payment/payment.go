@@ -27,8 +27,14 @@ var (
 	ErrCredentials = errors.New("payment: credentials refused")
 	// ErrNotFound: the provider knows no such checkout or payment.
 	ErrNotFound = errors.New("payment: not found at the provider")
-	// ErrNotApproved: the buyer has not approved the payment yet.
+	// ErrNotApproved: the buyer has not approved the payment yet; they can
+	// go back to the checkout (Checkout.RedirectURL) and approve it.
 	ErrNotApproved = errors.New("payment: not approved by the buyer yet")
+	// ErrDeclined: the provider refused the means of payment the buyer
+	// chose, but the checkout is still open: the buyer can go back to it and
+	// choose another (PayPal's INSTRUMENT_DECLINED). Nothing was charged.
+	// Such an error is also ErrNotApproved.
+	ErrDeclined = errors.New("payment: the means of payment was declined, another can be chosen")
 )
 
 // Kind is what happened to a payment.
@@ -135,7 +141,11 @@ type Provider interface {
 	ParseWebhook(ctx context.Context, r WebhookRequest) (Event, error)
 	// Return completes a checkout when the buyer comes back to the success
 	// URL with these query parameters (PayPal captures the order here;
-	// reloading is harmless). It returns the checkout's state.
+	// reloading is harmless). It returns the checkout's state. With
+	// ErrNotApproved or ErrDeclined it still returns the Pending event of
+	// the checkout it found (CheckoutID, RegistrationID). Any other error
+	// leaves the outcome unknown: the payment may have been taken, and a
+	// later Return or Status tells.
 	Return(ctx context.Context, query url.Values) (Event, error)
 	// Status asks the provider about a checkout, for reconciliation.
 	Status(ctx context.Context, checkoutID string) (Event, error)
@@ -145,6 +155,24 @@ type Provider interface {
 	Supports(currency string) bool
 	// Check verifies the credentials against the provider.
 	Check(ctx context.Context) error
+}
+
+// Inspector is a Provider whose Status may complete a checkout (PayPal
+// captures an order its buyer approved). Inspect reports the checkout's
+// state as Status does but changes nothing at the provider: the domain asks
+// it about a registration that must not be charged any more (cancelled, or
+// its event cancelled).
+type Inspector interface {
+	Inspect(ctx context.Context, checkoutID string) (Event, error)
+}
+
+// Inspect asks a provider about a checkout without completing it: its
+// Inspect when it has one, else its Status (which then has no side effect).
+func Inspect(ctx context.Context, p Provider, checkoutID string) (Event, error) {
+	if in, ok := p.(Inspector); ok {
+		return in.Inspect(ctx, checkoutID)
+	}
+	return p.Status(ctx, checkoutID)
 }
 
 // Registry holds the connected providers by name. It is safe for concurrent

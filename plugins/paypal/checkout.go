@@ -125,7 +125,12 @@ func (p *Provider) CreateCheckout(ctx context.Context, r payment.CheckoutRequest
 // with PayPal-Request-Id "capture-<order id>". Reloading the page is
 // harmless: the same request id, or PayPal's ORDER_ALREADY_CAPTURED, leads to
 // the same capture and the same event ("capture:<capture id>"). An order the
-// buyer has not approved is payment.ErrNotApproved.
+// buyer has not approved is payment.ErrNotApproved, a funding source PayPal
+// refused (INSTRUMENT_DECLINED) payment.ErrDeclined, each with the order's
+// Pending event. A capture PayPal DECLINED is a Failed event: the order is
+// COMPLETED and cannot be paid any more. Any other error (a 5xx, a lost
+// answer) leaves the outcome unknown: the capture may have happened, and the
+// same return again, or Status, reports it.
 func (p *Provider) Return(ctx context.Context, query url.Values) (payment.Event, error) {
 	orderID := query.Get("token")
 	if orderID == "" {
@@ -165,6 +170,15 @@ func (p *Provider) Status(ctx context.Context, orderID string) (payment.Event, e
 	return ev, err
 }
 
+// Inspect implements payment.Inspector: the order's state as Status reports
+// it, but an APPROVED order is left as it is (Pending), never captured.
+func (p *Provider) Inspect(ctx context.Context, orderID string) (payment.Event, error) {
+	if err := checkID("order", orderID); err != nil {
+		return payment.Event{}, err
+	}
+	return p.reportOrder(ctx, orderID)
+}
+
 func (p *Provider) getOrder(ctx context.Context, orderID string) (*pp.Order, error) {
 	var order *pp.Order
 	err := p.do(func(c *pp.Client) error {
@@ -196,9 +210,10 @@ func (p *Provider) captureOrder(ctx context.Context, orderID string) (payment.Ev
 }
 
 // captureAgain follows a capture PayPal refused because the buyer has to act:
-// ORDER_NOT_APPROVED, or INSTRUMENT_DECLINED / PAYER_ACTION_REQUIRED (the
-// funding source was refused; PayPal sends the buyer back to the approve link
-// to choose another).
+// ORDER_NOT_APPROVED or PAYER_ACTION_REQUIRED (payment.ErrNotApproved: back
+// to the approve link), or INSTRUMENT_DECLINED (payment.ErrDeclined: the
+// funding source was refused, and PayPal's advice is to restart, sending the
+// buyer back to the approve link to choose another).
 //
 // PayPal answers a repeated PayPal-Request-Id with the first answer, so such
 // a refusal sticks to "capture-<order id>": a return URL opened before the
@@ -235,10 +250,21 @@ func (p *Provider) captureAgain(ctx context.Context, orderID, refusal string) (p
 			return payment.Event{}, classify("capture order "+orderID, err)
 		}
 	}
-	if refusal == issueNotApproved {
-		return payment.Event{}, fmt.Errorf("paypal: order %s is %s: %w", orderID, current.Status, payment.ErrNotApproved)
+	// The buyer has to act: the event names the order, so that the caller
+	// can check whose it is before sending the buyer back to it.
+	pending, err := eventFromOrder(current)
+	if err != nil {
+		return payment.Event{}, err
 	}
-	return payment.Event{}, fmt.Errorf("paypal: order %s: %s, the buyer must approve again: %w", orderID, refusal, payment.ErrNotApproved)
+	if refusal == issueInstrumentDeclined {
+		// PayPal's advice: restart, so that the buyer chooses another
+		// funding source at the approve link.
+		return pending, fmt.Errorf("paypal: order %s: %s, the buyer must choose another funding source: %w: %w", orderID, refusal, payment.ErrDeclined, payment.ErrNotApproved)
+	}
+	if refusal == issueNotApproved {
+		return pending, fmt.Errorf("paypal: order %s is %s: %w", orderID, current.Status, payment.ErrNotApproved)
+	}
+	return pending, fmt.Errorf("paypal: order %s: %s, the buyer must approve again: %w", orderID, refusal, payment.ErrNotApproved)
 }
 
 // reportOrder reads an order and reports its state.

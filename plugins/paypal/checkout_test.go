@@ -119,8 +119,12 @@ func TestCaptureBeforeApproval(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 0; i < 2; i++ {
-		if _, err := p.Return(ctx, returnQuery(co.ID)); !errors.Is(err, payment.ErrNotApproved) {
+		ev, err := p.Return(ctx, returnQuery(co.ID))
+		if !errors.Is(err, payment.ErrNotApproved) || errors.Is(err, payment.ErrDeclined) {
 			t.Fatalf("Return before approval: %v, want ErrNotApproved", err)
+		}
+		if ev.Kind != payment.Pending || ev.CheckoutID != co.ID || ev.RegistrationID != 7 {
+			t.Fatalf("Return before approval: event %+v", ev)
 		}
 	}
 	if f.Order(co.ID).Status != "CREATED" || len(f.Webhooks()) != 0 {
@@ -294,8 +298,16 @@ func TestInstrumentDeclined(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.DeclineInstrument(co.ID)
-	if _, err := p.Return(ctx, returnQuery(co.ID)); !errors.Is(err, payment.ErrNotApproved) || !strings.Contains(err.Error(), "INSTRUMENT_DECLINED") {
-		t.Fatalf("Return: %v", err)
+	for i := 0; i < 2; i++ {
+		// The buyer goes back to the approve link: ErrDeclined (an
+		// ErrNotApproved too), and the event names the order.
+		ev, err := p.Return(ctx, returnQuery(co.ID))
+		if !errors.Is(err, payment.ErrDeclined) || !errors.Is(err, payment.ErrNotApproved) || !strings.Contains(err.Error(), "INSTRUMENT_DECLINED") {
+			t.Fatalf("Return %d: %v", i, err)
+		}
+		if ev.Kind != payment.Pending || ev.CheckoutID != co.ID || ev.RegistrationID != 8 {
+			t.Fatalf("Return %d: event %+v", i, ev)
+		}
 	}
 	ev, err := p.Status(ctx, co.ID)
 	if err != nil || ev.Kind != payment.Pending || ev.ID != "order:"+co.ID+":approved" {
@@ -310,5 +322,78 @@ func TestInstrumentDeclined(t *testing.T) {
 	}
 	if again, err := p.Status(ctx, co.ID); err != nil || again.ID != paid.ID {
 		t.Fatalf("Status: %+v, %v", again, err)
+	}
+}
+
+// PayPal captures the order and then answers 500: Return's outcome is
+// unknown (an error that says neither "not approved" nor "not found"); the
+// same return again, or Status, finds the capture, and nothing is captured
+// twice.
+func TestCaptureAnsweredWithServerError(t *testing.T) {
+	ctx := context.Background()
+	for _, later := range []string{"return", "status"} {
+		t.Run(later, func(t *testing.T) {
+			f := newFakePayPal(t)
+			p := f.provider(t)
+			co, err := p.CreateCheckout(ctx, checkoutRequest(9, 2000, "EUR"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.Approve(co.ID)
+			f.FailAfterCapture(co.ID)
+			_, err = p.Return(ctx, returnQuery(co.ID))
+			if err == nil || errors.Is(err, payment.ErrNotApproved) || errors.Is(err, payment.ErrNotFound) || !strings.Contains(err.Error(), "500") {
+				t.Fatalf("Return: %v, want an unknown outcome", err)
+			}
+			captureID := f.Order(co.ID).CaptureID
+			if captureID == "" {
+				t.Fatal("the fake did not capture")
+			}
+			var ev payment.Event
+			if later == "return" {
+				ev, err = p.Return(ctx, returnQuery(co.ID))
+			} else {
+				ev, err = p.Status(ctx, co.ID)
+			}
+			if err != nil || ev.Kind != payment.Paid || ev.PaymentID != captureID || ev.Amount != 2000 || ev.RegistrationID != 9 {
+				t.Fatalf("%s after the 500: %+v, %v", later, ev, err)
+			}
+			if hooks := f.Webhooks(); len(hooks) != 1 {
+				t.Fatalf("%d captures", len(hooks))
+			}
+		})
+	}
+}
+
+// Inspect reports an order's state without capturing it, even approved.
+func TestInspect(t *testing.T) {
+	ctx := context.Background()
+	f := newFakePayPal(t)
+	p := f.provider(t)
+	var _ payment.Inspector = p
+	co, err := p.CreateCheckout(ctx, checkoutRequest(11, 3000, "USD"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Approve(co.ID)
+	for i := 0; i < 2; i++ {
+		ev, err := payment.Inspect(ctx, p, co.ID)
+		if err != nil || ev.Kind != payment.Pending || ev.CheckoutID != co.ID || ev.RegistrationID != 11 {
+			t.Fatalf("Inspect: %+v, %v", ev, err)
+		}
+	}
+	if o := f.Order(co.ID); o.Status != "APPROVED" || o.CaptureID != "" || f.Calls("POST /v2/checkout/orders/{id}/capture") != 0 {
+		t.Fatalf("Inspect captured: %+v", o)
+	}
+	// Once captured (by the buyer's return), Inspect reports the payment.
+	paid, err := p.Return(ctx, returnQuery(co.ID))
+	if err != nil || paid.Kind != payment.Paid {
+		t.Fatalf("Return: %+v, %v", paid, err)
+	}
+	if ev, err := p.Inspect(ctx, co.ID); err != nil || ev.ID != paid.ID || ev.Kind != payment.Paid {
+		t.Fatalf("Inspect after the capture: %+v, %v", ev, err)
+	}
+	if _, err := p.Inspect(ctx, "a/b"); !errors.Is(err, payment.ErrNotFound) {
+		t.Fatalf("Inspect of a bad id: %v", err)
 	}
 }

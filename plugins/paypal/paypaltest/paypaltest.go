@@ -39,12 +39,14 @@
 // refusals, the strictest reading. Prefer: return=representation gives full
 // bodies, otherwise the documented minimal ones (id, status, links).
 //
-// Tests act as the buyer with Approve, Decline and Void, as the merchant in
-// PayPal's dashboard with CaptureOrder and DashboardRefund, and as PayPal's
-// webhook sender with the deliveries the fake queues (Webhooks): a capture
-// queues PAYMENT.CAPTURE.COMPLETED (or DENIED), a refund
-// PAYMENT.CAPTURE.REFUNDED, each signed as PayPal would, ready to be POSTed
-// to the application (Delivery.Request).
+// Tests act as the buyer with Approve, Decline (the capture is DECLINED),
+// DeclineInstrument (422 INSTRUMENT_DECLINED until Reapprove) and Void, make
+// PayPal fail after capturing with FailAfterCapture (500, the money taken),
+// act as the merchant in PayPal's dashboard with CaptureOrder and
+// DashboardRefund, and as PayPal's webhook sender with the deliveries the
+// fake queues (Webhooks): a capture queues PAYMENT.CAPTURE.COMPLETED (or
+// DENIED), a refund PAYMENT.CAPTURE.REFUNDED, each signed as PayPal would,
+// ready to be POSTed to the application (Delivery.Request).
 //
 // The package imports nothing of Admit's, so that plugins/paypal's own
 // tests can use it.
@@ -120,6 +122,7 @@ type Order struct {
 	CaptureID             string
 	decline               bool
 	instrumentDeclined    bool
+	failAfterCapture      bool
 	Created, Updated      time.Time
 }
 
@@ -145,6 +148,9 @@ type Refund struct {
 type answer struct {
 	status int
 	body   []byte
+	// replay, when set, is what a repeated PayPal-Request-Id gets instead
+	// of this answer (the state the first request left behind).
+	replay *answer
 }
 
 // Delivery is a webhook as PayPal would POST it to the application: the
@@ -300,6 +306,18 @@ func (f *Server) Reapprove(orderID string) {
 		f.t.Fatalf("fake paypal: reapprove %s: order is %+v", orderID, o)
 	}
 	o.instrumentDeclined, o.Updated = false, f.tick()
+}
+
+// FailAfterCapture makes the next capture of the order take the money and
+// then answer 500 INTERNAL_SERVER_ERROR, as PayPal may when it fails after
+// capturing: the order is COMPLETED, PAYMENT.CAPTURE.COMPLETED is queued,
+// and the same request sent again (same PayPal-Request-Id) gets the capture,
+// PayPal's "latest status of the previous request".
+func (f *Server) FailAfterCapture(orderID string) {
+	f.t.Helper()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.order("fail after capture", orderID).failAfterCapture = true
 }
 
 // Void is PayPal voiding an order left alone.
@@ -464,7 +482,7 @@ func (f *Server) apiErr(status int, name, message, issue, description, field str
 		"links": []any{map[string]any{"href": "https://developer.paypal.com/docs/api/orders/v2/#error-" + issue,
 			"rel": "information_link", "method": "GET"}},
 	})
-	return answer{status, b}
+	return answer{status: status, body: b}
 }
 
 func (f *Server) unprocessable(issue, description string) answer {
@@ -476,6 +494,16 @@ func (f *Server) unprocessable(issue, description string) answer {
 func (f *Server) invalid(field, issue, description string) answer {
 	return f.apiErr(http.StatusBadRequest, "INVALID_REQUEST",
 		"Request is not well-formed, syntactically incorrect, or violates schema.", issue, description, field)
+}
+
+// serverError is PayPal's 500 answer.
+func (f *Server) serverError() answer {
+	b, _ := json.Marshal(map[string]any{
+		"name": "INTERNAL_SERVER_ERROR", "message": "An internal server error occurred.", "debug_id": f.debugID(),
+		"links": []any{map[string]any{"href": "https://developer.paypal.com/api/orders/v2/#error-INTERNAL_SERVER_ERROR",
+			"rel": "information_link", "method": "GET"}},
+	})
+	return answer{status: http.StatusInternalServerError, body: b}
 }
 
 func (f *Server) notFound() answer {
@@ -514,6 +542,9 @@ func (f *Server) authed(h func(r *http.Request, body []byte) answer) http.Handle
 		rep := h(r, body)
 		if key != "" {
 			f.replies[key] = rep
+			if rep.replay != nil {
+				f.replies[key] = *rep.replay
+			}
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Paypal-Debug-Id", f.debugID())
@@ -531,7 +562,7 @@ func reply(status int, v any) answer {
 	if err != nil {
 		panic(err)
 	}
-	return answer{status, b}
+	return answer{status: status, body: b}
 }
 
 // ------------------------------------------------------------ OAuth
@@ -785,10 +816,14 @@ func (f *Server) handleCapture(r *http.Request, body []byte) answer {
 		return *refused
 	}
 	f.capture(o)
-	if !f.representation(r) {
-		return reply(http.StatusCreated, f.orderJSON(o, false))
+	done := reply(http.StatusCreated, f.orderJSON(o, f.representation(r)))
+	if o.failAfterCapture {
+		o.failAfterCapture = false
+		failed := f.serverError()
+		failed.replay = &done
+		return failed
 	}
-	return reply(http.StatusCreated, f.orderJSON(o, true))
+	return done
 }
 
 // captureRefusal is PayPal's answer to a capture of this order it refuses,
@@ -1003,13 +1038,13 @@ func (f *Server) handleVerify(_ *http.Request, body []byte) answer {
 		if v == "" {
 			b, _ := json.Marshal(map[string]any{"name": "VALIDATION_ERROR", "message": "Invalid request - see details",
 				"debug_id": f.debugID(), "details": []any{map[string]any{"field": field, "issue": "Required field cannot be blank"}}})
-			return answer{http.StatusBadRequest, b}
+			return answer{status: http.StatusBadRequest, body: b}
 		}
 	}
 	if len(in.WebhookEvent) == 0 || in.WebhookEvent[0] != '{' {
 		b, _ := json.Marshal(map[string]any{"name": "VALIDATION_ERROR", "message": "Invalid request - see details",
 			"debug_id": f.debugID(), "details": []any{map[string]any{"field": "webhook_event", "issue": "Required field cannot be blank"}}})
-		return answer{http.StatusBadRequest, b}
+		return answer{status: http.StatusBadRequest, body: b}
 	}
 	f.verifyLog = append(f.verifyLog, append([]byte(nil), in.WebhookEvent...))
 	status := "FAILURE"
