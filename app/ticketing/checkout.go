@@ -107,18 +107,60 @@ func (s *Service) openCheckout(ctx context.Context, res *RegisterResult) error {
 	return nil
 }
 
+// Where a payment stands when the buyer comes back from the provider
+// (ReturnResult.Outcome): each is one message on the return page.
+const (
+	// ReturnConfirmed: paid, the seat is confirmed.
+	ReturnConfirmed = "confirmed"
+	// ReturnPendingApproval: paid, the organizer approves by hand.
+	ReturnPendingApproval = "pending_approval"
+	// ReturnPending: the provider has not confirmed the payment yet (an
+	// asynchronous method, a capture PayPal holds as PENDING).
+	ReturnPending = "pending"
+	// ReturnChecking: the provider's answer did not come (an error, a lost
+	// answer): the payment may have been taken. Nothing is released; the
+	// return page again, a webhook or the reconciliation settles it.
+	ReturnChecking = "checking"
+	// ReturnNotApproved: the buyer has not approved the payment; the seat
+	// is still held and ResumeURL goes back to the provider.
+	ReturnNotApproved = "not_approved"
+	// ReturnDeclined: the provider refused the means of payment chosen;
+	// the seat is still held and ResumeURL goes back to choose another.
+	ReturnDeclined = "declined"
+	// ReturnFailed: the payment failed for good (PayPal DECLINED the
+	// capture); nothing was charged and the seat is released.
+	ReturnFailed = "failed"
+	// ReturnExpired: the hold ran out before anything was paid.
+	ReturnExpired = "expired"
+	// ReturnCancelled: the registration was cancelled while its buyer was
+	// at the provider; nothing is charged any more.
+	ReturnCancelled = "cancelled"
+	// ReturnEventCancelled: the event was cancelled meanwhile.
+	ReturnEventCancelled = "event_cancelled"
+	// ReturnRefunding: the money came after the hold ran out and no seat
+	// was left; it is refunded in full.
+	ReturnRefunding = "refunding"
+)
+
 // ReturnResult is what the buyer's return page shows.
 type ReturnResult struct {
 	Registration *model.Registration
 	Event        *model.Event
-	// Pending: the provider has not confirmed the payment yet (the page
-	// says the email follows).
-	Pending bool
+	// Outcome is one of the Return* values.
+	Outcome string
+	// ResumeURL, for ReturnNotApproved and ReturnDeclined, is the provider's
+	// page where the buyer approves the payment or chooses another means.
+	ResumeURL string
+	// Again: the page may offer to register again with the registration's
+	// details (ReturnFailed, ReturnExpired), because the provider tied this
+	// return to the registration's checkout: it is its buyer's.
+	Again bool
 }
 
 // CompleteReturn handles the buyer's return to the success URL: the
 // provider completes the checkout (PayPal captures here) and the result is
-// applied like a webhook. Reloading is harmless.
+// applied like a webhook. Reloading is harmless. A registration or event
+// cancelled meanwhile is never charged: the checkout is only looked at.
 func (s *Service) CompleteReturn(ctx context.Context, provider string, query url.Values) (*ReturnResult, error) {
 	id, err := strconv.ParseInt(query.Get("registration"), 10, 64)
 	if err != nil {
@@ -135,26 +177,86 @@ func (s *Service) CompleteReturn(ctx context.Context, provider string, query url
 	if !ok {
 		return nil, model.Fail(model.ErrProviderMissing, "This payment provider is not connected any more.")
 	}
+	e, err := s.store.Event(ctx, r.EventID)
+	if err != nil {
+		return nil, err
+	}
+	if !chargeable(r, e) {
+		if err := s.settleUnchargeable(ctx, p, r); err != nil {
+			return nil, err
+		}
+		return s.returnResult(ctx, id, "", false)
+	}
 	ev, err := p.Return(ctx, query)
 	switch {
-	case errors.Is(err, payment.ErrNotApproved):
-		return s.returnResult(ctx, id, true)
 	case errors.Is(err, payment.ErrNotFound):
 		return nil, model.ErrNotFound
+	case errors.Is(err, payment.ErrNotApproved):
+		if !checkoutOf(ev, r) {
+			return nil, model.ErrNotFound
+		}
+		if errors.Is(err, payment.ErrDeclined) {
+			return s.returnResult(ctx, id, ReturnDeclined, true)
+		}
+		return s.returnResult(ctx, id, ReturnNotApproved, true)
 	case err != nil:
-		s.log.Error("return from checkout", "registration", id, "provider", provider, "err", err)
-		return nil, model.Fail(model.ErrProviderFailed, "We could not confirm your payment with the provider yet. If you paid, your ticket arrives by email within minutes.")
+		// The money may have been taken (PayPal can fail after capturing):
+		// nothing is released, and the page says it is being checked.
+		s.log.Error("return from checkout: outcome unknown", "registration", id, "provider", provider, "err", err)
+		return s.returnResult(ctx, id, ReturnChecking, false)
 	}
-	if ev.CheckoutID != r.CheckoutID || (ev.RegistrationID != 0 && ev.RegistrationID != r.ID) {
+	if !checkoutOf(ev, r) {
 		return nil, model.ErrNotFound
 	}
 	if _, err := s.ApplyPayment(ctx, ev); err != nil {
 		return nil, err
 	}
-	return s.returnResult(ctx, id, ev.Kind == payment.Pending)
+	hint := ""
+	switch ev.Kind {
+	case payment.Pending:
+		hint = ReturnPending
+	case payment.Failed:
+		hint = ReturnFailed
+	}
+	return s.returnResult(ctx, id, hint, true)
 }
 
-func (s *Service) returnResult(ctx context.Context, id int64, pending bool) (*ReturnResult, error) {
+// checkoutOf: the provider's event is about this registration's checkout.
+func checkoutOf(ev payment.Event, r *model.Registration) bool {
+	return ev.CheckoutID != "" && ev.CheckoutID == r.CheckoutID && (ev.RegistrationID == 0 || ev.RegistrationID == r.ID)
+}
+
+// chargeable: the registration may still be paid for. Once it or its event
+// is cancelled, its checkout is never completed (PayPal's capture).
+func chargeable(r *model.Registration, e *model.Event) bool {
+	return e.Status != model.EventCancelled && r.Status != model.StatusCancelled
+}
+
+// settleUnchargeable looks at the checkout of a registration that must not
+// be charged any more, without completing it: money the provider took
+// before (a capture whose answer was lost) is applied, and so refunded.
+func (s *Service) settleUnchargeable(ctx context.Context, p payment.Provider, r *model.Registration) error {
+	if r.CheckoutID == "" || r.AmountPaid > 0 {
+		return nil
+	}
+	ev, err := payment.Inspect(ctx, p, r.CheckoutID)
+	if errors.Is(err, payment.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		s.log.Warn("checkout of a cancelled registration not read", "registration", r.ID, "provider", r.Provider, "err", err)
+		return nil // the webhook or the reconciliation applies it
+	}
+	if ev.Kind != payment.Paid || !checkoutOf(ev, r) {
+		return nil
+	}
+	_, err = s.ApplyPayment(ctx, ev)
+	return err
+}
+
+// returnResult reads the registration again and says where it stands; hint
+// is what the provider just said, proven that the return is its buyer's.
+func (s *Service) returnResult(ctx context.Context, id int64, hint string, proven bool) (*ReturnResult, error) {
 	r, err := s.store.Registration(ctx, id)
 	if err != nil {
 		return nil, err
@@ -163,7 +265,30 @@ func (s *Service) returnResult(ctx context.Context, id int64, pending bool) (*Re
 	if err != nil {
 		return nil, err
 	}
-	return &ReturnResult{Registration: r, Event: e, Pending: pending || r.AmountPaid == 0}, nil
+	res := &ReturnResult{Registration: r, Event: e}
+	held := r.Status == model.StatusPendingPayment && r.Active(s.now())
+	switch {
+	case r.AmountPaid > 0 && (r.Status == model.StatusConfirmed || r.Status == model.StatusPartiallyRefunded):
+		res.Outcome = ReturnConfirmed
+	case r.AmountPaid > 0 && r.Status == model.StatusPendingApproval:
+		res.Outcome = ReturnPendingApproval
+	case e.Status == model.EventCancelled:
+		res.Outcome = ReturnEventCancelled
+	case r.Status == model.StatusCancelled:
+		res.Outcome = ReturnCancelled
+	case r.AmountPaid > 0:
+		res.Outcome = ReturnRefunding
+	case hint == ReturnChecking || hint == ReturnFailed || hint == ReturnPending:
+		res.Outcome = hint
+	case held && (hint == ReturnNotApproved || hint == ReturnDeclined):
+		res.Outcome, res.ResumeURL = hint, r.CheckoutURL
+	case held:
+		res.Outcome = ReturnPending
+	default:
+		res.Outcome = ReturnExpired
+	}
+	res.Again = proven && (res.Outcome == ReturnFailed || res.Outcome == ReturnExpired)
+	return res, nil
 }
 
 // CancelledCheckout is the page behind the provider's cancel link: the
@@ -173,7 +298,7 @@ func (s *Service) CancelledCheckout(ctx context.Context, provider string, query 
 	if err != nil {
 		return nil, model.ErrNotFound
 	}
-	res, err := s.returnResult(ctx, id, true)
+	res, err := s.returnResult(ctx, id, "", false)
 	if err != nil || res.Registration.Provider != provider {
 		return nil, model.ErrNotFound
 	}

@@ -169,7 +169,8 @@ func (s *Service) Refunds(ctx context.Context, registrationID int64) ([]*model.R
 // Reconcile asks the providers about checkouts still unpaid a few minutes
 // after they opened, and for an hour after their hold ran out (a payment can
 // still land then), so that a lost webhook never leaves a payer without a
-// ticket.
+// ticket. The checkout of a registration or event cancelled meanwhile is
+// only looked at (payment.Inspect), never completed.
 func (s *Service) Reconcile(ctx context.Context) error {
 	now := s.now()
 	pending, err := s.store.PendingCheckouts(ctx, now.Add(-48*time.Hour).Unix(), now.Add(-3*time.Minute).Unix(), now.Add(-time.Hour).Unix(), 200)
@@ -177,6 +178,7 @@ func (s *Service) Reconcile(ctx context.Context) error {
 		return err
 	}
 	var errs []error
+	events := map[int64]*model.Event{}
 	for _, r := range pending {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -185,7 +187,20 @@ func (s *Service) Reconcile(ctx context.Context) error {
 		if !ok {
 			continue
 		}
-		ev, err := p.Status(ctx, r.CheckoutID)
+		e, ok := events[r.EventID]
+		if !ok {
+			if e, err = s.store.Event(ctx, r.EventID); err != nil {
+				errs = append(errs, fmt.Errorf("reconcile registration %d: %w", r.ID, err))
+				continue
+			}
+			events[r.EventID] = e
+		}
+		status := p.Status
+		if !chargeable(r, e) {
+			// Cancelled meanwhile: an approved PayPal order is not captured.
+			status = func(ctx context.Context, id string) (payment.Event, error) { return payment.Inspect(ctx, p, id) }
+		}
+		ev, err := status(ctx, r.CheckoutID)
 		if errors.Is(err, payment.ErrNotFound) {
 			// The provider dropped the checkout (PayPal forgets unapproved
 			// orders): it can no longer be paid.

@@ -210,12 +210,19 @@ func queryValues(c *fiber.Ctx) url.Values {
 	return q
 }
 
+// returnView is the return page: where the payment stands, and the page's
+// own address (to check again while the outcome is unknown).
+type returnView struct {
+	*ticketing.ReturnResult
+	Self string
+}
+
 func (s *Server) payReturn(c *fiber.Ctx) error {
 	res, err := s.Tickets.CompleteReturn(c.UserContext(), c.Params("provider"), queryValues(c))
 	if err != nil {
 		return err
 	}
-	return s.pages.render(c, fiber.StatusOK, "paid", res.Event.Title, res)
+	return s.pages.render(c, fiber.StatusOK, "paid", res.Event.Title, returnView{ReturnResult: res, Self: c.OriginalURL()})
 }
 
 func (s *Server) payCancel(c *fiber.Ctx) error {
