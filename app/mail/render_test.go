@@ -37,6 +37,7 @@ var modelKinds = []string{
 	model.MailAccess, model.MailResend, model.MailPending, model.MailCancelled,
 	model.MailRejected, model.MailEventChanged, model.MailEventCancel,
 	model.MailRefunded, model.MailLateRefund, model.MailSessionRemoved,
+	model.MailPaymentFailed,
 }
 
 // messageID finds a message id left untranslated.
@@ -146,12 +147,15 @@ func TestRenderEveryKindInEveryLocale(t *testing.T) {
 					if !strings.Contains(text, d.Amount) || !strings.Contains(htm, d.Amount) {
 						t.Errorf("late_refund: amount missing")
 					}
+				}
+				switch kind {
+				case model.MailLateRefund, model.MailPaymentFailed:
 					// No ticket: no access link, but the event page.
 					if strings.Contains(text, d.AccessURL) || strings.Contains(htm, d.AccessURL) {
-						t.Errorf("late_refund: shows an access link")
+						t.Errorf("%s: shows an access link", kind)
 					}
 					if !strings.Contains(text, d.EventURL) || !strings.Contains(htm, `href="`+d.EventURL+`"`) {
-						t.Errorf("late_refund: event link missing")
+						t.Errorf("%s: event link missing", kind)
 					}
 				}
 				if kind == model.MailEventChanged && !strings.Contains(text, d.Message) {

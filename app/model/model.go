@@ -199,6 +199,7 @@ const (
 	MailWaitlist       = "waitlist_offer" // a freed seat is offered
 	MailRefunded       = "refunded"       // money went back
 	MailLateRefund     = "late_refund"    // paid after the hold ran out and no seat was left
+	MailPaymentFailed  = "payment_failed" // the payment failed while the buyer was away: nothing charged
 )
 
 // Mail statuses in the outbox.

@@ -16,6 +16,12 @@ import (
 // change commit together, and only the call that changed the state sends
 // mail. It reports whether the event was new.
 func (s *Service) ApplyPayment(ctx context.Context, ev payment.Event) (bool, error) {
+	return s.applyPayment(ctx, ev, false)
+}
+
+// applyPayment is ApplyPayment; buyerHere says the buyer is on the return
+// page, which tells them what a failed payment needs no email for.
+func (s *Service) applyPayment(ctx context.Context, ev payment.Event, buyerHere bool) (bool, error) {
 	if ev.Provider == "" || ev.ID == "" {
 		return false, fmt.Errorf("ticketing: payment event without provider or id")
 	}
@@ -46,9 +52,7 @@ func (s *Service) ApplyPayment(ctx context.Context, ev payment.Event) (bool, err
 		case payment.Paid:
 			refundIDs, err = s.applyPaid(tx, r, ev)
 		case payment.Failed, payment.Expired:
-			if r.Status == model.StatusPendingPayment {
-				_, err = tx.SetRegistrationStatus(r.ID, r.Status, model.StatusExpired)
-			}
+			err = s.applyUnpaid(tx, r, ev.Kind, buyerHere)
 		case payment.Refunded:
 			err = s.applyRefunded(tx, r, ev)
 		}
@@ -145,6 +149,28 @@ func (s *Service) applyPaid(tx *store.Tx, r *model.Registration, ev payment.Even
 	}
 	r.Status, r.AmountPaid, r.PaymentID = status, ev.Amount, ev.PaymentID
 	return nil, s.queueMail(tx, r, e, kind, nil)
+}
+
+// applyUnpaid ends the hold of a checkout that failed or expired. A failed
+// payment the buyer did not see on the return page (told by a webhook or
+// found by the reconciliation) is told by email: they may have left
+// believing they paid.
+func (s *Service) applyUnpaid(tx *store.Tx, r *model.Registration, kind payment.Kind, buyerHere bool) error {
+	if r.Status != model.StatusPendingPayment {
+		return nil
+	}
+	if _, err := tx.SetRegistrationStatus(r.ID, r.Status, model.StatusExpired); err != nil {
+		return err
+	}
+	r.Status = model.StatusExpired
+	if kind != payment.Failed || buyerHere {
+		return nil
+	}
+	e, err := tx.EventOnly(r.EventID)
+	if err != nil {
+		return err
+	}
+	return s.queueMail(tx, r, e, model.MailPaymentFailed, nil)
 }
 
 // applyRefunded records a refund the provider reports (made in Admit or in

@@ -208,7 +208,7 @@ func (s *Service) CompleteReturn(ctx context.Context, provider string, query url
 	if !checkoutOf(ev, r) {
 		return nil, model.ErrNotFound
 	}
-	if _, err := s.ApplyPayment(ctx, ev); err != nil {
+	if _, err := s.applyPayment(ctx, ev, true); err != nil {
 		return nil, err
 	}
 	hint := ""
@@ -250,7 +250,7 @@ func (s *Service) settleUnchargeable(ctx context.Context, p payment.Provider, r 
 	if ev.Kind != payment.Paid || !checkoutOf(ev, r) {
 		return nil
 	}
-	_, err = s.ApplyPayment(ctx, ev)
+	_, err = s.applyPayment(ctx, ev, true)
 	return err
 }
 

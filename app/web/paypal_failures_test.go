@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/admit/admit/app/mail"
 	"github.com/admit/admit/app/model"
 	"github.com/admit/admit/plugins/paypal"
 	"github.com/admit/admit/plugins/paypal/paypaltest"
@@ -80,6 +81,27 @@ func (e *env) pendingRegistration(eventID int64, email string) *model.Registrati
 	}
 	e.t.Fatalf("no registration of %s waits for payment", email)
 	return nil
+}
+
+// lastMail is the last email of a kind queued for a registration, composed
+// as it would leave.
+func (e *env) lastMail(registrationID int64, kind string) mail.Message {
+	e.t.Helper()
+	mails, err := e.store.Outbox(context.Background(), "", 1000)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, m := range mails { // newest first
+		if m.Kind == kind && m.RegistrationID != nil && *m.RegistrationID == registrationID {
+			msg, err := e.tickets.Compose(context.Background(), m)
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			return msg
+		}
+	}
+	e.t.Fatalf("no %s email for registration %d", kind, registrationID)
+	return mail.Message{}
 }
 
 // A capture PayPal DECLINED: the page says the payment failed, not that it
@@ -294,4 +316,64 @@ func TestPayPalNoCaptureWhenCancelled(t *testing.T) {
 		page(t, e, ada, "This event has been cancelled")
 		notCaptured(t, e, fake, ada)
 	})
+}
+
+// A declined capture the buyer did not see (the reconciliation captured the
+// order they approved before closing the tab, or the capture happened
+// elsewhere and only the webhook tells): the registrant is told by email,
+// once; a buyer who saw it on the return page gets no email.
+func TestPayPalDeclinedWhileAway(t *testing.T) {
+	e, fake := paypalEnv(t)
+	e.createEvent(paypalEvent(nil))
+
+	ada, _ := e.paypalBuy("intro-to-go", "Ada")
+	fake.Decline(ada.CheckoutID)
+	e.clock.Add(5 * time.Minute)
+	if err := e.tickets.Reconcile(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if g := e.reg(ada.ID); g.Status != model.StatusExpired || g.AmountPaid != 0 {
+		t.Fatalf("after the reconciliation: %+v", g)
+	}
+	if n := e.mailKinds()[model.MailPaymentFailed]; n != 1 {
+		t.Fatalf("%d payment failed emails, mails %v", n, e.mailKinds())
+	}
+	msg := e.lastMail(ada.ID, model.MailPaymentFailed)
+	if msg.To != "ada@example.org" || !strings.Contains(msg.Subject, "Intro to Go") ||
+		!strings.Contains(msg.Text, "Nothing was charged") || !strings.Contains(msg.Text, "http://tickets.test/e/intro-to-go") ||
+		strings.Contains(msg.Text, "/a/") {
+		t.Fatalf("the email:\n%s\n%s", msg.Subject, msg.Text)
+	}
+	// The webhook and Ada's late return say the same: no second email.
+	for _, d := range paypalHooks(t, fake, paypal.EventCaptureDenied) {
+		if res := e.paypalDeliver(d); res.Status != 200 {
+			t.Fatalf("denied webhook: %d %s", res.Status, res.Body)
+		}
+	}
+	e.returnPage(ada, pageFailed)
+
+	// Bob's order is captured elsewhere and declined; the webhook tells.
+	bob, _ := e.paypalBuy("intro-to-go", "Bob")
+	fake.Decline(bob.CheckoutID)
+	fake.CaptureOrder(bob.CheckoutID)
+	denied := paypalHooks(t, fake, paypal.EventCaptureDenied)[0]
+	for i := 0; i < 2; i++ { // delivered twice
+		if res := e.paypalDeliver(denied); res.Status != 200 {
+			t.Fatalf("denied webhook: %d %s", res.Status, res.Body)
+		}
+	}
+	if g := e.reg(bob.ID); g.Status != model.StatusExpired {
+		t.Fatalf("bob after the webhook: %+v", g)
+	}
+
+	// Cy sees the decline on the return page: no email.
+	cy, _ := e.paypalBuy("intro-to-go", "Cy")
+	fake.Decline(cy.CheckoutID)
+	e.returnPage(cy, pageFailed)
+	for _, d := range paypalHooks(t, fake, paypal.EventCaptureDenied) {
+		e.paypalDeliver(d)
+	}
+	if n := e.mailKinds()[model.MailPaymentFailed]; n != 2 {
+		t.Fatalf("%d payment failed emails (Ada and Bob), mails %v", n, e.mailKinds())
+	}
 }
