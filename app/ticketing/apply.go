@@ -11,26 +11,42 @@ import (
 	"github.com/admit/admit/app/store"
 )
 
+// Outcome is what applying a provider event did; webhooks answer it, so
+// that the provider's delivery log tells the truth.
+type Outcome string
+
+const (
+	// Applied: the event changed a registration.
+	Applied Outcome = "applied"
+	// Duplicate: the event was seen before, or what it reports was already
+	// recorded (the return page applied the same capture under its own id;
+	// Admit's own refund came back as a webhook).
+	Duplicate Outcome = "duplicate"
+	// Ignored: the event names no registration of Admit's (another shop's
+	// order on the same provider account).
+	Ignored Outcome = "ignored"
+)
+
 // ApplyPayment applies a provider event (from a webhook, the return page or
 // reconciliation) exactly once: the (provider, event id) row and the state
 // change commit together, and only the call that changed the state sends
-// mail. It reports whether the event was new.
-func (s *Service) ApplyPayment(ctx context.Context, ev payment.Event) (bool, error) {
+// mail. It reports what the event did.
+func (s *Service) ApplyPayment(ctx context.Context, ev payment.Event) (Outcome, error) {
 	return s.applyPayment(ctx, ev, false)
 }
 
 // applyPayment is ApplyPayment; buyerHere says the buyer is on the return
 // page, which tells them what a failed payment needs no email for.
-func (s *Service) applyPayment(ctx context.Context, ev payment.Event, buyerHere bool) (bool, error) {
+func (s *Service) applyPayment(ctx context.Context, ev payment.Event, buyerHere bool) (Outcome, error) {
 	if ev.Provider == "" || ev.ID == "" {
-		return false, fmt.Errorf("ticketing: payment event without provider or id")
+		return "", fmt.Errorf("ticketing: payment event without provider or id")
 	}
 	// A redelivery is answered from the read pool; the writer decides only
 	// about events it has not seen (and the UNIQUE row settles any race).
 	if seen, err := s.store.PaymentEventSeen(ctx, ev.Provider, ev.ID); err != nil || seen {
-		return false, err
+		return Duplicate, err
 	}
-	fresh := false
+	outcome := Duplicate
 	var refundIDs []int64
 	err := s.store.Write(ctx, func(tx *store.Tx) error {
 		r, err := s.findPaymentRegistration(tx, ev)
@@ -41,13 +57,16 @@ func (s *Service) applyPayment(ctx context.Context, ev payment.Event, buyerHere 
 		if r != nil {
 			regID = r.ID
 		}
-		if fresh, err = tx.MarkPaymentEvent(ev.Provider, ev.ID, string(ev.Kind), regID, ""); err != nil || !fresh {
+		fresh, err := tx.MarkPaymentEvent(ev.Provider, ev.ID, string(ev.Kind), regID, "")
+		if err != nil || !fresh {
 			return err
 		}
 		if r == nil {
 			s.log.Warn("payment event for no known registration", "provider", ev.Provider, "event", ev.ID, "kind", ev.Kind, "checkout", ev.CheckoutID)
+			outcome = Ignored
 			return nil
 		}
+		before := *r
 		switch ev.Kind {
 		case payment.Paid:
 			refundIDs, err = s.applyPaid(tx, r, ev)
@@ -56,21 +75,39 @@ func (s *Service) applyPayment(ctx context.Context, ev payment.Event, buyerHere 
 		case payment.Refunded:
 			err = s.applyRefunded(tx, r, ev)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		// Read back rather than trusted from r: whatever the event did to
+		// the registration counts, however it was written.
+		after, err := tx.Registration(r.ID)
+		if err != nil {
+			return err
+		}
+		if after.Status != before.Status || after.AmountPaid != before.AmountPaid ||
+			after.AmountRefunded != before.AmountRefunded || after.PaymentID != before.PaymentID {
+			outcome = Applied
+		}
+		return nil
 	})
 	if err != nil {
-		return false, err
+		return "", err
 	}
 	for _, id := range refundIDs {
 		s.sendRefund(ctx, id)
 	}
-	return fresh, nil
+	return outcome, nil
 }
 
+// findPaymentRegistration finds the registration an event is about: by
+// the registration id it carries (Stripe's metadata, PayPal's custom_id),
+// unless it names another checkout than that registration's (another shop,
+// or another Admit, on the same provider account); else by checkout; else
+// by payment.
 func (s *Service) findPaymentRegistration(tx *store.Tx, ev payment.Event) (*model.Registration, error) {
 	if ev.RegistrationID != 0 {
 		r, err := tx.Registration(ev.RegistrationID)
-		if err == nil && r.Provider == ev.Provider {
+		if err == nil && r.Provider == ev.Provider && (ev.CheckoutID == "" || r.CheckoutID == "" || ev.CheckoutID == r.CheckoutID) {
 			return r, nil
 		}
 		if err != nil && !errors.Is(err, model.ErrNotFound) {

@@ -16,18 +16,18 @@ func TestApplyPaymentConfirmsOnce(t *testing.T) {
 	e := w.event(eventSpec{capacity: 5, price: 2500})
 	r := w.mustRegister(e, "ada@example.org", nil)
 	for _, step := range []struct {
-		name  string
-		ev    payment.Event
-		fresh bool
+		name    string
+		ev      payment.Event
+		outcome Outcome
 	}{
-		{"the payment", paid(r, "evt_1", 2500, "EUR"), true},
-		{"the same event delivered again", paid(r, "evt_1", 2500, "EUR"), false},
-		{"the same payment under another event id (return page, then webhook)", paid(r, "evt_2", 2500, "EUR"), true},
+		{"the payment", paid(r, "evt_1", 2500, "EUR"), Applied},
+		{"the same event delivered again", paid(r, "evt_1", 2500, "EUR"), Duplicate},
+		{"the same payment under another event id (return page, then webhook)", paid(r, "evt_2", 2500, "EUR"), Duplicate},
 	} {
-		fresh, err := w.svc.ApplyPayment(w.ctx, step.ev)
+		outcome, err := w.svc.ApplyPayment(w.ctx, step.ev)
 		wantErr(t, step.name, err, nil, "")
-		if fresh != step.fresh {
-			t.Errorf("%s: new %v, want %v", step.name, fresh, step.fresh)
+		if outcome != step.outcome {
+			t.Errorf("%s: %s, want %s", step.name, outcome, step.outcome)
 		}
 		got := w.reg(r.ID)
 		if got.Status != model.StatusConfirmed || got.AmountPaid != 2500 || got.PaymentID != fmt.Sprintf("pi_%d", r.ID) {
@@ -50,13 +50,13 @@ func TestApplyPaymentConfirmsOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			fresh, err := w.svc.ApplyPayment(w.ctx, paid(r2, "evt_3", 2500, "EUR"))
+			outcome, err := w.svc.ApplyPayment(w.ctx, paid(r2, "evt_3", 2500, "EUR"))
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
 				t.Errorf("concurrent delivery: %v", err)
 			}
-			if fresh {
+			if outcome == Applied {
 				applied++
 			}
 		}()

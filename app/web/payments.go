@@ -192,15 +192,11 @@ func (s *Server) webhook(c *fiber.Ctx) error {
 	case err != nil:
 		return err
 	}
-	applied, err := s.Tickets.ApplyPayment(c.UserContext(), ev)
+	outcome, err := s.Tickets.ApplyPayment(c.UserContext(), ev)
 	if err != nil {
 		return err // a 5xx: the provider delivers again
 	}
-	status := "duplicate"
-	if applied {
-		status = "applied"
-	}
-	return c.JSON(fiber.Map{"status": status})
+	return c.JSON(fiber.Map{"status": outcome})
 }
 
 // queryValues copies the request's query (fiber reuses its buffers).

@@ -12,6 +12,7 @@ import (
 
 	"github.com/admit/admit/app/mail"
 	"github.com/admit/admit/app/model"
+	"github.com/admit/admit/app/payment"
 	"github.com/admit/admit/plugins/paypal"
 	"github.com/admit/admit/plugins/paypal/paypaltest"
 )
@@ -375,5 +376,66 @@ func TestPayPalDeclinedWhileAway(t *testing.T) {
 	}
 	if n := e.mailKinds()[model.MailPaymentFailed]; n != 2 {
 		t.Fatalf("%d payment failed emails (Ada and Bob), mails %v", n, e.mailKinds())
+	}
+}
+
+// The webhook's answer tells the truth in PayPal's delivery log: a capture
+// or refund Admit already recorded under another id (the return page, its
+// own refund) is a duplicate; an order Admit did not open (another shop on
+// the same PayPal app) is ignored, even when its custom_id is one of
+// Admit's registration ids.
+func TestPayPalWebhookAnswers(t *testing.T) {
+	e, fake := paypalEnv(t)
+	e.createEvent(paypalEvent(nil))
+	answer := func(d paypaltest.Delivery, want string) {
+		t.Helper()
+		if res := e.paypalDeliver(d); res.Status != 200 || res.JSON(t)["status"] != want {
+			t.Fatalf("%s: %d %s, want %q", d.EventType, res.Status, res.Body, want)
+		}
+	}
+
+	ada, _ := e.paypalBuy("intro-to-go", "Ada")
+	fake.Approve(ada.CheckoutID)
+	e.returnPage(ada, paypalPageConfirmed)
+	completed := paypalHooks(t, fake, paypal.EventCaptureCompleted)[0]
+	answer(completed, "duplicate")
+	answer(completed, "duplicate")
+
+	captureID := e.reg(ada.ID).PaymentID
+	if r := e.do("POST", fmt.Sprintf("/api/v1/registrations/%d/refund", ada.ID), map[string]any{"amount": 500}, true); r.Status != 200 {
+		t.Fatalf("refund: %d %s", r.Status, r.Body)
+	}
+	answer(paypalHooks(t, fake, paypal.EventCaptureRefunded)[0], "duplicate")
+	fake.DashboardRefund(captureID, 300)
+	dashboard := paypalHooks(t, fake, paypal.EventCaptureRefunded)[0]
+	answer(dashboard, "applied")
+	answer(dashboard, "duplicate")
+	if g := e.reg(ada.ID); g.AmountRefunded != 800 {
+		t.Fatalf("refunded %d", g.AmountRefunded)
+	}
+
+	bob, _ := e.paypalBuy("intro-to-go", "Bob")
+	fake.Decline(bob.CheckoutID)
+	e.returnPage(bob, pageFailed)
+	answer(paypalHooks(t, fake, paypal.EventCaptureDenied)[0], "duplicate")
+
+	// Another shop's order, whose custom_id is Cy's registration id.
+	cy, _ := e.paypalBuy("intro-to-go", "Cy")
+	other, err := paypal.New(paypal.Config{ClientID: paypaltest.ClientID, ClientSecret: paypaltest.Secret, APIBase: fake.URL, HTTPClient: fake.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, custom := range []int64{999, cy.ID} {
+		co, err := other.CreateCheckout(context.Background(), payment.CheckoutRequest{RegistrationID: custom, Amount: 1999, Currency: "EUR",
+			Title: "Elsewhere", SuccessURL: "https://shop.example/ok", CancelURL: "https://shop.example/no", IdempotencyKey: fmt.Sprint("shop-", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fake.Approve(co.ID)
+		fake.CaptureOrder(co.ID)
+		answer(paypalHooks(t, fake, paypal.EventCaptureCompleted)[0], "ignored")
+	}
+	if g := e.reg(cy.ID); g.Status != model.StatusPendingPayment || g.AmountPaid != 0 || e.mailKinds()[model.MailAccess] != 1 {
+		t.Fatalf("another shop's payment confirmed Cy: %+v", g)
 	}
 }
