@@ -112,8 +112,11 @@ func (l loc) Locales() []string { return l.b.Locales() }
 type pageData struct {
 	L     loc
 	Title string
-	Path  string
-	Data  any
+	// Here is the page's address with its query but without lang, ready
+	// for "lang=xx" to be appended: the language links keep the rest (the
+	// return page's registration and order).
+	Here string
+	Data any
 }
 
 // locale picks the page language: ?lang=, then Accept-Language, then English.
@@ -124,7 +127,13 @@ func (p *pages) locale(c *fiber.Ctx) string {
 func (p *pages) render(c *fiber.Ctx, status int, name, title string, data any) error {
 	lang := p.locale(c)
 	var buf bytes.Buffer
-	err := p.views[name].Execute(&buf, pageData{L: loc{Lang: lang, b: p.i18n}, Title: title, Path: c.Path(), Data: data})
+	q := queryValues(c)
+	q.Del("lang")
+	here := c.Path() + "?"
+	if enc := q.Encode(); enc != "" {
+		here += enc + "&"
+	}
+	err := p.views[name].Execute(&buf, pageData{L: loc{Lang: lang, b: p.i18n}, Title: title, Here: here, Data: data})
 	if err != nil {
 		return fmt.Errorf("web: render %s: %w", name, err)
 	}

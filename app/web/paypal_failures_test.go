@@ -439,3 +439,21 @@ func TestPayPalWebhookAnswers(t *testing.T) {
 		t.Fatalf("another shop's payment confirmed Cy: %+v", g)
 	}
 }
+
+// The language links of the return page keep its query: switching to
+// French shows the same payment in French, not a 404.
+func TestReturnPageLanguageLinks(t *testing.T) {
+	e, _ := paypalEnv(t)
+	e.createEvent(paypalEvent(nil))
+	ada, _ := e.paypalBuy("intro-to-go", "Ada")
+	page := e.returnPage(ada, pageNotApproved)
+	m := regexp.MustCompile(`<a href="([^"]+)" hreflang="fr"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no French link in\n%s", page)
+	}
+	res := e.do("GET", m[1], nil, false)
+	body := html.UnescapeString(string(res.Body))
+	if res.Status != 200 || !strings.Contains(body, `<html lang="fr">`) || !strings.Contains(body, "n’a pas été validé sur la page de paiement") {
+		t.Fatalf("%s: %d\n%s", m[1], res.Status, body)
+	}
+}
