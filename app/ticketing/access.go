@@ -155,7 +155,7 @@ func (s *Service) CancelByRegistrant(ctx context.Context, token string) (*Access
 			return err
 		}
 		r.Status = model.StatusCancelled
-		if RefundsOnCancel(e, tx.Now()) {
+		if newAccess(r, e).RefundsOnCancel(tx.Now()) {
 			left, _, err := refundable(tx, r)
 			if err != nil {
 				return err
@@ -177,14 +177,19 @@ func (s *Service) CancelByRegistrant(ctx context.Context, token string) (*Access
 	return s.Access(ctx, token)
 }
 
-// RefundsOnCancel reports whether a registrant who cancels now is refunded
-// in full automatically (the event's cancel_refund_hours).
-func RefundsOnCancel(e *model.Event, now time.Time) bool {
-	if e.CancelRefundHours == nil {
+// RefundsOnCancel reports whether the registrant, cancelling now, is
+// refunded in full automatically: the event's cancel_refund_hours before
+// the first session the registration is for (in a series registered per
+// session, its own), or at any time for an on-demand video.
+func (a *Access) RefundsOnCancel(now time.Time) bool {
+	if a.Event.CancelRefundHours == nil {
 		return false
 	}
-	if len(e.Sessions) == 0 {
+	if len(a.Event.Sessions) == 0 {
 		return true
 	}
-	return !now.Add(time.Duration(*e.CancelRefundHours) * time.Hour).After(e.Sessions[0].StartsAt)
+	if len(a.Sessions) == 0 {
+		return false // its session was removed, and refunded with it
+	}
+	return !now.Add(time.Duration(*a.Event.CancelRefundHours) * time.Hour).After(a.Sessions[0].StartsAt)
 }

@@ -68,7 +68,7 @@ func (s *Server) accessPage(c *fiber.Ctx) error {
 	j := a.Join(now)
 	d := accessPageData{Access: a, Token: c.Params("token"), Deny: a.DenyReason(), JoinOpen: a.JoinOpen(now), Next: j.Next,
 		Cancelled: c.Query("cancelled") == "1"}
-	if r := a.Registration; r.Refundable() > 0 && ticketing.RefundsOnCancel(a.Event, now) {
+	if r := a.Registration; r.Refundable() > 0 && a.RefundsOnCancel(now) {
 		d.Refund = formatMoney(r.Refundable(), r.Currency, s.pages.locale(c))
 	}
 	return s.pages.render(c, fiber.StatusOK, "access", a.Event.Title, d)

@@ -150,3 +150,30 @@ func TestPastSessionWithRegistrantsIsKept(t *testing.T) {
 		t.Fatalf("removing a session nobody registered for: %d %s", r.Status, r.Body)
 	}
 }
+
+// TestCancelRefundHoursFromOwnSession: in a series registered per session,
+// cancel_refund_hours counts from the registrant's own session, not the
+// event's first (someone on a session weeks away was refused the refund
+// once the first session was past).
+func TestCancelRefundHoursFromOwnSession(t *testing.T) {
+	e, f := fakeEnv(t)
+	ev := e.createEvent(paidCourse(map[string]any{"cancel_refund_hours": 48}))
+	s := sessionIDs(ev)
+	late, lateTok := e.payFake(f, "course", "Ada", 2000, map[string]any{"session_id": s[2]})
+	soon, soonTok := e.payFake(f, "course", "Bob", 2000, map[string]any{"session_id": s[1]})
+	e.clock.Set(time.Date(2026, 12, 8, 12, 0, 0, 0, time.UTC)) // the first session is past; the second is 30 hours away
+	if r := e.do("GET", "/a/"+lateTok, nil, false); !strings.Contains(string(r.Body), "refunds you 20.00 EUR in full") {
+		t.Fatalf("the page of a session 8 days away does not offer the refund:\n%s", r.Body)
+	}
+	if r := e.do("GET", "/a/"+soonTok, nil, false); strings.Contains(string(r.Body), "in full") {
+		t.Fatalf("the page of a session 30 hours away offers a refund:\n%s", r.Body)
+	}
+	e.do("POST", "/a/"+lateTok+"/cancel", nil, false, "Accept", "application/json")
+	e.do("POST", "/a/"+soonTok+"/cancel", nil, false, "Accept", "application/json")
+	if g := e.reg(late.ID); g.Status != model.StatusRefunded || g.AmountRefunded != 2000 {
+		t.Errorf("cancelled 8 days before its session: %s refunded %d", g.Status, g.AmountRefunded)
+	}
+	if g := e.reg(soon.ID); g.Status != model.StatusCancelled || g.AmountRefunded != 0 {
+		t.Errorf("cancelled 30 hours before its session: %s refunded %d", g.Status, g.AmountRefunded)
+	}
+}
