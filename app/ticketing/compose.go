@@ -1,6 +1,7 @@
 package ticketing
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -52,6 +53,9 @@ func (s *Service) Compose(ctx context.Context, m model.OutboxMail) (mail.Message
 		// mail is about (a removed one).
 		SessionStartsAt int64 `json:"session_starts_at"`
 		SessionMinutes  int64 `json:"session_minutes"`
+		// Status is the registration's (a refund's mail says partial or
+		// full as it was then).
+		Status string `json:"status"`
 	}
 	if m.Data != "" {
 		_ = json.Unmarshal([]byte(m.Data), &extra)
@@ -66,7 +70,7 @@ func (s *Service) Compose(ctx context.Context, m model.OutboxMail) (mail.Message
 		AccessURL:        access,
 		CalendarURL:      access + "/calendar.ics",
 		Message:          extra.Message,
-		Status:           r.Status,
+		Status:           cmp.Or(extra.Status, r.Status),
 		EventURL:         s.publicURL + "/e/" + e.Slug,
 	}
 	switch {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -309,11 +310,15 @@ func (s *Service) queueAccessMail(tx *store.Tx, r *model.Registration, e *model.
 	return tx.SetRegistrationMailed(r.ID)
 }
 
-// subject is a mail's subject line, remembered per kind, language and
-// title: the translation runs a template, and this runs in the writer.
-func (s *Service) subject(kind, locale, title string) string {
+// subject is a mail's subject line. Those without an amount are remembered
+// per kind, language and title: the translation runs a template, and this
+// runs in the writer.
+func (s *Service) subject(kind, locale, title, amount string) string {
 	if s.subjects == nil {
 		return title
+	}
+	if amount != "" { // a refund's: rare, and too many to remember
+		return s.subjects.Subject(kind, locale, map[string]any{"EventTitle": title, "Amount": amount})
 	}
 	key := kind + "\x00" + locale + "\x00" + title
 	if v, ok := s.subjectCache.Load(key); ok {
@@ -324,21 +329,30 @@ func (s *Service) subject(kind, locale, title string) string {
 	return v
 }
 
-// queueMail adds a message about registration r to the outbox.
+// queueMail adds a message about registration r to the outbox. The facts
+// it is about are kept with it as they are now (data, and the
+// registration's status), since it is composed only when it leaves.
 func (s *Service) queueMail(tx *store.Tx, r *model.Registration, e *model.Event, kind string, data map[string]any) error {
-	subject := s.subject(kind, r.Locale, e.Title)
+	amount := ""
+	if a, ok := data["amount"].(int64); ok {
+		c, _ := data["currency"].(string)
+		amount = formatMoney(a, c, r.Locale)
+	}
 	id := r.ID
 	m := &model.OutboxMail{
 		RegistrationID: &id,
 		To:             r.Email,
 		ToName:         r.Name,
-		Subject:        subject,
+		Subject:        s.subject(kind, r.Locale, e.Title, amount),
 		Kind:           kind,
 		Locale:         r.Locale,
 	}
-	if data != nil {
-		m.Data = mustJSON(data)
+	data = maps.Clone(data)
+	if data == nil {
+		data = map[string]any{}
 	}
+	data["status"] = r.Status
+	m.Data = mustJSON(data)
 	return tx.QueueMail(m)
 }
 

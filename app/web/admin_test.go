@@ -12,12 +12,8 @@ import (
 
 func (e *env) mailKinds() map[string]int {
 	e.t.Helper()
-	mails, err := e.store.Outbox(context.Background(), "", 1000)
-	if err != nil {
-		e.t.Fatal(err)
-	}
 	out := map[string]int{}
-	for _, m := range mails {
+	for _, m := range e.outbox() {
 		out[m.Kind]++
 	}
 	return out

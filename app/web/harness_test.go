@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -229,45 +231,56 @@ func liveEvent(extra map[string]any) map[string]any {
 // delivered and returns the access token it carries.
 func (e *env) accessToken(registrationID int64) string {
 	e.t.Helper()
-	mails, err := e.store.Outbox(context.Background(), "", 1000)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	for _, m := range mails {
+	for _, m := range e.outbox() {
 		if m.RegistrationID != nil && *m.RegistrationID == registrationID {
-			msg, err := e.tickets.Compose(context.Background(), m)
-			if err != nil {
-				e.t.Fatal(err)
-			}
-			return tokenIn(e.t, msg.Text)
+			return tokenIn(e.t, e.compose(m).Text)
 		}
 	}
 	e.t.Fatalf("no mail for registration %d", registrationID)
 	return ""
 }
 
-// composed is the last queued mail of a kind for a registration, composed
-// as it would leave now.
-func (e *env) composed(registrationID int64, kind string) mail.Message {
+// outbox is every queued or sent mail, oldest first.
+func (e *env) outbox() []model.OutboxMail {
 	e.t.Helper()
 	mails, err := e.store.Outbox(context.Background(), "", 1000)
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	slices.SortFunc(mails, func(a, b model.OutboxMail) int { return cmp.Compare(a.ID, b.ID) })
+	return mails
+}
+
+// lastMail is the last mail of a kind queued for a registration.
+func (e *env) lastMail(registrationID int64, kind string) model.OutboxMail {
+	e.t.Helper()
 	var found *model.OutboxMail
-	for i, m := range mails {
-		if m.Kind == kind && m.RegistrationID != nil && *m.RegistrationID == registrationID && (found == nil || m.ID > found.ID) {
-			found = &mails[i]
+	for _, m := range e.outbox() {
+		if m.Kind == kind && m.RegistrationID != nil && *m.RegistrationID == registrationID {
+			found = &m
 		}
 	}
 	if found == nil {
 		e.t.Fatalf("no %s mail for registration %d", kind, registrationID)
 	}
-	msg, err := e.tickets.Compose(context.Background(), *found)
+	return *found
+}
+
+// compose writes a queued mail as it would leave now.
+func (e *env) compose(m model.OutboxMail) mail.Message {
+	e.t.Helper()
+	msg, err := e.tickets.Compose(context.Background(), m)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	return msg
+}
+
+// composed is the last mail of a kind queued for a registration, composed
+// as it would leave now.
+func (e *env) composed(registrationID int64, kind string) mail.Message {
+	e.t.Helper()
+	return e.compose(e.lastMail(registrationID, kind))
 }
 
 var linkPattern = regexp.MustCompile(`https?://[^\s/]+/a/([A-Za-z0-9_-]{43})`)
