@@ -1,6 +1,7 @@
 package i18n
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -10,7 +11,8 @@ import (
 // the weekday ("date.weekday.monday"), the day, the month ("date.month.january",
 // in the form the language uses inside a date: genitive in Russian) and the
 // year in the locale's order. Times are 24-hour "15:04", in the event's zone,
-// followed by its IANA name so that nobody has to guess.
+// followed by its IANA name so that nobody has to guess; a time that happens
+// twice (when clocks go back) adds its UTC offset: "02:30 UTC+2".
 
 var weekdayIDs = [...]string{"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"}
 
@@ -47,7 +49,7 @@ func (b *Bundle) FormatDateTime(locale string, t time.Time, tz string) string {
 	t = t.In(loc)
 	return b.T(locale, "date.format.datetime", map[string]any{
 		"Date": b.date(locale, t),
-		"Time": t.Format("15:04"),
+		"Time": clock(t),
 		"Zone": loc.String(),
 	})
 }
@@ -61,8 +63,8 @@ func (b *Bundle) FormatSession(locale string, start time.Time, minutes int64, tz
 	end := start.Add(time.Duration(minutes) * time.Minute)
 	data := map[string]any{
 		"Date":  b.date(locale, start),
-		"Start": start.Format("15:04"),
-		"End":   end.Format("15:04"),
+		"Start": clock(start),
+		"End":   clock(end),
 		"Zone":  loc.String(),
 	}
 	sy, sm, sd := start.Date()
@@ -82,4 +84,44 @@ func (b *Bundle) date(locale string, t time.Time) string {
 		"Year":    strconv.Itoa(t.Year()),
 	})
 	return strings.TrimSpace(s)
+}
+
+// clock writes the wall-clock time of t in its zone ("15:04"), followed by
+// its UTC offset ("02:30 UTC+2") when that wall-clock time happens twice in
+// the zone, as it does in the hour repeated when clocks go back.
+func clock(t time.Time) string {
+	if !ambiguous(t) {
+		return t.Format("15:04")
+	}
+	_, off := t.Zone()
+	sign := "+"
+	if off < 0 {
+		sign, off = "-", -off
+	}
+	s := t.Format("15:04") + " UTC" + sign + strconv.Itoa(off/3600)
+	if m := off % 3600 / 60; m != 0 {
+		s += fmt.Sprintf(":%02d", m)
+	}
+	return s
+}
+
+// ambiguous reports whether the wall-clock time of t also names another
+// instant in t's zone: t falls in the last hour(s) before the offset drops,
+// or in the first ones after it dropped.
+func ambiguous(t time.Time) bool {
+	_, off := t.Zone()
+	start, end := t.ZoneBounds()
+	if !end.IsZero() {
+		_, next := end.Zone()
+		if d := time.Duration(off-next) * time.Second; d > 0 && !t.Before(end.Add(-d)) {
+			return true
+		}
+	}
+	if !start.IsZero() {
+		_, prev := start.Add(-time.Second).Zone()
+		if d := time.Duration(prev-off) * time.Second; d > 0 && t.Before(start.Add(d)) {
+			return true
+		}
+	}
+	return false
 }

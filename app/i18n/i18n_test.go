@@ -298,6 +298,40 @@ func TestFormatSession(t *testing.T) {
 	}
 }
 
+// TestAmbiguousTimesShowTheirOffset: when clocks go back, a wall-clock
+// time happens twice (02:30 CEST, then 02:30 CET, on 25 October 2026 in
+// Paris); such a time shows its UTC offset, others do not (before, an hour
+// from 02:30 CEST read "02:30–02:30").
+func TestAmbiguousTimesShowTheirOffset(t *testing.T) {
+	b := assets(t)
+	cest := time.Date(2026, 10, 25, 0, 30, 0, 0, time.UTC) // 02:30 CEST
+	cet := time.Date(2026, 10, 25, 1, 30, 0, 0, time.UTC)  // 02:30 CET
+	tests := []struct {
+		locale, tz string
+		start      time.Time
+		minutes    int64
+		want       string
+	}{
+		{"en", "Europe/Paris", cest, 60, "Sunday 25 October 2026, 02:30 UTC+2–02:30 UTC+1 (Europe/Paris)"},
+		{"en", "Europe/Paris", cet, 60, "Sunday 25 October 2026, 02:30 UTC+1–03:30 (Europe/Paris)"},
+		{"en", "Europe/Paris", cest.Add(-time.Hour), 30, "Sunday 25 October 2026, 01:30–02:00 UTC+2 (Europe/Paris)"},
+		{"en", "Europe/Paris", cet.Add(time.Hour), 30, "Sunday 25 October 2026, 03:30–04:00 (Europe/Paris)"},
+		{"de", "Europe/Berlin", cest, 60, "Sonntag, 25. Oktober 2026, 02:30 UTC+2–02:30 UTC+1 Uhr (Europe/Berlin)"},
+		// Spring forward skips an hour: nothing is ambiguous.
+		{"en", "Europe/Paris", time.Date(2026, 3, 29, 0, 30, 0, 0, time.UTC), 60, "Sunday 29 March 2026, 01:30–03:30 (Europe/Paris)"},
+		// A half-hour offset (Newfoundland goes back at 02:00 local time).
+		{"en", "America/St_Johns", time.Date(2026, 11, 1, 4, 0, 0, 0, time.UTC), 30, "Sunday 1 November 2026, 01:30 UTC-2:30–01:00 UTC-3:30 (America/St_Johns)"},
+	}
+	for _, tt := range tests {
+		if got := b.FormatSession(tt.locale, tt.start, tt.minutes, tt.tz); got != tt.want {
+			t.Errorf("FormatSession(%s, %s, %s) = %q, want %q", tt.locale, tt.tz, tt.start, got, tt.want)
+		}
+	}
+	if got, want := b.FormatDateTime("en", cet, "Europe/Paris"), "Sunday 25 October 2026, 02:30 UTC+1 (Europe/Paris)"; got != want {
+		t.Errorf("FormatDateTime = %q, want %q", got, want)
+	}
+}
+
 // TestConcurrentUse makes every kind of lookup from several goroutines at
 // once, on a Bundle fresh from New (its zone cache empty), and checks each
 // answer against the one the same call gives on its own. scripts/test.sh
