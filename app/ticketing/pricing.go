@@ -127,11 +127,21 @@ func (s *Service) AddPromo(ctx context.Context, eventID int64, in PromoInput) (*
 		if in.AmountOff != nil {
 			p.AmountOff = *in.AmountOff
 		}
-		if in.PercentOff != nil && in.AmountOff != nil {
-			f.add("percent_off", "give percent_off or amount_off, not both")
+		discount := "percent_off"
+		if in.PercentOff == nil {
+			discount = "amount_off"
 		}
-		if in.PercentOff == nil && in.AmountOff == nil {
+		switch {
+		case in.PercentOff != nil && in.AmountOff != nil:
+			f.add("percent_off", "give percent_off or amount_off, not both")
+		case in.PercentOff == nil && in.AmountOff == nil:
 			f.add("percent_off", "is required (or amount_off): 50 for 50 %% off")
+		case e.Price == nil:
+			f.add(discount, "this event is free: a promo code has nothing to take off (set a price first)")
+		case in.PercentOff != nil && *in.PercentOff == 0:
+			f.add("percent_off", "must be between 1 and 100: 0 %% takes nothing off")
+		case in.AmountOff != nil && *in.AmountOff == 0:
+			f.add("amount_off", "must be greater than 0: an amount of 0 takes nothing off")
 		}
 		p.ExpiresAt = parseTime(f, "expires_at", in.ExpiresAt)
 		currency := ""
@@ -140,8 +150,6 @@ func (s *Service) AddPromo(ctx context.Context, eventID int64, in PromoInput) (*
 			if p.AmountOff > 0 {
 				p.Currency = currency
 			}
-		} else if p.AmountOff > 0 {
-			f.add("amount_off", "this event is free: a fixed amount off needs a price")
 		}
 		if len(f) == 0 {
 			for k, v := range pricing.ValidatePromo(pricing.Promo{Code: p.Code, PercentOff: p.PercentOff, AmountOff: p.AmountOff, MaxUses: p.MaxUses, ExpiresAt: p.ExpiresAt}, currency) {
