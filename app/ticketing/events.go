@@ -659,10 +659,14 @@ func (s *Service) SeatsLeft(ctx context.Context, e *model.Event) (Seats, error) 
 	return out, nil
 }
 
-// loadZone loads an IANA zone; "Local" and "" are refused (a server's own
-// zone means nothing to a registrant).
+// loadZone loads an IANA zone. Names that load but are no zone people live
+// in are refused: the server's own ("", Local, localtime), the database's
+// template and placeholder (posixrules, Factory), and its copies with leap
+// seconds or under another folder (right/…, posix/…).
 func loadZone(name string) (*time.Location, error) {
-	if name == "" || name == "Local" {
+	switch {
+	case name == "", name == "Local", name == "localtime", name == "posixrules", name == "Factory",
+		strings.HasPrefix(name, "right/"), strings.HasPrefix(name, "posix/"):
 		return nil, errors.New("not an IANA zone")
 	}
 	return time.LoadLocation(name)

@@ -70,6 +70,12 @@ func TestEventBadInput(t *testing.T) {
 		{"unknown kind", bad(map[string]any{"kind": "concert"}), "kind", 422},
 		{"unknown time zone", bad(map[string]any{"timezone": "Mars/Olympus"}), "timezone", 422},
 		{"Local time zone", bad(map[string]any{"timezone": "Local"}), "timezone", 422},
+		// Files of the zone database that are not zones people live in.
+		{"posixrules", bad(map[string]any{"timezone": "posixrules"}), "timezone", 422},
+		{"Factory", bad(map[string]any{"timezone": "Factory"}), "timezone", 422},
+		{"leap-second zone", bad(map[string]any{"timezone": "right/Europe/Paris"}), "timezone", 422},
+		{"posix copy", bad(map[string]any{"timezone": "posix/Europe/Paris"}), "timezone", 422},
+		{"the server's zone", bad(map[string]any{"timezone": "localtime"}), "timezone", 422},
 		{"negative capacity", bad(map[string]any{"capacity": -5}), "capacity", 422},
 		{"zero capacity", bad(map[string]any{"capacity": 0}), "capacity", 422},
 		{"fractional capacity", bad(map[string]any{"capacity": 2.5}), "capacity", 422},
