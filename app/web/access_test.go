@@ -175,3 +175,25 @@ func TestEmailThroughSMTP(t *testing.T) {
 }
 
 func token(link string) string { return link[strings.LastIndex(link, "/")+1:] }
+
+// TestCancelledRegistrationCalendarIsEmpty: the .ics lists the sessions the
+// registrant may attend, so a cancelled registration's (or one of a
+// cancelled event) lists none; it listed every session before.
+func TestCancelledRegistrationCalendarIsEmpty(t *testing.T) {
+	e := newEnv(t)
+	ev := e.createEvent(liveEvent(nil))
+	_, ada := e.registerOne("intro-to-go", "Ada", "ada@example.org")
+	_, bob := e.registerOne("intro-to-go", "Bob", "bob@example.org")
+	if r := e.do("GET", "/a/"+ada+"/calendar.ics", nil, false); r.Status != 200 || !strings.Contains(string(r.Body), "BEGIN:VEVENT") {
+		t.Fatalf("a confirmed registration's calendar: %d\n%s", r.Status, r.Body)
+	}
+	e.do("POST", "/a/"+ada+"/cancel", nil, false, "Accept", "application/json")
+	r := e.do("GET", "/a/"+ada+"/calendar.ics", nil, false)
+	if r.Status != 200 || !strings.Contains(string(r.Body), "BEGIN:VCALENDAR") || strings.Contains(string(r.Body), "BEGIN:VEVENT") {
+		t.Fatalf("a cancelled registration's calendar: %d\n%s", r.Status, r.Body)
+	}
+	e.do("POST", fmt.Sprintf("/api/v1/events/%d/cancel", num(ev["id"])), map[string]any{"message": "Sorry"}, true)
+	if r := e.do("GET", "/a/"+bob+"/calendar.ics", nil, false); strings.Contains(string(r.Body), "BEGIN:VEVENT") {
+		t.Fatalf("a cancelled event's calendar:\n%s", r.Body)
+	}
+}
