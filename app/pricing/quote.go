@@ -210,9 +210,8 @@ func roundDiv(n, d, step int64) int64 {
 	return (n + den/2) / den * step
 }
 
-// minimumCharge is the providers' minimum charge per currency, in minor
-// units. Both providers must accept every amount, so this is the higher of
-// the two, which is always Stripe's:
+// providerMinimums are the providers' minimum charges per currency, in
+// minor units, by provider name:
 //
 //   - Stripe, "Minimum and maximum charge amounts" in
 //     https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts
@@ -229,25 +228,55 @@ func roundDiv(n, d, step int64) int64 {
 //     whole units anyway.
 //   - ILS and PHP are not in Stripe's table: they get Admit's
 //     per-ticket minimum of one major unit (docs/API.md, "Currencies").
-var minimumCharge = map[string]int64{
-	"USD": 50, "EUR": 50, "GBP": 30, "AUD": 50, "CAD": 50, "CHF": 50,
-	"NZD": 50, "SGD": 50, "BGN": 100, "PLN": 200, "RON": 200, "DKK": 250,
-	"NOK": 300, "SEK": 300, "HKD": 400, "MXN": 1000, "THB": 1000,
-	"CZK": 1500, "HUF": 17500,
+var providerMinimums = map[string]struct {
+	title string
+	min   map[string]int64
+}{
+	"stripe": {title: "Stripe", min: map[string]int64{
+		"USD": 50, "EUR": 50, "GBP": 30, "AUD": 50, "CAD": 50, "CHF": 50,
+		"NZD": 50, "SGD": 50, "BGN": 100, "PLN": 200, "RON": 200, "DKK": 250,
+		"NOK": 300, "SEK": 300, "HKD": 400, "MXN": 1000, "THB": 1000,
+		"CZK": 1500, "HUF": 17500,
+	}},
 }
 
-// MinimumCharge is the lowest amount the payment providers accept for one
-// charge in currency, in minor units: a discounted price between 0 and this
-// is raised to it. Currencies absent from Stripe's table get one major unit;
-// a currency Admit does not support gets 0.
-func MinimumCharge(currency string) int64 {
-	if m, ok := minimumCharge[currency]; ok {
-		return m
+// ProviderMinimum is the lowest amount a provider (by name: stripe,
+// paypal) accepts for one charge in currency, in minor units; 0 when it
+// states none.
+func ProviderMinimum(provider, currency string) int64 {
+	return providerMinimums[provider].min[currency]
+}
+
+// CheckProviderMinimum says why a provider would refuse to charge amount in
+// currency ("is below Stripe's minimum charge of 15.00 CZK (1500)"), or ""
+// when it would not.
+func CheckProviderMinimum(amount int64, currency, provider string) string {
+	m := ProviderMinimum(provider, currency)
+	if amount >= m {
+		return ""
 	}
-	if c, ok := Lookup(currency); ok {
+	c, _ := Lookup(currency)
+	return fmt.Sprintf("is below %s's minimum charge of %s (%d)", providerMinimums[provider].title, c.Format(m), m)
+}
+
+// MinimumCharge is the lowest amount every payment provider accepts for
+// one charge in currency, in minor units: a discounted price between 0 and
+// this is raised to it. It is the highest of the providers' minimums
+// (always Stripe's); currencies no provider states a minimum for get one
+// major unit; a currency Admit does not support gets 0.
+func MinimumCharge(currency string) int64 {
+	c, ok := Lookup(currency)
+	if !ok {
+		return 0
+	}
+	m := int64(0)
+	for name := range providerMinimums {
+		m = max(m, ProviderMinimum(name, currency))
+	}
+	if m == 0 {
 		return c.Unit()
 	}
-	return 0
+	return m
 }
 
 // Field limits for tiers and promo codes.

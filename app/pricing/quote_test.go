@@ -231,9 +231,42 @@ func TestMinimumCharge(t *testing.T) {
 			t.Errorf("%s: minimum %d is not in whole units", code, m)
 		}
 	}
-	for code := range minimumCharge {
-		if _, ok := Lookup(code); !ok {
-			t.Errorf("minimum for unsupported currency %s", code)
+	for _, p := range providerMinimums {
+		for code := range p.min {
+			if _, ok := Lookup(code); !ok {
+				t.Errorf("%s: minimum for unsupported currency %s", p.title, code)
+			}
+		}
+	}
+}
+
+// TestCheckProviderMinimum: a price a provider would refuse to charge is
+// named with the provider and its minimum, from the table the promo
+// raise-to-minimum uses.
+func TestCheckProviderMinimum(t *testing.T) {
+	cases := []struct {
+		provider, currency string
+		amount             int64
+		want               string
+	}{
+		{"stripe", "CZK", 100, "is below Stripe's minimum charge of 15.00 CZK (1500)"},
+		{"stripe", "HUF", 100, "is below Stripe's minimum charge of 175.00 HUF (17500)"},
+		{"stripe", "HUF", 17400, "is below Stripe's minimum charge of 175.00 HUF (17500)"},
+		{"stripe", "HUF", 17500, ""},
+		{"stripe", "CZK", 1500, ""},
+		{"stripe", "EUR", 100, ""},
+		{"stripe", "ILS", 100, ""}, // not in Stripe's table
+		{"paypal", "CZK", 100, ""}, // PayPal states no minimum
+		{"other", "CZK", 100, ""},
+	}
+	for _, c := range cases {
+		if got := CheckProviderMinimum(c.amount, c.currency, c.provider); got != c.want {
+			t.Errorf("CheckProviderMinimum(%d, %s, %s) = %q, want %q", c.amount, c.currency, c.provider, got, c.want)
+		}
+	}
+	for _, code := range Codes() {
+		if m := ProviderMinimum("stripe", code); m > MinimumCharge(code) {
+			t.Errorf("%s: Stripe's minimum %d is above MinimumCharge %d", code, m, MinimumCharge(code))
 		}
 	}
 }

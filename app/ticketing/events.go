@@ -368,6 +368,11 @@ func (s *Service) apply(f fields, e *model.Event, in EventInput) {
 			}
 		}
 	}
+	if e.Price != nil && (in.Price.Set || in.Providers != nil) && f["price.amount"] == "" && f["price.currency"] == "" {
+		if msg := belowProviderMinimum(e, e.Price.Amount); msg != "" {
+			f.add("price.amount", "%s", msg)
+		}
+	}
 	if e.Price != nil && slices.Contains(e.Providers, "paypal") {
 		if c, _ := pricing.Lookup(e.Price.Currency); c.StripeOnly {
 			f.add("providers", "PayPal does not accept %s: remove paypal or choose another currency", c.Code)
@@ -416,6 +421,27 @@ func (s *Service) apply(f fields, e *model.Event, in EventInput) {
 			f.add("sessions", "an on-demand video has no sessions")
 		}
 	}
+}
+
+// belowProviderMinimum says why a provider the event may be paid through
+// would refuse to charge amount (its minimum charge in the event's
+// currency), or "" when every one would take it.
+func belowProviderMinimum(e *model.Event, amount int64) string {
+	providers := e.Providers
+	if len(providers) == 0 {
+		providers = knownProviders
+	}
+	c, _ := pricing.Lookup(e.Price.Currency)
+	for _, p := range providers {
+		if msg := pricing.CheckProviderMinimum(amount, c.Code, p); msg != "" {
+			hint := "raise the price"
+			if !c.StripeOnly {
+				hint += ", or leave " + p + " out of providers"
+			}
+			return fmt.Sprintf("%d %s: %s", amount, msg, hint)
+		}
+	}
+	return ""
 }
 
 func (s *Service) applySessions(f fields, e *model.Event, in []SessionInput) []model.Session {

@@ -75,6 +75,11 @@ func (s *Service) AddTier(ctx context.Context, eventID int64, in TierInput) (*mo
 				f.add(k, "%s", v)
 			}
 		}
+		if len(f) == 0 {
+			if msg := belowProviderMinimum(e, t.Amount); msg != "" {
+				f.add("price.amount", "%s", msg)
+			}
+		}
 		if len(f) > 0 {
 			return model.Invalid(f)
 		}

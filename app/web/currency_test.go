@@ -94,3 +94,32 @@ func TestQuoteSurvivesATierInAnotherCurrency(t *testing.T) {
 		t.Fatalf("a tier shows its own currency: %s", r.Body)
 	}
 }
+
+// TestPriceBelowProviderMinimum: a price below what a provider of the
+// event can charge (Stripe: 15.00 CZK, 175.00 HUF) is refused when the event
+// is made, when its price or providers change, and for a tier; it used to
+// fail only at checkout.
+func TestPriceBelowProviderMinimum(t *testing.T) {
+	e := newEnv(t)
+	czk := func(amount int64, providers ...string) map[string]any {
+		return paidEvent(map[string]any{"price": map[string]any{"amount": amount, "currency": "CZK"}, "providers": providers})
+	}
+	stripeMin := []string{`"price.amount"`, "Stripe", "15.00 CZK"}
+	e.run(t, []scenario{
+		{name: "CZK 1.00 through Stripe", method: "POST", path: "/api/v1/events", admin: true, body: czk(100, "stripe"), status: 422, contains: stripeMin},
+		{name: "CZK 1.00 through any provider", method: "POST", path: "/api/v1/events", admin: true, body: czk(100), status: 422, contains: stripeMin},
+		{name: "HUF 1 through Stripe", method: "POST", path: "/api/v1/events", admin: true, status: 422,
+			body:     paidEvent(map[string]any{"price": map[string]any{"amount": 100, "currency": "HUF"}}),
+			contains: []string{`"price.amount"`, "Stripe", "175.00 HUF"}},
+		{name: "CZK 1.00 through PayPal only", method: "POST", path: "/api/v1/events", admin: true, body: czk(100, "paypal"), status: 201},
+		{name: "CZK 15.00 through Stripe", method: "POST", path: "/api/v1/events", admin: true, body: czk(1500, "stripe"), status: 201},
+		{name: "lowering the price", method: "PATCH", path: "/api/v1/events/2", admin: true, status: 422, contains: stripeMin,
+			body: map[string]any{"price": map[string]any{"amount": 1000, "currency": "CZK"}}},
+		{name: "adding Stripe to a price below its minimum", method: "PATCH", path: "/api/v1/events/1", admin: true, status: 422, contains: stripeMin,
+			body: map[string]any{"providers": []string{"paypal", "stripe"}}},
+		{name: "a title change leaves the price alone", method: "PATCH", path: "/api/v1/events/1", admin: true, status: 200,
+			body: map[string]any{"title": "Still cheap"}},
+		{name: "a tier below the minimum", method: "POST", path: "/api/v1/events/2/tiers", admin: true, status: 422, contains: stripeMin,
+			body: map[string]any{"name": "Early", "price": map[string]any{"amount": 1000}}},
+	})
+}
