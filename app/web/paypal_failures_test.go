@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/admit/admit/app/mail"
 	"github.com/admit/admit/app/model"
 	"github.com/admit/admit/app/payment"
 	"github.com/admit/admit/plugins/paypal"
@@ -82,27 +81,6 @@ func (e *env) pendingRegistration(eventID int64, email string) *model.Registrati
 	}
 	e.t.Fatalf("no registration of %s waits for payment", email)
 	return nil
-}
-
-// lastMail is the last email of a kind queued for a registration, composed
-// as it would leave.
-func (e *env) lastMail(registrationID int64, kind string) mail.Message {
-	e.t.Helper()
-	mails, err := e.store.Outbox(context.Background(), "", 1000)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	for _, m := range mails { // newest first
-		if m.Kind == kind && m.RegistrationID != nil && *m.RegistrationID == registrationID {
-			msg, err := e.tickets.Compose(context.Background(), m)
-			if err != nil {
-				e.t.Fatal(err)
-			}
-			return msg
-		}
-	}
-	e.t.Fatalf("no %s email for registration %d", kind, registrationID)
-	return mail.Message{}
 }
 
 // A capture PayPal DECLINED: the page says the payment failed, not that it
@@ -339,7 +317,7 @@ func TestPayPalDeclinedWhileAway(t *testing.T) {
 	if n := e.mailKinds()[model.MailPaymentFailed]; n != 1 {
 		t.Fatalf("%d payment failed emails, mails %v", n, e.mailKinds())
 	}
-	msg := e.lastMail(ada.ID, model.MailPaymentFailed)
+	msg := e.composed(ada.ID, model.MailPaymentFailed)
 	if msg.To != "ada@example.org" || !strings.Contains(msg.Subject, "Intro to Go") ||
 		!strings.Contains(msg.Text, "Nothing was charged") || !strings.Contains(msg.Text, "http://tickets.test/e/intro-to-go") ||
 		strings.Contains(msg.Text, "/a/") {
