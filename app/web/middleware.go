@@ -85,6 +85,29 @@ func (s *Server) securityHeaders(c *fiber.Ctx) error {
 	return c.Next()
 }
 
+// plainBodies refuses every request that says its body is compressed, on
+// every route, before any handler runs. fiber's c.Body() inflates gzip, br
+// and deflate bodies without a limit after BodyLimit counted only the
+// compressed bytes: 200 KB could become 200 MB. Admit's clients have no
+// need to compress what they send.
+func (s *Server) plainBodies(c *fiber.Ctx) error {
+	encoded := false
+	c.Request().Header.VisitAll(func(k, v []byte) {
+		if !strings.EqualFold(string(k), fiber.HeaderContentEncoding) {
+			return
+		}
+		for _, coding := range strings.Split(string(v), ",") {
+			if coding = strings.TrimSpace(coding); coding != "" && !strings.EqualFold(coding, "identity") {
+				encoded = true
+			}
+		}
+	})
+	if encoded {
+		return fiber.NewError(fiber.StatusUnsupportedMediaType, "Send the request body uncompressed: a Content-Encoding (gzip, br, deflate) is not accepted.")
+	}
+	return c.Next()
+}
+
 // requireAdmin accepts a bearer token.
 func (s *Server) requireAdmin(c *fiber.Ctx) error {
 	h := c.Get(fiber.HeaderAuthorization)

@@ -9,7 +9,7 @@ import (
 
 // routes is the whole HTTP surface, in one table.
 func (s *Server) routes(app *fiber.App) {
-	app.Use(s.recoverer, s.requestID, s.accessLog, s.securityHeaders)
+	app.Use(s.recoverer, s.requestID, s.accessLog, s.securityHeaders, s.plainBodies)
 
 	app.Get("/healthz", s.health)
 	app.Get("/static/*", s.static)
