@@ -65,6 +65,12 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("store: create directory: %w", err)
 	}
+	// The database holds personal data and password hashes: it is created
+	// 0600 before SQLite opens it, and SQLite gives its WAL and
+	// shared-memory files the database file's mode.
+	if err := private(path); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
 	common := "_journal_mode=WAL&_busy_timeout=10000&_foreign_keys=on&_synchronous=" + opt.Synchronous
 	w := sql.OpenDB(connector{dsn: "file:" + path + "?" + common + "&_txlock=immediate", hook: writerHook})
 	w.SetMaxOpenConns(1)
@@ -164,24 +170,76 @@ func (s *Store) Checkpoint(ctx context.Context) error {
 }
 
 // Backup writes a consistent copy of the database to path while the
-// database may be in use (VACUUM INTO reads one snapshot).
-func Backup(ctx context.Context, dbPath, dest string) error {
+// database may be in use (VACUUM INTO reads one snapshot). The copy is
+// created 0600 before its first byte is written, and removed if the backup
+// fails.
+func Backup(ctx context.Context, dbPath, dest string) (err error) {
 	if strings.TrimSpace(dest) == "" {
 		return errors.New("backup: name the file to write, e.g. admit backup /var/backups/admit.db")
 	}
 	if _, err := os.Stat(dbPath); err != nil {
 		return fmt.Errorf("backup: database: %w", err)
 	}
-	if _, err := os.Stat(dest); err == nil {
+	f, err := os.OpenFile(dest, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("backup: %s already exists; choose a new file", dest)
+	}
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	err = f.Chmod(0o600) // whatever the umask
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	defer func() {
+		if err != nil {
+			os.Remove(dest)
+		}
+	}()
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
 	}
 	db := sql.OpenDB(connector{dsn: "file:" + dbPath + "?_busy_timeout=10000"})
 	defer db.Close()
+	// VACUUM INTO writes into an empty file as into a new one.
 	if _, err := db.ExecContext(ctx, "VACUUM INTO ?", dest); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
-	// It holds personal data and password hashes.
-	return os.Chmod(dest, 0o600)
+	return nil
+}
+
+// private makes the database file at path readable and writable by its
+// owner only: created so (whatever the umask) when it does not exist yet,
+// its mode narrowed when it does, together with its WAL and shared-memory
+// files. No descriptor of an existing file is opened: closing one would drop
+// the SQLite locks this process holds on it.
+func private(path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err == nil {
+		err = f.Chmod(0o600)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	}
+	if !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, fi.Mode().Perm()&0o700); err != nil {
+				return fmt.Errorf("make %s private: %w", p, err)
+			}
+		}
+	}
+	return nil
 }
 
 func (s *Store) migrate(ctx context.Context) error {

@@ -11,13 +11,20 @@ import (
 )
 
 // LoadSecret reads the key of the access tokens from path, creating it
-// (0600) on first start. It lives beside the database, not in it.
+// (0600 from its first byte) on first start. It lives beside the database,
+// not in it.
 func LoadSecret(path string) ([]byte, error) {
 	b, err := os.ReadFile(path)
 	if err == nil {
 		key, err := hex.DecodeString(strings.TrimSpace(string(b)))
 		if err != nil || len(key) < 32 {
 			return nil, fmt.Errorf("ticketing: %s is not a valid key (64 hex digits); restore it from a backup: without it no access link works", path)
+		}
+		// A key left readable by others (an older Admit, a copy) is narrowed.
+		if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(path, fi.Mode().Perm()&0o700); err != nil {
+				return nil, fmt.Errorf("ticketing: make %s private: %w", path, err)
+			}
 		}
 		return key, nil
 	}
