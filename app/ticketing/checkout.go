@@ -61,7 +61,7 @@ func (s *Service) UsableProviders(e *model.Event) []string { return s.usableProv
 // reached the hold is released and nothing is charged.
 func (s *Service) openCheckout(ctx context.Context, res *RegisterResult) error {
 	r, e := res.Registration, res.Event
-	p, ok := s.providers.Get(r.Provider)
+	p, ok := s.provider(r.Provider)
 	var co payment.Checkout
 	var err error
 	if !ok {
@@ -173,7 +173,7 @@ func (s *Service) CompleteReturn(ctx context.Context, provider string, query url
 	if r.Provider != provider {
 		return nil, model.ErrNotFound
 	}
-	p, ok := s.providers.Get(provider)
+	p, ok := s.provider(provider)
 	if !ok {
 		return nil, model.Fail(model.ErrProviderMissing, "This payment provider is not connected any more.")
 	}

@@ -207,7 +207,7 @@ func (s *Service) ConnectProvider(ctx context.Context, name string, c Credential
 	if err != nil {
 		return nil, model.Invalid(fields{f.required[0]: err.Error()})
 	}
-	if err := p.Check(ctx); err != nil {
+	if err := payment.WithDeadline(p, s.providerTimeout).Check(ctx); err != nil {
 		if errors.Is(err, payment.ErrCredentials) {
 			return nil, &model.Problem{Err: model.ErrValidation, Code: "credentials_refused", Message: err.Error(),
 				Fields: map[string]string{f.required[0]: err.Error()}}
@@ -277,5 +277,15 @@ func (s *Service) DisconnectProvider(ctx context.Context, name string, makeFree 
 
 // WebhookProvider is the connected provider a webhook is for.
 func (s *Service) WebhookProvider(name string) (payment.Provider, bool) {
-	return s.providers.Get(name)
+	return s.provider(name)
+}
+
+// provider is the connected provider called name, with every call to it
+// bounded by the provider timeout.
+func (s *Service) provider(name string) (payment.Provider, bool) {
+	p, ok := s.providers.Get(name)
+	if !ok {
+		return nil, false
+	}
+	return payment.WithDeadline(p, s.providerTimeout), true
 }

@@ -100,7 +100,7 @@ func (s *Service) sendRefund(ctx context.Context, id int64) error {
 	if f.Status != model.RefundQueued {
 		return nil
 	}
-	p, ok := s.providers.Get(f.Provider)
+	p, ok := s.provider(f.Provider)
 	var res payment.Refund
 	if !ok {
 		err = fmt.Errorf("provider %s is not connected", f.Provider)
@@ -183,7 +183,7 @@ func (s *Service) Reconcile(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		p, ok := s.providers.Get(r.Provider)
+		p, ok := s.provider(r.Provider)
 		if !ok {
 			continue
 		}

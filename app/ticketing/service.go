@@ -38,7 +38,9 @@ type Service struct {
 	// feePercent is payments.service_fee_percent, recorded per registration.
 	feePercent int64
 	providers  *payment.Registry
-	factory    ProviderFactory
+	// providerTimeout bounds each call to a provider.
+	providerTimeout time.Duration
+	factory         ProviderFactory
 	// configCreds are providers set in the configuration (they win).
 	configCreds map[string]map[string]string
 	now         func() time.Time
@@ -60,6 +62,10 @@ type Options struct {
 	ServiceFeePercent int64
 	// Providers are the connected payment providers (nil: none).
 	Providers *payment.Registry
+	// ProviderTimeout bounds each call to a payment provider (0:
+	// payment.DefaultTimeout); past it a registration answers
+	// provider_error and its seat is released.
+	ProviderTimeout time.Duration
 	// Factory builds providers from credentials (nil: none can connect).
 	Factory ProviderFactory
 	// ConfigCredentials are the providers set in the configuration file
@@ -95,7 +101,7 @@ func New(st *store.Store, o Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{store: st, secret: o.Secret, sealer: sealer, subjects: o.Subjects, renderer: o.Renderer, publicURL: o.PublicURL, hold: o.Hold, feePercent: o.ServiceFeePercent, providers: o.Providers, factory: o.Factory, configCreds: o.ConfigCredentials, now: o.Now, log: o.Log}, nil
+	return &Service{store: st, secret: o.Secret, sealer: sealer, subjects: o.Subjects, renderer: o.Renderer, publicURL: o.PublicURL, hold: o.Hold, feePercent: o.ServiceFeePercent, providers: o.Providers, providerTimeout: o.ProviderTimeout, factory: o.Factory, configCreds: o.ConfigCredentials, now: o.Now, log: o.Log}, nil
 }
 
 // PublicURL is the base of every link Admit sends.

@@ -1,0 +1,67 @@
+package payment
+
+import (
+	"context"
+	"net/url"
+	"time"
+)
+
+// DefaultTimeout bounds each call to a provider: one that accepted the
+// connection and never answers cannot hold a request, and the seat it
+// holds, for minutes.
+const DefaultTimeout = 10 * time.Second
+
+// WithDeadline returns p with every call that reaches the provider bounded
+// by d (DefaultTimeout when d is 0): past it the call fails with
+// context.DeadlineExceeded.
+func WithDeadline(p Provider, d time.Duration) Provider {
+	if d <= 0 {
+		d = DefaultTimeout
+	}
+	if dp, ok := p.(deadline); ok {
+		p = dp.p
+	}
+	return deadline{p: p, d: d}
+}
+
+// deadline names every method of Provider, so that a new one cannot pass
+// through without a deadline.
+type deadline struct {
+	p Provider
+	d time.Duration
+}
+
+func (x deadline) Name() string                  { return x.p.Name() }
+func (x deadline) Supports(currency string) bool { return x.p.Supports(currency) }
+
+func (x deadline) CreateCheckout(ctx context.Context, r CheckoutRequest) (Checkout, error) {
+	return within(ctx, x.d, func(ctx context.Context) (Checkout, error) { return x.p.CreateCheckout(ctx, r) })
+}
+
+func (x deadline) ParseWebhook(ctx context.Context, r WebhookRequest) (Event, error) {
+	return within(ctx, x.d, func(ctx context.Context) (Event, error) { return x.p.ParseWebhook(ctx, r) })
+}
+
+func (x deadline) Return(ctx context.Context, query url.Values) (Event, error) {
+	return within(ctx, x.d, func(ctx context.Context) (Event, error) { return x.p.Return(ctx, query) })
+}
+
+func (x deadline) Status(ctx context.Context, checkoutID string) (Event, error) {
+	return within(ctx, x.d, func(ctx context.Context) (Event, error) { return x.p.Status(ctx, checkoutID) })
+}
+
+func (x deadline) Refund(ctx context.Context, r RefundRequest) (Refund, error) {
+	return within(ctx, x.d, func(ctx context.Context) (Refund, error) { return x.p.Refund(ctx, r) })
+}
+
+func (x deadline) Check(ctx context.Context) error {
+	_, err := within(ctx, x.d, func(ctx context.Context) (struct{}, error) { return struct{}{}, x.p.Check(ctx) })
+	return err
+}
+
+// within runs call with a context that ends after d at the latest.
+func within[T any](ctx context.Context, d time.Duration, call func(context.Context) (T, error)) (T, error) {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	return call(ctx)
+}

@@ -1,0 +1,62 @@
+package payment
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"testing"
+	"time"
+)
+
+// silent is a provider whose every call waits until its context ends.
+type silent struct{}
+
+func (silent) Name() string         { return "silent" }
+func (silent) Supports(string) bool { return true }
+func (silent) CreateCheckout(ctx context.Context, _ CheckoutRequest) (Checkout, error) {
+	<-ctx.Done()
+	return Checkout{}, ctx.Err()
+}
+func (silent) ParseWebhook(ctx context.Context, _ WebhookRequest) (Event, error) {
+	<-ctx.Done()
+	return Event{}, ctx.Err()
+}
+func (silent) Return(ctx context.Context, _ url.Values) (Event, error) {
+	<-ctx.Done()
+	return Event{}, ctx.Err()
+}
+func (silent) Status(ctx context.Context, _ string) (Event, error) {
+	<-ctx.Done()
+	return Event{}, ctx.Err()
+}
+func (silent) Refund(ctx context.Context, _ RefundRequest) (Refund, error) {
+	<-ctx.Done()
+	return Refund{}, ctx.Err()
+}
+func (silent) Check(ctx context.Context) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// TestWithDeadline: every call that reaches the provider ends with
+// context.DeadlineExceeded, even when the caller's context never ends.
+func TestWithDeadline(t *testing.T) {
+	p := WithDeadline(WithDeadline(silent{}, time.Hour), time.Millisecond)
+	ctx := context.Background()
+	calls := map[string]func() error{
+		"CreateCheckout": func() error { _, err := p.CreateCheckout(ctx, CheckoutRequest{}); return err },
+		"ParseWebhook":   func() error { _, err := p.ParseWebhook(ctx, WebhookRequest{}); return err },
+		"Return":         func() error { _, err := p.Return(ctx, nil); return err },
+		"Status":         func() error { _, err := p.Status(ctx, "x"); return err },
+		"Refund":         func() error { _, err := p.Refund(ctx, RefundRequest{}); return err },
+		"Check":          func() error { return p.Check(ctx) },
+	}
+	for name, call := range calls {
+		if err := call(); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("%s: %v, want the deadline", name, err)
+		}
+	}
+	if p.Name() != "silent" || !p.Supports("EUR") {
+		t.Error("Name and Supports are the provider's")
+	}
+}
