@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"slices"
 	"strings"
@@ -195,10 +196,8 @@ func (s *Service) ConnectProvider(ctx context.Context, name string, c Credential
 	if v := clean["mode"]; v != "" && v != "sandbox" && v != "live" {
 		bad.add("mode", "must be sandbox or live")
 	}
-	if v := clean["api_base"]; v != "" {
-		if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			bad.add("api_base", "must be an absolute http(s) URL")
-		}
+	if v := clean["api_base"]; v != "" && !secureBase(v) {
+		bad.add("api_base", "must be an https:// URL (plain http:// only for a loopback address such as http://127.0.0.1:12111)")
 	}
 	if len(bad) > 0 {
 		return nil, model.Invalid(bad)
@@ -222,6 +221,24 @@ func (s *Service) ConnectProvider(ctx context.Context, name string, c Credential
 	}
 	s.providers.Set(p)
 	return s.Provider(ctx, name)
+}
+
+// secureBase: the provider's keys travel to this address, so it is https,
+// or plain http to this very machine (a local test double).
+func secureBase(v string) bool {
+	u, err := url.Parse(v)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "https":
+		return true
+	case "http":
+		h := u.Hostname()
+		ip := net.ParseIP(h)
+		return strings.EqualFold(h, "localhost") || (ip != nil && ip.IsLoopback())
+	}
+	return false
 }
 
 // DisconnectProvider forgets a provider's stored credentials. Paid events

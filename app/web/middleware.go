@@ -74,8 +74,12 @@ func redactPath(p string) string {
 }
 
 // securityHeaders are set on every answer. Pages carry tokens in their
-// address, so no referrer ever leaves.
+// address, so no referrer ever leaves. When Admit is published over https
+// (http.public_url), browsers are told to use nothing else for a year.
 func (s *Server) securityHeaders(c *fiber.Ctx) error {
+	if s.https {
+		c.Set("Strict-Transport-Security", "max-age=31536000")
+	}
 	c.Set("X-Content-Type-Options", "nosniff")
 	c.Set("X-Frame-Options", "DENY")
 	c.Set("Referrer-Policy", "no-referrer")

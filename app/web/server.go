@@ -6,6 +6,7 @@ import (
 	"context"
 	"io/fs"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -46,6 +47,9 @@ type Deps struct {
 type Server struct {
 	Deps
 	pages *pages
+	// https: http.public_url is https, so browsers are told to keep to it
+	// (Strict-Transport-Security).
+	https bool
 }
 
 // New builds the fiber app with every route.
@@ -60,7 +64,7 @@ func New(d Deps) (*fiber.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Deps: d, pages: p}
+	s := &Server{Deps: d, pages: p, https: strings.HasPrefix(strings.ToLower(d.Tickets.PublicURL()), "https://")}
 	app := fiber.New(fiber.Config{
 		AppName:               "Admit",
 		BodyLimit:             BodyLimit,
