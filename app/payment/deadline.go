@@ -25,7 +25,8 @@ func WithDeadline(p Provider, d time.Duration) Provider {
 }
 
 // deadline names every method of Provider, so that a new one cannot pass
-// through without a deadline.
+// through without a deadline, and of the optional interfaces (Inspector),
+// so that wrapping a provider hides none of them.
 type deadline struct {
 	p Provider
 	d time.Duration
@@ -57,6 +58,12 @@ func (x deadline) Refund(ctx context.Context, r RefundRequest) (Refund, error) {
 func (x deadline) Check(ctx context.Context) error {
 	_, err := within(ctx, x.d, func(ctx context.Context) (struct{}, error) { return struct{}{}, x.p.Check(ctx) })
 	return err
+}
+
+// Inspect keeps the provider's Inspect (or its Status when it has none, as
+// the package's Inspect does), under the deadline.
+func (x deadline) Inspect(ctx context.Context, checkoutID string) (Event, error) {
+	return within(ctx, x.d, func(ctx context.Context) (Event, error) { return Inspect(ctx, x.p, checkoutID) })
 }
 
 // within runs call with a context that ends after d at the latest.

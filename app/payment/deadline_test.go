@@ -50,6 +50,7 @@ func TestWithDeadline(t *testing.T) {
 		"Status":         func() error { _, err := p.Status(ctx, "x"); return err },
 		"Refund":         func() error { _, err := p.Refund(ctx, RefundRequest{}); return err },
 		"Check":          func() error { return p.Check(ctx) },
+		"Inspect":        func() error { _, err := Inspect(ctx, p, "x"); return err },
 	}
 	for name, call := range calls {
 		if err := call(); !errors.Is(err, context.DeadlineExceeded) {
@@ -60,3 +61,29 @@ func TestWithDeadline(t *testing.T) {
 		t.Error("Name and Supports are the provider's")
 	}
 }
+
+// inspecting is a provider whose Inspect differs from its Status.
+type inspecting struct{ silent }
+
+func (inspecting) Status(context.Context, string) (Event, error) { return Event{ID: "status"}, nil }
+func (inspecting) Inspect(context.Context, string) (Event, error) {
+	return Event{ID: "inspect"}, nil
+}
+
+// TestWithDeadlineKeepsInspector: a bounded provider still looks at a
+// checkout without completing it when the provider can, and falls back to
+// Status when it cannot.
+func TestWithDeadlineKeepsInspector(t *testing.T) {
+	ctx := context.Background()
+	if ev, err := Inspect(ctx, WithDeadline(inspecting{}, time.Minute), "x"); err != nil || ev.ID != "inspect" {
+		t.Fatalf("Inspect through the deadline answered %+v, %v; want the provider's Inspect", ev, err)
+	}
+	if ev, err := Inspect(ctx, WithDeadline(statusOnly{}, time.Minute), "x"); err != nil || ev.ID != "status" {
+		t.Fatalf("Inspect of a provider without one answered %+v, %v; want its Status", ev, err)
+	}
+}
+
+// statusOnly is a provider with no Inspect.
+type statusOnly struct{ silent }
+
+func (statusOnly) Status(context.Context, string) (Event, error) { return Event{ID: "status"}, nil }
