@@ -196,6 +196,12 @@ func (s *Service) CompleteReturn(ctx context.Context, provider string, query url
 			return nil, model.ErrNotFound
 		}
 		if errors.Is(err, payment.ErrDeclined) {
+			// Recorded as shown (the event is Pending: nothing changes), so
+			// that the reconciliation, meeting the same refusal, knows the
+			// buyer saw it.
+			if _, err := s.applyPayment(ctx, ev, true); err != nil {
+				return nil, err
+			}
 			return s.returnResult(ctx, id, ReturnDeclined, true)
 		}
 		return s.returnResult(ctx, id, ReturnNotApproved, true)

@@ -201,6 +201,13 @@ func (s *Service) Reconcile(ctx context.Context) error {
 			status = func(ctx context.Context, id string) (payment.Event, error) { return payment.Inspect(ctx, p, id) }
 		}
 		ev, err := status(ctx, r.CheckoutID)
+		if errors.Is(err, payment.ErrDeclined) && checkoutOf(ev, r) {
+			// The means of payment the buyer approved was refused, and the
+			// return page never showed it (it records each refusal it
+			// shows, under this same event id): the buyer left believing
+			// they paid. Their payment failed.
+			ev.Kind, err = payment.Failed, nil
+		}
 		if errors.Is(err, payment.ErrNotFound) {
 			// The provider dropped the checkout (PayPal forgets unapproved
 			// orders): it can no longer be paid.

@@ -435,3 +435,40 @@ func TestReturnPageLanguageLinks(t *testing.T) {
 		t.Fatalf("%s: %d\n%s", m[1], res.Status, body)
 	}
 }
+
+// 422 INSTRUMENT_DECLINED found by the reconciliation, which captures the
+// order of a buyer who approved and closed the tab: that buyer left
+// believing they paid, so the seat is released and they are told by email.
+// A buyer who saw the refusal on the return page keeps the seat while they
+// choose another means, and gets no email.
+func TestPayPalInstrumentDeclinedWhileAway(t *testing.T) {
+	e, fake := paypalEnv(t)
+	e.createEvent(paypalEvent(nil))
+
+	ada, _ := e.paypalBuy("intro-to-go", "Ada")
+	fake.DeclineInstrument(ada.CheckoutID) // and the tab closed
+	bob, _ := e.paypalBuy("intro-to-go", "Bob")
+	fake.DeclineInstrument(bob.CheckoutID)
+	e.returnPage(bob, pageDeclined) // Bob is choosing another card
+
+	e.clock.Add(5 * time.Minute)
+	for i := 0; i < 2; i++ {
+		if err := e.tickets.Reconcile(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if g := e.reg(ada.ID); g.Status != model.StatusExpired || g.AmountPaid != 0 {
+		t.Fatalf("ada after the reconciliation: %+v", g)
+	}
+	if msg := e.composed(ada.ID, model.MailPaymentFailed); !strings.Contains(msg.Text, "Nothing was charged") {
+		t.Fatalf("the email:\n%s", msg.Text)
+	}
+	if g := e.reg(bob.ID); g.Status != model.StatusPendingPayment {
+		t.Fatalf("bob after the reconciliation: %+v", g)
+	}
+	if n := e.mailKinds()[model.MailPaymentFailed]; n != 1 {
+		t.Fatalf("%d payment failed emails (Ada only)", n)
+	}
+	fake.Reapprove(bob.CheckoutID)
+	e.returnPage(bob, paypalPageConfirmed)
+}

@@ -151,7 +151,9 @@ func (p *Provider) Return(ctx context.Context, query url.Values) (payment.Event,
 // taken; left alone, the approval lapses and the buyer, who believes they
 // paid, has no seat. The capture uses the same request id as Return, so the
 // two never take the money twice. Money captured after the seat's hold ran
-// out is the domain's to settle (it refunds a late payment).
+// out is the domain's to settle (it refunds a late payment). A funding
+// source PayPal refuses is payment.ErrDeclined with the order's Pending
+// event, as from Return: the buyer may have left without knowing.
 func (p *Provider) Status(ctx context.Context, orderID string) (payment.Event, error) {
 	if err := checkID("order", orderID); err != nil {
 		return payment.Event{}, err
@@ -164,7 +166,7 @@ func (p *Provider) Status(ctx context.Context, orderID string) (payment.Event, e
 		return eventFromOrder(order)
 	}
 	ev, err := p.captureOrder(ctx, orderID)
-	if errors.Is(err, payment.ErrNotApproved) {
+	if errors.Is(err, payment.ErrNotApproved) && !errors.Is(err, payment.ErrDeclined) {
 		return eventFromOrder(order) // pending: the buyer has to act again
 	}
 	return ev, err
@@ -227,15 +229,17 @@ func (p *Provider) captureAgain(ctx context.Context, orderID, refusal string) (p
 	if err != nil {
 		return payment.Event{}, err
 	}
+	// This approval: the buyer approving again changes the order's
+	// update_time.
+	approval := "approved"
+	if current.UpdateTime != nil && !current.UpdateTime.IsZero() {
+		approval = strconv.FormatInt(current.UpdateTime.Unix(), 10)
+	}
 	switch current.Status {
 	case orderCompleted, orderVoided:
 		return eventFromOrder(current)
 	case orderApproved:
-		requestID := "capture-" + orderID + "-approved"
-		if current.UpdateTime != nil && !current.UpdateTime.IsZero() {
-			requestID = "capture-" + orderID + "-" + strconv.FormatInt(current.UpdateTime.Unix(), 10)
-		}
-		order, err := p.postCapture(ctx, orderID, requestID)
+		order, err := p.postCapture(ctx, orderID, "capture-"+orderID+"-"+approval)
 		if err == nil {
 			return p.reportCaptured(ctx, order)
 		}
@@ -258,7 +262,10 @@ func (p *Provider) captureAgain(ctx context.Context, orderID, refusal string) (p
 	}
 	if refusal == issueInstrumentDeclined {
 		// PayPal's advice: restart, so that the buyer chooses another
-		// funding source at the approve link.
+		// funding source at the approve link. The event's id names this
+		// refusal of this approval, so that the domain can tell a refusal
+		// the buyer was shown from one they never saw.
+		pending.ID = "order:" + orderID + ":declined:" + approval
 		return pending, fmt.Errorf("paypal: order %s: %s, the buyer must choose another funding source: %w: %w", orderID, refusal, payment.ErrDeclined, payment.ErrNotApproved)
 	}
 	if refusal == issueNotApproved {

@@ -309,8 +309,11 @@ func TestInstrumentDeclined(t *testing.T) {
 			t.Fatalf("Return %d: event %+v", i, ev)
 		}
 	}
+	// Status (the reconciliation) is refused the same way, with the same
+	// event: one refusal of one approval.
+	declined, _ := p.Return(ctx, returnQuery(co.ID))
 	ev, err := p.Status(ctx, co.ID)
-	if err != nil || ev.Kind != payment.Pending || ev.ID != "order:"+co.ID+":approved" {
+	if !errors.Is(err, payment.ErrDeclined) || ev.Kind != payment.Pending || ev.ID != declined.ID || !strings.HasPrefix(ev.ID, "order:"+co.ID+":declined:") {
 		t.Fatalf("Status: %+v, %v", ev, err)
 	}
 	// PayPal keeps the refusal under the capture's request id; the buyer
