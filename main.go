@@ -137,7 +137,7 @@ func serve(ctx context.Context, cfg config.Config, dbPath string) (err error) {
 	}
 	dispatcher := mail.NewDispatcher(db, tickets, sender, log, nil)
 
-	sched := jobs.New(log)
+	sched := jobs.New(jobs.Options{Log: log})
 	for _, j := range []jobs.Job{
 		jobs.Outbox(dispatcher.Run),
 		jobs.Holds(tickets.ExpireHolds),
@@ -150,7 +150,7 @@ func serve(ctx context.Context, cfg config.Config, dbPath string) (err error) {
 			return err
 		}
 	}
-	app, err := web.New(web.Deps{Tickets: tickets, Auth: admins, Outbox: db, DB: db, I18n: tr, Pages: sub("public"), Log: log})
+	app, err := web.New(web.Deps{Tickets: tickets, Auth: admins, Outbox: db, DB: db, Jobs: sched, I18n: tr, Pages: sub("public"), Log: log})
 	if err != nil {
 		return err
 	}

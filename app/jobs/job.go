@@ -1,14 +1,17 @@
 // Package jobs runs Admit's scheduled work on robfig/cron: one job per file,
 // each idempotent and driven by rows in the database, so that a restart
 // neither loses nor repeats anything. A panicking job is logged and runs
-// again at its next turn.
+// again at its next turn; a job still running when its turn comes again is
+// skipped (SkipIfStillRunning).
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
@@ -23,75 +26,185 @@ type Job interface {
 	Run(ctx context.Context) error
 }
 
-// Status is what the scheduler remembers of a job's last run.
+// Func is a job made of a name, a schedule and a function.
+type Func struct {
+	JobName string
+	Spec    string
+	Fn      func(ctx context.Context) error
+}
+
+func (f Func) Name() string                  { return f.JobName }
+func (f Func) Schedule() string              { return f.Spec }
+func (f Func) Run(ctx context.Context) error { return f.Fn(ctx) }
+
+// Outcomes of a run.
+const (
+	OutcomeOK    = "ok"
+	OutcomeError = "error"
+	OutcomePanic = "panic"
+)
+
+// Status is what the scheduler remembers of a job (in memory: a restart
+// starts with no runs).
 type Status struct {
 	Name     string
+	Schedule string
+	// LastRun is when the last run started (zero: never ran); Outcome is
+	// empty until then.
 	LastRun  time.Time
 	Duration time.Duration
+	Outcome  string
 	Err      string
+	Running  bool
+}
+
+// entry is a scheduled job and its record.
+type entry struct {
+	job      Job
+	schedule cron.Schedule
+	// next is when the job is due by the injected clock (RunDue).
+	next   time.Time
+	status Status
+}
+
+// Options are the scheduler's dependencies.
+type Options struct {
+	Log *slog.Logger
+	// Now is the clock of the records and of RunDue (default time.Now).
+	Now func() time.Time
 }
 
 // Scheduler runs jobs until stopped.
 type Scheduler struct {
 	cron   *cron.Cron
 	log    *slog.Logger
+	now    func() time.Time
 	ctx    context.Context
 	cancel context.CancelFunc
 	mu     sync.Mutex
-	status map[string]Status
+	jobs   map[string]*entry
+	// runMu serialises the runs of each job started by RunNow and RunDue,
+	// as SkipIfStillRunning does for the cron's.
+	runMu map[string]*sync.Mutex
 }
 
 // New creates a scheduler.
-func New(log *slog.Logger) *Scheduler {
+func New(o Options) *Scheduler {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Scheduler{
 		cron:   cron.New(cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger))),
-		log:    log,
+		log:    o.Log,
+		now:    o.Now,
 		ctx:    ctx,
 		cancel: cancel,
-		status: map[string]Status{},
+		jobs:   map[string]*entry{},
+		runMu:  map[string]*sync.Mutex{},
 	}
 }
 
 // Add schedules a job.
 func (s *Scheduler) Add(j Job) error {
+	sched, err := cron.ParseStandard(j.Schedule())
+	if err != nil {
+		return fmt.Errorf("jobs: %s: schedule %q: %w", j.Name(), j.Schedule(), err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, dup := s.jobs[j.Name()]; dup {
+		return fmt.Errorf("jobs: %s added twice", j.Name())
+	}
 	if _, err := s.cron.AddFunc(j.Schedule(), func() { s.RunNow(j) }); err != nil {
 		return fmt.Errorf("jobs: %s: schedule %q: %w", j.Name(), j.Schedule(), err)
 	}
+	s.jobs[j.Name()] = &entry{job: j, schedule: sched, next: sched.Next(s.now()), status: Status{Name: j.Name(), Schedule: j.Schedule()}}
+	s.runMu[j.Name()] = &sync.Mutex{}
 	return nil
 }
 
 // RunNow runs a job once in the calling goroutine, recovering a panic and
 // recording the outcome.
 func (s *Scheduler) RunNow(j Job) {
-	start := time.Now()
-	var err error
+	s.mu.Lock()
+	e, ok := s.jobs[j.Name()]
+	if !ok { // a job run without being added is recorded all the same
+		e = &entry{job: j, status: Status{Name: j.Name(), Schedule: j.Schedule()}}
+		s.jobs[j.Name()] = e
+		s.runMu[j.Name()] = &sync.Mutex{}
+	}
+	run := s.runMu[j.Name()]
+	s.mu.Unlock()
+	if !run.TryLock() {
+		return // still running: skipped, as the cron would
+	}
+	defer run.Unlock()
+
+	startedAt, start := s.now(), time.Now()
+	s.mu.Lock()
+	e.status.Running = true
+	s.mu.Unlock()
+	outcome, err := OutcomeOK, error(nil)
 	func() {
 		defer func() {
 			if r := recover(); r != nil {
-				err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+				outcome, err = OutcomePanic, fmt.Errorf("panic: %v\n%s", r, debug.Stack())
 			}
 		}()
 		err = j.Run(s.ctx)
 	}()
-	st := Status{Name: j.Name(), LastRun: start, Duration: time.Since(start)}
-	if err != nil && s.ctx.Err() == nil {
-		st.Err = err.Error()
-		s.log.Error("job failed", "job", j.Name(), "err", err)
+	if err != nil && outcome == OutcomeOK {
+		outcome = OutcomeError
+	}
+	if err != nil && s.ctx.Err() != nil && outcome == OutcomeError {
+		outcome, err = OutcomeOK, nil // stopped on shutdown: not a failure
+	}
+	if err != nil {
+		s.log.Error("job failed", "job", j.Name(), "outcome", outcome, "err", err)
 	}
 	s.mu.Lock()
-	s.status[j.Name()] = st
+	e.status.Running = false
+	e.status.LastRun, e.status.Duration, e.status.Outcome, e.status.Err = startedAt, time.Since(start), outcome, ""
+	if err != nil {
+		e.status.Err = err.Error()
+	}
 	s.mu.Unlock()
 }
 
-// Statuses lists the last run of every job that ran.
+// RunDue runs, one after the other in the calling goroutine, every job
+// whose turn has come by the injected clock since it was added or last run
+// by RunDue. Tests move their clock and call it instead of waiting for the
+// cron.
+func (s *Scheduler) RunDue() {
+	now := s.now()
+	s.mu.Lock()
+	var due []Job
+	for _, e := range s.jobs {
+		if e.schedule != nil && !e.next.After(now) {
+			due = append(due, e.job)
+			e.next = e.schedule.Next(now)
+		}
+	}
+	s.mu.Unlock()
+	slices.SortFunc(due, func(a, b Job) int { return cmp.Compare(a.Name(), b.Name()) })
+	for _, j := range due {
+		s.RunNow(j)
+	}
+}
+
+// Statuses lists every job, by name, with its last run.
 func (s *Scheduler) Statuses() []Status {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Status, 0, len(s.status))
-	for _, st := range s.status {
-		out = append(out, st)
+	out := make([]Status, 0, len(s.jobs))
+	for _, e := range s.jobs {
+		out = append(out, e.status)
 	}
+	slices.SortFunc(out, func(a, b Status) int { return cmp.Compare(a.Name, b.Name) })
 	return out
 }
 

@@ -67,6 +67,7 @@ func (s *Server) routes(app *fiber.App) {
 	api.Delete("/settings/payments/:provider", s.deleteProvider)
 	api.Get("/outbox", s.outbox)
 	api.Get("/outbox/:id", s.outboxMessage)
+	api.Get("/jobs", s.listJobs)
 
 	app.Use(s.notFound)
 }

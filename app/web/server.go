@@ -36,7 +36,9 @@ type Deps struct {
 	Auth    *auth.Service
 	Outbox  Outbox
 	DB      Pinger
-	I18n    *i18n.Bundle
+	// Jobs is the scheduler (nil: no jobs listed).
+	Jobs Jobs
+	I18n *i18n.Bundle
 	// Pages is the contents of assets/public: page templates and static files.
 	Pages fs.FS
 	Log   *slog.Logger

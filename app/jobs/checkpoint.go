@@ -1,0 +1,8 @@
+package jobs
+
+import "context"
+
+// Checkpoint folds the SQLite WAL back into the database (every 5 minutes).
+func Checkpoint(run func(ctx context.Context) error) Job {
+	return Func{JobName: "checkpoint", Spec: "@every 5m", Fn: run}
+}

@@ -1,0 +1,36 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/admit/admit/app/jobs"
+)
+
+// TestJobsListed: GET /api/v1/jobs shows each job's schedule and last run,
+// outcome and error, to administrators only.
+func TestJobsListed(t *testing.T) {
+	e := newEnv(t)
+	sched := jobs.New(jobs.Options{Log: e.deps.Log, Now: e.clock.Now})
+	fails := jobs.Func{JobName: "fails", Spec: "@every 1m", Fn: func(context.Context) error { return errors.New("smtp down") }}
+	for _, j := range []jobs.Job{fails, jobs.Func{JobName: "never", Spec: "@every 1h", Fn: func(context.Context) error { return nil }}} {
+		if err := sched.Add(j); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sched.RunNow(fails)
+	e.deps.Jobs = sched
+	app, err := New(e.deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.app = app
+	ran := e.clock.Now().UTC().Format("2006-01-02T15:04:05Z")
+	e.run(t, []scenario{
+		{name: "list", method: "GET", path: "/api/v1/jobs", admin: true, status: 200, contains: []string{
+			`{"name":"fails","schedule":"@every 1m","last_run_at":"` + ran + `","duration_ms":0,"outcome":"error","error":"smtp down","running":false}`,
+			`{"name":"never","schedule":"@every 1h","last_run_at":null,"duration_ms":0,"outcome":"","error":"","running":false}`}},
+		{name: "needs admin", method: "GET", path: "/api/v1/jobs", status: 401},
+	})
+}
