@@ -88,7 +88,7 @@ func TestBackupWhileServing(t *testing.T) {
 	db.Close()
 
 	// The server is unaffected.
-	if err := s.waitHealthy(5 * time.Second); err != nil {
+	if err := s.healthy(); err != nil {
 		t.Fatalf("server after backup: %v", err)
 	}
 

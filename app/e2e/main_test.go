@@ -70,14 +70,47 @@ func cleanEnv(extra ...string) []string {
 
 // lockedBuffer collects a process's output while it runs.
 type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	changed chan struct{} // closed, then replaced, at every write
 }
 
 func (b *lockedBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.changed != nil {
+		close(b.changed)
+		b.changed = nil
+	}
 	return b.buf.Write(p)
+}
+
+// waitFor waits until the output holds s. It fails when ended is closed
+// (the process is gone and its output complete) without s, or after d.
+func (b *lockedBuffer) waitFor(s string, ended <-chan struct{}, d time.Duration) error {
+	timeout := time.After(d)
+	for {
+		b.mu.Lock()
+		found := strings.Contains(b.buf.String(), s)
+		if b.changed == nil {
+			b.changed = make(chan struct{})
+		}
+		changed := b.changed
+		b.mu.Unlock()
+		if found {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-ended:
+			if strings.Contains(b.String(), s) {
+				return nil
+			}
+			return fmt.Errorf("ended without writing %q", s)
+		case <-timeout:
+			return fmt.Errorf("did not write %q within %v", s, d)
+		}
+	}
 }
 
 func (b *lockedBuffer) String() string {
@@ -213,7 +246,8 @@ type serverOpts struct {
 	Env []string
 }
 
-// startServer starts admit and waits until /healthz answers 200.
+// startServer starts admit and waits until it says it serves and /healthz
+// answers 200.
 func startServer(t testing.TB, opt serverOpts) *server {
 	t.Helper()
 	if opt.Dir == "" {
@@ -230,7 +264,7 @@ func startServer(t testing.TB, opt serverOpts) *server {
 		}
 		env = append(env, opt.Env...)
 		s := &server{proc: startProc(t, bin, opt.Dir, env), opt: opt, addr: addr, base: "http://" + addr}
-		err := s.waitHealthy(20 * time.Second)
+		err := s.waitServing(60 * time.Second)
 		if err == nil {
 			return s
 		}
@@ -244,24 +278,37 @@ func startServer(t testing.TB, opt serverOpts) *server {
 	}
 }
 
-func (s *server) waitHealthy(d time.Duration) error {
-	client := &http.Client{Timeout: time.Second}
-	deadline := time.Now().Add(d)
-	for time.Now().Before(deadline) {
+// servingLine is the log line admit writes once it serves.
+const servingLine = "admit serving"
+
+// waitServing waits for admit's log line that it serves, then checks
+// /healthz. Waiting for the line rather than for /healthz alone also means
+// that everything admit printed during start-up (a generated password) is
+// in s.stderr: the test reads the process's output through a pipe, and an
+// answer from the server can come before that output has.
+func (s *server) waitServing(d time.Duration) error {
+	if err := s.stderr.waitFor(servingLine, s.done, d); err != nil {
 		if s.exited() {
-			return fmt.Errorf("exited with code %d", s.cmd.ProcessState.ExitCode())
+			return fmt.Errorf("exited with code %d: %w", s.cmd.ProcessState.ExitCode(), err)
 		}
-		resp, err := client.Get(s.base + "/healthz")
-		if err == nil {
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK && strings.Contains(string(body), `"ok"`) {
-				return nil
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
+		return err
 	}
-	return fmt.Errorf("no healthy /healthz within %v", d)
+	return s.healthy()
+}
+
+// healthy asks /healthz once.
+func (s *server) healthy() error {
+	client := &http.Client{Timeout: 30 * time.Second}
+	resp, err := client.Get(s.base + "/healthz")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"ok"`) {
+		return fmt.Errorf("/healthz: %d %s", resp.StatusCode, body)
+	}
+	return nil
 }
 
 // restart starts a new server with the same options (working and data
