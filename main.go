@@ -115,9 +115,10 @@ func serve(ctx context.Context, cfg config.Config, dbPath string) (err error) {
 	if password != "" {
 		fmt.Fprintf(os.Stderr, "\nadmit: first administrator created: %s  password: %s\n(shown once: exchange it for an API token with POST %s/api/v1/auth/token)\n\n", email, password, cfg.HTTP.PublicURL)
 	}
+	offsets, _ := cfg.ReminderOffsets() // checked by config.Load
 	tickets, err := ticketing.New(db, ticketing.Options{Secret: secret, Subjects: ticketing.I18nSubjects{Bundle: tr},
 		Renderer: renderer, PublicURL: cfg.HTTP.PublicURL, Hold: cfg.HoldDuration(), ServiceFeePercent: cfg.Payments.ServiceFeePercent,
-		Factory: plugins.New, ConfigCredentials: cfg.ProviderSettings(), Log: log})
+		Factory: plugins.New, ConfigCredentials: cfg.ProviderSettings(), Reminders: offsets, Log: log})
 	if err != nil {
 		return err
 	}
@@ -141,6 +142,7 @@ func serve(ctx context.Context, cfg config.Config, dbPath string) (err error) {
 	for _, j := range []jobs.Job{
 		jobs.Outbox(dispatcher.Run),
 		jobs.Holds(tickets.ExpireHolds),
+		jobs.Reminders(tickets.SendDueReminders),
 		jobs.Refunds(tickets.SendDueRefunds),
 		jobs.Reconcile(tickets.Reconcile),
 		jobs.Cleanup(tickets.ForgetIdempotency, time.Now),

@@ -81,7 +81,8 @@ type Payments struct {
 	ServiceFeePercent int64 `koanf:"service_fee_percent"`
 }
 
-// Reminders is read and checked but not yet used: no reminder is sent.
+// Reminders are sent before each session, at each offset ("24h", "1h"),
+// for events that set none of their own.
 type Reminders struct {
 	Offsets []string `koanf:"offsets"`
 }

@@ -86,9 +86,13 @@ type Event struct {
 	// automatically; N, in full when cancelling at least N hours before the
 	// first session (on-demand: always).
 	CancelRefundHours *int64
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
-	Sessions          []Session
+	// Reminders are the offsets before each session at which registrants
+	// are reminded: nil, the configured ones (reminders.offsets); empty
+	// but not nil, none.
+	Reminders []time.Duration
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Sessions  []Session
 }
 
 // Free reports whether the event costs nothing.

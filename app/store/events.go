@@ -14,12 +14,13 @@ type scanner interface{ Scan(...any) error }
 func scanEvent(row scanner) (*model.Event, error) {
 	var e model.Event
 	var capacity, refundHours sql.NullInt64
+	var reminders sql.NullString
 	var amount int64
 	var currency, providers string
 	var created, updated int64
 	if err := row.Scan(&e.ID, &e.Slug, &e.Title, &e.Description, &e.RefundPolicy, &e.Kind, &e.SeriesRegistration,
 		&e.Timezone, &capacity, &amount, &currency, &providers, &e.ApprovalRequired, &e.JoinURL, &e.Status,
-		&e.CancelMessage, &created, &updated, &refundHours); err != nil {
+		&e.CancelMessage, &created, &updated, &refundHours, &reminders); err != nil {
 		return nil, notFound(err)
 	}
 	if capacity.Valid {
@@ -27,6 +28,13 @@ func scanEvent(row scanner) (*model.Event, error) {
 		e.Capacity = &c
 	}
 	e.CancelRefundHours = nullID(refundHours)
+	if reminders.Valid {
+		offsets, err := parseOffsets(reminders.String)
+		if err != nil {
+			return nil, fmt.Errorf("store: event %d reminders: %w", e.ID, err)
+		}
+		e.Reminders = offsets
+	}
 	if currency != "" {
 		e.Price = &model.Money{Amount: amount, Currency: currency}
 	}
@@ -52,8 +60,12 @@ func eventArgs(e *model.Event) []any {
 		providers = []string{}
 	}
 	pj, _ := json.Marshal(providers)
+	var reminders any
+	if e.Reminders != nil {
+		reminders = OffsetsJSON(e.Reminders)
+	}
 	return []any{e.Slug, e.Title, e.Description, e.RefundPolicy, e.Kind, e.SeriesRegistration, e.Timezone,
-		capacity, amount, currency, string(pj), e.ApprovalRequired, e.JoinURL, e.Status, idArg(e.CancelRefundHours)}
+		capacity, amount, currency, string(pj), e.ApprovalRequired, e.JoinURL, e.Status, idArg(e.CancelRefundHours), reminders}
 }
 
 // InsertEvent stores a new event and its sessions, filling in their ids.

@@ -24,7 +24,7 @@ func (s I18nSubjects) Subject(kind, locale string, data map[string]any) string {
 }
 
 // withCalendar are the kinds that carry the .ics file.
-var withCalendar = map[string]bool{model.MailAccess: true, model.MailResend: true, model.MailEventChanged: true}
+var withCalendar = map[string]bool{model.MailAccess: true, model.MailResend: true, model.MailEventChanged: true, model.MailReminder: true}
 
 // Compose writes a queued message at delivery time (mail.Composer): the
 // access link is derived again from the registration, so it is never stored.

@@ -387,6 +387,9 @@ func (s *Service) apply(f fields, e *model.Event, in EventInput) {
 			e.CancelRefundHours = &h
 		}
 	}
+	if in.Reminders.Set {
+		e.Reminders = reminderOffsets(f, in.Reminders)
+	}
 	if in.ApprovalRequired != nil {
 		e.ApprovalRequired = *in.ApprovalRequired
 	}

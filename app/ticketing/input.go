@@ -55,6 +55,9 @@ type EventInput struct {
 	Sessions           *[]SessionInput `json:"sessions"`
 	Status             *string         `json:"status"`
 	CancelRefundHours  Opt[int64]      `json:"cancel_refund_hours"`
+	// Reminders: null, the configured offsets; [], none; or offsets such
+	// as "24h", "30m".
+	Reminders Opt[[]string] `json:"reminders"`
 }
 
 // RegisterInput is the body of a public registration.

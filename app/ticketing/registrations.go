@@ -333,6 +333,12 @@ func (s *Service) subject(kind, locale, title, amount string) string {
 // it is about are kept with it as they are now (data, and the
 // registration's status), since it is composed only when it leaves.
 func (s *Service) queueMail(tx *store.Tx, r *model.Registration, e *model.Event, kind string, data map[string]any) error {
+	_, err := s.queueMailRow(tx, r, e, kind, data)
+	return err
+}
+
+// queueMailRow is queueMail returning the outbox row.
+func (s *Service) queueMailRow(tx *store.Tx, r *model.Registration, e *model.Event, kind string, data map[string]any) (*model.OutboxMail, error) {
 	amount := ""
 	if a, ok := data["amount"].(int64); ok {
 		c, _ := data["currency"].(string)
@@ -353,7 +359,7 @@ func (s *Service) queueMail(tx *store.Tx, r *model.Registration, e *model.Event,
 	}
 	data["status"] = r.Status
 	m.Data = mustJSON(data)
-	return tx.QueueMail(m)
+	return m, tx.QueueMail(m)
 }
 
 // AddRegistration lets an organizer add someone: panelists and

@@ -44,6 +44,8 @@ type Service struct {
 	// configCreds are providers set in the configuration (they win).
 	configCreds map[string]map[string]string
 	now         func() time.Time
+	// reminders are the offsets of events that set none.
+	reminders []time.Duration
 	// subjectCache holds translated subject lines (see subject).
 	subjectCache sync.Map
 	log          *slog.Logger
@@ -71,8 +73,11 @@ type Options struct {
 	// ConfigCredentials are the providers set in the configuration file
 	// or environment, by name.
 	ConfigCredentials map[string]map[string]string
-	Now               func() time.Time
-	Log               *slog.Logger
+	// Reminders are the offsets before each session at which registrants
+	// are reminded, for events that set none (reminders.offsets).
+	Reminders []time.Duration
+	Now       func() time.Time
+	Log       *slog.Logger
 }
 
 // New creates the service.
@@ -101,7 +106,7 @@ func New(st *store.Store, o Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{store: st, secret: o.Secret, sealer: sealer, subjects: o.Subjects, renderer: o.Renderer, publicURL: o.PublicURL, hold: o.Hold, feePercent: o.ServiceFeePercent, providers: o.Providers, providerTimeout: o.ProviderTimeout, factory: o.Factory, configCreds: o.ConfigCredentials, now: o.Now, log: o.Log}, nil
+	return &Service{store: st, secret: o.Secret, sealer: sealer, subjects: o.Subjects, renderer: o.Renderer, publicURL: o.PublicURL, hold: o.Hold, feePercent: o.ServiceFeePercent, providers: o.Providers, providerTimeout: o.ProviderTimeout, factory: o.Factory, configCreds: o.ConfigCredentials, reminders: o.Reminders, now: o.Now, log: o.Log}, nil
 }
 
 // PublicURL is the base of every link Admit sends.

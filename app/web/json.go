@@ -113,6 +113,7 @@ type eventJSON struct {
 	Status             string        `json:"status"`
 	CancelMessage      string        `json:"cancel_message,omitempty"`
 	CancelRefundHours  *int64        `json:"cancel_refund_hours"`
+	Reminders          []string      `json:"reminders"`
 	URL                string        `json:"url"`
 	Sessions           []sessionJSON `json:"sessions"`
 	CreatedAt          *time.Time    `json:"created_at,omitempty"`
@@ -128,6 +129,12 @@ func (s *Server) eventView(e *model.Event, admin bool) eventJSON {
 		Providers: e.Providers, ApprovalRequired: e.ApprovalRequired, Status: e.Status,
 		CancelMessage: e.CancelMessage, CancelRefundHours: e.CancelRefundHours, URL: s.Tickets.PublicURL() + "/e/" + e.Slug,
 		Sessions: make([]sessionJSON, 0, len(e.Sessions)),
+	}
+	if e.Reminders != nil {
+		v.Reminders = make([]string, len(e.Reminders))
+		for i, d := range e.Reminders {
+			v.Reminders[i] = formatOffset(d)
+		}
 	}
 	if e.Price != nil {
 		v.Price = &moneyJSON{Amount: e.Price.Amount, Currency: e.Price.Currency}
@@ -180,4 +187,16 @@ func registrationView(r *model.Registration) registrationJSON {
 		PaymentID: r.PaymentID, PaidAt: r.PaidAt,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 	}
+}
+
+// formatOffset writes a reminder offset as it is given: "24h", "1h30m", "45m".
+func formatOffset(d time.Duration) string {
+	h, m := int64(d/time.Hour), int64(d%time.Hour/time.Minute)
+	switch {
+	case m == 0:
+		return fmt.Sprintf("%dh", h)
+	case h == 0:
+		return fmt.Sprintf("%dm", m)
+	}
+	return fmt.Sprintf("%dh%dm", h, m)
 }

@@ -76,5 +76,5 @@ DELETE FROM settings WHERE key = ?;
 -- name: priced-events
 SELECT id, slug, title, description, refund_policy, kind, series_registration, timezone, capacity,
     price_amount, price_currency, providers, approval_required, join_url, status, cancel_message, created_at, updated_at,
-    cancel_refund_hours
+    cancel_refund_hours, reminders
 FROM events WHERE price_currency != '' AND price_amount > 0 AND status != 'cancelled' ORDER BY id;
