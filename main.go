@@ -89,7 +89,7 @@ func serve(ctx context.Context, cfg config.Config, dbPath string) (err error) {
 	if err := os.MkdirAll(filepath.Join(cfg.Data.Dir, "recordings"), 0o750); err != nil {
 		return err
 	}
-	db, err := store.Open(ctx, dbPath, store.Options{})
+	db, err := store.Open(ctx, dbPath, store.Options{Replicated: cfg.Data.Replicated})
 	if err != nil {
 		return err
 	}
@@ -146,11 +146,13 @@ func serve(ctx context.Context, cfg config.Config, dbPath string) (err error) {
 		jobs.Refunds(tickets.SendDueRefunds),
 		jobs.Reconcile(tickets.Reconcile),
 		jobs.Cleanup(tickets.ForgetIdempotency, time.Now),
-		jobs.Checkpoint(db.Checkpoint),
 	} {
 		if err := sched.Add(j); err != nil {
 			return err
 		}
+	}
+	if err := addHousekeeping(sched, cfg, db, dbPath); err != nil {
+		return err
 	}
 	app, err := web.New(web.Deps{Tickets: tickets, Auth: admins, Outbox: db, DB: db, Jobs: sched, I18n: tr, Pages: sub("public"), Log: log})
 	if err != nil {
@@ -175,4 +177,21 @@ func serve(ctx context.Context, cfg config.Config, dbPath string) (err error) {
 		err = nil
 	}
 	return err
+}
+
+// addHousekeeping schedules the WAL checkpoint (unless a replication tool
+// does it: data.replicated) and the backups (when backup.dir is set).
+func addHousekeeping(sched *jobs.Scheduler, cfg config.Config, db *store.Store, dbPath string) error {
+	if !cfg.Data.Replicated {
+		if err := sched.Add(jobs.Checkpoint(db.Checkpoint)); err != nil {
+			return err
+		}
+	}
+	if cfg.Backup.Dir == "" {
+		return nil
+	}
+	every, _ := cfg.BackupEvery() // checked by config.Load
+	return sched.Add(jobs.Backup(jobs.Backups{Dir: cfg.Backup.Dir, Every: every, Keep: cfg.Backup.Keep, Now: time.Now,
+		Copy:  func(ctx context.Context, dest string) error { return store.Backup(ctx, dbPath, dest) },
+		Check: store.CheckFile}))
 }

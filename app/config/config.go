@@ -37,6 +37,7 @@ type Config struct {
 	Waitlist  Waitlist  `koanf:"waitlist"`
 	Auth      Auth      `koanf:"auth"`
 	Log       Log       `koanf:"log"`
+	Backup    Backup    `koanf:"backup"`
 }
 
 type HTTP struct {
@@ -46,6 +47,16 @@ type HTTP struct {
 
 type Data struct {
 	Dir string `koanf:"dir"`
+	// Replicated leaves WAL checkpoints to a replication tool (Litestream):
+	// Admit then runs none of its own.
+	Replicated bool `koanf:"replicated"`
+}
+
+// Backup is the scheduled online backups: none when Dir is empty.
+type Backup struct {
+	Dir   string `koanf:"dir"`
+	Every string `koanf:"every"`
+	Keep  int    `koanf:"keep"`
 }
 
 type Admin struct {
@@ -113,6 +124,7 @@ func Default() Config {
 		Waitlist:  Waitlist{OfferHours: 24},
 		Auth:      Auth{TokenDays: 30},
 		Log:       Log{Level: "info", Format: "text"},
+		Backup:    Backup{Every: "24h", Keep: 7},
 	}
 }
 
@@ -269,6 +281,12 @@ func (c *Config) Validate() error {
 	if c.Waitlist.OfferHours < 1 || c.Waitlist.OfferHours > 24*14 {
 		return bad("waitlist.offer_hours", "%d must be between 1 and 336", c.Waitlist.OfferHours)
 	}
+	if _, err := c.BackupEvery(); err != nil {
+		return bad("backup.every", "%v", err)
+	}
+	if c.Backup.Keep < 1 || c.Backup.Keep > 1000 {
+		return bad("backup.keep", "%d must be between 1 and 1000", c.Backup.Keep)
+	}
 	if c.Auth.TokenDays < 1 || c.Auth.TokenDays > 3650 {
 		return bad("auth.token_days", "%d must be between 1 and 3650", c.Auth.TokenDays)
 	}
@@ -299,6 +317,18 @@ func (c *Config) ReminderOffsets() ([]time.Duration, error) {
 		out = append(out, d)
 	}
 	return out, nil
+}
+
+// BackupEvery parses backup.every ("24h", "6h", "30m").
+func (c *Config) BackupEvery() (time.Duration, error) {
+	d, err := time.ParseDuration(c.Backup.Every)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a duration such as 24h or 6h", c.Backup.Every)
+	}
+	if d < time.Minute || d > 30*24*time.Hour {
+		return 0, fmt.Errorf("%q must be between 1m and 720h", c.Backup.Every)
+	}
+	return d, nil
 }
 
 // HoldDuration is payments.hold_minutes as a duration.

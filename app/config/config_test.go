@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func writeTOML(t *testing.T, body string) string {
@@ -71,6 +72,9 @@ func TestValidateNamesTheKey(t *testing.T) {
 		{"ADMIT_LOG__LEVEL", "loud", "log.level"},
 		{"ADMIT_AUTH__TOKEN_DAYS", "0", "auth.token_days"},
 		{"ADMIT_AUTH__TOKEN_DAYS", "3651", "auth.token_days"},
+		{"ADMIT_BACKUP__EVERY", "daily", "backup.every"},
+		{"ADMIT_BACKUP__EVERY", "10s", "backup.every"},
+		{"ADMIT_BACKUP__KEEP", "0", "backup.keep"},
 	}
 	for _, c := range cases {
 		t.Run(c.key, func(t *testing.T) {
@@ -132,5 +136,20 @@ func TestExampleDocumentsEveryKey(t *testing.T) {
 		c.Payments != Default().Payments || c.PayPal != Default().PayPal || c.Waitlist != Default().Waitlist || c.Log != Default().Log ||
 		c.Auth != Default().Auth {
 		t.Fatalf("the example's values differ from the defaults: %+v", c)
+	}
+}
+
+func TestHousekeepingKeys(t *testing.T) {
+	t.Setenv("ADMIT_DATA__REPLICATED", "true")
+	t.Setenv("ADMIT_BACKUP__DIR", "/var/backups/admit")
+	t.Setenv("ADMIT_BACKUP__EVERY", "6h")
+	t.Setenv("ADMIT_BACKUP__KEEP", "3")
+	c, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	every, err := c.BackupEvery()
+	if !c.Data.Replicated || c.Backup.Dir != "/var/backups/admit" || every != 6*time.Hour || err != nil || c.Backup.Keep != 3 {
+		t.Fatalf("%+v %+v %v", c.Data, c.Backup, every)
 	}
 }

@@ -36,11 +36,12 @@ type Store struct {
 	now    func() time.Time
 
 	// The group-commit writer (batch.go).
-	queue   chan writeReq
-	stopped chan struct{}
-	closeMu sync.RWMutex
-	closed  bool
-	started bool
+	queue      chan writeReq
+	stopped    chan struct{}
+	closeMu    sync.RWMutex
+	closed     bool
+	started    bool
+	replicated bool
 	// savepoints are SAVEPOINT, RELEASE and ROLLBACK TO, prepared once.
 	savepoints [3]*sql.Stmt
 }
@@ -51,6 +52,9 @@ type Options struct {
 	// every committed registration and payment durable across power loss.
 	Synchronous string
 	Readers     int
+	// Replicated leaves checkpoints to a replication tool (data.replicated):
+	// Close then does not truncate the WAL.
+	Replicated bool
 }
 
 // Open opens (creating if needed) the database at path, runs migrations and
@@ -77,7 +81,7 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	s := &Store{w: w, now: time.Now, queue: make(chan writeReq, maxBatch), stopped: make(chan struct{})}
+	s := &Store{w: w, now: time.Now, replicated: opt.Replicated, queue: make(chan writeReq, maxBatch), stopped: make(chan struct{})}
 	if err := w.PingContext(ctx); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
@@ -134,7 +138,9 @@ func (s *Store) Close() error {
 		errs = append(errs, s.r.Close())
 	}
 	if s.w != nil {
-		_, _ = s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+		if !s.replicated {
+			_, _ = s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+		}
 		errs = append(errs, s.w.Close())
 	}
 	return errors.Join(errs...)
@@ -163,10 +169,42 @@ func (s *Store) IntegrityCheck(ctx context.Context) (string, error) {
 	return v, err
 }
 
-// Checkpoint folds the WAL back into the database file.
+// Checkpoint folds into the database file what of the WAL no reader still
+// needs (PASSIVE: it never waits for a reader, so a replication tool that
+// holds one keeps working).
 func (s *Store) Checkpoint(ctx context.Context) error {
-	_, err := s.w.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	_, err := s.w.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
 	return err
+}
+
+// CheckFile runs PRAGMA integrity_check on the database file at path (a
+// backup), read-only, and fails unless it answers ok.
+func CheckFile(ctx context.Context, path string) error {
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("check %s: %w", path, err)
+	}
+	db := sql.OpenDB(connector{dsn: "file:" + path + "?mode=ro&_busy_timeout=10000"})
+	defer db.Close()
+	rows, err := db.QueryContext(ctx, "PRAGMA integrity_check")
+	if err != nil {
+		return fmt.Errorf("check %s: %w", path, err)
+	}
+	defer rows.Close()
+	var problems []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return fmt.Errorf("check %s: %w", path, err)
+		}
+		problems = append(problems, v)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("check %s: %w", path, err)
+	}
+	if len(problems) != 1 || problems[0] != "ok" {
+		return fmt.Errorf("check %s: integrity_check: %s", path, strings.Join(problems, "; "))
+	}
+	return nil
 }
 
 // Backup writes a consistent copy of the database to path while the
