@@ -160,9 +160,18 @@ func (t *Tx) Idempotency(scope, key string) (*IdempotentAnswer, error) {
 	return &a, nil
 }
 
-// SaveIdempotency stores the answer given to a key.
+// SaveIdempotency stores the answer given to a key. An answer with Status
+// 0 is a claim: the request is being answered (a checkout is being opened);
+// its answer replaces the claim later. An answer never replaces another.
 func (t *Tx) SaveIdempotency(scope, key string, a IdempotentAnswer) error {
 	_, err := t.exec("insert-idempotency", scope, key, a.RequestHash, a.Status, a.Body, unix(t.now))
+	return err
+}
+
+// DropIdempotencyClaim forgets the claim of a key that got no answer (its
+// request failed), so that a retry runs again.
+func (t *Tx) DropIdempotencyClaim(scope, key string) error {
+	_, err := t.exec("drop-idempotency-claim", scope, key)
 	return err
 }
 

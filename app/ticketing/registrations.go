@@ -49,6 +49,11 @@ type RegisterResult struct {
 
 // Register signs someone up for a published event: the capacity check, the
 // seat, the access email and the idempotency record are one transaction.
+//
+// With an Idempotency-Key, requests with the same key run one after the
+// other, and the key is claimed in the transaction that inserts the
+// registration, before any provider is asked for a checkout: a second
+// request gets the first answer again, or 422 when its body differs.
 func (s *Service) Register(ctx context.Context, slug string, in RegisterInput, idem *Idempotency) (*RegisterResult, error) {
 	f := fields{}
 	in.Name = strings.TrimSpace(in.Name)
@@ -67,22 +72,31 @@ func (s *Service) Register(ctx context.Context, slug string, in RegisterInput, i
 	if in.Locale == "" {
 		in.Locale = "en"
 	}
+	scope := "register:" + slug
+	if idem != nil {
+		release, err := s.keys.lock(ctx, scope+"\x00"+idem.Key)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
+	}
 	var res *RegisterResult
 	var refusal error
 	var replay *Replayed
 	err := s.store.Write(ctx, func(tx *store.Tx) error {
 		if idem != nil {
-			prev, err := tx.Idempotency("register:"+slug, idem.Key)
-			if err == nil {
-				if !bytes.Equal(prev.RequestHash, idem.RequestHash) {
-					return model.Invalid(fields{"Idempotency-Key": "was already used for a different request; use a new key"})
-				}
+			prev, err := tx.Idempotency(scope, idem.Key)
+			switch {
+			case err == nil && !bytes.Equal(prev.RequestHash, idem.RequestHash):
+				return model.Invalid(fields{"Idempotency-Key": "was already used for a different request; use a new key"})
+			case err == nil && prev.Status != 0:
 				replay = &Replayed{Status: prev.Status, Body: prev.Body}
 				return nil
-			}
-			if !errors.Is(err, model.ErrNotFound) {
+			case err != nil && !errors.Is(err, model.ErrNotFound):
 				return err
 			}
+			// Not seen, or claimed by a request that never answered (the
+			// server stopped meanwhile): this one answers it.
 		}
 		r, err := s.register(tx, slug, in, email, emailNorm)
 		if err != nil && !isDecided(err) {
@@ -91,11 +105,14 @@ func (s *Service) Register(ctx context.Context, slug string, in RegisterInput, i
 		// A refusal decided on the event's state commits too: it may have
 		// re-sent an access email, and its answer is kept for retries.
 		res, refusal = r, err
-		if idem != nil && (r == nil || !r.needsCheckout) {
-			status, body := idem.Answer(r, err)
-			return tx.SaveIdempotency("register:"+slug, idem.Key, store.IdempotentAnswer{RequestHash: idem.RequestHash, Status: status, Body: body})
+		if idem == nil {
+			return nil
 		}
-		return nil
+		answer := store.IdempotentAnswer{RequestHash: idem.RequestHash, Body: []byte{}}
+		if r == nil || !r.needsCheckout {
+			answer.Status, answer.Body = idem.Answer(r, err)
+		}
+		return tx.SaveIdempotency(scope, idem.Key, answer)
 	})
 	switch {
 	case err != nil:
@@ -106,20 +123,23 @@ func (s *Service) Register(ctx context.Context, slug string, in RegisterInput, i
 		return nil, refusal
 	}
 	if res.needsCheckout {
-		if err := s.openCheckout(ctx, res); err != nil {
-			return nil, err
-		}
+		err := s.openCheckout(ctx, res)
 		if idem != nil {
-			// Stored once the checkout exists; a retry before that finds
-			// the pending registration and gets the same checkout.
-			status, body := idem.Answer(res, nil)
-			_ = s.store.Write(ctx, func(tx *store.Tx) error {
-				err := tx.SaveIdempotency("register:"+slug, idem.Key, store.IdempotentAnswer{RequestHash: idem.RequestHash, Status: status, Body: body})
-				if store.IsUnique(err) {
-					return nil
+			// The answer replaces the claim; a failure drops it, so that a
+			// retry tries again.
+			werr := s.store.Write(ctx, func(tx *store.Tx) error {
+				if err != nil {
+					return tx.DropIdempotencyClaim(scope, idem.Key)
 				}
-				return err
+				status, body := idem.Answer(res, nil)
+				return tx.SaveIdempotency(scope, idem.Key, store.IdempotentAnswer{RequestHash: idem.RequestHash, Status: status, Body: body})
 			})
+			if werr != nil {
+				s.log.ErrorContext(ctx, "idempotency answer not stored", "registration", res.Registration.ID, "err", werr)
+			}
+		}
+		if err != nil {
+			return nil, err
 		}
 	}
 	return res, nil

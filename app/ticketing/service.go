@@ -48,7 +48,9 @@ type Service struct {
 	reminders []time.Duration
 	// subjectCache holds translated subject lines (see subject).
 	subjectCache sync.Map
-	log          *slog.Logger
+	// keys serializes requests that share an Idempotency-Key.
+	keys keyLocks
+	log  *slog.Logger
 }
 
 // Options are the Service's dependencies.

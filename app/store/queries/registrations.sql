@@ -62,7 +62,14 @@ WHERE status = 'pending_payment' AND hold_expires_at IS NOT NULL AND hold_expire
 SELECT request_hash, status, body FROM idempotency_keys WHERE scope = ? AND key = ?;
 
 -- name: insert-idempotency
-INSERT INTO idempotency_keys(scope, key, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?);
+-- An answer, or (status 0, empty body) the claim of a request still being
+-- answered; an answer replaces a claim, never another answer.
+INSERT INTO idempotency_keys(scope, key, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT(scope, key) DO UPDATE SET status = excluded.status, body = excluded.body
+WHERE idempotency_keys.status = 0 AND idempotency_keys.request_hash = excluded.request_hash;
+
+-- name: drop-idempotency-claim
+DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND status = 0;
 
 -- name: delete-old-idempotency
 DELETE FROM idempotency_keys WHERE created_at < ?;
