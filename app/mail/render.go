@@ -30,7 +30,7 @@ type MailData struct {
 	Status           string // the registration status
 	Sessions         []MailSession
 	ExpiresAt        time.Time // waitlist_offer: until when the seat is kept
-	Amount           string    // refunded, late_refund: the money, formatted by the caller ("19.99 EUR")
+	Amount           string    // refunded, late_refund, payment_mismatch: the money, formatted by the caller ("19.99 EUR")
 	EventURL         string    // the event's public page (late_refund links to it)
 }
 

@@ -37,7 +37,7 @@ var modelKinds = []string{
 	model.MailAccess, model.MailResend, model.MailPending, model.MailCancelled,
 	model.MailRejected, model.MailEventChanged, model.MailEventCancel,
 	model.MailRefunded, model.MailLateRefund, model.MailSessionRemoved,
-	model.MailPaymentFailed,
+	model.MailPaymentFailed, model.MailPaymentMismatch,
 }
 
 // messageID finds a message id left untranslated.
@@ -143,13 +143,13 @@ func TestRenderEveryKindInEveryLocale(t *testing.T) {
 					if strings.Contains(text, d.AccessURL) {
 						t.Errorf("session_removed: shows an access link")
 					}
-				case model.MailLateRefund:
+				case model.MailLateRefund, model.MailPaymentMismatch:
 					if !strings.Contains(text, d.Amount) || !strings.Contains(htm, d.Amount) {
-						t.Errorf("late_refund: amount missing")
+						t.Errorf("%s: amount missing", kind)
 					}
 				}
 				switch kind {
-				case model.MailLateRefund, model.MailPaymentFailed:
+				case model.MailLateRefund, model.MailPaymentFailed, model.MailPaymentMismatch:
 					// No ticket: no access link, but the event page.
 					if strings.Contains(text, d.AccessURL) || strings.Contains(htm, d.AccessURL) {
 						t.Errorf("%s: shows an access link", kind)

@@ -147,6 +147,26 @@ type Registration struct {
 	CheckoutURL    string // where the buyer pays
 	PaymentID      string // the provider's payment (what refunds take)
 	PaidAt         *time.Time
+	// PaidCurrency is the currency AmountPaid and AmountRefunded are in:
+	// Currency, unless a payment came in another one (it is then refunded).
+	PaidCurrency string
+	// ProviderRefunded is the highest total refunded the provider has
+	// reported for the payment (its own count, which includes refunds made
+	// in its dashboard).
+	ProviderRefunded int64
+	// RefundedUnmatched is the part of the refunds that the provider
+	// reported only in its total, without naming them: refunds made in its
+	// dashboard that no refund row stands for.
+	RefundedUnmatched int64
+}
+
+// MoneyCurrency is the currency of the money taken: PaidCurrency once a
+// payment is recorded, else Currency.
+func (r *Registration) MoneyCurrency() string {
+	if r.PaidCurrency != "" {
+		return r.PaidCurrency
+	}
+	return r.Currency
 }
 
 // Refundable is what can still be given back.
@@ -204,6 +224,9 @@ const (
 	MailRefunded       = "refunded"       // money went back
 	MailLateRefund     = "late_refund"    // paid after the hold ran out and no seat was left
 	MailPaymentFailed  = "payment_failed" // the payment failed while the buyer was away: nothing charged
+	// MailPaymentMismatch: a payment of another amount or currency than the
+	// ticket's was refunded in full.
+	MailPaymentMismatch = "payment_mismatch"
 )
 
 // Mail statuses in the outbox.

@@ -25,8 +25,8 @@ func WithDeadline(p Provider, d time.Duration) Provider {
 }
 
 // deadline names every method of Provider, so that a new one cannot pass
-// through without a deadline, and of the optional interfaces (Inspector),
-// so that wrapping a provider hides none of them.
+// through without a deadline, and of the optional interfaces (Inspector,
+// PaymentLookup), so that wrapping a provider hides none of them.
 type deadline struct {
 	p Provider
 	d time.Duration
@@ -64,6 +64,14 @@ func (x deadline) Check(ctx context.Context) error {
 // the package's Inspect does), under the deadline.
 func (x deadline) Inspect(ctx context.Context, checkoutID string) (Event, error) {
 	return within(ctx, x.d, func(ctx context.Context) (Event, error) { return Inspect(ctx, x.p, checkoutID) })
+}
+
+// Payment keeps the provider's PaymentLookup (ErrUnsupported when it has
+// none), under the deadline.
+func (x deadline) Payment(ctx context.Context, checkoutID, paymentID string) (PaymentState, error) {
+	return within(ctx, x.d, func(ctx context.Context) (PaymentState, error) {
+		return LookupPayment(ctx, x.p, checkoutID, paymentID)
+	})
 }
 
 // within runs call with a context that ends after d at the latest.

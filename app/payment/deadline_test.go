@@ -51,6 +51,10 @@ func TestWithDeadline(t *testing.T) {
 		"Refund":         func() error { _, err := p.Refund(ctx, RefundRequest{}); return err },
 		"Check":          func() error { return p.Check(ctx) },
 		"Inspect":        func() error { _, err := Inspect(ctx, p, "x"); return err },
+		"Payment": func() error {
+			_, err := LookupPayment(ctx, WithDeadline(looking{}, time.Millisecond), "x", "y")
+			return err
+		},
 	}
 	for name, call := range calls {
 		if err := call(); !errors.Is(err, context.DeadlineExceeded) {
@@ -87,3 +91,20 @@ func TestWithDeadlineKeepsInspector(t *testing.T) {
 type statusOnly struct{ silent }
 
 func (statusOnly) Status(context.Context, string) (Event, error) { return Event{ID: "status"}, nil }
+
+// looking has the optional capability, and waits.
+type looking struct{ silent }
+
+func (looking) Payment(ctx context.Context, _, _ string) (PaymentState, error) {
+	<-ctx.Done()
+	return PaymentState{}, ctx.Err()
+}
+
+// TestWithDeadlineKeepsCapabilities: a bounded provider still says what a
+// payment holds when the provider can, and says it cannot when it cannot.
+func TestWithDeadlineKeepsCapabilities(t *testing.T) {
+	ctx := context.Background()
+	if _, err := LookupPayment(ctx, WithDeadline(statusOnly{}, time.Minute), "x", "y"); !errors.Is(err, ErrUnsupported) {
+		t.Fatalf("a lookup of a provider without one: %v", err)
+	}
+}

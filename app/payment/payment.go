@@ -35,7 +35,21 @@ var (
 	// choose another (PayPal's INSTRUMENT_DECLINED). Nothing was charged.
 	// Such an error is also ErrNotApproved.
 	ErrDeclined = errors.New("payment: the means of payment was declined, another can be chosen")
+	// ErrRefused: the provider answered and said no (a refund above what
+	// is left on the payment, a payment already refunded): asking again the
+	// same way gets the same answer. The error's text is the provider's
+	// reason.
+	ErrRefused = errors.New("payment: refused by the provider")
 )
+
+// Refused marks err as the provider's refusal: errors.Is(err, ErrRefused)
+// holds, and its text stays err's (the provider's reason).
+func Refused(err error) error { return refusedError{err} }
+
+type refusedError struct{ error }
+
+func (e refusedError) Is(target error) bool { return target == ErrRefused }
+func (e refusedError) Unwrap() error        { return e.error }
 
 // Kind is what happened to a payment.
 type Kind string
@@ -173,6 +187,41 @@ func Inspect(ctx context.Context, p Provider, checkoutID string) (Event, error) 
 		return in.Inspect(ctx, checkoutID)
 	}
 	return p.Status(ctx, checkoutID)
+}
+
+// PaymentState is what a provider says of a payment now.
+type PaymentState struct {
+	// Amount and Currency are what was taken.
+	Amount   int64
+	Currency string
+	// Refunded is the total refunded so far, refunds made in the
+	// provider's dashboard included.
+	Refunded int64
+	// Refunds are the payment's refunds one by one (ID and Amount), when
+	// the provider lists them; nil when it gives the total only.
+	Refunds []Refund
+}
+
+// PaymentLookup is an optional capability of a Provider: it says how much of
+// a payment has been refunded, so that Admit can ask when in doubt (the
+// provider refused a refund).
+type PaymentLookup interface {
+	// Payment describes the payment paymentID, taken through the checkout
+	// checkoutID. An unknown payment is ErrNotFound.
+	Payment(ctx context.Context, checkoutID, paymentID string) (PaymentState, error)
+}
+
+// ErrUnsupported: the provider cannot do what was asked (an optional
+// capability it lacks).
+var ErrUnsupported = errors.New("payment: not supported by the provider")
+
+// LookupPayment asks a provider about a payment when it can (PaymentLookup);
+// ErrUnsupported when it cannot.
+func LookupPayment(ctx context.Context, p Provider, checkoutID, paymentID string) (PaymentState, error) {
+	if l, ok := p.(PaymentLookup); ok {
+		return l.Payment(ctx, checkoutID, paymentID)
+	}
+	return PaymentState{}, ErrUnsupported
 }
 
 // Registry holds the connected providers by name. It is safe for concurrent

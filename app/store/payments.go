@@ -162,20 +162,23 @@ func (t *Tx) SetCheckout(id int64, checkoutID, url string) error {
 	return err
 }
 
-// SetPaid records a payment and the status it leads to; mailed records that
-// the access email is queued in the same transaction.
-func (t *Tx) SetPaid(id int64, status string, amount int64, paymentID string, mailed bool) error {
+// SetPaid records a payment (amount in currency) and the status it leads
+// to; mailed records that the access email is queued in the same
+// transaction.
+func (t *Tx) SetPaid(id int64, status string, amount int64, currency, paymentID string, mailed bool) error {
 	var at any
 	if mailed {
 		at = unix(t.now)
 	}
-	_, err := t.exec("set-paid", status, amount, paymentID, unix(t.now), unix(t.now), at, id)
+	_, err := t.exec("set-paid", status, amount, currency, paymentID, unix(t.now), unix(t.now), at, id)
 	return err
 }
 
-// SetRefunded records the total refunded and the status it leads to.
-func (t *Tx) SetRefunded(id int64, status string, total int64) error {
-	_, err := t.exec("set-refunded", status, total, unix(t.now), id)
+// SetRefunded records the refunds of a registration's payment: the total,
+// the provider's own count and the part of it no refund row stands for, and
+// the status they lead to.
+func (t *Tx) SetRefunded(r *model.Registration) error {
+	_, err := t.exec("set-refunded", r.Status, r.AmountRefunded, r.ProviderRefunded, r.RefundedUnmatched, unix(t.now), r.ID)
 	return err
 }
 
@@ -297,4 +300,51 @@ func (t *Tx) PricedEvents() ([]*model.Event, error) {
 		return nil, err
 	}
 	return scanEvents(rows)
+}
+
+// KeepWaitingEvent keeps a provider event about a payment not recorded yet
+// (body is the event, encoded by the caller) until the payment arrives.
+func (t *Tx) KeepWaitingEvent(provider, eventID, paymentID string, registrationID int64, body string) error {
+	var reg any
+	if registrationID != 0 {
+		reg = registrationID
+	}
+	_, err := t.exec("insert-waiting-event", provider, eventID, paymentID, reg, body, unix(t.now))
+	return err
+}
+
+// TakeWaitingEvents returns the events that waited for a payment, oldest
+// first, and forgets them.
+func (t *Tx) TakeWaitingEvents(provider, paymentID string) ([]string, error) {
+	rows, err := t.stmt("waiting-events").QueryContext(t.ctx, provider, paymentID)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for rows.Next() {
+		var b string
+		if err := rows.Scan(&b); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil || len(out) == 0 {
+		return out, err
+	}
+	_, err = t.exec("delete-waiting-events", provider, paymentID)
+	return out, err
+}
+
+// DeleteOldWaitingEvents forgets events that waited since before a time
+// for a payment that never came (refunds of payments that are not Admit's).
+func (t *Tx) DeleteOldWaitingEvents(beforeUnix int64) (int64, error) {
+	res, err := t.exec("delete-old-waiting-events", beforeUnix)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }

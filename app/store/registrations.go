@@ -14,7 +14,8 @@ func scanRegistration(row scanner) (*model.Registration, error) {
 	if err := row.Scan(&r.ID, &r.EventID, &session, &r.Name, &r.Email, &r.Status, &r.Role, &r.Locale, &r.Amount,
 		&r.Currency, &r.AmountPaid, &r.AmountRefunded, &r.Tier, &r.PromoCode, &r.Provider, &r.TokenNonce,
 		&r.TokenHash, &hold, &mailed, &created, &updated,
-		&tier, &promo, &r.ServiceFee, &r.CheckoutID, &r.CheckoutURL, &r.PaymentID, &paid); err != nil {
+		&tier, &promo, &r.ServiceFee, &r.CheckoutID, &r.CheckoutURL, &r.PaymentID, &paid,
+		&r.PaidCurrency, &r.ProviderRefunded, &r.RefundedUnmatched); err != nil {
 		return nil, notFound(err)
 	}
 	r.TierID, r.PromoID, r.PaidAt = nullID(tier), nullID(promo), nullTime(paid)

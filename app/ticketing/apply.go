@@ -2,6 +2,7 @@ package ticketing
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -57,9 +58,21 @@ func (s *Service) applyPayment(ctx context.Context, ev payment.Event, buyerHere 
 		if r != nil {
 			regID = r.ID
 		}
-		fresh, err := tx.MarkPaymentEvent(ev.Provider, ev.ID, string(ev.Kind), regID, "")
+		// A refund of a payment not recorded yet (its event overtook the
+		// payment's) waits for it.
+		waits := ev.Kind == payment.Refunded && ev.PaymentID != "" && (r == nil || r.PaymentID != ev.PaymentID)
+		mark := ""
+		if waits {
+			mark = "waiting"
+		}
+		fresh, err := tx.MarkPaymentEvent(ev.Provider, ev.ID, string(ev.Kind), regID, mark)
 		if err != nil || !fresh {
 			return err
+		}
+		if waits {
+			s.log.InfoContext(ctx, "refund of a payment not recorded yet: kept until it comes", "provider", ev.Provider, "event", ev.ID, "payment", ev.PaymentID)
+			outcome = Applied
+			return tx.KeepWaitingEvent(ev.Provider, ev.ID, ev.PaymentID, regID, mustJSON(ev))
 		}
 		if r == nil {
 			s.log.Warn("payment event for no known registration", "provider", ev.Provider, "event", ev.ID, "kind", ev.Kind, "checkout", ev.CheckoutID)
@@ -94,7 +107,7 @@ func (s *Service) applyPayment(ctx context.Context, ev payment.Event, buyerHere 
 		return "", err
 	}
 	for _, id := range refundIDs {
-		s.sendRefund(ctx, id)
+		_ = s.sendRefund(ctx, id) // on failure the refunds job retries
 	}
 	return outcome, nil
 }
@@ -126,26 +139,28 @@ func (s *Service) findPaymentRegistration(tx *store.Tx, ev payment.Event) (*mode
 	return nil, model.ErrNotFound
 }
 
-// applyPaid confirms a paid registration, or, when the money came after
-// its hold ran out and no seat is left, keeps no money: it queues a full
-// refund and tells the buyer why. It returns refunds to send now.
+// applyPaid records a payment and confirms its registration. Money Admit
+// cannot keep is recorded and refunded in full at once, and the buyer is
+// told why: a payment whose amount or currency is not the registration's,
+// or one that came after its hold ran out when no seat was left (or after
+// the registration or the event was cancelled). Refunds that waited for
+// this payment are applied with it. It returns refunds to send now.
 func (s *Service) applyPaid(tx *store.Tx, r *model.Registration, ev payment.Event) ([]int64, error) {
 	if r.AmountPaid > 0 {
 		return nil, nil // already applied under another event id (return page, then webhook)
-	}
-	if ev.Amount != r.Amount || !strings.EqualFold(ev.Currency, r.Currency) {
-		s.log.Error("payment does not match the registration: not confirmed", "registration", r.ID, "provider", ev.Provider,
-			"event", ev.ID, "paid", ev.Amount, "paid_currency", ev.Currency, "expected", r.Amount, "currency", r.Currency)
-		return nil, nil
 	}
 	e, err := tx.EventOnly(r.EventID) // no sessions needed here
 	if err != nil {
 		return nil, err
 	}
+	currency := strings.ToUpper(ev.Currency)
+	mismatch := ev.Amount != r.Amount || currency != r.Currency
+	seat := !mismatch && e.Status != model.EventCancelled && (r.Status == model.StatusPendingPayment || r.Status == model.StatusExpired)
 	now := tx.Now()
-	late := r.Status != model.StatusPendingPayment || !r.Active(now)
-	seat := e.Status != model.EventCancelled && (r.Status == model.StatusPendingPayment || r.Status == model.StatusExpired)
-	if seat && late {
+	if seat && (r.Status != model.StatusPendingPayment || !r.Active(now)) {
+		// Late: the seat is taken only if one is left. A tier or promo
+		// code sold out meanwhile does not stop it (the money decides; the
+		// counters may then exceed their limit).
 		if e.Capacity != nil {
 			taken, err := tx.CountSeatsExcept(e.ID, r.SessionID, r.ID)
 			if err != nil {
@@ -160,32 +175,81 @@ func (s *Service) applyPaid(tx *store.Tx, r *model.Registration, ev payment.Even
 			}
 		}
 	}
+	var waiting []string
+	if ev.PaymentID != "" {
+		if waiting, err = tx.TakeWaitingEvents(ev.Provider, ev.PaymentID); err != nil {
+			return nil, err
+		}
+	}
 	if !seat {
 		// Never money without a ticket: record the payment, refund it all.
+		reason, kind := "late_payment", model.MailLateRefund
+		if mismatch {
+			reason, kind = "payment_mismatch", model.MailPaymentMismatch
+			s.log.Error("payment does not match the registration: recorded and refunded", "registration", r.ID, "provider", ev.Provider,
+				"event", ev.ID, "paid", ev.Amount, "paid_currency", currency, "expected", r.Amount, "currency", r.Currency)
+		} else {
+			s.log.Warn("payment arrived without a seat: refunding", "registration", r.ID, "amount", ev.Amount)
+		}
 		status := r.Status
 		if status == model.StatusPendingPayment {
 			status = model.StatusExpired
 		}
-		if err := tx.SetPaid(r.ID, status, ev.Amount, ev.PaymentID, false); err != nil {
+		if err := s.recordPayment(tx, r, status, ev, false, waiting); err != nil {
 			return nil, err
 		}
-		r.AmountPaid, r.PaymentID, r.Status = ev.Amount, ev.PaymentID, status
-		id, err := s.queueRefund(tx, r, r.AmountPaid, "late_payment")
+		left, _, err := refundable(tx, r)
+		if err != nil || left <= 0 {
+			return nil, err
+		}
+		id, err := s.queueRefund(tx, r, left, reason)
 		if err != nil {
 			return nil, err
 		}
-		s.log.Warn("payment arrived without a seat: refunding", "registration", r.ID, "amount", ev.Amount)
-		return []int64{id}, s.queueMail(tx, r, e, model.MailLateRefund, nil)
+		return []int64{id}, s.queueMail(tx, r, e, kind, map[string]any{"amount": r.AmountPaid, "currency": r.PaidCurrency})
 	}
 	status, kind := model.StatusConfirmed, model.MailAccess
 	if e.ApprovalRequired {
 		status, kind = model.StatusPendingApproval, model.MailPending
 	}
-	if err := tx.SetPaid(r.ID, status, ev.Amount, ev.PaymentID, true); err != nil {
+	if len(waiting) == 0 {
+		// The access email's time is set with the payment.
+		if err := s.recordPayment(tx, r, status, ev, true, nil); err != nil {
+			return nil, err
+		}
+		return nil, s.queueMail(tx, r, e, kind, nil)
+	}
+	if err := s.recordPayment(tx, r, status, ev, false, waiting); err != nil {
 		return nil, err
 	}
-	r.Status, r.AmountPaid, r.PaymentID = status, ev.Amount, ev.PaymentID
+	if r.Status == model.StatusRefunded {
+		s.log.Info("payment refunded in full before it was recorded: no access", "registration", r.ID)
+		return nil, nil
+	}
+	if kind == model.MailAccess {
+		return nil, s.queueAccessMail(tx, r, e, kind)
+	}
 	return nil, s.queueMail(tx, r, e, kind, nil)
+}
+
+// recordPayment stores a payment on r with the status it leads to, then
+// applies the refund events that waited for it.
+func (s *Service) recordPayment(tx *store.Tx, r *model.Registration, status string, ev payment.Event, mailed bool, waiting []string) error {
+	currency := strings.ToUpper(ev.Currency)
+	if err := tx.SetPaid(r.ID, status, ev.Amount, currency, ev.PaymentID, mailed); err != nil {
+		return err
+	}
+	r.Status, r.AmountPaid, r.PaidCurrency, r.PaymentID = status, ev.Amount, currency, ev.PaymentID
+	for _, body := range waiting {
+		var w payment.Event
+		if err := json.Unmarshal([]byte(body), &w); err != nil {
+			return fmt.Errorf("ticketing: a waiting payment event: %w", err)
+		}
+		if err := s.applyRefunded(tx, r, w); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // applyUnpaid ends the hold of a checkout that failed or expired. A failed
@@ -208,90 +272,4 @@ func (s *Service) applyUnpaid(tx *store.Tx, r *model.Registration, kind payment.
 		return err
 	}
 	return s.queueMail(tx, r, e, model.MailPaymentFailed, nil)
-}
-
-// applyRefunded records a refund the provider reports (made in Admit or in
-// the provider's dashboard).
-func (s *Service) applyRefunded(tx *store.Tx, r *model.Registration, ev payment.Event) error {
-	total := r.AmountRefunded
-	if ev.RefundedTotal > 0 {
-		total = max(total, ev.RefundedTotal)
-	} else if ev.Amount > 0 {
-		known := false
-		if ev.RefundID != "" {
-			if _, err := tx.RefundByProviderID(ev.Provider, ev.RefundID); err == nil {
-				known = true
-			} else if !errors.Is(err, model.ErrNotFound) {
-				return err
-			}
-		}
-		if !known {
-			refunds, err := tx.Refunds(r.ID)
-			if err != nil {
-				return err
-			}
-			// One of ours still in flight, for this amount: it is done.
-			for _, f := range refunds {
-				if f.Status == model.RefundQueued && f.Amount == ev.Amount {
-					if _, err := tx.RefundDone(f.ID, ev.RefundID); err != nil {
-						return err
-					}
-					known = true
-					break
-				}
-			}
-		}
-		if !known {
-			f := &model.Refund{RegistrationID: r.ID, Provider: ev.Provider, PaymentID: ev.PaymentID, Amount: ev.Amount,
-				Currency: r.Currency, IdempotencyKey: "external-" + ev.Provider + "-" + ev.ID, Reason: "provider_dashboard",
-				Status: model.RefundDone, ProviderRefundID: ev.RefundID}
-			if err := tx.InsertRefund(f); err != nil {
-				return err
-			}
-		}
-		sum, err := doneRefunds(tx, r.ID)
-		if err != nil {
-			return err
-		}
-		total = max(total, sum)
-	}
-	return s.setRefundedTotal(tx, r, total)
-}
-
-// setRefundedTotal stores the total refunded and the status it leads to: a
-// full refund revokes access.
-func (s *Service) setRefundedTotal(tx *store.Tx, r *model.Registration, total int64) error {
-	total = min(total, r.AmountPaid)
-	if total <= r.AmountRefunded {
-		return nil
-	}
-	status := r.Status
-	switch r.Status {
-	case model.StatusConfirmed, model.StatusPartiallyRefunded, model.StatusPendingApproval:
-		if total >= r.AmountPaid {
-			status = model.StatusRefunded
-		} else {
-			status = model.StatusPartiallyRefunded
-		}
-	case model.StatusCancelled, model.StatusExpired:
-		if total >= r.AmountPaid {
-			status = model.StatusRefunded
-		}
-	}
-	r.AmountRefunded, r.Status = total, status
-	return tx.SetRefunded(r.ID, status, total)
-}
-
-func doneRefunds(tx *store.Tx, registrationID int64) (int64, error) {
-	refunds, err := tx.Refunds(registrationID)
-	if err != nil {
-		return 0, err
-	}
-	var sum int64
-	for _, f := range refunds {
-		if f.Status == model.RefundDone {
-			sum += f.Amount
-		}
-	}
-	return sum, nil
 }

@@ -76,8 +76,8 @@ func (s *Service) Compose(ctx context.Context, m model.OutboxMail) (mail.Message
 	switch {
 	case extra.Amount > 0:
 		d.Amount = formatMoney(extra.Amount, extra.Currency, m.Locale)
-	case m.Kind == model.MailLateRefund:
-		d.Amount = formatMoney(r.AmountPaid, r.Currency, m.Locale)
+	case m.Kind == model.MailLateRefund || m.Kind == model.MailPaymentMismatch:
+		d.Amount = formatMoney(r.AmountPaid, r.MoneyCurrency(), m.Locale)
 	}
 	if extra.SessionStartsAt != 0 {
 		d.Sessions = []mail.MailSession{{StartsAt: time.Unix(extra.SessionStartsAt, 0).UTC(), DurationMinutes: extra.SessionMinutes}}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/admit/admit/app/model"
@@ -15,22 +16,6 @@ const (
 	refundAttempts = 10
 	refundBackoff  = time.Minute
 )
-
-// refundable is what may still be refunded: paid, less what is refunded or
-// on its way.
-func refundable(tx *store.Tx, r *model.Registration) (int64, int, error) {
-	refunds, err := tx.Refunds(r.ID)
-	if err != nil {
-		return 0, 0, err
-	}
-	var committed int64
-	for _, f := range refunds {
-		if f.Status != model.RefundFailed {
-			committed += f.Amount
-		}
-	}
-	return r.AmountPaid - max(committed, r.AmountRefunded), len(refunds), nil
-}
 
 // queueRefund queues a refund of amount with an idempotency key made of our
 // ids; it is sent after the transaction commits (and retried by a job).
@@ -45,7 +30,7 @@ func (s *Service) queueRefund(tx *store.Tx, r *model.Registration, amount int64,
 	if r.PaymentID == "" || r.Provider == "" {
 		return 0, model.Fail(model.ErrConflict, "This registration has no payment to refund.")
 	}
-	f := &model.Refund{RegistrationID: r.ID, Provider: r.Provider, PaymentID: r.PaymentID, Amount: amount, Currency: r.Currency,
+	f := &model.Refund{RegistrationID: r.ID, Provider: r.Provider, PaymentID: r.PaymentID, Amount: amount, Currency: r.MoneyCurrency(),
 		IdempotencyKey: fmt.Sprintf("refund-%d-%d", r.ID, n+1), Reason: reason, Status: model.RefundQueued}
 	if err := tx.InsertRefund(f); err != nil {
 		return 0, err
@@ -55,9 +40,23 @@ func (s *Service) queueRefund(tx *store.Tx, r *model.Registration, amount int64,
 
 // RefundRegistration refunds part (amount) or, with amount nil, all of what
 // is left of a payment, through the provider. A full refund revokes access.
+// A refund the provider refuses is answered with its reason (and is not
+// tried again); Admit then asks the provider what is left, so that the
+// next attempt asks for the right amount. While an earlier refund is still
+// on its way (the provider could not be reached), nothing more is asked:
+// what is left is not certain until it is through.
 func (s *Service) RefundRegistration(ctx context.Context, id int64, amount *int64) (*model.Registration, error) {
+	refunds, err := s.store.Refunds(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range refunds {
+		if f.Status == model.RefundQueued {
+			_ = s.sendRefund(ctx, f.ID) // its outcome is recorded; its refusal is not this request's
+		}
+	}
 	var refundID int64
-	err := s.store.Write(ctx, func(tx *store.Tx) error {
+	err = s.store.Write(ctx, func(tx *store.Tx) error {
 		r, err := tx.Registration(id)
 		if err != nil {
 			return err
@@ -65,15 +64,19 @@ func (s *Service) RefundRegistration(ctx context.Context, id int64, amount *int6
 		if r.AmountPaid == 0 {
 			return model.Fail(model.ErrConflict, "This registration has not paid anything: there is nothing to refund.")
 		}
+		l, err := loadLedger(tx, r.ID)
+		if err != nil {
+			return err
+		}
+		if l.queued > 0 {
+			return model.Fail(model.ErrConflict, fmt.Sprintf("A refund of %s is still on its way to %s, which could not be reached; it is retried automatically. Refund more once it is through.",
+				formatMoney(l.queued, r.MoneyCurrency(), "en"), providerTitle(r.Provider)))
+		}
 		a := int64(0)
 		if amount != nil {
 			a = *amount
 		} else {
-			left, _, err := refundable(tx, r)
-			if err != nil {
-				return err
-			}
-			a = left
+			a = l.left(r)
 			if a <= 0 {
 				return model.Fail(model.ErrConflict, "Everything paid has already been refunded.")
 			}
@@ -91,7 +94,12 @@ func (s *Service) RefundRegistration(ctx context.Context, id int64, amount *int6
 }
 
 // sendRefund sends one queued refund to its provider and records the
-// outcome. A provider error leaves it queued for the refunds job.
+// outcome. A provider that cannot be reached leaves it queued for the
+// refunds job. One that refuses it (or does not know the payment) ends it
+// at once, with the reason: it is never sent again. Either way, once it is
+// through Admit asks the provider what the payment holds and records it.
+// A refusal is returned as a conflict whose message says why and what is
+// left.
 func (s *Service) sendRefund(ctx context.Context, id int64) error {
 	f, err := s.store.Refund(ctx, id) // a read: the writer only records the outcome
 	if err != nil {
@@ -108,32 +116,39 @@ func (s *Service) sendRefund(ctx context.Context, id int64) error {
 		res, err = p.Refund(ctx, payment.RefundRequest{PaymentID: f.PaymentID, Amount: f.Amount, Currency: f.Currency,
 			RegistrationID: f.RegistrationID, IdempotencyKey: f.IdempotencyKey})
 	}
-	return s.store.Write(ctx, func(tx *store.Tx) error {
+	refused := err != nil && (errors.Is(err, payment.ErrRefused) || errors.Is(err, payment.ErrNotFound))
+	ended, done := refused, false
+	werr := s.store.Write(ctx, func(tx *store.Tx) error {
 		if err != nil {
 			attempts := f.Attempts + 1
-			s.log.Error("refund failed", "refund", f.ID, "registration", f.RegistrationID, "attempt", attempts, "err", err)
-			if attempts >= refundAttempts || errors.Is(err, payment.ErrNotFound) {
-				return tx.RefundFailed(f.ID, attempts, err.Error())
+			s.log.ErrorContext(ctx, "refund failed", "refund", f.ID, "registration", f.RegistrationID, "attempt", attempts, "refused", refused, "err", err)
+			if !refused && attempts < refundAttempts {
+				next := tx.Now().Add(refundBackoff << min(attempts, 6))
+				return tx.RefundRetry(f.ID, attempts, next.Unix(), err.Error())
 			}
-			next := tx.Now().Add(refundBackoff << min(attempts, 6))
-			return tx.RefundRetry(f.ID, attempts, next.Unix(), err.Error())
+			ended = true
+			if err := tx.RefundFailed(f.ID, attempts, err.Error()); err != nil {
+				return err
+			}
+			r, rerr := tx.Registration(f.RegistrationID)
+			if rerr != nil {
+				return rerr
+			}
+			return s.settle(tx, r) // what it held back is free again
 		}
 		changed, err := tx.RefundDone(f.ID, res.ID)
 		if err != nil || !changed {
 			return err
 		}
+		done = true
 		r, err := tx.Registration(f.RegistrationID)
 		if err != nil {
 			return err
 		}
-		sum, err := doneRefunds(tx, r.ID)
-		if err != nil {
+		if err := s.settle(tx, r); err != nil {
 			return err
 		}
-		if err := s.setRefundedTotal(tx, r, sum); err != nil {
-			return err
-		}
-		if f.Reason == "late_payment" {
+		if f.Reason == "late_payment" || f.Reason == "payment_mismatch" {
 			return nil // the buyer was told when the refund was decided
 		}
 		e, err := tx.Event(r.EventID)
@@ -142,6 +157,68 @@ func (s *Service) sendRefund(ctx context.Context, id int64) error {
 		}
 		return s.queueMail(tx, r, e, model.MailRefunded, map[string]any{"amount": f.Amount, "currency": f.Currency})
 	})
+	if werr != nil || !(ended || done) {
+		return werr
+	}
+	left := s.askProvider(ctx, p, f, ended)
+	if !refused {
+		return nil
+	}
+	msg := fmt.Sprintf("%s refused the refund of %s: %s.", providerTitle(f.Provider), formatMoney(f.Amount, f.Currency, "en"), strings.TrimSuffix(err.Error(), "."))
+	if left != "" {
+		msg += " " + left
+	}
+	return &model.Problem{Err: model.ErrConflict, Code: "refund_refused", Message: msg}
+}
+
+// askProvider asks the provider what a payment holds now, once one of its
+// refunds went through or ended (final), records it, and says it in a
+// sentence for the organizer ("" when the provider cannot say).
+func (s *Service) askProvider(ctx context.Context, p payment.Provider, f *model.Refund, final bool) string {
+	if p == nil {
+		return ""
+	}
+	r, err := s.store.Registration(ctx, f.RegistrationID)
+	if err != nil {
+		return ""
+	}
+	st, err := payment.LookupPayment(ctx, p, r.CheckoutID, f.PaymentID)
+	if errors.Is(err, payment.ErrUnsupported) {
+		return ""
+	}
+	if err != nil {
+		s.log.ErrorContext(ctx, "asking the provider about a payment", "registration", r.ID, "provider", f.Provider, "err", err)
+		return ""
+	}
+	var left int64
+	err = s.store.Write(ctx, func(tx *store.Tx) error {
+		cur, err := tx.Registration(f.RegistrationID)
+		if err != nil {
+			return err
+		}
+		if err := s.syncPayment(tx, cur, st, final); err != nil {
+			return err
+		}
+		left, _, err = refundable(tx, cur)
+		return err
+	})
+	if err != nil {
+		s.log.ErrorContext(ctx, "recording what the provider holds", "registration", r.ID, "err", err)
+		return ""
+	}
+	return fmt.Sprintf("%s reports %s refunded in all; %s can still be refunded.", providerTitle(f.Provider),
+		formatMoney(st.Refunded, f.Currency, "en"), formatMoney(left, f.Currency, "en"))
+}
+
+// providerTitle is a provider's name as people write it.
+func providerTitle(name string) string {
+	switch name {
+	case "paypal":
+		return "PayPal"
+	case "stripe":
+		return "Stripe"
+	}
+	return name
 }
 
 // SendDueRefunds sends the queued refunds whose time has come (the refunds

@@ -572,12 +572,22 @@ func (s *Service) ExpireHolds(ctx context.Context) (int64, error) {
 	return n, err
 }
 
-// ForgetIdempotency deletes idempotency keys stored before a time.
+// waitingKept is how long a refund event waits for its payment: Stripe
+// and PayPal stop delivering a webhook after a few days; one still waiting
+// after a week is about a payment that is not Admit's.
+const waitingKept = 7 * 24 * time.Hour
+
+// ForgetIdempotency deletes idempotency keys stored before a time, and the
+// refund events that waited in vain for their payment since a week before
+// it.
 func (s *Service) ForgetIdempotency(ctx context.Context, before time.Time) (int64, error) {
 	var n int64
 	err := s.store.Write(ctx, func(tx *store.Tx) error {
 		var err error
-		n, err = tx.DeleteOldIdempotency(before.Unix())
+		if n, err = tx.DeleteOldIdempotency(before.Unix()); err != nil {
+			return err
+		}
+		_, err = tx.DeleteOldWaitingEvents(before.Add(-waitingKept).Unix())
 		return err
 	})
 	return n, err

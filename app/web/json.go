@@ -157,33 +157,37 @@ func (s *Server) eventView(e *model.Event, admin bool) eventJSON {
 }
 
 type registrationJSON struct {
-	ID             int64      `json:"id"`
-	EventID        int64      `json:"event_id"`
-	SessionID      *int64     `json:"session_id"`
-	Name           string     `json:"name"`
-	Email          string     `json:"email"`
-	Status         string     `json:"status"`
-	Role           string     `json:"role"`
-	Locale         string     `json:"locale"`
-	Amount         int64      `json:"amount"`
-	AmountPaid     int64      `json:"amount_paid"`
-	AmountRefunded int64      `json:"amount_refunded"`
-	Currency       string     `json:"currency"`
-	Tier           string     `json:"tier"`
-	PromoCode      string     `json:"promo_code"`
-	Provider       string     `json:"provider"`
-	ServiceFee     int64      `json:"service_fee"`
-	PaymentID      string     `json:"payment_id,omitempty"`
-	PaidAt         *time.Time `json:"paid_at,omitempty"`
-	CreatedAt      time.Time  `json:"created_at"`
-	UpdatedAt      time.Time  `json:"updated_at"`
+	ID             int64  `json:"id"`
+	EventID        int64  `json:"event_id"`
+	SessionID      *int64 `json:"session_id"`
+	Name           string `json:"name"`
+	Email          string `json:"email"`
+	Status         string `json:"status"`
+	Role           string `json:"role"`
+	Locale         string `json:"locale"`
+	Amount         int64  `json:"amount"`
+	AmountPaid     int64  `json:"amount_paid"`
+	AmountRefunded int64  `json:"amount_refunded"`
+	Currency       string `json:"currency"`
+	// PaidCurrency is the currency of amount_paid and amount_refunded once
+	// a payment is recorded: currency, unless the payment came in another
+	// one (it is then refunded).
+	PaidCurrency string     `json:"paid_currency,omitempty"`
+	Tier         string     `json:"tier"`
+	PromoCode    string     `json:"promo_code"`
+	Provider     string     `json:"provider"`
+	ServiceFee   int64      `json:"service_fee"`
+	PaymentID    string     `json:"payment_id,omitempty"`
+	PaidAt       *time.Time `json:"paid_at,omitempty"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
 }
 
 func registrationView(r *model.Registration) registrationJSON {
 	return registrationJSON{
 		ID: r.ID, EventID: r.EventID, SessionID: r.SessionID, Name: r.Name, Email: r.Email, Status: r.Status,
 		Role: r.Role, Locale: r.Locale, Amount: r.Amount, AmountPaid: r.AmountPaid, AmountRefunded: r.AmountRefunded,
-		Currency: r.Currency, Tier: r.Tier, PromoCode: r.PromoCode, Provider: r.Provider, ServiceFee: r.ServiceFee,
+		Currency: r.Currency, PaidCurrency: r.PaidCurrency, Tier: r.Tier, PromoCode: r.PromoCode, Provider: r.Provider, ServiceFee: r.ServiceFee,
 		PaymentID: r.PaymentID, PaidAt: r.PaidAt,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 	}

@@ -122,14 +122,6 @@ func TestStripeCheckoutAndWebhooks(t *testing.T) {
 		t.Fatal("a refused webhook changed the registration")
 	}
 
-	// Wrong amount: nothing is confirmed.
-	if res := e.webhook(paidWebhook("evt_wrong", ada, 999), now); res.Status != 200 {
-		t.Fatalf("wrong amount: %d", res.Status)
-	}
-	if e.reg(id).Status != model.StatusPendingPayment {
-		t.Fatal("a payment of the wrong amount confirmed the registration")
-	}
-
 	// Delivered four times: applied once, one access email.
 	for i := 0; i < 4; i++ {
 		res := e.webhook(paidWebhook("evt_paid", ada, 1999), now)

@@ -32,7 +32,7 @@ func (s *Server) listRegistrations(c *fiber.Ctx) error {
 }
 
 var csvHeader = []string{"id", "name", "email", "status", "role", "session_id", "amount_paid", "amount_refunded",
-	"currency", "tier", "promo_code", "provider", "service_fee", "locale", "created_at"}
+	"currency", "tier", "promo_code", "provider", "service_fee", "locale", "created_at", "paid_currency"}
 
 // listRegistrationsCSV gives the registrations as CSV. Cells that a
 // spreadsheet would run as a formula are prefixed with a quote.
@@ -54,7 +54,8 @@ func (s *Server) listRegistrationsCSV(c *fiber.Ctx) error {
 		}
 		row := []string{strconv.FormatInt(r.ID, 10), safeCell(r.Name), safeCell(r.Email), r.Status, r.Role, session,
 			strconv.FormatInt(r.AmountPaid, 10), strconv.FormatInt(r.AmountRefunded, 10), r.Currency,
-			safeCell(r.Tier), safeCell(r.PromoCode), r.Provider, strconv.FormatInt(r.ServiceFee, 10), r.Locale, r.CreatedAt.Format(time.RFC3339)}
+			safeCell(r.Tier), safeCell(r.PromoCode), r.Provider, strconv.FormatInt(r.ServiceFee, 10), r.Locale, r.CreatedAt.Format(time.RFC3339),
+			r.PaidCurrency}
 		if err := w.Write(row); err != nil {
 			return err
 		}

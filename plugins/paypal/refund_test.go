@@ -39,10 +39,19 @@ func TestRefunds(t *testing.T) {
 	if c := f.Capture(paid.PaymentID); c.Refunded != 500 || c.Status != "PARTIALLY_REFUNDED" {
 		t.Fatalf("capture after the retry: %+v", c)
 	}
-	// More than what is left is refused, and says why.
+	// More than what is left is refused (for good: not a passing failure),
+	// and says why.
 	_, err = refund(1500, "refund-9-2")
-	if err == nil || !strings.Contains(err.Error(), "REFUND_AMOUNT_EXCEEDED") || errors.Is(err, payment.ErrNotFound) {
+	if err == nil || !strings.Contains(err.Error(), "REFUND_AMOUNT_EXCEEDED") || errors.Is(err, payment.ErrNotFound) || !errors.Is(err, payment.ErrRefused) {
 		t.Fatalf("too much: %v", err)
+	}
+	// What the payment holds, its refunds one by one.
+	st, err := p.Payment(ctx, co.ID, paid.PaymentID)
+	if err != nil || st.Amount != 1999 || st.Currency != "CHF" || st.Refunded != 500 || len(st.Refunds) != 1 || st.Refunds[0].ID != first.ID || st.Refunds[0].Amount != 500 {
+		t.Fatalf("payment: %+v, %v", st, err)
+	}
+	if _, err := p.Payment(ctx, co.ID, "3C000NOSUCH"); !errors.Is(err, payment.ErrNotFound) {
+		t.Fatalf("another capture: %v", err)
 	}
 	rest, err := refund(1499, "refund-9-3")
 	if err != nil || rest.Amount != 1499 || rest.ID == first.ID {
@@ -57,9 +66,9 @@ func TestRefunds(t *testing.T) {
 	}
 
 	// A fully refunded order still reports the payment it was.
-	st, err := p.Status(ctx, co.ID)
-	if err != nil || st.Kind != payment.Paid || st.ID != paid.ID {
-		t.Fatalf("status: %+v, %v", st, err)
+	st2, err := p.Status(ctx, co.ID)
+	if err != nil || st2.Kind != payment.Paid || st2.ID != paid.ID {
+		t.Fatalf("status: %+v, %v", st2, err)
 	}
 
 	// PayPal's webhooks for the two refunds.

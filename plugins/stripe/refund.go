@@ -2,7 +2,9 @@ package stripe
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 
@@ -14,7 +16,9 @@ import (
 // Refund gives money back on a PaymentIntent: Amount in minor units (0 means
 // whatever is left), the registration id in the refund's metadata, and the
 // request's idempotency key so a retry never refunds twice. A PaymentIntent
-// Stripe does not know is payment.ErrNotFound. Currency is not sent: Stripe
+// Stripe does not know is payment.ErrNotFound; a refund Stripe refuses (400
+// or 402: more than is left, a charge already refunded, a disputed one) is
+// payment.ErrRefused with Stripe's reason. Currency is not sent: Stripe
 // refunds in the payment's own currency.
 func (p *Provider) Refund(ctx context.Context, r payment.RefundRequest) (payment.Refund, error) {
 	pi := strings.TrimSpace(r.PaymentID)
@@ -37,7 +41,38 @@ func (p *Provider) Refund(ctx context.Context, r payment.RefundRequest) (payment
 	}
 	ref, err := p.api.Refunds.New(params)
 	if err != nil {
-		return payment.Refund{}, p.apiError("refunding "+pi, err)
+		out := p.apiError("refunding "+pi, err)
+		var se *stripego.Error
+		if errors.As(err, &se) && (se.HTTPStatusCode == http.StatusBadRequest || se.HTTPStatusCode == http.StatusPaymentRequired) &&
+			!errors.Is(out, payment.ErrNotFound) {
+			out = payment.Refused(out)
+		}
+		return payment.Refund{}, out
 	}
 	return payment.Refund{ID: ref.ID, Amount: ref.Amount, Status: string(ref.Status)}, nil
+}
+
+var _ payment.PaymentLookup = (*Provider)(nil)
+
+// Payment implements payment.PaymentLookup: the PaymentIntent with its
+// latest charge, whose amount_refunded counts every refund, those made in
+// the dashboard included. Stripe gives the total, not the refunds one by
+// one (Refunds is nil).
+func (p *Provider) Payment(ctx context.Context, _, paymentID string) (payment.PaymentState, error) {
+	pi := strings.TrimSpace(paymentID)
+	if pi == "" {
+		return payment.PaymentState{}, fmt.Errorf("stripe: no payment id: %w", payment.ErrNotFound)
+	}
+	params := &stripego.PaymentIntentParams{}
+	params.Context = ctx
+	params.AddExpand("latest_charge")
+	intent, err := p.api.PaymentIntents.Get(pi, params)
+	if err != nil {
+		return payment.PaymentState{}, p.apiError("retrieving payment "+pi, err)
+	}
+	c := intent.LatestCharge
+	if c == nil || c.ID == "" {
+		return payment.PaymentState{}, fmt.Errorf("stripe: payment %s has no charge: %w", pi, payment.ErrNotFound)
+	}
+	return payment.PaymentState{Amount: c.Amount, Currency: strings.ToUpper(string(c.Currency)), Refunded: c.AmountRefunded}, nil
 }

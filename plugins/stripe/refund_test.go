@@ -60,7 +60,9 @@ func TestRefundErrors(t *testing.T) {
 		{"unknown payment", 404, `{"error":{"type":"invalid_request_error","code":"resource_missing","param":"payment_intent",
 			"message":"No such payment_intent: 'pi_gone'"}}`, payment.ErrNotFound, "No such payment_intent"},
 		{"already refunded", 400, `{"error":{"type":"invalid_request_error","code":"charge_already_refunded",
-			"message":"Charge ch_1 has already been refunded."}}`, nil, "Charge ch_1 has already been refunded (code charge_already_refunded)"},
+			"message":"Charge ch_1 has already been refunded."}}`, payment.ErrRefused, "Charge ch_1 has already been refunded (code charge_already_refunded)"},
+		{"more than is left", 400, `{"error":{"type":"invalid_request_error","param":"amount",
+			"message":"Refund amount (€10.00) is greater than unrefunded amount on charge (€5.00)"}}`, payment.ErrRefused, "greater than unrefunded amount"},
 		{"restricted key without Refunds write", 403, `{"error":{"type":"invalid_request_error",
 			"message":"The provided key 'rk_test_*****************************************************************************************************Kd1234' does not have the required permissions for this endpoint on account 'acct_1Nu'. Having the 'rak_refund_write' permission would allow this request to continue."}}`,
 			payment.ErrCredentials, `"Refunds: Write"`},
@@ -81,5 +83,31 @@ func TestRefundErrors(t *testing.T) {
 				t.Errorf("error %q shows a key", err)
 			}
 		})
+	}
+}
+
+// A refused refund is not a passing failure: Admit must not retry it.
+func TestRefundPassingFailureIsNotRefused(t *testing.T) {
+	p, _ := newCanned(t, answer{"POST", "/v1/refunds", 500, `{"error":{"type":"api_error","message":"boom"}}`})
+	_, err := p.Refund(ctxT(t), payment.RefundRequest{PaymentID: "pi_1", Amount: 100, IdempotencyKey: "refund-1-1"})
+	if err == nil || errors.Is(err, payment.ErrRefused) {
+		t.Fatalf("a 500 is %v; want a passing failure", err)
+	}
+}
+
+func TestPaymentLookup(t *testing.T) {
+	p, _ := newCanned(t, answer{"GET", "/v1/payment_intents/pi_1", 200, `{"id":"pi_1","object":"payment_intent","amount":1000,"currency":"eur",
+		"latest_charge":{"id":"ch_1","object":"charge","amount":1000,"amount_refunded":500,"currency":"eur","payment_intent":"pi_1"}}`})
+	st, err := p.Payment(ctxT(t), "cs_1", "pi_1")
+	if err != nil || st.Amount != 1000 || st.Currency != "EUR" || st.Refunded != 500 || st.Refunds != nil {
+		t.Fatalf("state %+v, %v", st, err)
+	}
+	// Against stripe-mock: the request is one Stripe takes.
+	m, rec := newMocked(t)
+	if _, err := m.Payment(ctxT(t), "", "pi_test_paid"); err != nil && !errors.Is(err, payment.ErrNotFound) {
+		t.Fatal(err)
+	}
+	if r := rec.last(t); r.Method != "GET" || r.Path != "/v1/payment_intents/pi_test_paid" || r.Query.Get("expand[0]") != "latest_charge" {
+		t.Fatalf("sent %s %s %v", r.Method, r.Path, r.Query)
 	}
 }

@@ -39,7 +39,7 @@ const (
 //   - charge.refunded: Refunded, with PaymentID the PaymentIntent,
 //     RefundedTotal the charge's amount_refunded, Amount this refund
 //     (amount_refunded less previous_attributes.amount_refunded, else the
-//     newest listed refund's amount, else amount_refunded) and RefundID the
+//     newest listed refund's amount, else 0: unknown) and RefundID the
 //     newest refund when the event lists the charge's refunds.
 //
 // Checkout events that carry no registration id of ours, and every other
@@ -128,8 +128,6 @@ func (p *Provider) ParseWebhook(_ context.Context, r payment.WebhookRequest) (pa
 			ev.Amount = c.AmountRefunded - prev
 		case newest != nil && newest.Amount > 0:
 			ev.Amount = newest.Amount
-		default:
-			ev.Amount = c.AmountRefunded
 		}
 		return ev, nil
 	}

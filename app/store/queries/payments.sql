@@ -78,3 +78,16 @@ SELECT id, slug, title, description, refund_policy, kind, series_registration, t
     price_amount, price_currency, providers, approval_required, join_url, status, cancel_message, created_at, updated_at,
     cancel_refund_hours, reminders
 FROM events WHERE price_currency != '' AND price_amount > 0 AND status != 'cancelled' ORDER BY id;
+
+-- name: insert-waiting-event
+INSERT INTO waiting_payment_events(provider, event_id, payment_id, registration_id, event, received_at)
+VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING;
+
+-- name: waiting-events
+SELECT event FROM waiting_payment_events WHERE provider = ? AND payment_id = ? ORDER BY received_at, event_id;
+
+-- name: delete-waiting-events
+DELETE FROM waiting_payment_events WHERE provider = ? AND payment_id = ?;
+
+-- name: delete-old-waiting-events
+DELETE FROM waiting_payment_events WHERE received_at < ?;

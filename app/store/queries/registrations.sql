@@ -7,19 +7,22 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 -- name: get-registration
 SELECT id, event_id, session_id, name, email, status, role, locale, amount, currency, amount_paid, amount_refunded,
     tier, promo_code, provider, token_nonce, token_hash, hold_expires_at, last_mailed_at, created_at, updated_at,
-    tier_id, promo_id, service_fee, checkout_id, checkout_url, payment_id, paid_at
+    tier_id, promo_id, service_fee, checkout_id, checkout_url, payment_id, paid_at,
+    paid_currency, provider_refunded, refunded_unmatched
 FROM registrations WHERE id = ?;
 
 -- name: get-registration-by-token
 SELECT id, event_id, session_id, name, email, status, role, locale, amount, currency, amount_paid, amount_refunded,
     tier, promo_code, provider, token_nonce, token_hash, hold_expires_at, last_mailed_at, created_at, updated_at,
-    tier_id, promo_id, service_fee, checkout_id, checkout_url, payment_id, paid_at
+    tier_id, promo_id, service_fee, checkout_id, checkout_url, payment_id, paid_at,
+    paid_currency, provider_refunded, refunded_unmatched
 FROM registrations WHERE token_hash = ?;
 
 -- name: find-live-registration
 SELECT id, event_id, session_id, name, email, status, role, locale, amount, currency, amount_paid, amount_refunded,
     tier, promo_code, provider, token_nonce, token_hash, hold_expires_at, last_mailed_at, created_at, updated_at,
-    tier_id, promo_id, service_fee, checkout_id, checkout_url, payment_id, paid_at
+    tier_id, promo_id, service_fee, checkout_id, checkout_url, payment_id, paid_at,
+    paid_currency, provider_refunded, refunded_unmatched
 FROM registrations
 WHERE event_id = ? AND ifnull(session_id, 0) = ? AND email_norm = ?
   AND status IN ('pending_payment', 'pending_approval', 'confirmed', 'partially_refunded');
@@ -27,13 +30,15 @@ WHERE event_id = ? AND ifnull(session_id, 0) = ? AND email_norm = ?
 -- name: list-registrations
 SELECT id, event_id, session_id, name, email, status, role, locale, amount, currency, amount_paid, amount_refunded,
     tier, promo_code, provider, token_nonce, token_hash, hold_expires_at, last_mailed_at, created_at, updated_at,
-    tier_id, promo_id, service_fee, checkout_id, checkout_url, payment_id, paid_at
+    tier_id, promo_id, service_fee, checkout_id, checkout_url, payment_id, paid_at,
+    paid_currency, provider_refunded, refunded_unmatched
 FROM registrations WHERE event_id = ? AND (? = '' OR status = ?) ORDER BY id;
 
 -- name: list-registrations-to-notify
 SELECT id, event_id, session_id, name, email, status, role, locale, amount, currency, amount_paid, amount_refunded,
     tier, promo_code, provider, token_nonce, token_hash, hold_expires_at, last_mailed_at, created_at, updated_at,
-    tier_id, promo_id, service_fee, checkout_id, checkout_url, payment_id, paid_at
+    tier_id, promo_id, service_fee, checkout_id, checkout_url, payment_id, paid_at,
+    paid_currency, provider_refunded, refunded_unmatched
 FROM registrations
 WHERE event_id = ? AND (? = 0 OR session_id IS NULL OR session_id = ?)
   AND status IN ('pending_payment', 'pending_approval', 'confirmed', 'partially_refunded')
@@ -77,13 +82,15 @@ DELETE FROM idempotency_keys WHERE created_at < ?;
 -- name: registration-by-checkout
 SELECT id, event_id, session_id, name, email, status, role, locale, amount, currency, amount_paid, amount_refunded,
     tier, promo_code, provider, token_nonce, token_hash, hold_expires_at, last_mailed_at, created_at, updated_at,
-    tier_id, promo_id, service_fee, checkout_id, checkout_url, payment_id, paid_at
+    tier_id, promo_id, service_fee, checkout_id, checkout_url, payment_id, paid_at,
+    paid_currency, provider_refunded, refunded_unmatched
 FROM registrations WHERE provider = ? AND checkout_id = ?;
 
 -- name: registration-by-payment
 SELECT id, event_id, session_id, name, email, status, role, locale, amount, currency, amount_paid, amount_refunded,
     tier, promo_code, provider, token_nonce, token_hash, hold_expires_at, last_mailed_at, created_at, updated_at,
-    tier_id, promo_id, service_fee, checkout_id, checkout_url, payment_id, paid_at
+    tier_id, promo_id, service_fee, checkout_id, checkout_url, payment_id, paid_at,
+    paid_currency, provider_refunded, refunded_unmatched
 FROM registrations WHERE provider = ? AND payment_id = ?;
 
 -- name: pending-checkouts
@@ -91,7 +98,8 @@ FROM registrations WHERE provider = ? AND payment_id = ?;
 -- reconciliation with the provider.
 SELECT id, event_id, session_id, name, email, status, role, locale, amount, currency, amount_paid, amount_refunded,
     tier, promo_code, provider, token_nonce, token_hash, hold_expires_at, last_mailed_at, created_at, updated_at,
-    tier_id, promo_id, service_fee, checkout_id, checkout_url, payment_id, paid_at
+    tier_id, promo_id, service_fee, checkout_id, checkout_url, payment_id, paid_at,
+    paid_currency, provider_refunded, refunded_unmatched
 FROM registrations
 WHERE checkout_id != '' AND amount_paid = 0 AND created_at <= ?1 AND created_at >= ?2
   AND (status = 'pending_payment' OR (status = 'expired' AND updated_at >= ?3))
@@ -101,11 +109,12 @@ ORDER BY id LIMIT ?4;
 UPDATE registrations SET checkout_id = ?, checkout_url = ?, updated_at = ? WHERE id = ?;
 
 -- name: set-paid
-UPDATE registrations SET status = ?, amount_paid = ?, payment_id = ?, paid_at = ?, updated_at = ?,
+UPDATE registrations SET status = ?, amount_paid = ?, paid_currency = ?, payment_id = ?, paid_at = ?, updated_at = ?,
     last_mailed_at = coalesce(?, last_mailed_at) WHERE id = ?;
 
 -- name: set-refunded
-UPDATE registrations SET status = ?, amount_refunded = ?, updated_at = ? WHERE id = ?;
+UPDATE registrations SET status = ?, amount_refunded = ?, provider_refunded = ?, refunded_unmatched = ?, updated_at = ?
+WHERE id = ?;
 
 -- name: set-status-any
 UPDATE registrations SET status = ?, updated_at = ? WHERE id = ?;
@@ -123,5 +132,6 @@ SELECT ifnull((SELECT taken FROM seat_counts WHERE event_id = ?1 AND session_key
 -- Registrations of an event with money not yet refunded.
 SELECT id, event_id, session_id, name, email, status, role, locale, amount, currency, amount_paid, amount_refunded,
     tier, promo_code, provider, token_nonce, token_hash, hold_expires_at, last_mailed_at, created_at, updated_at,
-    tier_id, promo_id, service_fee, checkout_id, checkout_url, payment_id, paid_at
+    tier_id, promo_id, service_fee, checkout_id, checkout_url, payment_id, paid_at,
+    paid_currency, provider_refunded, refunded_unmatched
 FROM registrations WHERE event_id = ? AND amount_paid > amount_refunded ORDER BY id;

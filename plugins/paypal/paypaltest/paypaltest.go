@@ -15,7 +15,9 @@
 //     TWD), custom_id (required here: Admit always sends it) and
 //     description within 127 characters; 201 with the order and its HATEOAS
 //     links (self, approve, update, capture).
-//   - GET /v2/checkout/orders/{id} — the order; 404 RESOURCE_NOT_FOUND.
+//   - GET /v2/checkout/orders/{id} — the order, with its capture and the
+//     capture's refunds under purchase_units[0].payments; 404
+//     RESOURCE_NOT_FOUND.
 //   - POST /v2/checkout/orders/{id}/capture — 422 UNPROCESSABLE_ENTITY with
 //     issue ORDER_NOT_APPROVED before the buyer approved, ORDER_ALREADY_CAPTURED
 //     for a second capture; 201 with the order, purchase_units[0].payments.
@@ -64,6 +66,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -754,7 +757,11 @@ func (f *Server) orderJSON(o *Order, full bool) map[string]any {
 		unit["invoice_id"] = o.InvoiceID
 	}
 	if c := f.captures[o.CaptureID]; c != nil {
-		unit["payments"] = map[string]any{"captures": []any{f.captureJSON(c)}}
+		payments := map[string]any{"captures": []any{f.captureJSON(c)}}
+		if refunds := f.refundsOf(c); len(refunds) > 0 {
+			payments["refunds"] = refunds
+		}
+		unit["payments"] = payments
 	}
 	out["intent"] = o.Intent
 	out["purchase_units"] = []any{unit}
@@ -951,6 +958,23 @@ func (f *Server) refund(c *Capture, amount int64) (*Refund, *answer) {
 	}
 	f.deliver("PAYMENT.CAPTURE.REFUNDED", "refund", fmt.Sprintf("A %s %s capture payment was refunded", formatMinor(amount, c.Currency), c.Currency), f.refundJSON(rf, c))
 	return rf, nil
+}
+
+// refundsOf lists a capture's refunds, oldest first, as an order's details
+// show them (purchase_units[].payments.refunds).
+func (f *Server) refundsOf(c *Capture) []any {
+	var ids []string
+	for id, rf := range f.refunds {
+		if rf.CaptureID == c.ID {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids) // ids grow with the fake's sequence
+	out := make([]any, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, f.refundJSON(f.refunds[id], c))
+	}
+	return out
 }
 
 func (f *Server) refundJSON(rf *Refund, c *Capture) map[string]any {

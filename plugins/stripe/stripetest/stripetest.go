@@ -112,8 +112,25 @@ func Sign(secret string, at time.Time, body []byte) string {
 
 // Event is a webhook body as Stripe sends it.
 func Event(id, typ, object string) []byte {
+	return EventWith(id, typ, object, "")
+}
+
+// EventWith is Event with data.previous_attributes (a JSON object, or ""
+// for none).
+func EventWith(id, typ, object, previous string) []byte {
+	data := `{"object":` + object + `}`
+	if previous != "" {
+		data = `{"object":` + object + `,"previous_attributes":` + previous + `}`
+	}
 	return []byte(`{"id":"` + id + `","object":"event","api_version":"2023-10-16","created":` + fmt.Sprint(time.Now().Unix()) +
-		`,"livemode":false,"pending_webhooks":1,"type":"` + typ + `","data":{"object":` + object + `}}`)
+		`,"livemode":false,"pending_webhooks":1,"type":"` + typ + `","data":` + data + `}`)
+}
+
+// Refunded is a charge.refunded event: the charge's amount_refunded went
+// from before to after.
+func Refunded(id, charge, paymentIntent string, amount, before, after int64, currency string) []byte {
+	return EventWith(id, "charge.refunded", Charge(charge, paymentIntent, amount, after, currency),
+		fmt.Sprintf(`{"amount_refunded":%d}`, before))
 }
 
 // Session is a checkout.session object.
