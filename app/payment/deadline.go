@@ -26,7 +26,8 @@ func WithDeadline(p Provider, d time.Duration) Provider {
 
 // deadline names every method of Provider, so that a new one cannot pass
 // through without a deadline, and of the optional interfaces (Inspector,
-// PaymentLookup), so that wrapping a provider hides none of them.
+// PaymentLookup, CheckoutCloser), so that wrapping a provider hides none of
+// them.
 type deadline struct {
 	p Provider
 	d time.Duration
@@ -72,6 +73,15 @@ func (x deadline) Payment(ctx context.Context, checkoutID, paymentID string) (Pa
 	return within(ctx, x.d, func(ctx context.Context) (PaymentState, error) {
 		return LookupPayment(ctx, x.p, checkoutID, paymentID)
 	})
+}
+
+// CloseCheckout keeps the provider's CheckoutCloser (nothing to close when
+// it has none), under the deadline.
+func (x deadline) CloseCheckout(ctx context.Context, checkoutID string) error {
+	_, err := within(ctx, x.d, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, CloseCheckout(ctx, x.p, checkoutID)
+	})
+	return err
 }
 
 // within runs call with a context that ends after d at the latest.

@@ -55,6 +55,7 @@ func TestWithDeadline(t *testing.T) {
 			_, err := LookupPayment(ctx, WithDeadline(looking{}, time.Millisecond), "x", "y")
 			return err
 		},
+		"CloseCheckout": func() error { return CloseCheckout(ctx, WithDeadline(closing{}, time.Millisecond), "x") },
 	}
 	for name, call := range calls {
 		if err := call(); !errors.Is(err, context.DeadlineExceeded) {
@@ -92,19 +93,31 @@ type statusOnly struct{ silent }
 
 func (statusOnly) Status(context.Context, string) (Event, error) { return Event{ID: "status"}, nil }
 
-// looking has the optional capability, and waits.
-type looking struct{ silent }
+// looking and closing have the optional capabilities, and wait.
+type (
+	looking struct{ silent }
+	closing struct{ silent }
+)
 
 func (looking) Payment(ctx context.Context, _, _ string) (PaymentState, error) {
 	<-ctx.Done()
 	return PaymentState{}, ctx.Err()
 }
 
+func (closing) CloseCheckout(ctx context.Context, _ string) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
 // TestWithDeadlineKeepsCapabilities: a bounded provider still says what a
-// payment holds when the provider can, and says it cannot when it cannot.
+// payment holds and closes checkouts when the provider can, and says it
+// cannot (or has nothing to close) when it cannot.
 func TestWithDeadlineKeepsCapabilities(t *testing.T) {
 	ctx := context.Background()
 	if _, err := LookupPayment(ctx, WithDeadline(statusOnly{}, time.Minute), "x", "y"); !errors.Is(err, ErrUnsupported) {
 		t.Fatalf("a lookup of a provider without one: %v", err)
+	}
+	if err := CloseCheckout(ctx, WithDeadline(statusOnly{}, time.Minute), "x"); err != nil {
+		t.Fatalf("closing at a provider that cannot: %v", err)
 	}
 }

@@ -224,6 +224,27 @@ func LookupPayment(ctx context.Context, p Provider, checkoutID, paymentID string
 	return PaymentState{}, ErrUnsupported
 }
 
+// CheckoutCloser is an optional capability of a Provider whose buyers pay on
+// their own once a checkout is open (Stripe): it closes a checkout Admit no
+// longer wants paid (its registration was cancelled). A provider without it
+// takes no money unless Admit completes the payment (PayPal captures on the
+// return page), which Admit does not do for a registration it no longer
+// wants paid (see Inspector).
+type CheckoutCloser interface {
+	// CloseCheckout ends an open checkout; one that is already closed is not
+	// an error.
+	CloseCheckout(ctx context.Context, checkoutID string) error
+}
+
+// CloseCheckout closes a checkout at a provider that can (CheckoutCloser);
+// with one that cannot, there is nothing to close.
+func CloseCheckout(ctx context.Context, p Provider, checkoutID string) error {
+	if c, ok := p.(CheckoutCloser); ok {
+		return c.CloseCheckout(ctx, checkoutID)
+	}
+	return nil
+}
+
 // Registry holds the connected providers by name. It is safe for concurrent
 // use: providers are connected and disconnected while serving.
 type Registry struct {

@@ -135,6 +135,7 @@ func (s *Service) CancelByRegistrant(ctx context.Context, token string) (*Access
 		return nil, model.ErrNotFound
 	}
 	var refundID int64
+	var open []*model.Registration // cancelled while its checkout was open
 	err := s.store.Write(ctx, func(tx *store.Tx) error {
 		r, err := tx.RegistrationByToken(HashToken(token))
 		if err != nil {
@@ -154,6 +155,9 @@ func (s *Service) CancelByRegistrant(ctx context.Context, token string) (*Access
 		if _, err := tx.SetRegistrationStatus(r.ID, r.Status, model.StatusCancelled); err != nil {
 			return err
 		}
+		if r.Status == model.StatusPendingPayment {
+			open = append(open, r)
+		}
 		r.Status = model.StatusCancelled
 		if newAccess(r, e).RefundsOnCancel(tx.Now()) {
 			left, _, err := refundable(tx, r)
@@ -171,6 +175,7 @@ func (s *Service) CancelByRegistrant(ctx context.Context, token string) (*Access
 	if err != nil {
 		return nil, err
 	}
+	s.closeCheckouts(ctx, open)
 	if refundID != 0 {
 		_ = s.sendRefund(ctx, refundID) // on failure the refunds job retries
 	}

@@ -310,3 +310,22 @@ func (s *Service) CancelledCheckout(ctx context.Context, provider string, query 
 	}
 	return res, nil
 }
+
+// closeCheckouts closes, at their providers, the checkouts of registrations
+// cancelled while their buyers could still pay (Stripe expires the session).
+// Reconciliation keeps asking about them for a while, and a payment that
+// arrives all the same is refunded in full.
+func (s *Service) closeCheckouts(ctx context.Context, regs []*model.Registration) {
+	for _, r := range regs {
+		if r.CheckoutID == "" || r.AmountPaid > 0 {
+			continue
+		}
+		p, ok := s.provider(r.Provider)
+		if !ok {
+			continue
+		}
+		if err := payment.CloseCheckout(ctx, p, r.CheckoutID); err != nil {
+			s.log.ErrorContext(ctx, "closing the checkout of a cancelled registration", "registration", r.ID, "provider", r.Provider, "err", err)
+		}
+	}
+}

@@ -78,6 +78,7 @@ func (s *Service) CreateEvent(ctx context.Context, in EventInput) (*model.Event,
 func (s *Service) UpdateEvent(ctx context.Context, id int64, in EventInput) (*model.Event, error) {
 	var out *model.Event
 	var refunds []int64
+	var open []*model.Registration // cancelled with their session while their checkouts were open
 	err := s.store.Write(ctx, func(tx *store.Tx) error {
 		e, err := tx.Event(id)
 		if err != nil {
@@ -107,7 +108,7 @@ func (s *Service) UpdateEvent(ctx context.Context, id int64, in EventInput) (*mo
 			return err
 		}
 		if in.Sessions != nil {
-			if refunds, err = s.syncSessions(tx, &before, e); err != nil {
+			if refunds, open, err = s.syncSessions(tx, &before, e); err != nil {
 				return err
 			}
 		}
@@ -117,6 +118,7 @@ func (s *Service) UpdateEvent(ctx context.Context, id int64, in EventInput) (*mo
 	if err != nil {
 		return nil, err
 	}
+	s.closeCheckouts(ctx, open)
 	for _, rid := range refunds {
 		_ = s.sendRefund(ctx, rid) // on failure the refunds job retries
 	}
@@ -159,8 +161,9 @@ func inOtherCurrency(tx *store.Tx, f fields, e *model.Event) error {
 
 // syncSessions writes the new session list and notifies the registrants of
 // every session that moved or was removed. It returns the refunds queued
-// for the registrants of removed sessions, to send once committed.
-func (s *Service) syncSessions(tx *store.Tx, before, after *model.Event) ([]int64, error) {
+// for the registrants of removed sessions, to send once committed, and the
+// registrations it cancelled while their checkouts were open, to close.
+func (s *Service) syncSessions(tx *store.Tx, before, after *model.Event) ([]int64, []*model.Registration, error) {
 	old := map[int64]model.Session{}
 	for _, ss := range before.Sessions {
 		old[ss.ID] = ss
@@ -172,7 +175,7 @@ func (s *Service) syncSessions(tx *store.Tx, before, after *model.Event) ([]int6
 		ss := &after.Sessions[i]
 		if ss.ID == 0 {
 			if err := tx.InsertSession(after.ID, ss); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			continue
 		}
@@ -180,7 +183,7 @@ func (s *Service) syncSessions(tx *store.Tx, before, after *model.Event) ([]int6
 		kept[ss.ID] = true
 		ss.EventID = after.ID
 		if err := tx.UpdateSession(ss); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if !prev.StartsAt.Equal(ss.StartsAt) || prev.DurationMinutes != ss.DurationMinutes {
 			changed = append(changed, prev)
@@ -213,69 +216,74 @@ func (s *Service) syncSessions(tx *store.Tx, before, after *model.Event) ([]int6
 		return nil
 	}
 	var refunds []int64
+	var open []*model.Registration
 	for _, ss := range removed {
 		if after.PerSession() {
 			// The seat of a removed session is gone with it.
-			ids, err := s.dropSessionRegistrations(tx, after, ss, notified)
+			ids, cancelled, err := s.dropSessionRegistrations(tx, after, ss, notified)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
-			refunds = append(refunds, ids...)
+			refunds, open = append(refunds, ids...), append(open, cancelled...)
 		}
 		if err := notify(ss, "removed"); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if err := tx.RemoveSession(after.ID, ss.ID); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	for _, ss := range changed {
 		if err := notify(ss, "moved"); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return refunds, nil
+	return refunds, open, nil
 }
 
 // dropSessionRegistrations cancels the registrations of a removed session of
 // a series registered per session, refunds in full what they paid (as for a
 // cancelled event) and tells them. A session that has taken place keeps its
 // registrants: it cannot be removed.
-func (s *Service) dropSessionRegistrations(tx *store.Tx, e *model.Event, ss model.Session, done map[int64]bool) ([]int64, error) {
+func (s *Service) dropSessionRegistrations(tx *store.Tx, e *model.Event, ss model.Session, done map[int64]bool) ([]int64, []*model.Registration, error) {
 	regs, err := tx.RegistrationsToNotify(e.ID, ss.ID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	regs = slices.DeleteFunc(regs, func(r *model.Registration) bool { return r.SessionID == nil || *r.SessionID != ss.ID })
 	if len(regs) > 0 && !tx.Now().Before(ss.StartsAt) {
-		return nil, model.Invalid(fields{"sessions": fmt.Sprintf("session %d has already taken place (it started at %s) and %d people registered for it: keep it in the list",
+		return nil, nil, model.Invalid(fields{"sessions": fmt.Sprintf("session %d has already taken place (it started at %s) and %d people registered for it: keep it in the list",
 			ss.ID, ss.StartsAt.Format(time.RFC3339), len(regs))})
 	}
 	var refunds []int64
+	var open []*model.Registration
 	for _, r := range regs {
 		done[r.ID] = true
+		if r.Status == model.StatusPendingPayment {
+			open = append(open, r)
+		}
 		if _, err := tx.SetRegistrationStatus(r.ID, r.Status, model.StatusCancelled); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		r.Status = model.StatusCancelled
 		data := map[string]any{"session_starts_at": ss.StartsAt.Unix(), "session_minutes": ss.DurationMinutes}
 		left, _, err := refundable(tx, r)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if left > 0 {
 			rid, err := s.queueRefund(tx, r, left, "session_removed")
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			refunds = append(refunds, rid)
-			data["amount"], data["currency"] = left, r.Currency
+			data["amount"], data["currency"] = left, r.MoneyCurrency()
 		}
 		if err := s.queueMail(tx, r, e, model.MailSessionRemoved, data); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return refunds, nil
+	return refunds, open, nil
 }
 
 // apply copies the fields present in `in` onto e and validates the result.
@@ -570,6 +578,7 @@ func (s *Service) CancelEvent(ctx context.Context, id int64, message string, ref
 	}
 	var out *model.Event
 	var refunds []int64
+	var open []*model.Registration // cancelled while their checkouts were open
 	err := s.store.Write(ctx, func(tx *store.Tx) error {
 		e, err := tx.Event(id)
 		if err != nil {
@@ -605,6 +614,9 @@ func (s *Service) CancelEvent(ctx context.Context, id int64, message string, ref
 				return err
 			}
 			for _, r := range regs {
+				if r.Status == model.StatusPendingPayment {
+					open = append(open, r)
+				}
 				if r.Status != model.StatusCancelled {
 					if _, err := tx.SetRegistrationStatus(r.ID, r.Status, model.StatusCancelled); err != nil {
 						return err
@@ -621,6 +633,7 @@ func (s *Service) CancelEvent(ctx context.Context, id int64, message string, ref
 	if err != nil {
 		return nil, err
 	}
+	s.closeCheckouts(ctx, open)
 	for _, rid := range refunds {
 		_ = s.sendRefund(ctx, rid)
 	}

@@ -40,6 +40,7 @@ type ledgerProvider struct {
 	queue   []payment.Event            // webhooks not delivered yet
 	failing []string                   // next refund calls: "down" (never arrives), "lost" (done, answer lost)
 	asked   []string                   // problems seen in the refunds asked
+	closed  []string                   // checkouts closed
 	onOpen  func(registrationID int64) // runs inside CreateCheckout
 }
 
@@ -89,6 +90,14 @@ func (f *ledgerProvider) Status(_ context.Context, checkoutID string) (payment.E
 
 func (f *ledgerProvider) Supports(string) bool        { return true }
 func (f *ledgerProvider) Check(context.Context) error { return nil }
+
+// CloseCheckout implements payment.CheckoutCloser.
+func (f *ledgerProvider) CloseCheckout(_ context.Context, checkoutID string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.closed = append(f.closed, checkoutID)
+	return nil
+}
 
 // pay takes a payment for a checkout and queues its webhook.
 func (f *ledgerProvider) pay(r *model.Registration) {
@@ -539,6 +548,27 @@ func TestIdempotencyKeyClaimedBeforeCheckout(t *testing.T) {
 	regs, _ := g.st.Registrations(context.Background(), 1, "")
 	if len(regs) != 1 {
 		t.Fatalf("%d registrations", len(regs))
+	}
+}
+
+// TestCancelledCheckoutClosed: cancelling a registration whose checkout is
+// open closes it at a provider that can.
+func TestCancelledCheckoutClosed(t *testing.T) {
+	f := newLedgerProvider("stripe", false, true)
+	g := newLedgerRig(t, f)
+	r := g.buy("ada@example.org")
+	if _, err := g.s.CancelRegistration(context.Background(), r.ID); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.closed) != 1 || f.closed[0] != r.CheckoutID {
+		t.Fatalf("closed %v, want %s", f.closed, r.CheckoutID)
+	}
+	// A payment that still comes is refunded in full.
+	f.pay(g.reg(r.ID))
+	g.deliver(f.take(0))
+	got := g.reg(r.ID)
+	if got.Status != model.StatusRefunded || got.AmountRefunded != 1000 {
+		t.Fatalf("registration %+v", got)
 	}
 }
 

@@ -244,10 +244,11 @@ func (s *Service) Refunds(ctx context.Context, registrationID int64) ([]*model.R
 }
 
 // Reconcile asks the providers about checkouts still unpaid a few minutes
-// after they opened, and for an hour after their hold ran out (a payment can
-// still land then), so that a lost webhook never leaves a payer without a
-// ticket. The checkout of a registration or event cancelled meanwhile is
-// only looked at (payment.Inspect), never completed.
+// after they opened, and for an hour after their hold ran out or their
+// registration was cancelled (a payment can still land then, and is
+// refunded), so that a lost webhook never leaves a payer without a ticket
+// or money taken for nothing. The checkout of a registration or event
+// cancelled meanwhile is only looked at (payment.Inspect), never completed.
 func (s *Service) Reconcile(ctx context.Context) error {
 	now := s.now()
 	pending, err := s.store.PendingCheckouts(ctx, now.Add(-48*time.Hour).Unix(), now.Add(-3*time.Minute).Unix(), now.Add(-time.Hour).Unix(), 200)

@@ -471,6 +471,7 @@ func (s *Service) transition(ctx context.Context, id int64, allowed []string, to
 func (s *Service) transitionRefunding(ctx context.Context, id int64, allowed []string, to, mailKind, refusal string, refund bool) (*model.Registration, error) {
 	var out *model.Registration
 	var refundID int64
+	var open []*model.Registration // cancelled while its checkout was open
 	err := s.store.Write(ctx, func(tx *store.Tx) error {
 		r, err := tx.Registration(id)
 		if err != nil {
@@ -489,6 +490,9 @@ func (s *Service) transitionRefunding(ctx context.Context, id int64, allowed []s
 		}
 		if _, err := tx.SetRegistrationStatus(r.ID, r.Status, to); err != nil {
 			return err
+		}
+		if r.Status == model.StatusPendingPayment {
+			open = append(open, r)
 		}
 		r.Status = to
 		if refund {
@@ -515,11 +519,15 @@ func (s *Service) transitionRefunding(ctx context.Context, id int64, allowed []s
 		out = r
 		return nil
 	})
-	if err == nil && refundID != 0 {
+	if err != nil {
+		return nil, err
+	}
+	s.closeCheckouts(ctx, open)
+	if refundID != 0 {
 		_ = s.sendRefund(ctx, refundID)
 		return s.store.Registration(ctx, id)
 	}
-	return out, err
+	return out, nil
 }
 
 // Confirm accepts a registration awaiting approval and sends the access link.

@@ -188,6 +188,85 @@ func TestPaymentThatDoesNotMatchIsRefunded(t *testing.T) {
 	})
 }
 
+// TestCancelledCheckoutIsClosed: a registration cancelled while its buyer
+// is at Stripe's checkout (by the registrant, the organizer, the event's
+// cancellation or its session's removal) has its Checkout Session expired
+// at Stripe, stays in reconciliation, and a payment that arrives all the
+// same is refunded in full. Before, the session stayed open.
+func TestCancelledCheckoutIsClosed(t *testing.T) {
+	e, calls := stripeEnvCalls(t)
+	e.createEvent(paidEvent(map[string]any{"sessions": soon()}))
+	expired := func() int { return len(calls.to("POST", "/v1/checkout/sessions/", "/expire")) }
+	now := time.Now()
+
+	// The registrant cancels from their page.
+	ada := e.reg(e.buy("intro-to-go", "Ada", nil))
+	token := strings.TrimPrefix(e.tickets.AccessURL(ada.TokenNonce), "http://tickets.test/a/")
+	if r := e.do("POST", "/a/"+token+"/cancel", "{}", false); r.Status != 200 {
+		t.Fatalf("cancel: %d %s", r.Status, r.Body)
+	}
+	if g := e.reg(ada.ID); g.Status != model.StatusCancelled {
+		t.Fatalf("ada: %s", g.Status)
+	}
+	if n := expired(); n != 1 {
+		t.Fatalf("%d sessions expired at Stripe, want ada's", n)
+	}
+	if c := calls.to("POST", "/v1/checkout/sessions/"+ada.CheckoutID, "/expire"); len(c) != 1 {
+		t.Fatalf("expire calls for %s: %+v", ada.CheckoutID, c)
+	}
+	// She had paid in the meantime: refunded in full, no access.
+	e.webhook(paidWebhook("evt_ada_paid", ada, 1999), now)
+	if g := e.reg(ada.ID); g.Status != model.StatusRefunded || g.AmountPaid != 1999 || g.AmountRefunded != 1999 {
+		t.Fatalf("payment after the cancellation: %s paid %d refunded %d", g.Status, g.AmountPaid, g.AmountRefunded)
+	}
+	if k := e.mailKinds(); k[model.MailLateRefund] != 1 || k[model.MailAccess] != 0 {
+		t.Fatalf("mails %v", k)
+	}
+
+	// The organizer cancels one; reconciliation still asks Stripe about it.
+	bob := e.reg(e.buy("intro-to-go", "Bob", nil))
+	if r := e.do("POST", fmt.Sprintf("/api/v1/registrations/%d/cancel", bob.ID), nil, true); r.Status != 200 {
+		t.Fatalf("organizer cancel: %d %s", r.Status, r.Body)
+	}
+	if n := expired(); n != 2 {
+		t.Fatalf("%d sessions expired, want 2", n)
+	}
+	e.clock.Add(5 * time.Minute)
+	asked := len(calls.to("GET", "/v1/checkout/sessions/", ""))
+	if err := e.tickets.Reconcile(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(calls.to("GET", "/v1/checkout/sessions/", "")) - asked; n != 1 {
+		t.Fatalf("reconciliation asked about %d sessions, want bob's", n)
+	}
+
+	// The event is cancelled with a checkout open.
+	cy := e.reg(e.buy("intro-to-go", "Cy", nil))
+	if r := e.do("POST", "/api/v1/events/1/cancel", map[string]any{"message": "Sorry", "refund": true}, true); r.Status != 200 {
+		t.Fatalf("cancel event: %d %s", r.Status, r.Body)
+	}
+	if g := e.reg(cy.ID); g.Status != model.StatusCancelled || expired() != 3 {
+		t.Fatalf("cy: %s, %d sessions expired", g.Status, expired())
+	}
+
+	// A series sold per session loses the session a buyer is paying for.
+	ev := e.createEvent(paidEvent(map[string]any{"title": "Series", "kind": "series", "series_registration": "individual",
+		"sessions": []map[string]any{
+			{"starts_at": time.Now().Add(72 * time.Hour).Format(time.RFC3339), "duration_minutes": 60},
+			{"starts_at": time.Now().Add(96 * time.Hour).Format(time.RFC3339), "duration_minutes": 60}}}))
+	sessions := ev["sessions"].([]any)
+	first, second := sessions[0].(map[string]any), sessions[1].(map[string]any)
+	dee := e.reg(e.buy("series", "Dee", map[string]any{"session_id": num(second["id"])}))
+	r := e.do("PATCH", fmt.Sprintf("/api/v1/events/%d", num(ev["id"])), map[string]any{"sessions": []map[string]any{
+		{"id": num(first["id"]), "starts_at": first["starts_at"], "duration_minutes": 60}}}, true)
+	if r.Status != 200 {
+		t.Fatalf("remove a session: %d %s", r.Status, r.Body)
+	}
+	if g := e.reg(dee.ID); g.Status != model.StatusCancelled || expired() != 4 {
+		t.Fatalf("dee: %s, %d sessions expired", g.Status, expired())
+	}
+}
+
 // TestDashboardRefundsMixedWithAdmits: Admit refunds 3.00 of 10.00, 2.00
 // more is refunded in Stripe's dashboard: 5.00 refunded. "Refund the rest"
 // then asks Stripe for the 5.00 it still holds and the registration is

@@ -140,3 +140,29 @@ func TestPayPalCaptureThatDoesNotMatch(t *testing.T) {
 		t.Fatalf("mails %v", k)
 	}
 }
+
+// TestPayPalOrderOfCancelledRegistrationIsNotCaptured: a registration
+// cancelled while its buyer is at PayPal: the buyer approves and comes back,
+// and nothing is captured, on the return page or by reconciliation.
+func TestPayPalOrderOfCancelledRegistrationIsNotCaptured(t *testing.T) {
+	e, fake := paypalEnv(t)
+	e.createEvent(paypalEvent(nil))
+	ada, _ := e.paypalBuy("intro-to-go", "Ada")
+	if r := e.do("POST", fmt.Sprintf("/api/v1/registrations/%d/cancel", ada.ID), nil, true); r.Status != 200 {
+		t.Fatalf("cancel: %d %s", r.Status, r.Body)
+	}
+	fake.Approve(ada.CheckoutID)
+	if r := e.paypalReturn(ada); r.Status != 200 || strings.Contains(string(r.Body), paypalPageConfirmed) {
+		t.Fatalf("return: %d\n%s", r.Status, r.Body)
+	}
+	e.clock.Add(5 * time.Minute)
+	if err := e.tickets.Reconcile(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if o := fake.Order(ada.CheckoutID); o.Status != "APPROVED" || o.CaptureID != "" {
+		t.Fatalf("order at PayPal %+v", o)
+	}
+	if g := e.reg(ada.ID); g.Status != model.StatusCancelled || g.AmountPaid != 0 {
+		t.Fatalf("registration %+v", g)
+	}
+}

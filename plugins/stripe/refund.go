@@ -52,7 +52,10 @@ func (p *Provider) Refund(ctx context.Context, r payment.RefundRequest) (payment
 	return payment.Refund{ID: ref.ID, Amount: ref.Amount, Status: string(ref.Status)}, nil
 }
 
-var _ payment.PaymentLookup = (*Provider)(nil)
+var (
+	_ payment.PaymentLookup  = (*Provider)(nil)
+	_ payment.CheckoutCloser = (*Provider)(nil)
+)
 
 // Payment implements payment.PaymentLookup: the PaymentIntent with its
 // latest charge, whose amount_refunded counts every refund, those made in
@@ -75,4 +78,28 @@ func (p *Provider) Payment(ctx context.Context, _, paymentID string) (payment.Pa
 		return payment.PaymentState{}, fmt.Errorf("stripe: payment %s has no charge: %w", pi, payment.ErrNotFound)
 	}
 	return payment.PaymentState{Amount: c.Amount, Currency: strings.ToUpper(string(c.Currency)), Refunded: c.AmountRefunded}, nil
+}
+
+// CloseCheckout implements payment.CheckoutCloser: it expires an open
+// Checkout Session, so that its buyer can no longer pay. A session that is
+// no longer open (paid, or expired already) is left as it is: a payment
+// made meanwhile still arrives by webhook or reconciliation.
+func (p *Provider) CloseCheckout(ctx context.Context, checkoutID string) error {
+	id := strings.TrimSpace(checkoutID)
+	if id == "" {
+		return nil
+	}
+	params := &stripego.CheckoutSessionExpireParams{}
+	params.Context = ctx
+	params.SetIdempotencyKey("expire-" + id)
+	_, err := p.api.CheckoutSessions.Expire(id, params)
+	if err == nil {
+		return nil
+	}
+	var se *stripego.Error
+	if errors.As(err, &se) && se.HTTPStatusCode == http.StatusBadRequest {
+		// "Only Checkout Sessions with a status in [open] can be expired."
+		return nil
+	}
+	return p.apiError("expiring checkout session "+id, err)
 }

@@ -111,3 +111,19 @@ func TestPaymentLookup(t *testing.T) {
 		t.Fatalf("sent %s %s %v", r.Method, r.Path, r.Query)
 	}
 }
+
+func TestCloseCheckout(t *testing.T) {
+	p, rec := newMocked(t)
+	if err := p.CloseCheckout(ctxT(t), "cs_test_1"); err != nil {
+		t.Fatal(err)
+	}
+	if r := rec.last(t); r.Method != "POST" || r.Path != "/v1/checkout/sessions/cs_test_1/expire" || r.Header.Get("Idempotency-Key") != "expire-cs_test_1" {
+		t.Fatalf("sent %s %s", r.Method, r.Path)
+	}
+	// A session no longer open is left as it is.
+	c, _ := newCanned(t, answer{"POST", "/v1/checkout/sessions/cs_done/expire", 400, `{"error":{"type":"invalid_request_error",
+		"message":"Only Checkout Sessions with a status in [\"open\"] can be expired."}}`})
+	if err := c.CloseCheckout(ctxT(t), "cs_done"); err != nil {
+		t.Fatalf("a closed session: %v", err)
+	}
+}

@@ -95,14 +95,15 @@ FROM registrations WHERE provider = ? AND payment_id = ?;
 
 -- name: pending-checkouts
 -- Unpaid registrations with a checkout older than a moment, for
--- reconciliation with the provider.
+-- reconciliation with the provider: still pending, or expired or cancelled
+-- since ?3 (a payment can still land then; it is refunded).
 SELECT id, event_id, session_id, name, email, status, role, locale, amount, currency, amount_paid, amount_refunded,
     tier, promo_code, provider, token_nonce, token_hash, hold_expires_at, last_mailed_at, created_at, updated_at,
     tier_id, promo_id, service_fee, checkout_id, checkout_url, payment_id, paid_at,
     paid_currency, provider_refunded, refunded_unmatched
 FROM registrations
 WHERE checkout_id != '' AND amount_paid = 0 AND created_at <= ?1 AND created_at >= ?2
-  AND (status = 'pending_payment' OR (status = 'expired' AND updated_at >= ?3))
+  AND (status = 'pending_payment' OR ((status = 'expired' OR status = 'cancelled') AND updated_at >= ?3))
 ORDER BY id LIMIT ?4;
 
 -- name: set-checkout
