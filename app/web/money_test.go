@@ -267,6 +267,43 @@ func TestCancelledCheckoutIsClosed(t *testing.T) {
 	}
 }
 
+// TestLatePaymentPastTierAndPromoLimits: a payment that comes after its
+// hold ran out, when the tier's quantity and the promo code's uses went to
+// someone else meanwhile, is confirmed at the price paid (the money decides
+// while a seat is left); the counters then exceed their limits and the
+// admin lists say by how much.
+func TestLatePaymentPastTierAndPromoLimits(t *testing.T) {
+	e, _ := stripeEnvCalls(t)
+	ev := e.createEvent(paidEvent(map[string]any{"price": map[string]any{"amount": 4900, "currency": "EUR"}, "capacity": 10, "sessions": soon()}))
+	id := num(ev["id"])
+	tiers, promos := fmt.Sprintf("/api/v1/events/%d/tiers", id), fmt.Sprintf("/api/v1/events/%d/promo_codes", id)
+	if r := e.do("POST", tiers, map[string]any{"name": "Early", "price": map[string]any{"amount": 2900, "currency": "EUR"}, "quantity": 1}, true); r.Status != 201 {
+		t.Fatalf("tier: %d %s", r.Status, r.Body)
+	}
+	if r := e.do("POST", promos, map[string]any{"code": "ONE", "percent_off": 10, "max_uses": 1}, true); r.Status != 201 {
+		t.Fatalf("promo: %d %s", r.Status, r.Body)
+	}
+	ada := e.reg(e.buy("intro-to-go", "Ada", map[string]any{"promo_code": "ONE"}))
+	e.clock.Add(31 * time.Minute) // her hold runs out: the tier and the code are free again
+	bob := e.reg(e.buy("intro-to-go", "Bob", map[string]any{"promo_code": "ONE"}))
+	if ada.Tier != "Early" || bob.Tier != "Early" || ada.Amount != 2610 || bob.Amount != 2610 {
+		t.Fatalf("prices: %s %d / %s %d", ada.Tier, ada.Amount, bob.Tier, bob.Amount)
+	}
+	e.webhook(paidWebhook("evt_bob", bob, bob.Amount), time.Now())
+	e.webhook(paidWebhook("evt_ada", ada, ada.Amount), time.Now())
+	for _, r := range []*model.Registration{ada, bob} {
+		if g := e.reg(r.ID); g.Status != model.StatusConfirmed || g.AmountPaid != 2610 {
+			t.Fatalf("%s: %s paid %d", g.Name, g.Status, g.AmountPaid)
+		}
+	}
+	e.run(t, []scenario{
+		{name: "tier sold past its quantity", method: "GET", path: tiers, admin: true, status: 200,
+			contains: []string{`"quantity":1`, `"sold":2`, `"oversold":1`}},
+		{name: "promo code used past its limit", method: "GET", path: promos, admin: true, status: 200,
+			contains: []string{`"max_uses":1`, `"uses":2`, `"overused":1`}},
+	})
+}
+
 // TestDashboardRefundsMixedWithAdmits: Admit refunds 3.00 of 10.00, 2.00
 // more is refunded in Stripe's dashboard: 5.00 refunded. "Refund the rest"
 // then asks Stripe for the 5.00 it still holds and the registration is

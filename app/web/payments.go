@@ -21,12 +21,20 @@ type tierJSON struct {
 	ExpiresAt *time.Time `json:"expires_at"`
 	Quantity  *int64     `json:"quantity"`
 	Sold      int64      `json:"sold"`
-	Position  int64      `json:"position"`
+	// Oversold is how many seats beyond quantity were sold: payments that
+	// came after their hold ran out are kept while the event has a seat,
+	// even when the tier went to someone else meanwhile.
+	Oversold int64 `json:"oversold"`
+	Position int64 `json:"position"`
 }
 
 func tierView(t *model.Tier) tierJSON {
-	return tierJSON{ID: t.ID, Name: t.Name, Price: moneyJSON{Amount: t.Amount, Currency: t.Currency}, ExpiresAt: t.ExpiresAt,
+	v := tierJSON{ID: t.ID, Name: t.Name, Price: moneyJSON{Amount: t.Amount, Currency: t.Currency}, ExpiresAt: t.ExpiresAt,
 		Quantity: t.Quantity, Sold: t.Sold, Position: t.Position}
+	if t.Quantity != nil {
+		v.Oversold = max(0, t.Sold-*t.Quantity)
+	}
+	return v
 }
 
 func (s *Server) createTier(c *fiber.Ctx) error {
@@ -82,14 +90,20 @@ type promoJSON struct {
 	PercentOff *int64 `json:"percent_off"`
 	AmountOff  *int64 `json:"amount_off"`
 	// Currency is AmountOff's.
-	Currency  string     `json:"currency,omitempty"`
-	MaxUses   *int64     `json:"max_uses"`
-	Uses      int64      `json:"uses"`
+	Currency string `json:"currency,omitempty"`
+	MaxUses  *int64 `json:"max_uses"`
+	Uses     int64  `json:"uses"`
+	// Overused is how many uses beyond max_uses were paid (late payments,
+	// as for a tier's oversold).
+	Overused  int64      `json:"overused"`
 	ExpiresAt *time.Time `json:"expires_at"`
 }
 
 func promoView(p *model.Promo) promoJSON {
 	v := promoJSON{ID: p.ID, Code: p.Code, MaxUses: p.MaxUses, Uses: p.Uses, ExpiresAt: p.ExpiresAt}
+	if p.MaxUses != nil {
+		v.Overused = max(0, p.Uses-*p.MaxUses)
+	}
 	if p.AmountOff > 0 {
 		a := p.AmountOff
 		v.AmountOff, v.Currency = &a, p.Currency
