@@ -142,7 +142,9 @@ func (s *Service) CancelByRegistrant(ctx context.Context, token string) (*Access
 			return err
 		}
 		switch r.Status {
-		case model.StatusCancelled:
+		case model.StatusCancelled, model.StatusRefunded:
+			// Cancelling twice is harmless: a registration cancelled with
+			// its refund is refunded by now, and holds no seat either way.
 			return nil
 		case model.StatusConfirmed, model.StatusPendingApproval, model.StatusPendingPayment:
 		default:
