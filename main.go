@@ -21,6 +21,7 @@ import (
 	"github.com/admit/admit/app/i18n"
 	"github.com/admit/admit/app/jobs"
 	"github.com/admit/admit/app/mail"
+	"github.com/admit/admit/app/recordings"
 	"github.com/admit/admit/app/store"
 	"github.com/admit/admit/app/ticketing"
 	"github.com/admit/admit/app/web"
@@ -86,7 +87,8 @@ func serve(ctx context.Context, cfg config.Config, dbPath string) (err error) {
 	}
 	defer ln.Close()
 
-	if err := os.MkdirAll(filepath.Join(cfg.Data.Dir, "recordings"), 0o750); err != nil {
+	files, err := recordings.NewLocal(filepath.Join(cfg.Data.Dir, "recordings"))
+	if err != nil {
 		return err
 	}
 	db, err := store.Open(ctx, dbPath, store.Options{Replicated: cfg.Data.Replicated})
@@ -118,7 +120,7 @@ func serve(ctx context.Context, cfg config.Config, dbPath string) (err error) {
 	offsets, _ := cfg.ReminderOffsets() // checked by config.Load
 	tickets, err := ticketing.New(db, ticketing.Options{Secret: secret, Subjects: ticketing.I18nSubjects{Bundle: tr},
 		Renderer: renderer, PublicURL: cfg.HTTP.PublicURL, Hold: cfg.HoldDuration(), ServiceFeePercent: cfg.Payments.ServiceFeePercent,
-		Factory: plugins.New, ConfigCredentials: cfg.ProviderSettings(), Reminders: offsets, Log: log})
+		Factory: plugins.New, ConfigCredentials: cfg.ProviderSettings(), Reminders: offsets, Recordings: files, Log: log})
 	if err != nil {
 		return err
 	}

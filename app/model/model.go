@@ -18,6 +18,8 @@ var (
 	ErrConflict          = errors.New("conflict")
 	ErrUnauthorized      = errors.New("unauthorized")
 	ErrForbidden         = errors.New("forbidden")
+	// ErrStorageFull: there is no room left to keep a file.
+	ErrStorageFull = errors.New("storage full")
 )
 
 // Event kinds.
@@ -111,6 +113,24 @@ type Session struct {
 	DurationMinutes int64
 	JoinURL         string
 }
+
+// Recording is a recorded video of an event, or of one of its sessions: a
+// file in the recordings storage (StorageKey) or an external address (URL).
+type Recording struct {
+	ID          int64
+	EventID     int64
+	SessionID   *int64
+	Title       string
+	StorageKey  string
+	URL         string
+	Size        int64
+	ContentType string
+	SHA256      string
+	CreatedAt   time.Time
+}
+
+// External reports whether the recording lives at an external address.
+func (r *Recording) External() bool { return r.URL != "" }
 
 // EndsAt is the end of the session.
 func (s Session) EndsAt() time.Time {

@@ -37,6 +37,9 @@ func NewLocal(dir string) (*Local, error) {
 	return &Local{dir: dir}, nil
 }
 
+// Dir is the folder.
+func (l *Local) Dir() string { return l.dir }
+
 // validKey: keys are single file names, never paths.
 func validKey(key string) error {
 	if key == "" || key != filepath.Base(key) || strings.HasPrefix(key, ".") || strings.ContainsAny(key, `/\`) {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/admit/admit/app/mail"
 	"github.com/admit/admit/app/payment"
+	"github.com/admit/admit/app/recordings"
 	"github.com/admit/admit/app/store"
 )
 
@@ -51,6 +52,8 @@ type Service struct {
 	// keys serializes requests that share an Idempotency-Key.
 	keys keyLocks
 	log  *slog.Logger
+	// files keeps the recordings' files.
+	files recordings.Storage
 }
 
 // Options are the Service's dependencies.
@@ -78,8 +81,10 @@ type Options struct {
 	// Reminders are the offsets before each session at which registrants
 	// are reminded, for events that set none (reminders.offsets).
 	Reminders []time.Duration
-	Now       func() time.Time
-	Log       *slog.Logger
+	// Recordings keeps the recordings' files (nil: uploads are refused).
+	Recordings recordings.Storage
+	Now        func() time.Time
+	Log        *slog.Logger
 }
 
 // New creates the service.
@@ -108,7 +113,7 @@ func New(st *store.Store, o Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{store: st, secret: o.Secret, sealer: sealer, subjects: o.Subjects, renderer: o.Renderer, publicURL: o.PublicURL, hold: o.Hold, feePercent: o.ServiceFeePercent, providers: o.Providers, providerTimeout: o.ProviderTimeout, factory: o.Factory, configCreds: o.ConfigCredentials, reminders: o.Reminders, now: o.Now, log: o.Log}, nil
+	return &Service{store: st, secret: o.Secret, sealer: sealer, subjects: o.Subjects, renderer: o.Renderer, publicURL: o.PublicURL, hold: o.Hold, feePercent: o.ServiceFeePercent, providers: o.Providers, providerTimeout: o.ProviderTimeout, factory: o.Factory, configCreds: o.ConfigCredentials, reminders: o.Reminders, now: o.Now, log: o.Log, files: o.Recordings}, nil
 }
 
 // PublicURL is the base of every link Admit sends.

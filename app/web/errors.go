@@ -37,6 +37,7 @@ var sentinels = []struct {
 	{model.ErrConflict, fiber.StatusConflict, "conflict", "This cannot be done in the current state."},
 	{model.ErrUnauthorized, fiber.StatusUnauthorized, "unauthorized", "Sign in first: send Authorization: Bearer TOKEN (POST /api/v1/auth/token gives one)."},
 	{model.ErrForbidden, fiber.StatusForbidden, "forbidden", "You may not do this."},
+	{model.ErrStorageFull, fiber.StatusInsufficientStorage, "insufficient_storage", "There is no space left to keep this file."},
 }
 
 var statusCodes = map[int]string{

@@ -27,6 +27,7 @@ import (
 	"github.com/admit/admit/app/mail"
 	"github.com/admit/admit/app/model"
 	"github.com/admit/admit/app/payment"
+	"github.com/admit/admit/app/recordings"
 	"github.com/admit/admit/app/store"
 	"github.com/admit/admit/app/ticketing"
 	"github.com/admit/admit/assets"
@@ -83,8 +84,13 @@ func newEnvWith(t *testing.T, providers *payment.Registry, tweak ...func(*ticket
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(testLogWriter{t}, nil))
+	files, err := recordings.NewLocal(filepath.Join(t.TempDir(), "recordings"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	opts := ticketing.Options{Secret: bytes.Repeat([]byte{7}, 32), Subjects: ticketing.I18nSubjects{Bundle: tr},
-		Renderer: rd, PublicURL: "http://tickets.test", Now: clk.Now, Log: log, Providers: providers, Factory: plugins.New}
+		Renderer: rd, PublicURL: "http://tickets.test", Now: clk.Now, Log: log, Providers: providers, Factory: plugins.New,
+		Recordings: files}
 	for _, f := range tweak {
 		f(&opts)
 	}

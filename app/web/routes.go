@@ -9,7 +9,7 @@ import (
 
 // routes is the whole HTTP surface, in one table.
 func (s *Server) routes(app *fiber.App) {
-	app.Use(s.recoverer, s.requestID, s.accessLog, s.securityHeaders, s.plainBodies)
+	app.Use(s.recoverer, s.requestID, s.accessLog, s.securityHeaders, s.boundedBodies, s.plainBodies)
 
 	app.Get("/healthz", s.health)
 	app.Get("/static/*", s.static)
@@ -65,6 +65,9 @@ func (s *Server) routes(app *fiber.App) {
 	api.Get("/settings/payments/:provider", s.getProvider)
 	api.Put("/settings/payments/:provider", s.putProvider)
 	api.Delete("/settings/payments/:provider", s.deleteProvider)
+	api.Get("/events/:id/recordings", s.listRecordings)
+	api.Post("/events/:id/recordings", s.addRecording)
+	api.Delete("/events/:id/recordings/:rid", s.deleteRecording)
 	api.Get("/outbox", s.outbox)
 	api.Get("/outbox/:id", s.outboxMessage)
 	api.Get("/jobs", s.listJobs)

@@ -76,6 +76,12 @@ func New(d Deps) (*fiber.App, error) {
 		WriteTimeout:          60 * time.Second,
 		IdleTimeout:           120 * time.Second,
 		ReadBufferSize:        16 << 10,
+		// Bodies are streamed so that a recording goes to disk as it
+		// arrives; boundedBodies keeps BodyLimit on every other route.
+		// Multipart bodies are never parsed ahead of the handler (fasthttp
+		// would spool any size to temporary files).
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
 	})
 	s.routes(app)
 	return app, nil

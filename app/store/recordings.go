@@ -1,0 +1,73 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/admit/admit/app/model"
+)
+
+func scanRecording(row scanner) (*model.Recording, error) {
+	var r model.Recording
+	var session sql.NullInt64
+	var created int64
+	if err := row.Scan(&r.ID, &r.EventID, &session, &r.Title, &r.StorageKey, &r.URL, &r.Size, &r.ContentType,
+		&r.SHA256, &created); err != nil {
+		return nil, notFound(err)
+	}
+	r.SessionID, r.CreatedAt = nullID(session), fromUnix(created)
+	return &r, nil
+}
+
+// InsertRecording stores a recording and fills in its id and time.
+func (t *Tx) InsertRecording(r *model.Recording) error {
+	r.CreatedAt = t.now
+	res, err := t.exec("insert-recording", r.EventID, idArg(r.SessionID), r.Title, r.StorageKey, r.URL, r.Size,
+		r.ContentType, r.SHA256, unix(t.now))
+	if err != nil {
+		return err
+	}
+	r.ID, err = res.LastInsertId()
+	return err
+}
+
+// Recording is one recording of an event (model.ErrNotFound when the event
+// has no such recording).
+func (s *Store) Recording(ctx context.Context, eventID, id int64) (*model.Recording, error) {
+	return scanRecording(s.read("get-recording").QueryRowContext(ctx, id, eventID))
+}
+
+// Recording is one recording of an event, in the transaction.
+func (t *Tx) Recording(eventID, id int64) (*model.Recording, error) {
+	return scanRecording(t.queryRow("get-recording", id, eventID))
+}
+
+// Recordings lists an event's recordings, oldest first.
+func (s *Store) Recordings(ctx context.Context, eventID int64) ([]*model.Recording, error) {
+	rows, err := s.read("list-recordings").QueryContext(ctx, eventID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*model.Recording{}
+	for rows.Next() {
+		r, err := scanRecording(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// DeleteRecording removes a recording's row.
+func (t *Tx) DeleteRecording(eventID, id int64) error {
+	_, err := t.exec("delete-recording", id, eventID)
+	return err
+}
+
+// RegistrationsToWatch lists the registrations that may watch a recording
+// of the event, or of its session sessionID (0: the whole event).
+func (t *Tx) RegistrationsToWatch(eventID, sessionID int64) ([]*model.Registration, error) {
+	return scanRegistrations(t.stmt("list-registrations-to-watch").QueryContext(t.ctx, eventID, sessionID, sessionID))
+}

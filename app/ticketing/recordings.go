@@ -1,0 +1,258 @@
+package ticketing
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"io"
+	"strings"
+
+	"github.com/admit/admit/app/model"
+	"github.com/admit/admit/app/recordings"
+	"github.com/admit/admit/app/store"
+)
+
+// RecordingInput is what an organizer attaches besides the file.
+type RecordingInput struct {
+	Title string
+	// URL is an external recording (https only); empty for an upload.
+	URL string
+	// SessionID is the session it records (nil: the whole event).
+	SessionID *int64
+	// Notify queues the recording mail to every registration that may
+	// watch it.
+	Notify bool
+	// FileName is the uploaded file's name, the title when none is given.
+	FileName string
+}
+
+// StoreRecordingFile streams an uploaded file into the recordings storage
+// for an event (which must exist): its type is sniffed from its first bytes,
+// its size and checksum computed while it is written. Nothing is listed
+// until AttachRecording; a failed write leaves nothing.
+func (s *Service) StoreRecordingFile(ctx context.Context, eventID int64, r io.Reader) (recordings.Object, error) {
+	if s.files == nil {
+		return recordings.Object{}, model.Fail(model.ErrConflict, "This Admit keeps no recording files: link an external one with {\"url\"}.")
+	}
+	if _, err := s.store.Event(ctx, eventID); err != nil {
+		return recordings.Object{}, err
+	}
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return recordings.Object{}, err
+	}
+	obj, err := s.files.Put(ctx, hex.EncodeToString(b), r)
+	switch {
+	case errors.Is(err, recordings.ErrMediaType):
+		return obj, model.Invalid(fields{"file": "is not audio or video of a type browsers play (MP4, WebM, Ogg, QuickTime, MP3, WAV, FLAC, AAC)"})
+	case errors.Is(err, recordings.ErrEmpty):
+		return obj, model.Invalid(fields{"file": "is empty"})
+	case errors.Is(err, recordings.ErrFull):
+		s.log.ErrorContext(ctx, "recording not stored: storage full", "event_id", eventID, "error", err)
+		return obj, model.Fail(model.ErrStorageFull, "There is no space left to keep this recording: free some space (or delete old recordings) and upload it again.")
+	}
+	return obj, err
+}
+
+// DiscardRecordingFile removes a stored file that will not be attached.
+func (s *Service) DiscardRecordingFile(ctx context.Context, obj recordings.Object) {
+	if obj.Key == "" || s.files == nil {
+		return
+	}
+	if err := s.files.Delete(ctx, obj.Key); err != nil {
+		s.log.ErrorContext(ctx, "recording file not removed", "key", obj.Key, "error", err)
+	}
+}
+
+// AttachRecording lists a recording of an event: the file stored by
+// StoreRecordingFile (obj) or the external in.URL. With in.Notify, the
+// recording mail is queued to every registration that may watch it in the
+// same transaction as its row. On any error the file is removed.
+func (s *Service) AttachRecording(ctx context.Context, eventID int64, in RecordingInput, obj *recordings.Object) (rec *model.Recording, err error) {
+	defer func() {
+		if err != nil && obj != nil {
+			s.DiscardRecordingFile(context.WithoutCancel(ctx), *obj)
+		}
+	}()
+	in.Title, in.URL = strings.TrimSpace(in.Title), strings.TrimSpace(in.URL)
+	f := fields{}
+	checkLine(f, "title", in.Title, false, maxTitle)
+	switch {
+	case obj == nil && in.URL == "":
+		f.add("file", "is required: upload the video in the multipart field file, or send JSON {\"url\"} for an external one")
+	case obj != nil && in.URL != "":
+		f.add("url", "cannot be given with an uploaded file")
+	case in.URL != "":
+		checkHTTPURL(f, "url", in.URL)
+		if _, bad := f["url"]; !bad && !strings.HasPrefix(strings.ToLower(in.URL), "https://") {
+			f.add("url", "must start with https://")
+		}
+	}
+	if len(f) > 0 {
+		return nil, model.Invalid(f)
+	}
+	if in.Title == "" {
+		in.Title = titleFromFile(in.FileName)
+	}
+	rec = &model.Recording{EventID: eventID, SessionID: in.SessionID, Title: in.Title, URL: in.URL}
+	if obj != nil {
+		rec.StorageKey, rec.Size, rec.ContentType, rec.SHA256 = obj.Key, obj.Size, obj.ContentType, obj.SHA256
+	}
+	err = s.store.Write(ctx, func(tx *store.Tx) error {
+		e, err := tx.Event(eventID)
+		if err != nil {
+			return err
+		}
+		var session int64
+		if in.SessionID != nil {
+			session = *in.SessionID
+			if !hasSession(e, session) {
+				return model.Invalid(fields{"session_id": "is not a session of this event"})
+			}
+		}
+		if rec.Title == "" {
+			rec.Title = e.Title
+		}
+		if err := tx.InsertRecording(rec); err != nil {
+			return err
+		}
+		if !in.Notify {
+			return nil
+		}
+		regs, err := tx.RegistrationsToWatch(eventID, session)
+		if err != nil {
+			return err
+		}
+		for _, r := range regs {
+			if err := s.queueMail(tx, r, e, model.MailRecording, map[string]any{"recording_id": rec.ID}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+func hasSession(e *model.Event, id int64) bool {
+	for _, ss := range e.Sessions {
+		if ss.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// titleFromFile is an uploaded file's name without its extension.
+func titleFromFile(name string) string {
+	name = strings.TrimSpace(name)
+	if i := strings.LastIndexByte(name, '.'); i > 0 {
+		name = name[:i]
+	}
+	f := fields{}
+	if checkLine(f, "title", name, false, maxTitle); len(f) > 0 {
+		return ""
+	}
+	return name
+}
+
+// Recordings lists an event's recordings (model.ErrNotFound for no event).
+func (s *Service) Recordings(ctx context.Context, eventID int64) ([]*model.Recording, error) {
+	if _, err := s.store.Event(ctx, eventID); err != nil {
+		return nil, err
+	}
+	return s.store.Recordings(ctx, eventID)
+}
+
+// DeleteRecording removes a recording: its row first (it is no longer
+// listed or served), then its file.
+func (s *Service) DeleteRecording(ctx context.Context, eventID, id int64) error {
+	var rec *model.Recording
+	err := s.store.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		if rec, err = tx.Recording(eventID, id); err != nil {
+			return err
+		}
+		return tx.DeleteRecording(eventID, id)
+	})
+	if err != nil {
+		return err
+	}
+	if rec.StorageKey != "" {
+		s.DiscardRecordingFile(ctx, recordings.Object{Key: rec.StorageKey})
+	}
+	return nil
+}
+
+// Watchable lists the recordings a registration may watch: none when it
+// gives no access; in a series registered per session, those of the whole
+// event and of its own session.
+func (s *Service) Watchable(ctx context.Context, a *Access) ([]*model.Recording, error) {
+	if a.DenyReason() != "" {
+		return []*model.Recording{}, nil
+	}
+	all, err := s.store.Recordings(ctx, a.Event.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := []*model.Recording{}
+	for _, r := range all {
+		if a.mayWatch(r) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// mayWatch: a recording of the whole event, or of a session this
+// registration is for (ignoring whether it may attend now).
+func (a *Access) mayWatch(r *model.Recording) bool {
+	if r.SessionID == nil || a.Registration.SessionID == nil {
+		return true
+	}
+	return *r.SessionID == *a.Registration.SessionID
+}
+
+// Stream is a recording opened through an access link.
+type Stream struct {
+	*Access
+	Recording *model.Recording
+	// Deny says why the registration may not watch ("" when it may; see
+	// Access.DenyReason).
+	Deny string
+	// Location is where the file is served from (uploaded recordings the
+	// registration may watch).
+	Location recordings.Location
+}
+
+// OpenRecording finds recording id through an access token: unknown
+// tokens, and recordings of another event or of a session the registration
+// is not for, are model.ErrNotFound; a registration that may not watch gets
+// its reason in Deny.
+func (s *Service) OpenRecording(ctx context.Context, token string, id int64) (*Stream, error) {
+	a, err := s.Access(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := s.store.Recording(ctx, a.Event.ID, id)
+	if err != nil {
+		return nil, err
+	}
+	if !a.mayWatch(rec) {
+		return nil, model.ErrNotFound
+	}
+	st := &Stream{Access: a, Recording: rec, Deny: a.DenyReason()}
+	if st.Deny != "" || rec.External() {
+		return st, nil
+	}
+	if s.files == nil {
+		return nil, model.ErrNotFound
+	}
+	if st.Location, err = s.files.Locate(ctx, rec.StorageKey); err != nil {
+		return nil, err
+	}
+	return st, nil
+}

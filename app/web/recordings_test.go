@@ -1,0 +1,361 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/admit/admit/app/model"
+	"github.com/admit/admit/app/store"
+)
+
+// mp4Head is the start of an MP4 file (its ftyp box).
+var mp4Head = []byte("\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2")
+
+// fakeVideo is n bytes that sniff as MP4, each byte after the head telling
+// its position (so that a wrong range shows).
+func fakeVideo(n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(i * 7 % 251)
+	}
+	copy(b, mp4Head)
+	return b
+}
+
+// multipartBody is an upload: the file in field file, then the fields.
+func multipartBody(t testing.TB, file []byte, name string, fields ...string) ([]byte, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	for i := 0; i+1 < len(fields); i += 2 {
+		w.WriteField(fields[i], fields[i+1])
+	}
+	if file != nil {
+		fw, err := w.CreateFormFile("file", name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fw.Write(file)
+	}
+	w.Close()
+	return buf.Bytes(), w.FormDataContentType()
+}
+
+// upload posts a multipart recording.
+func (e *env) upload(eventID int64, file []byte, fields ...string) response {
+	e.t.Helper()
+	body, ct := multipartBody(e.t, file, "talk.mp4", fields...)
+	return e.do("POST", fmt.Sprintf("/api/v1/events/%d/recordings", eventID), body, true, "Content-Type", ct)
+}
+
+// recordingFiles lists the files in the recordings folder, those being
+// written included.
+func (e *env) recordingFiles() []string {
+	e.t.Helper()
+	entries, err := os.ReadDir(e.recordingsDir())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var names []string
+	for _, f := range entries {
+		names = append(names, f.Name())
+	}
+	return names
+}
+
+// recordingsDir is the folder of the harness's local storage.
+func (e *env) recordingsDir() string {
+	e.t.Helper()
+	d, ok := e.opts.Recordings.(interface{ Dir() string })
+	if !ok {
+		e.t.Fatal("the recordings storage is not local")
+	}
+	return d.Dir()
+}
+
+func TestRecordingsAdmin(t *testing.T) {
+	e := newEnv(t)
+	ev := e.createEvent(liveEvent(nil))
+	eid := num(ev["id"])
+	base := fmt.Sprintf("/api/v1/events/%d/recordings", eid)
+	ada, _ := e.registerOne("intro-to-go", "Ada", "ada@example.org")
+	bob, _ := e.registerOne("intro-to-go", "Bob", "bob@example.org")
+	video := fakeVideo(300 << 10)
+	sum := sha256.Sum256(video)
+
+	r := e.upload(eid, video, "title", "Replay of the first session")
+	if r.Status != 201 {
+		t.Fatalf("upload: %d %s", r.Status, r.Body)
+	}
+	rec := r.JSON(t)
+	if rec["title"] != "Replay of the first session" || num(rec["size"]) != int64(len(video)) ||
+		rec["content_type"] != "video/mp4" || rec["sha256"] != hex.EncodeToString(sum[:]) || num(rec["id"]) == 0 || rec["created_at"] == nil {
+		t.Errorf("recording %v", rec)
+	}
+	if _, has := rec["url"]; has {
+		t.Errorf("an upload has a url: %v", rec)
+	}
+	for _, id := range []int64{ada, bob} {
+		m := e.composed(id, model.MailRecording)
+		if !strings.Contains(m.Subject, "Intro to Go") || tokenIn(t, m.Text) == "" {
+			t.Errorf("recording mail: %s\n%s", m.Subject, m.Text)
+		}
+	}
+
+	external := `{"url":"https://video.example.org/replay","title":"On the video site"}`
+	silent := `{"url":"https://video.example.org/silent","notify":false}`
+	e.run(t, []scenario{
+		{name: "external", method: "POST", path: base, body: external, admin: true, status: 201, contains: []string{`"url":"https://video.example.org/replay"`, `"title":"On the video site"`, `"size":0`}},
+		{name: "external without notify", method: "POST", path: base, body: silent, admin: true, status: 201, contains: []string{`"title":"Intro to Go"`}},
+		{name: "http url", method: "POST", path: base, body: `{"url":"http://video.example.org/x"}`, admin: true, status: 422, contains: []string{`"url":"must start with https://"`}},
+		{name: "javascript url", method: "POST", path: base, body: `{"url":"javascript:alert(1)"}`, admin: true, status: 422, contains: []string{`"url"`}},
+		{name: "no url", method: "POST", path: base, body: `{"title":"x"}`, admin: true, status: 422, contains: []string{`"file":"is required`}},
+		{name: "bad session", method: "POST", path: base, body: `{"url":"https://v.example.org/x","session_id":99999}`, admin: true, status: 422, contains: []string{`"session_id"`}},
+		{name: "text body", method: "POST", path: base, body: "hello", admin: true, headers: []string{"Content-Type", "text/plain"}, status: 422, contains: []string{`"unsupported_media_type"`}},
+		{name: "no admin", method: "POST", path: base, body: external, status: 401},
+		{name: "unknown event", method: "POST", path: "/api/v1/events/9999/recordings", body: external, admin: true, status: 404},
+		{name: "list", method: "GET", path: base, admin: true, status: 200, contains: []string{`"items":[`, `"Replay of the first session"`, `"On the video site"`}},
+		{name: "list unknown event", method: "GET", path: "/api/v1/events/9999/recordings", admin: true, status: 404},
+	})
+	e.t = t
+	if n := e.mailKinds()[model.MailRecording]; n != 4 {
+		t.Errorf("%d recording mails, want 4 (two recordings that notify, two registrants)", n)
+	}
+
+	// Refused uploads leave nothing, listed or on disk.
+	before := len(e.recordingFiles())
+	for _, tc := range []struct {
+		name  string
+		file  []byte
+		field string
+		want  int
+	}{
+		{"not a video", []byte("<html><body>hello</body></html>"), `"file":"is not audio or video`, 422},
+		{"empty", []byte{}, `"file":"is empty"`, 422},
+		{"no file", nil, `"file":"is required`, 422},
+		{"bad session", video, `"session_id"`, 422},
+		{"title with a line break", video, `"title"`, 422},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e.t = t
+			fields := []string{}
+			switch tc.name {
+			case "bad session":
+				fields = []string{"session_id", "424242"}
+			case "title with a line break":
+				fields = []string{"title", "a\nb"}
+			}
+			r := e.upload(eid, tc.file, fields...)
+			if r.Status != tc.want || !strings.Contains(string(r.Body), tc.field) {
+				t.Fatalf("%d %s", r.Status, r.Body)
+			}
+		})
+	}
+	e.t = t
+	if after := e.recordingFiles(); len(after) != before {
+		t.Errorf("refused uploads left files: %v", after)
+	}
+	list := e.do("GET", base, nil, true).JSON(t)["items"].([]any)
+	if len(list) != 3 {
+		t.Fatalf("%d recordings listed, want 3", len(list))
+	}
+
+	// Delete removes the row and the file.
+	id := num(rec["id"])
+	e.run(t, []scenario{
+		{name: "delete", method: "DELETE", path: fmt.Sprintf("%s/%d", base, id), admin: true, status: 204},
+		{name: "delete again", method: "DELETE", path: fmt.Sprintf("%s/%d", base, id), admin: true, status: 404},
+		{name: "delete of another event", method: "DELETE", path: fmt.Sprintf("/api/v1/events/9999/recordings/%d", num(list[1].(map[string]any)["id"])), admin: true, status: 404},
+		{name: "gone from the list", method: "GET", path: base, admin: true, status: 200, absent: []string{"Replay of the first session"}},
+	})
+	e.t = t
+	if files := e.recordingFiles(); len(files) != before-1 {
+		t.Errorf("the deleted recording's file is still there: %v", files)
+	}
+}
+
+// TestRecordingUploadNotifyOff: "notify" false as a form field sends no mail.
+func TestRecordingUploadNotifyOff(t *testing.T) {
+	e := newEnv(t)
+	eid := num(e.createEvent(liveEvent(nil))["id"])
+	e.registerOne("intro-to-go", "Ada", "ada@example.org")
+	if r := e.upload(eid, fakeVideo(1000), "notify", "false"); r.Status != 201 {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	if n := e.mailKinds()[model.MailRecording]; n != 0 {
+		t.Errorf("%d recording mails with notify false", n)
+	}
+	if r := e.upload(eid, fakeVideo(1000), "notify", "maybe"); r.Status != 422 || !strings.Contains(string(r.Body), `"notify"`) {
+		t.Errorf("notify maybe: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestRecordingMailGoesToThoseWhoMayWatch: confirmed and partially refunded
+// registrations get the mail; pending, cancelled and refunded ones do not.
+func TestRecordingMailGoesToThoseWhoMayWatch(t *testing.T) {
+	e := newEnv(t)
+	eid := num(e.createEvent(liveEvent(nil))["id"])
+	regs := map[string]int64{}
+	for _, st := range []string{model.StatusConfirmed, model.StatusPartiallyRefunded, model.StatusPendingPayment,
+		model.StatusPendingApproval, model.StatusCancelled, model.StatusRejected, model.StatusRefunded} {
+		id, _ := e.registerOne("intro-to-go", st, st+"@example.org")
+		e.setStatus(id, st)
+		regs[st] = id
+	}
+	if r := e.do("POST", fmt.Sprintf("/api/v1/events/%d/recordings", eid), `{"url":"https://v.example.org/r"}`, true); r.Status != 201 {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	got := map[int64]bool{}
+	for _, m := range e.outbox() {
+		if m.Kind == model.MailRecording {
+			got[*m.RegistrationID] = true
+		}
+	}
+	for st, id := range regs {
+		want := st == model.StatusConfirmed || st == model.StatusPartiallyRefunded
+		if got[id] != want {
+			t.Errorf("%s: mailed %v, want %v", st, got[id], want)
+		}
+	}
+}
+
+// setStatus forces a registration's status (the access matrix).
+func (e *env) setStatus(id int64, status string) {
+	e.t.Helper()
+	if status == model.StatusConfirmed {
+		return
+	}
+	err := e.store.Write(context.Background(), func(tx *store.Tx) error {
+		_, err := tx.SetRegistrationStatus(id, model.StatusConfirmed, status)
+		return err
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// TestBodyLimitWithStreaming: bodies are streamed for uploads, yet every
+// other route still refuses a body over 1 MB, declared or chunked, and so
+// does a JSON attach.
+func TestBodyLimitWithStreaming(t *testing.T) {
+	e := newEnv(t)
+	eid := num(e.createEvent(liveEvent(nil))["id"])
+	big := `{"name":"` + strings.Repeat("a", BodyLimit) + `","email":"a@example.org"}`
+	server, client := e.serve(), newHTTPClient()
+	// chunked sends body with no declared length, in chunks, through a
+	// real connection (app.Test sends only declared lengths).
+	chunked := func(path, body string) response {
+		req, _ := http.NewRequest("POST", server+path, io.MultiReader(strings.NewReader(body)))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+e.token)
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		if len(res.TransferEncoding) > 0 {
+			t.Fatalf("chunked answer %v", res.TransferEncoding)
+		}
+		b, _ := io.ReadAll(res.Body)
+		return response{Status: res.StatusCode, Body: b}
+	}
+	for _, tc := range []struct {
+		name string
+		r    response
+	}{
+		{"declared", e.do("POST", "/api/v1/public/events/intro-to-go/registrations", big, false)},
+		{"chunked", chunked("/api/v1/public/events/intro-to-go/registrations", big)},
+		{"admin chunked", chunked("/api/v1/events", big)},
+		{"json attach", e.do("POST", fmt.Sprintf("/api/v1/events/%d/recordings", eid), big, true)},
+		{"chunked json attach", chunked(fmt.Sprintf("/api/v1/events/%d/recordings", eid), big)},
+	} {
+		if tc.r.Status != 413 || !strings.Contains(string(tc.r.Body), "body_too_large") {
+			t.Errorf("%s: %d %.200s", tc.name, tc.r.Status, tc.r.Body)
+		}
+	}
+	// A small chunked body still works.
+	if r := chunked("/api/v1/public/events/intro-to-go/registrations", `{"name":"Chunk","email":"chunk@example.org"}`); r.Status != 201 {
+		t.Fatalf("small chunked body: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestLargeUploadIsStreamed: a 128 MB upload, generated as it is sent
+// through a real connection, is stored whole with the right checksum while
+// the heap stays far below the file's size (sampled every 8 MB sent).
+func TestLargeUploadIsStreamed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes 128 MB")
+	}
+	e := newEnv(t)
+	eid := num(e.createEvent(liveEvent(nil))["id"])
+	base := e.serve()
+	const size = 128 << 20
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	h := sha256.New()
+	var baseline, peak uint64
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	baseline = ms.HeapInuse
+	go func() {
+		mw.WriteField("title", "Big one")
+		fw, err := mw.CreateFormFile("file", "big.mp4")
+		if err != nil {
+			pw.CloseWithError(err)
+			return
+		}
+		chunk := fakeVideo(1 << 20)
+		for sent := 0; sent < size; sent += len(chunk) {
+			if sent > 0 {
+				chunk[0] = byte(sent >> 20) // every MB differs a little
+			}
+			h.Write(chunk)
+			if _, err := fw.Write(chunk); err != nil {
+				pw.CloseWithError(err)
+				return
+			}
+			if sent%(8<<20) == 0 {
+				var m runtime.MemStats
+				runtime.ReadMemStats(&m)
+				peak = max(peak, m.HeapInuse)
+			}
+			chunk[0] = mp4Head[0]
+		}
+		pw.CloseWithError(mw.Close())
+	}()
+	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/events/%d/recordings", base, eid), pr)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+e.token)
+	res, err := newHTTPClient().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 201 {
+		t.Fatalf("%d %s", res.StatusCode, body)
+	}
+	want := hex.EncodeToString(h.Sum(nil))
+	if !strings.Contains(string(body), `"sha256":"`+want+`"`) || !strings.Contains(string(body), fmt.Sprintf(`"size":%d`, size)) {
+		t.Errorf("answer %s, want sha256 %s", body, want)
+	}
+	if grew := int64(peak) - int64(baseline); grew > 32<<20 {
+		t.Errorf("the heap grew by %d MB during a %d MB upload", grew>>20, size>>20)
+	}
+	t.Logf("heap in use: %d MB before, at most %d MB during a %d MB upload", baseline>>20, peak>>20, size>>20)
+	files, _ := os.ReadDir(e.recordingsDir())
+	if len(files) != 1 {
+		t.Fatalf("files %v", files)
+	}
+}
