@@ -65,9 +65,3 @@ func (t *Tx) DeleteRecording(eventID, id int64) error {
 	_, err := t.exec("delete-recording", id, eventID)
 	return err
 }
-
-// RegistrationsToWatch lists the registrations that may watch a recording
-// of the event, or of its session sessionID (0: the whole event).
-func (t *Tx) RegistrationsToWatch(eventID, sessionID int64) ([]*model.Registration, error) {
-	return scanRegistrations(t.stmt("list-registrations-to-watch").QueryContext(t.ctx, eventID, sessionID, sessionID))
-}

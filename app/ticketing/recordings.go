@@ -120,11 +120,14 @@ func (s *Service) AttachRecording(ctx context.Context, eventID int64, in Recordi
 		if !in.Notify {
 			return nil
 		}
-		regs, err := tx.RegistrationsToWatch(eventID, session)
+		regs, err := tx.RegistrationsToNotify(eventID, session)
 		if err != nil {
 			return err
 		}
 		for _, r := range regs {
+			if !r.MayAttend() {
+				continue // unpaid or awaiting approval: not yet
+			}
 			if err := s.queueMail(tx, r, e, model.MailRecording, map[string]any{"recording_id": rec.ID}); err != nil {
 				return err
 			}
