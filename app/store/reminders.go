@@ -6,16 +6,22 @@ import (
 	"time"
 )
 
-// DueReminder is a reminder whose time has come, with what its mail needs.
-type DueReminder struct {
-	RegistrationID  int64
-	Email, Name     string
-	Locale, Status  string
-	EventTitle      string
+// ReminderPair is a session's offset whose reminders are due.
+type ReminderPair struct {
 	SessionID       int64
 	StartsAt        time.Time
 	DurationMinutes int64
 	Offset          time.Duration
+}
+
+// DueReminder is one registrant's reminder of a pair, with what its mail
+// needs.
+type DueReminder struct {
+	ReminderPair
+	RegistrationID int64
+	Email, Name    string
+	Locale, Status string
+	EventTitle     string
 }
 
 // OffsetsJSON is how offsets are kept in the database: a JSON array of
@@ -41,43 +47,57 @@ func parseOffsets(v string) ([]time.Duration, error) {
 	return out, nil
 }
 
-// DueReminders lists up to limit reminders due at the transaction's time;
-// defaults are the offsets of events that set none. The caller queues each
-// one's mail and marks it (MarkReminder) in the same transaction.
-func (t *Tx) DueReminders(defaults []time.Duration, limit int) ([]DueReminder, error) {
-	rows, err := t.stmt("due-reminders").QueryContext(t.ctx, OffsetsJSON(defaults), unix(t.now), limit)
+// DueReminderPairs lists the sessions and offsets whose reminders are due
+// at the transaction's time and not all queued yet, nearest offset first
+// within a session; defaults are the offsets of events that set none.
+func (t *Tx) DueReminderPairs(defaults []time.Duration) ([]ReminderPair, error) {
+	rows, err := t.stmt("due-reminder-pairs").QueryContext(t.ctx, OffsetsJSON(defaults), unix(t.now))
+	if err != nil {
+		return nil, fmt.Errorf("store: due-reminder-pairs: %w", err)
+	}
+	defer rows.Close()
+	var out []ReminderPair
+	for rows.Next() {
+		var p ReminderPair
+		var starts, offset int64
+		if err := rows.Scan(&p.SessionID, &starts, &p.DurationMinutes, &offset); err != nil {
+			return nil, err
+		}
+		p.StartsAt, p.Offset = fromUnix(starts), time.Duration(offset)*time.Second
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// DueReminders lists up to limit reminders of a pair still to queue, for
+// registrations after id afterID, by id. The caller queues each one's mail
+// and marks it (MarkReminder) in the same transaction.
+func (t *Tx) DueReminders(p ReminderPair, afterID int64, limit int) ([]DueReminder, error) {
+	rows, err := t.stmt("due-reminders").QueryContext(t.ctx, p.SessionID, unix(p.StartsAt), int64(p.Offset/time.Second), afterID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: due-reminders: %w", err)
 	}
 	defer rows.Close()
 	var out []DueReminder
 	for rows.Next() {
-		var d DueReminder
-		var starts, offset int64
-		if err := rows.Scan(&d.RegistrationID, &d.Email, &d.Name, &d.Locale, &d.Status, &d.EventTitle,
-			&d.SessionID, &starts, &d.DurationMinutes, &offset); err != nil {
+		d := DueReminder{ReminderPair: p}
+		if err := rows.Scan(&d.RegistrationID, &d.Email, &d.Name, &d.Locale, &d.Status, &d.EventTitle); err != nil {
 			return nil, err
 		}
-		d.StartsAt, d.Offset = fromUnix(starts), time.Duration(offset)*time.Second
 		out = append(out, d)
 	}
 	return out, rows.Err()
 }
 
-// MarkReminder records a reminder as queued (outboxID 0: skipped, a later
-// one went instead).
+// MarkReminder records a reminder as queued in the outbox row outboxID.
 func (t *Tx) MarkReminder(d DueReminder, outboxID int64) error {
-	var mail any
-	if outboxID != 0 {
-		mail = outboxID
-	}
-	_, err := t.exec("insert-reminder-sent", d.RegistrationID, d.SessionID, int64(d.Offset/time.Second), unix(d.StartsAt), mail, unix(t.now))
+	_, err := t.exec("insert-reminder-sent", d.RegistrationID, d.SessionID, int64(d.Offset/time.Second), unix(d.StartsAt), outboxID, unix(t.now))
 	return err
 }
 
-// CloseReminderPasses records every session offset due now as done: call
-// it once DueReminders returns none left, in the same transaction.
-func (t *Tx) CloseReminderPasses(defaults []time.Duration) error {
-	_, err := t.exec("close-reminder-passes", OffsetsJSON(defaults), unix(t.now))
+// CloseReminderPass records a pair as done: every reminder of it that will
+// ever be due has been queued (or it was skipped for a nearer one).
+func (t *Tx) CloseReminderPass(p ReminderPair) error {
+	_, err := t.exec("close-reminder-pass", p.SessionID, int64(p.Offset/time.Second), unix(p.StartsAt), unix(t.now))
 	return err
 }

@@ -50,50 +50,81 @@ const reminderBatch = 1000
 // SendDueReminders queues every reminder whose time has come: one mail per
 // registration, session and offset, queued in the transaction that marks
 // it, so that a restart neither loses nor repeats one. The database
-// decides what is due (store.DueReminders): confirmed registrations made
-// before the reminder's time, sessions not yet started, at the session's
-// current time. Reminders of one session due together (after a pause of
-// Admit) leave as one mail. It returns how many mails were queued.
+// decides what is due (store.DueReminderPairs, store.DueReminders):
+// confirmed registrations made before the reminder's time, sessions not
+// yet started, at the session's current time. Each session's registrations
+// are read once, in batches by id. When several offsets of a session are
+// due at once (after a pause of Admit), only the nearest is sent. It
+// returns how many mails were queued.
 func (s *Service) SendDueReminders(ctx context.Context) (int, error) {
+	var pairs []store.ReminderPair
+	err := s.store.Write(ctx, func(tx *store.Tx) error {
+		all, err := tx.DueReminderPairs(s.reminders)
+		if err != nil {
+			return err
+		}
+		pairs = pairs[:0]
+		for i, p := range all {
+			if i > 0 && all[i-1].SessionID == p.SessionID {
+				// A nearer reminder of this session is due too: it goes
+				// instead of this one.
+				if err := tx.CloseReminderPass(p); err != nil {
+					return err
+				}
+				continue
+			}
+			pairs = append(pairs, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
 	total := 0
+	for _, p := range pairs {
+		n, err := s.sendReminders(ctx, p)
+		total += n
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// sendReminders queues the reminders of one session's offset, a batch per
+// transaction, and closes the pair with the last batch.
+func (s *Service) sendReminders(ctx context.Context, p store.ReminderPair) (int, error) {
+	total := 0
+	var after int64
 	for {
-		queued, more := 0, false
+		var due []store.DueReminder
 		err := s.store.Write(ctx, func(tx *store.Tx) error {
-			queued, more = 0, false
-			due, err := tx.DueReminders(s.reminders, reminderBatch)
-			if err != nil {
+			var err error
+			if due, err = tx.DueReminders(p, after, reminderBatch); err != nil {
 				return err
 			}
-			// Several offsets of one registration's session due at once:
-			// the nearest to the session is sent, the others marked.
-			slices.SortFunc(due, func(a, b store.DueReminder) int {
-				return cmp.Or(cmp.Compare(a.RegistrationID, b.RegistrationID), cmp.Compare(a.SessionID, b.SessionID), cmp.Compare(a.Offset, b.Offset))
-			})
-			for i, d := range due {
-				var outboxID int64
-				if i == 0 || due[i-1].RegistrationID != d.RegistrationID || due[i-1].SessionID != d.SessionID {
-					if outboxID, err = s.queueReminder(tx, d); err != nil {
-						return err
-					}
-					queued++
+			for _, d := range due {
+				id, err := s.queueReminder(tx, d)
+				if err != nil {
+					return err
 				}
-				if err := tx.MarkReminder(d, outboxID); err != nil {
+				if err := tx.MarkReminder(d, id); err != nil {
 					return err
 				}
 			}
-			if len(due) == reminderBatch {
-				more = true
-				return nil
+			if len(due) < reminderBatch {
+				return tx.CloseReminderPass(p)
 			}
-			return tx.CloseReminderPasses(s.reminders)
+			return nil
 		})
 		if err != nil {
 			return total, err
 		}
-		total += queued
-		if !more {
+		total += len(due)
+		if len(due) < reminderBatch {
 			return total, nil
 		}
+		after = due[len(due)-1].RegistrationID
 	}
 }
 

@@ -2,12 +2,14 @@ package ticketing
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/admit/admit/app/model"
+	"github.com/admit/admit/app/store"
 )
 
 // withReminders starts the service again on the same database with these
@@ -239,19 +241,71 @@ func TestRemindersPerEventAndPerSession(t *testing.T) {
 }
 
 // TestRemindersManyInBatches: more registrants than one transaction takes
-// are all reminded, once each.
+// are all reminded, once each, even when Admit stops in the middle: a batch
+// that did not commit leaves nothing behind, and one that did is not sent
+// again.
 func TestRemindersManyInBatches(t *testing.T) {
 	w := newWorld(t)
 	w.withReminders(time.Hour)
 	e := w.event(eventSpec{})
 	const n = reminderBatch + 150
+	ids := map[int64]bool{}
 	for i := range n {
-		w.mustRegister(e, "p"+strings.Repeat("x", i%3)+time.Duration(i).String()+"@example.org", nil)
+		ids[w.mustRegister(e, fmt.Sprintf("p%d@example.org", i), nil).ID] = true
 	}
-	if got := w.remind(sessionStart.Add(-time.Hour)); got != n {
-		t.Fatalf("%d queued, want %d", got, n)
+	w.clock.Set(sessionStart.Add(-time.Hour))
+	var pairs []store.ReminderPair
+	crash := errors.New("the process stopped")
+	batch := func(limit int, stop error) error {
+		return w.store.Write(w.ctx, func(tx *store.Tx) error {
+			var err error
+			if pairs, err = tx.DueReminderPairs(w.svc.reminders); err != nil || len(pairs) != 1 {
+				return fmt.Errorf("pairs %v, %v", pairs, err)
+			}
+			due, err := tx.DueReminders(pairs[0], 0, limit)
+			if err != nil {
+				return err
+			}
+			for _, d := range due {
+				id, err := w.svc.queueReminder(tx, d)
+				if err != nil {
+					return err
+				}
+				if err := tx.MarkReminder(d, id); err != nil {
+					return err
+				}
+			}
+			return stop
+		})
 	}
-	if got := w.remind(sessionStart.Add(-59 * time.Minute)); got != 0 {
+	// Stopped in the middle of a batch: nothing of it stays.
+	if err := batch(300, crash); !errors.Is(err, crash) {
+		t.Fatal(err)
+	}
+	// A batch committed, then a restart.
+	if err := batch(400, nil); err != nil {
+		t.Fatal(err)
+	}
+	w.withReminders(time.Hour)
+	if got := w.remind(sessionStart.Add(-59 * time.Minute)); got != n-400 {
+		t.Fatalf("%d queued after the restart, want %d", got, n-400)
+	}
+	if got := w.remind(sessionStart.Add(-58 * time.Minute)); got != 0 {
 		t.Fatalf("%d queued again", got)
+	}
+	all, err := w.store.Outbox(w.ctx, "", 10*n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	per := map[int64]int{}
+	for _, m := range all {
+		if m.Kind == model.MailReminder {
+			per[*m.RegistrationID]++
+		}
+	}
+	for id := range ids {
+		if per[id] != 1 {
+			t.Fatalf("registration %d: %d reminders", id, per[id])
+		}
 	}
 }

@@ -6,8 +6,7 @@ ALTER TABLE events ADD COLUMN reminders TEXT;
 -- Every reminder queued: for a registration, a session, an offset, and the
 -- session's start it was for (a moved session gets reminders for its new
 -- time). It is written in the transaction that queues the mail, so that a
--- restart neither loses nor repeats one. outbox_id is NULL for a reminder
--- skipped because a later one was due at the same time.
+-- restart neither loses nor repeats one. outbox_id is the mail.
 CREATE TABLE reminders_sent (
     registration_id INTEGER NOT NULL REFERENCES registrations(id) ON DELETE CASCADE,
     session_id      INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
