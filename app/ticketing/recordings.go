@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"io/fs"
 	"strings"
 
 	"github.com/admit/admit/app/model"
@@ -255,6 +256,10 @@ func (s *Service) OpenRecording(ctx context.Context, token string, id int64) (*S
 		return nil, model.ErrNotFound
 	}
 	if st.Location, err = s.files.Locate(ctx, rec.StorageKey); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			s.log.ErrorContext(ctx, "recording file missing", "recording_id", rec.ID, "key", rec.StorageKey)
+			return nil, model.ErrNotFound
+		}
 		return nil, err
 	}
 	return st, nil

@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -18,10 +19,33 @@ type accessJSON struct {
 		Email     string `json:"email"`
 		SessionID *int64 `json:"session_id"`
 	} `json:"registration"`
-	Event      eventJSON     `json:"event"`
-	Sessions   []sessionJSON `json:"sessions"`
-	JoinOpen   bool          `json:"join_open"`
-	Recordings []any         `json:"recordings"`
+	Event      eventJSON             `json:"event"`
+	Sessions   []sessionJSON         `json:"sessions"`
+	JoinOpen   bool                  `json:"join_open"`
+	Recordings []accessRecordingJSON `json:"recordings"`
+}
+
+// accessRecordingJSON is a recording as its registrant sees it: url is the
+// gated link through the access token.
+type accessRecordingJSON struct {
+	ID    int64  `json:"id"`
+	Title string `json:"title"`
+	URL   string `json:"url"`
+}
+
+// watchable lists the recordings a registrant may watch, with their links
+// through the access token.
+func (s *Server) watchable(c *fiber.Ctx, a *ticketing.Access) ([]accessRecordingJSON, error) {
+	recs, err := s.Tickets.Watchable(c.UserContext(), a)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]accessRecordingJSON, 0, len(recs))
+	for _, r := range recs {
+		out = append(out, accessRecordingJSON{ID: r.ID, Title: r.Title,
+			URL: s.Tickets.PublicURL() + "/a/" + c.Params("token") + "/recordings/" + strconv.FormatInt(r.ID, 10)})
+	}
+	return out, nil
 }
 
 func (s *Server) access(c *fiber.Ctx) (*ticketing.Access, error) {
@@ -43,7 +67,9 @@ func (s *Server) accessJSON(c *fiber.Ctx) error {
 		out.Sessions = append(out.Sessions, sessionJSON{ID: ss.ID, StartsAt: ss.StartsAt, EndsAt: ss.EndsAt(), DurationMinutes: ss.DurationMinutes})
 	}
 	out.JoinOpen = a.JoinOpen(s.Now())
-	out.Recordings = []any{}
+	if out.Recordings, err = s.watchable(c, a); err != nil {
+		return err
+	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(out)
 }
@@ -57,6 +83,15 @@ type accessPageData struct {
 	Cancelled bool
 	// Refund is what cancelling now gives back automatically ("" none).
 	Refund string
+	// Recordings the registrant may watch.
+	Recordings []accessRecording
+}
+
+// accessRecording is a recording on the registrant's page: a player for a
+// file Admit keeps, a link for an external one.
+type accessRecording struct {
+	Title, Path, ContentType string
+	External                 bool
 }
 
 func (s *Server) accessPage(c *fiber.Ctx) error {
@@ -68,6 +103,14 @@ func (s *Server) accessPage(c *fiber.Ctx) error {
 	j := a.Join(now)
 	d := accessPageData{Access: a, Token: c.Params("token"), Deny: a.DenyReason(), JoinOpen: a.JoinOpen(now), Next: j.Next,
 		Cancelled: c.Query("cancelled") == "1"}
+	recs, err := s.Tickets.Watchable(c.UserContext(), a)
+	if err != nil {
+		return err
+	}
+	for _, r := range recs {
+		d.Recordings = append(d.Recordings, accessRecording{Title: r.Title, ContentType: r.ContentType, External: r.External(),
+			Path: "/a/" + d.Token + "/recordings/" + strconv.FormatInt(r.ID, 10)})
+	}
 	if r := a.Registration; r.Refundable() > 0 && a.RefundsOnCancel(now) {
 		d.Refund = formatMoney(r.Refundable(), r.Currency, s.pages.locale(c))
 	}

@@ -31,6 +31,7 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/api/v1/access/:token", s.accessJSON)
 	app.Get("/a/:token/join", s.join)
 	app.Get("/a/:token/calendar.ics", s.calendar)
+	app.Get("/a/:token/recordings/:id", s.streamRecording)
 	app.Post("/a/:token/cancel", s.cancelByRegistrant)
 
 	// Administrators.
