@@ -8,14 +8,19 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/admit/admit/app/model"
+	"github.com/admit/admit/app/recordings"
 	"github.com/admit/admit/app/store"
+	"github.com/admit/admit/app/ticketing"
 )
 
 // mp4Head is the start of an MP4 file (its ftyp box).
@@ -357,5 +362,127 @@ func TestLargeUploadIsStreamed(t *testing.T) {
 	files, _ := os.ReadDir(e.recordingsDir())
 	if len(files) != 1 {
 		t.Fatalf("files %v", files)
+	}
+}
+
+// TestSessionRecording: in a series registered per session, a recording of
+// one session is mailed to, listed for and served to that session's
+// registrants only; one of the whole event to all.
+func TestSessionRecording(t *testing.T) {
+	e := newEnv(t)
+	ev := e.createEvent(map[string]any{"title": "Course", "kind": "series", "series_registration": "individual", "timezone": "UTC", "capacity": 5,
+		"status": "published",
+		"sessions": []map[string]any{{"starts_at": "2026-12-02T18:00:00Z", "duration_minutes": 60}, {"starts_at": "2026-12-09T18:00:00Z", "duration_minutes": 60}}})
+	eid := num(ev["id"])
+	ss := ev["sessions"].([]any)
+	s1, s2 := num(ss[0].(map[string]any)["id"]), num(ss[1].(map[string]any)["id"])
+	reg := func(name string, session int64) (int64, string) {
+		r := e.do("POST", "/api/v1/public/events/course/registrations", map[string]any{"name": name, "email": name + "@example.org", "session_id": session}, false)
+		if r.Status != 201 {
+			t.Fatalf("register: %d %s", r.Status, r.Body)
+		}
+		id := num(r.JSON(t)["registration"].(map[string]any)["id"])
+		return id, e.accessToken(id)
+	}
+	ada, adaToken := reg("ada", s1)
+	bob, bobToken := reg("bob", s2)
+	r := e.upload(eid, fakeVideo(2000), "session_id", strconv.FormatInt(s1, 10), "title", "Week one")
+	if r.Status != 201 || !strings.Contains(string(r.Body), fmt.Sprintf(`"session_id":%d`, s1)) {
+		t.Fatalf("upload: %d %s", r.Status, r.Body)
+	}
+	weekOne := num(r.JSON(t)["id"])
+	mailed := func(id int64) int {
+		n := 0
+		for _, m := range e.outbox() {
+			if m.Kind == model.MailRecording && *m.RegistrationID == id {
+				n++
+			}
+		}
+		return n
+	}
+	if mailed(ada) != 1 || mailed(bob) != 0 {
+		t.Errorf("mails: ada %d, bob %d; want 1 and 0", mailed(ada), mailed(bob))
+	}
+	if r := e.do("GET", fmt.Sprintf("/a/%s/recordings/%d", adaToken, weekOne), nil, false); r.Status != 200 {
+		t.Errorf("ada: %d", r.Status)
+	}
+	if r := e.do("GET", fmt.Sprintf("/a/%s/recordings/%d", bobToken, weekOne), nil, false); r.Status != 404 {
+		t.Errorf("bob, another session's recording: %d", r.Status)
+	}
+	if js := string(e.do("GET", "/api/v1/access/"+bobToken, nil, false).Body); !strings.Contains(js, `"recordings":[]`) {
+		t.Errorf("bob's json lists another session's recording: %s", js)
+	}
+	// A recording of the whole event goes to both.
+	if r := e.do("POST", fmt.Sprintf("/api/v1/events/%d/recordings", eid), `{"url":"https://v.example.org/all","title":"Everything"}`, true); r.Status != 201 {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	if mailed(ada) != 2 || mailed(bob) != 1 {
+		t.Errorf("mails after the whole-event recording: ada %d, bob %d; want 2 and 1", mailed(ada), mailed(bob))
+	}
+	if js := string(e.do("GET", "/api/v1/access/"+bobToken, nil, false).Body); !strings.Contains(js, `"title":"Everything"`) || strings.Contains(js, "Week one") {
+		t.Errorf("bob's json: %s", js)
+	}
+}
+
+// fullStorage is a storage whose disk is full.
+type fullStorage struct{ recordings.Storage }
+
+func (fullStorage) Put(_ context.Context, _ string, r io.Reader) (recordings.Object, error) {
+	_, _ = io.CopyN(io.Discard, r, 1000)
+	return recordings.Object{}, fmt.Errorf("%w: write: no space left on device", recordings.ErrFull)
+}
+
+// TestRecordingUploadDiskFull: a full disk answers 507 with a message a
+// person can act on, and lists nothing.
+func TestRecordingUploadDiskFull(t *testing.T) {
+	e := newEnvWith(t, nil, func(o *ticketing.Options) { o.Recordings = fullStorage{o.Recordings} })
+	eid := num(e.createEvent(liveEvent(nil))["id"])
+	r := e.upload(eid, fakeVideo(5000))
+	if r.Status != 507 || !strings.Contains(string(r.Body), `"code":"insufficient_storage"`) || !strings.Contains(string(r.Body), "no space left") {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	if items := e.do("GET", fmt.Sprintf("/api/v1/events/%d/recordings", eid), nil, true).JSON(t)["items"].([]any); len(items) != 0 {
+		t.Errorf("listed: %v", items)
+	}
+}
+
+// TestInterruptedUploadLeavesNothing: a client that goes away in the middle
+// of an upload leaves no file (its temporary file is removed) and nothing
+// listed.
+func TestInterruptedUploadLeavesNothing(t *testing.T) {
+	e := newEnv(t)
+	eid := num(e.createEvent(liveEvent(nil))["id"])
+	base := e.serve()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.mp4\"\r\nContent-Type: video/mp4\r\n\r\n"
+	fmt.Fprintf(conn, "POST /api/v1/events/%d/recordings HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: %d\r\n\r\n%s",
+		eid, e.token, 100<<20, head)
+	if _, err := conn.Write(fakeVideo(2 << 20)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the upload's temporary file", func() bool { return len(e.recordingFiles()) == 1 })
+	if name := e.recordingFiles()[0]; !strings.HasPrefix(name, ".upload-") {
+		t.Fatalf("an unfinished upload is stored as %s", name)
+	}
+	conn.Close()
+	waitFor(t, "the temporary file to go", func() bool { return len(e.recordingFiles()) == 0 })
+	if items := e.do("GET", fmt.Sprintf("/api/v1/events/%d/recordings", eid), nil, true).JSON(t)["items"].([]any); len(items) != 0 {
+		t.Errorf("listed: %v", items)
+	}
+}
+
+// waitFor polls cond until it holds (the test's own deadline bounds it).
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 30 s for %s", what)
+		}
+		runtime.Gosched()
+		time.Sleep(5 * time.Millisecond)
 	}
 }
