@@ -371,7 +371,7 @@ func TestLargeUploadIsStreamed(t *testing.T) {
 func TestSessionRecording(t *testing.T) {
 	e := newEnv(t)
 	ev := e.createEvent(map[string]any{"title": "Course", "kind": "series", "series_registration": "individual", "timezone": "UTC", "capacity": 5,
-		"status": "published",
+		"status":   "published",
 		"sessions": []map[string]any{{"starts_at": "2026-12-02T18:00:00Z", "duration_minutes": 60}, {"starts_at": "2026-12-09T18:00:00Z", "duration_minutes": 60}}})
 	eid := num(ev["id"])
 	ss := ev["sessions"].([]any)
