@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 
 	"github.com/admit/admit/app/auth"
 	"github.com/admit/admit/app/i18n"
@@ -17,8 +18,13 @@ import (
 	"github.com/admit/admit/app/ticketing"
 )
 
-// BodyLimit is the largest request body accepted (413 beyond).
+// BodyLimit is the largest request body accepted (413 beyond), but for an
+// uploaded recording.
 const BodyLimit = 1 << 20
+
+// StreamTimeout bounds the sending of one answer of a recording (other
+// answers: 60 seconds).
+const StreamTimeout = 6 * time.Hour
 
 // Outbox is what the admin API reads of the mail queue.
 type Outbox interface {
@@ -83,6 +89,14 @@ func New(d Deps) (*fiber.App, error) {
 		StreamRequestBody:            true,
 		DisablePreParseMultipartForm: true,
 	})
+	// A recording may take hours to send to a slow client, and fasthttp's
+	// WriteTimeout bounds the whole answer: recordings get StreamTimeout.
+	app.Server().HeaderReceived = func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+		if isStream(h) {
+			return fasthttp.RequestConfig{WriteTimeout: StreamTimeout}
+		}
+		return fasthttp.RequestConfig{}
+	}
 	s.routes(app)
 	return app, nil
 }

@@ -3,10 +3,12 @@ package web
 import (
 	"errors"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 
 	"github.com/admit/admit/app/model"
 )
@@ -78,6 +80,14 @@ func (s *Server) streamRecording(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderETag, etag)
 	}
 	return nil
+}
+
+// streamRoute is GET (or HEAD) /a/{token}/recordings/{id}.
+var streamRoute = regexp.MustCompile(`(?i)^/a/[^/]+/recordings/[^/?]+/?(\?|$)`)
+
+// isStream reports whether a request is for a recording's file.
+func isStream(h *fasthttp.RequestHeader) bool {
+	return (h.IsGet() || h.IsHead()) && streamRoute.Match(h.RequestURI())
 }
 
 // etagMatches: If-None-Match lists etag (weak comparison) or is "*".

@@ -6,6 +6,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/valyala/fasthttp"
 
 	"github.com/admit/admit/app/model"
 )
@@ -223,5 +226,34 @@ func TestRecordingAccess(t *testing.T) {
 	}
 	if r := e.do("GET", path, nil, false); r.Status != 404 {
 		t.Errorf("after delete: %d", r.Status)
+	}
+}
+
+// TestStreamWriteTimeout: a recording's answer may take StreamTimeout to
+// send (fasthttp bounds the whole answer), every other answer keeps the
+// server's 60 seconds.
+func TestStreamWriteTimeout(t *testing.T) {
+	e := newEnv(t)
+	hook := e.app.Server().HeaderReceived
+	if hook == nil {
+		t.Fatal("no HeaderReceived")
+	}
+	for _, tc := range []struct {
+		method, uri string
+		want        time.Duration
+	}{
+		{"GET", "/a/" + strings.Repeat("A", 43) + "/recordings/3", StreamTimeout},
+		{"HEAD", "/a/" + strings.Repeat("A", 43) + "/recordings/3?x=1", StreamTimeout},
+		{"GET", "/a/" + strings.Repeat("A", 43), 0},
+		{"GET", "/a/" + strings.Repeat("A", 43) + "/calendar.ics", 0},
+		{"POST", "/a/" + strings.Repeat("A", 43) + "/recordings/3", 0},
+		{"GET", "/api/v1/events/1/recordings", 0},
+	} {
+		var h fasthttp.RequestHeader
+		h.SetMethod(tc.method)
+		h.SetRequestURI(tc.uri)
+		if got := hook(&h).WriteTimeout; got != tc.want {
+			t.Errorf("%s %s: write timeout %v, want %v", tc.method, tc.uri, got, tc.want)
+		}
 	}
 }
