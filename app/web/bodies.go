@@ -54,6 +54,10 @@ func readBounded(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusBadRequest, "The request body could not be read whole.")
 	}
 	if len(b) > BodyLimit {
+		// Read on a little (at most another BodyLimit), so that a client
+		// still sending a body just over the limit reads the answer rather
+		// than a connection reset by the close.
+		_, _ = io.CopyN(io.Discard, stream, BodyLimit)
 		c.Context().SetConnectionClose()
 		return fiber.NewError(fiber.StatusRequestEntityTooLarge, "The request body is larger than 1 MB.")
 	}
