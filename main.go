@@ -156,7 +156,7 @@ func serve(ctx context.Context, cfg config.Config, dbPath string) (err error) {
 	if err := addHousekeeping(sched, cfg, db, dbPath); err != nil {
 		return err
 	}
-	app, err := web.New(web.Deps{Tickets: tickets, Auth: admins, Outbox: db, DB: db, Jobs: sched, I18n: tr, Pages: sub("public"), Log: log})
+	app, err := web.New(web.Deps{Tickets: tickets, Auth: admins, Outbox: db, DB: db, Jobs: sched, I18n: tr, Pages: sub("public"), Admin: sub("admin"), Log: log})
 	if err != nil {
 		return err
 	}

@@ -4,8 +4,9 @@ package assets
 
 import "embed"
 
-// FS holds public/ (page templates and static files), email/ (mail
-// templates) and i18n/ (one TOML file per language).
+// FS holds public/ (page templates and static files), admin/ (the admin
+// UI's templates), email/ (mail templates) and i18n/ (one TOML file per
+// language).
 //
-//go:embed public email i18n
+//go:embed public admin email i18n
 var FS embed.FS

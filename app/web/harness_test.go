@@ -104,7 +104,7 @@ func newEnvWith(t *testing.T, providers *payment.Registry, tweak ...func(*ticket
 	if _, _, err := admins.Bootstrap(ctx, adminEmail, adminPassword); err != nil {
 		t.Fatal(err)
 	}
-	deps := Deps{Tickets: tickets, Auth: admins, Outbox: st, DB: st, I18n: tr, Pages: sub(t, "public"), Log: log, Now: clk.Now}
+	deps := Deps{Tickets: tickets, Auth: admins, Outbox: st, DB: st, I18n: tr, Pages: sub(t, "public"), Admin: sub(t, "admin"), Log: log, Now: clk.Now}
 	app, err := New(deps)
 	if err != nil {
 		t.Fatal(err)

@@ -26,9 +26,12 @@ type pages struct {
 
 var pageNames = []string{"event", "registered", "access", "join", "error", "paid", "paycancel"}
 
-func newPages(fsys fs.FS, tr *i18n.Bundle) (*pages, error) {
+func newPages(fsys fs.FS, tr *i18n.Bundle, names []string) (*pages, error) {
 	p := &pages{fsys: fsys, i18n: tr, views: map[string]*template.Template{}}
 	funcs := template.FuncMap{
+		"money": func(amount int64, currency, lang string) string { return formatMoney(amount, currency, lang) },
+		"list":  func(v ...string) []string { return v },
+		"inc":   func(i int) int { return i + 1 },
 		"deref": func(p *int64) int64 {
 			if p == nil {
 				return -1
@@ -47,7 +50,7 @@ func newPages(fsys fs.FS, tr *i18n.Bundle) (*pages, error) {
 			return m, nil
 		},
 	}
-	for _, name := range pageNames {
+	for _, name := range names {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(fsys, "layout.html", name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("web: page %s: %w", name, err)

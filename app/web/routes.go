@@ -34,9 +34,25 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/a/:token/recordings/:id", s.streamRecording)
 	app.Post("/a/:token/cancel", s.cancelByRegistrant)
 
-	// Administrators.
+	// Administrators. One login limiter: the API and the admin UI share
+	// each address's attempts.
 	login := limiter.New(limiter.Config{Max: 10, Expiration: time.Minute, LimitReached: tooMany})
 	app.Post("/api/v1/auth/token", login, s.login)
+
+	// The admin UI: a session cookie, and a CSRF token in every form.
+	app.Get("/admin/login", s.adminLoginPage)
+	app.Post("/admin/login", login, s.adminLogin)
+	ui := app.Group("/admin", s.requireSession)
+	ui.Get("/", s.adminDashboard)
+	ui.Post("/logout", s.adminLogout)
+	ui.Get("/events", s.adminEvents)
+	ui.Post("/events", s.adminCreateEvent)
+	ui.Get("/events/:id", s.adminEvent)
+	ui.Get("/events/:id/registrations.csv", s.listRegistrationsCSV)
+	ui.Post("/events/:id/cancel", s.adminCancelEvent)
+	ui.Post("/registrations/:id/:action", s.adminRegistrationAction)
+	ui.Get("/settings", s.adminSettings)
+
 	api := app.Group("/api/v1", s.requireAdmin)
 	api.Delete("/auth/token", s.logout)
 	api.Get("/auth/tokens", s.listTokens)

@@ -47,6 +47,8 @@ type Deps struct {
 	I18n *i18n.Bundle
 	// Pages is the contents of assets/public: page templates and static files.
 	Pages fs.FS
+	// Admin is the contents of assets/admin: the admin UI's templates.
+	Admin fs.FS
 	Log   *slog.Logger
 	Now   func() time.Time
 }
@@ -55,6 +57,7 @@ type Deps struct {
 type Server struct {
 	Deps
 	pages *pages
+	admin *pages
 	// https: http.public_url is https, so browsers are told to keep to it
 	// (Strict-Transport-Security).
 	https bool
@@ -68,11 +71,15 @@ func New(d Deps) (*fiber.App, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	p, err := newPages(d.Pages, d.I18n)
+	p, err := newPages(d.Pages, d.I18n, pageNames)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Deps: d, pages: p, https: strings.HasPrefix(strings.ToLower(d.Tickets.PublicURL()), "https://")}
+	a, err := newPages(d.Admin, d.I18n, adminPageNames)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Deps: d, pages: p, admin: a, https: strings.HasPrefix(strings.ToLower(d.Tickets.PublicURL()), "https://")}
 	app := fiber.New(fiber.Config{
 		AppName:               "Admit",
 		BodyLimit:             BodyLimit,

@@ -1,0 +1,221 @@
+package web
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/admit/admit/app/auth"
+	"github.com/admit/admit/app/model"
+	"github.com/admit/admit/app/store"
+)
+
+// The admin UI signs in with a session cookie. Every form that changes
+// something carries a CSRF token: for a signed-in administrator it is
+// derived from the session token (so it needs no storage and dies with the
+// session); the login form uses a double-submit cookie.
+const (
+	sessionCookie = "admit_session"
+	loginCookie   = "admit_login"
+	csrfField     = "csrf"
+	adminPrefix   = "/admin"
+)
+
+// adminPageNames are the templates of assets/admin.
+var adminPageNames = []string{"login", "dashboard", "events", "event", "settings"}
+
+// csrfFor is the CSRF token of a session: an HMAC of a fixed label keyed
+// by the session token, which only the session's holder knows.
+func csrfFor(session string) string {
+	m := hmac.New(sha256.New, []byte(session))
+	m.Write([]byte("admit admin csrf"))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+func sameToken(a, b string) bool {
+	return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+func (s *Server) adminCookie(name, value, path string, maxAge time.Duration, sameSite string) *fiber.Cookie {
+	ck := &fiber.Cookie{Name: name, Value: value, Path: path, MaxAge: int(maxAge / time.Second), HTTPOnly: true,
+		Secure: s.https, SameSite: sameSite}
+	if maxAge < 0 { // delete
+		ck.MaxAge, ck.Expires = -1, time.Unix(1, 0)
+	}
+	return ck
+}
+
+// adminURL adds the page language to an admin address.
+func (s *Server) adminURL(c *fiber.Ctx, p string) string {
+	sep := "?"
+	if strings.Contains(p, "?") {
+		sep = "&"
+	}
+	return p + sep + "lang=" + s.admin.locale(c)
+}
+
+// requireSession lets through a request with a live session; others are
+// sent to the login page. A state-changing request must also carry the
+// session's CSRF token, else 403.
+func (s *Server) requireSession(c *fiber.Ctx) error {
+	token := c.Cookies(sessionCookie)
+	u, tk, err := s.Auth.User(c.UserContext(), token, store.TokenSession, clientAddr(c))
+	if errors.Is(err, model.ErrUnauthorized) {
+		next := c.OriginalURL()
+		if c.Method() != fiber.MethodGet {
+			next = adminPrefix + "/"
+		}
+		return c.Redirect(s.adminURL(c, "/admin/login?next="+url.QueryEscape(next)), fiber.StatusSeeOther)
+	}
+	if err != nil {
+		return err
+	}
+	if c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead && !sameToken(c.FormValue(csrfField), csrfFor(token)) {
+		return fiber.NewError(fiber.StatusForbidden, "This form has expired or did not come from Admit: open the page again and resend it.")
+	}
+	c.Locals("user", u)
+	c.Locals("token", tk)
+	c.Locals("csrf", csrfFor(token))
+	return c.Next()
+}
+
+// adminData is what every admin page gets besides its own data.
+type adminData struct {
+	User *model.User
+	CSRF string
+	// Done is the translated result of the last action (a flash message).
+	Done string
+	Data any
+}
+
+func (s *Server) renderAdmin(c *fiber.Ctx, status int, name, title string, data any) error {
+	u, _ := caller(c)
+	csrf, _ := c.Locals("csrf").(string)
+	return s.admin.render(c, status, name, title, adminData{User: u, CSRF: csrf, Done: s.flash(c), Data: data})
+}
+
+// flash is the translated result of the last action, named by ?done=.
+func (s *Server) flash(c *fiber.Ctx) string {
+	done := c.Query("done")
+	if done == "" {
+		return ""
+	}
+	id := "admin.done." + done
+	if t := s.I18n.T(s.admin.locale(c), id, nil); t != id {
+		return t
+	}
+	return ""
+}
+
+// loginForm is the login page's data.
+type loginForm struct {
+	Email   string
+	Next    string
+	CSRF    string
+	Problem *apiErrorBody
+}
+
+// safeNext keeps a post-login destination only when it is an admin page of
+// this site.
+func safeNext(n string) string {
+	if !strings.HasPrefix(n, adminPrefix+"/") || strings.HasPrefix(n, "//") || strings.ContainsAny(n, "\\\r\n") ||
+		strings.HasPrefix(n, "/admin/login") {
+		return adminPrefix + "/"
+	}
+	return n
+}
+
+func (s *Server) adminLoginPage(c *fiber.Ctx) error {
+	return s.renderLogin(c, fiber.StatusOK, loginForm{Next: safeNext(c.Query("next"))})
+}
+
+func (s *Server) renderLogin(c *fiber.Ctx, status int, f loginForm) error {
+	f.CSRF = c.Cookies(loginCookie)
+	if len(f.CSRF) < 20 {
+		b := make([]byte, 24)
+		_, _ = rand.Read(b)
+		f.CSRF = base64.RawURLEncoding.EncodeToString(b)
+	}
+	c.Cookie(s.adminCookie(loginCookie, f.CSRF, "/admin/login", time.Hour, "Strict"))
+	title := s.I18n.T(s.admin.locale(c), "admin.login.title", nil)
+	return s.admin.render(c, status, "login", title, adminData{Done: s.flash(c), Data: f})
+}
+
+// adminLogin checks the form and opens a session. It shares the API
+// login's per-address limit (the same limiter in the route table).
+func (s *Server) adminLogin(c *fiber.Ctx) error {
+	if !sameToken(c.FormValue(csrfField), c.Cookies(loginCookie)) {
+		return fiber.NewError(fiber.StatusForbidden, "This form has expired or did not come from Admit: open the page again and resend it.")
+	}
+	f := loginForm{Email: strings.TrimSpace(c.FormValue("email")), Next: safeNext(c.FormValue("next"))}
+	password := c.FormValue("password")
+	bad := map[string]string{}
+	if f.Email == "" {
+		bad["email"] = "is required"
+	}
+	if password == "" {
+		bad["password"] = "is required"
+	}
+	if len(bad) > 0 {
+		f.Problem = &apiErrorBody{Code: "validation", Fields: bad}
+		return s.renderLogin(c, fiber.StatusUnprocessableEntity, f)
+	}
+	token, err := s.Auth.Login(c.UserContext(), f.Email, password, store.TokenSession, clientAddr(c))
+	if errors.Is(err, model.ErrUnauthorized) {
+		f.Problem = &apiErrorBody{Code: "unauthorized", Fields: map[string]string{"password": "wrong"}}
+		return s.renderLogin(c, fiber.StatusUnauthorized, f)
+	}
+	if err != nil {
+		return err
+	}
+	c.Cookie(s.adminCookie(sessionCookie, token, adminPrefix, auth.SessionTTL, "Lax"))
+	c.Cookie(s.adminCookie(loginCookie, "", "/admin/login", -time.Second, "Strict"))
+	return c.Redirect(s.adminURL(c, f.Next), fiber.StatusSeeOther)
+}
+
+// adminLogout ends the session.
+func (s *Server) adminLogout(c *fiber.Ctx) error {
+	if err := s.Auth.Revoke(c.UserContext(), c.Cookies(sessionCookie)); err != nil {
+		return err
+	}
+	c.Cookie(s.adminCookie(sessionCookie, "", adminPrefix, -time.Second, "Lax"))
+	return c.Redirect(s.adminURL(c, "/admin/login?done=logged_out"), fiber.StatusSeeOther)
+}
+
+// fieldError is the message next to an input.
+type fieldError struct {
+	Text string
+	// Detail is the service's own words (English), kept beside a
+	// translated text because it carries specifics such as limits.
+	Detail string
+}
+
+// indexed matches the row number of a list field: sessions[2].starts_at.
+var indexed = regexp.MustCompile(`\[\d+\]`)
+
+// Field is the error of a form field, or nil: the translation of
+// "admin.error.<field>" (row numbers left out, dots as _) with the service's words as
+// detail, else the service's words.
+func (l loc) Field(p *apiErrorBody, field string) *fieldError {
+	if p == nil {
+		return nil
+	}
+	msg, ok := p.Fields[field]
+	if !ok {
+		return nil
+	}
+	id := "admin.error." + strings.ReplaceAll(indexed.ReplaceAllString(field, ""), ".", "_")
+	if t := l.b.T(l.Lang, id, nil); t != id {
+		return &fieldError{Text: t, Detail: msg}
+	}
+	return &fieldError{Text: msg}
+}

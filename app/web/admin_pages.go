@@ -1,0 +1,407 @@
+package web
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/admit/admit/app/model"
+	"github.com/admit/admit/app/pricing"
+	"github.com/admit/admit/app/ticketing"
+)
+
+// The admin pages: each handler reads through, or acts through, the same
+// ticketing methods as the JSON API.
+
+// eventSummary is an event with what it has sold.
+type eventSummary struct {
+	Event *model.Event
+	// Sold counts the attendees holding a seat.
+	Sold int
+	// Next is the next session that has not ended (nil: none).
+	Next *model.Session
+}
+
+// revenue is what a currency brought in: paid minus refunded.
+type revenue struct {
+	Currency string
+	Paid     int64
+	Refunded int64
+	Net      int64
+}
+
+// recentRegistration is a registration with its event's title.
+type recentRegistration struct {
+	*model.Registration
+	Event *model.Event
+}
+
+type dashboardData struct {
+	Events  []eventSummary
+	Revenue []revenue
+	Recent  []recentRegistration
+}
+
+// dashboard reads every event and its registrations (an appliance's few
+// hundred), and sums them up.
+func (s *Server) dashboard(c *fiber.Ctx) (*dashboardData, error) {
+	evs, err := s.Tickets.Events(c.UserContext())
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	d := &dashboardData{}
+	money := map[string]*revenue{}
+	for _, e := range evs {
+		regs, err := s.Tickets.Registrations(c.UserContext(), e.ID, "")
+		if err != nil {
+			return nil, err
+		}
+		sum := eventSummary{Event: e}
+		for i := range e.Sessions {
+			if e.Sessions[i].EndsAt().After(now) {
+				sum.Next = &e.Sessions[i]
+				break
+			}
+		}
+		for _, r := range regs {
+			if r.Role == model.RoleAttendee && r.Active(now) {
+				sum.Sold++
+			}
+			if r.AmountPaid > 0 {
+				cur := r.MoneyCurrency()
+				m := money[cur]
+				if m == nil {
+					m = &revenue{Currency: cur}
+					money[cur] = m
+				}
+				m.Paid += r.AmountPaid
+				m.Refunded += r.AmountRefunded
+				m.Net += r.AmountPaid - r.AmountRefunded
+			}
+			d.Recent = append(d.Recent, recentRegistration{Registration: r, Event: e})
+		}
+		d.Events = append(d.Events, sum)
+	}
+	for _, m := range money {
+		d.Revenue = append(d.Revenue, *m)
+	}
+	slices.SortFunc(d.Revenue, func(a, b revenue) int { return strings.Compare(a.Currency, b.Currency) })
+	slices.SortStableFunc(d.Recent, func(a, b recentRegistration) int { return b.CreatedAt.Compare(a.CreatedAt) })
+	d.Recent = d.Recent[:min(len(d.Recent), 10)]
+	return d, nil
+}
+
+func (s *Server) adminDashboard(c *fiber.Ctx) error {
+	d, err := s.dashboard(c)
+	if err != nil {
+		return err
+	}
+	return s.renderAdmin(c, fiber.StatusOK, "dashboard", s.adminT(c, "admin.nav.dashboard"), d)
+}
+
+func (s *Server) adminT(c *fiber.Ctx, id string) string { return s.I18n.T(s.admin.locale(c), id, nil) }
+
+// eventForm is the "new event" form as typed, kept to show it again.
+type eventForm struct {
+	Title, Description, Kind, SeriesRegistration, Timezone, Capacity, Amount, Currency, Status string
+	Providers                                                                                  []string
+	Sessions                                                                                   []sessionForm
+}
+
+type sessionForm struct{ StartsAt, Duration string }
+
+// sessionRows is how many sessions the form offers (empty rows are left out).
+const sessionRows = 3
+
+type eventsData struct {
+	Events     []eventSummary
+	Form       eventForm
+	Problem    *apiErrorBody
+	Currencies []string
+	// Other are the errors of fields that have no input of their own.
+	Other map[string]string
+}
+
+func newEventForm() eventForm {
+	return eventForm{Kind: model.KindLive, SeriesRegistration: model.SeriesAll, Timezone: "UTC", Currency: "EUR",
+		Status: model.EventDraft, Sessions: make([]sessionForm, sessionRows)}
+}
+
+func (s *Server) adminEvents(c *fiber.Ctx) error {
+	return s.renderEvents(c, fiber.StatusOK, newEventForm(), nil)
+}
+
+func (s *Server) renderEvents(c *fiber.Ctx, status int, f eventForm, problem *apiErrorBody) error {
+	d, err := s.dashboard(c)
+	if err != nil {
+		return err
+	}
+	data := eventsData{Events: d.Events, Form: f, Problem: problem, Currencies: pricing.Codes()}
+	if problem != nil {
+		data.Other = map[string]string{}
+		for k, v := range problem.Fields {
+			if !shownEventField(k) {
+				data.Other[k] = v
+			}
+		}
+	}
+	return s.renderAdmin(c, status, "events", s.adminT(c, "admin.nav.events"), data)
+}
+
+// shownEventField: the form has an input for this field, which shows its error.
+func shownEventField(k string) bool {
+	switch k {
+	case "title", "description", "kind", "series_registration", "timezone", "capacity", "price.amount", "price.currency",
+		"status", "providers", "sessions":
+		return true
+	}
+	return strings.HasPrefix(k, "sessions[") || strings.HasPrefix(k, "providers[")
+}
+
+// adminCreateEvent turns the form into the API's EventInput and creates
+// the event through the same service call as POST /api/v1/events.
+func (s *Server) adminCreateEvent(c *fiber.Ctx) error {
+	f := newEventForm()
+	for _, k := range []struct {
+		dst  *string
+		name string
+	}{{&f.Title, "title"}, {&f.Description, "description"}, {&f.Kind, "kind"}, {&f.SeriesRegistration, "series_registration"},
+		{&f.Timezone, "timezone"}, {&f.Capacity, "capacity"}, {&f.Amount, "amount"}, {&f.Currency, "currency"}, {&f.Status, "status"}} {
+		*k.dst = strings.TrimSpace(c.FormValue(k.name))
+	}
+	for i := range f.Sessions {
+		f.Sessions[i] = sessionForm{StartsAt: strings.TrimSpace(c.FormValue(fmt.Sprintf("starts_at_%d", i))),
+			Duration: strings.TrimSpace(c.FormValue(fmt.Sprintf("duration_%d", i)))}
+	}
+	c.Request().PostArgs().VisitAll(func(k, v []byte) {
+		if string(k) == "providers" {
+			f.Providers = append(f.Providers, string(v))
+		}
+	})
+	in, bad := s.eventInput(f)
+	if len(bad) > 0 {
+		return s.renderEvents(c, fiber.StatusUnprocessableEntity, f, &apiErrorBody{Code: "validation", Fields: bad})
+	}
+	e, err := s.Tickets.CreateEvent(c.UserContext(), in.EventInput)
+	if err != nil {
+		status, body, known := classify(err)
+		if !known {
+			return err
+		}
+		body.Fields = in.rowFields(body.Fields)
+		return s.renderEvents(c, status, f, &body)
+	}
+	return c.Redirect(s.adminURL(c, fmt.Sprintf("/admin/events/%d?done=created", e.ID)), fiber.StatusSeeOther)
+}
+
+// formEventInput is an EventInput with, for each session sent, the form
+// row it came from.
+type formEventInput struct {
+	ticketing.EventInput
+	rows []int
+}
+
+// rowFields renames the service's sessions[i].x errors after the form's rows.
+func (in formEventInput) rowFields(fields map[string]string) map[string]string {
+	out := make(map[string]string, len(fields))
+	for k, v := range fields {
+		for i, row := range in.rows {
+			if p := fmt.Sprintf("sessions[%d]", i); strings.HasPrefix(k, p+".") {
+				k = fmt.Sprintf("sessions[%d]", row) + strings.TrimPrefix(k, p)
+				break
+			}
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// eventInput reads what only the form can get wrong (numbers, decimal
+// prices, local times); the service checks the rest.
+func (s *Server) eventInput(f eventForm) (formEventInput, map[string]string) {
+	bad := map[string]string{}
+	in := formEventInput{}
+	e := &in.EventInput
+	e.Title, e.Description, e.Kind, e.Timezone, e.Status = &f.Title, &f.Description, &f.Kind, &f.Timezone, &f.Status
+	if f.Kind == model.KindSeries {
+		e.SeriesRegistration = &f.SeriesRegistration
+	}
+	if f.Capacity != "" {
+		n, err := strconv.ParseInt(f.Capacity, 10, 64)
+		if err != nil {
+			bad["capacity"] = "must be a whole number, or empty for no limit"
+		}
+		e.Capacity = ticketing.Opt[int64]{Set: true, Value: n}
+	}
+	if f.Amount != "" {
+		amount, ok := parseAmount(f.Amount, f.Currency)
+		if !ok {
+			bad["price.amount"] = "must be an amount such as 19.99"
+		}
+		e.Price = ticketing.Opt[ticketing.MoneyInput]{Set: true, Value: ticketing.MoneyInput{Amount: &amount, Currency: f.Currency}}
+	}
+	if len(f.Providers) > 0 { // none ticked: every connected provider
+		providers := slices.Clone(f.Providers)
+		e.Providers = &providers
+	}
+	loc := s.I18n.Location(f.Timezone)
+	sessions := []ticketing.SessionInput{}
+	for row, sf := range f.Sessions {
+		if sf.StartsAt == "" && sf.Duration == "" {
+			continue
+		}
+		name := fmt.Sprintf("sessions[%d]", row)
+		var si ticketing.SessionInput
+		if sf.StartsAt != "" {
+			t, err := time.ParseInLocation("2006-01-02T15:04", sf.StartsAt, loc)
+			if err != nil {
+				bad[name+".starts_at"] = "must be a date and time"
+			}
+			v := t.Format(time.RFC3339)
+			si.StartsAt = &v
+		}
+		if sf.Duration != "" {
+			n, err := strconv.ParseInt(sf.Duration, 10, 64)
+			if err != nil {
+				bad[name+".duration_minutes"] = "must be a whole number of minutes"
+			}
+			si.DurationMinutes = &n
+		}
+		sessions = append(sessions, si)
+		in.rows = append(in.rows, row)
+	}
+	if f.Kind != model.KindOnDemand || len(sessions) > 0 {
+		e.Sessions = &sessions
+	}
+	return in, bad
+}
+
+// parseAmount reads a price in major units ("19.99", "19,99", "20") into
+// minor units of the currency.
+func parseAmount(v, currency string) (int64, bool) {
+	cur, ok := pricing.Lookup(currency)
+	if !ok {
+		cur = pricing.Currency{Exponent: 2}
+	}
+	v = strings.ReplaceAll(v, ",", ".")
+	whole, frac, _ := strings.Cut(v, ".")
+	if whole == "" || len(frac) > cur.Exponent || strings.ContainsAny(whole+frac, "+-") {
+		return 0, false
+	}
+	w, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil || w > 1e12 {
+		return 0, false
+	}
+	frac += strings.Repeat("0", cur.Exponent-len(frac))
+	f := int64(0)
+	if frac != "" {
+		if f, err = strconv.ParseInt(frac, 10, 64); err != nil {
+			return 0, false
+		}
+	}
+	return w*cur.Unit() + f, true
+}
+
+type eventPageAdmin struct {
+	Event         *model.Event
+	Summary       eventSummary
+	Registrations []*model.Registration
+	Problem       *apiErrorBody
+	Now           time.Time
+}
+
+func (s *Server) adminEvent(c *fiber.Ctx) error { return s.renderAdminEvent(c, fiber.StatusOK, 0, nil) }
+
+func (s *Server) renderAdminEvent(c *fiber.Ctx, status int, id int64, problem *apiErrorBody) error {
+	if id == 0 {
+		var err error
+		if id, err = idParam(c, "id"); err != nil {
+			return err
+		}
+	}
+	e, err := s.Tickets.Event(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	regs, err := s.Tickets.Registrations(c.UserContext(), id, "")
+	if err != nil {
+		return err
+	}
+	d := eventPageAdmin{Event: e, Registrations: regs, Problem: problem, Now: s.Now(), Summary: eventSummary{Event: e}}
+	for _, r := range regs {
+		if r.Role == model.RoleAttendee && r.Active(d.Now) {
+			d.Summary.Sold++
+		}
+	}
+	return s.renderAdmin(c, status, "event", e.Title, d)
+}
+
+// adminActionResult shows the outcome of an action on an event's page: a
+// redirect with a flash message, or the page again with the error.
+func (s *Server) adminActionResult(c *fiber.Ctx, eventID int64, done string, err error) error {
+	if err != nil {
+		status, body, known := classify(err)
+		if !known {
+			return err
+		}
+		return s.renderAdminEvent(c, status, eventID, &body)
+	}
+	return c.Redirect(s.adminURL(c, fmt.Sprintf("/admin/events/%d?done=%s", eventID, done)), fiber.StatusSeeOther)
+}
+
+// adminRegistrationAction runs a button of the registrants' table.
+func (s *Server) adminRegistrationAction(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	r, err := s.Tickets.Registration(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	action := c.Params("action")
+	switch action {
+	case "confirm":
+		_, err = s.Tickets.Confirm(ctx, id)
+	case "reject":
+		_, err = s.Tickets.Reject(ctx, id)
+	case "cancel":
+		_, err = s.Tickets.CancelRegistration(ctx, id)
+	case "resend":
+		_, err = s.Tickets.Resend(ctx, id)
+	case "refund":
+		_, err = s.Tickets.RefundRegistration(ctx, id, nil)
+	default:
+		return model.ErrNotFound
+	}
+	return s.adminActionResult(c, r.EventID, action, err)
+}
+
+// adminCancelEvent cancels the event, refunding every payment when asked.
+func (s *Server) adminCancelEvent(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	_, err = s.Tickets.CancelEvent(c.UserContext(), id, strings.TrimSpace(c.FormValue("message")), c.FormValue("refund") == "on")
+	return s.adminActionResult(c, id, "event_cancelled", err)
+}
+
+// adminSettings shows the payment providers.
+func (s *Server) adminSettings(c *fiber.Ctx) error {
+	var infos []*ticketing.ProviderInfo
+	for _, name := range []string{"stripe", "paypal"} {
+		info, err := s.Tickets.Provider(c.UserContext(), name)
+		if err != nil {
+			return err
+		}
+		infos = append(infos, info)
+	}
+	return s.renderAdmin(c, fiber.StatusOK, "settings", s.adminT(c, "admin.nav.settings"), infos)
+}
