@@ -142,7 +142,7 @@ func serve(ctx context.Context, cfg config.Config, dbPath string) (err error) {
 
 	sched := jobs.New(jobs.Options{Log: log})
 	for _, j := range []jobs.Job{
-		jobs.Outbox(dispatcher.Run),
+		jobs.Outbox(dispatcher.Run, tickets.ReportMailFailures),
 		jobs.Holds(tickets.ExpireHolds),
 		jobs.Reminders(tickets.SendDueReminders),
 		jobs.Refunds(tickets.SendDueRefunds),

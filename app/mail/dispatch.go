@@ -84,7 +84,8 @@ func NewDispatcher(ob Outbox, c Composer, s Sender, log *slog.Logger, now func()
 
 // Run delivers every mail due now, in batches, until none is due, and
 // returns. Each mail is tried at most once per Run. A failure is retried
-// after Backoff; the MaxAttempts-th failure marks it failed. Run returns at
+// after Backoff; the MaxAttempts-th failure, or a permanent refusal
+// (ErrRefused), marks it failed with its last error. Run returns at
 // once, doing nothing, while another Run is in progress.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	if !d.mu.TryLock() {
@@ -137,7 +138,7 @@ func (d *Dispatcher) deliver(ctx context.Context, m model.OutboxMail) error {
 	case err == nil:
 		d.log.Info("mail sent", "mail_id", m.ID, "kind", m.Kind, "attempts", attempts)
 		return d.record(ctx, m, d.ob.MarkSent(ctx, m.ID, d.now()))
-	case errors.Is(err, model.ErrNotFound), attempts >= MaxAttempts:
+	case errors.Is(err, model.ErrNotFound), errors.Is(err, ErrRefused), attempts >= MaxAttempts:
 		d.log.Error("mail failed, giving up", "mail_id", m.ID, "kind", m.Kind, "attempts", attempts, "error", err)
 		return d.record(ctx, m, d.ob.MarkFailed(ctx, m.ID, attempts, short(err.Error())))
 	default:

@@ -32,6 +32,11 @@ type MailData struct {
 	ExpiresAt        time.Time // waitlist_offer: until when the seat is kept
 	Amount           string    // refunded, late_refund, payment_mismatch: the money, formatted by the caller ("19.99 EUR")
 	EventURL         string    // the event's public page (late_refund links to it)
+	// Organizer marks a mail to the organizers (outbox_failed, tier_ended):
+	// its footer says why they get it.
+	Organizer bool
+	Count     int64  // outbox_failed: the mails that failed; tier_ended: the tickets sold
+	Item      string // tier_ended: the tier's name
 }
 
 // MailSession is one session as the templates show it.
@@ -137,7 +142,7 @@ func NewRenderer(fsys fs.FS, tr *i18n.Bundle) (*Renderer, error) {
 	sample := MailData{
 		Name: "Ann", EventTitle: "Sample", EventDescription: "About", Timezone: "Europe/Paris",
 		AccessURL: "https://example.com/a/t", CalendarURL: "https://example.com/a/t/calendar.ics",
-		Message: "Note", Status: "confirmed", ExpiresAt: time.Unix(0, 0),
+		Message: "Note", Status: "confirmed", ExpiresAt: time.Unix(0, 0), Count: 2, Item: "Early bird",
 		Sessions: []MailSession{{StartsAt: time.Unix(0, 0), DurationMinutes: 60}},
 	}
 	for _, kind := range r.kinds {
@@ -199,6 +204,7 @@ func (r *Renderer) Render(kind, locale string, data any) (subject, text, html st
 		"Name": d.Name, "EventTitle": d.EventTitle, "EventDescription": d.EventDescription,
 		"Timezone": d.Timezone, "AccessURL": d.AccessURL, "CalendarURL": d.CalendarURL,
 		"Message": d.Message, "Status": d.Status, "Amount": d.Amount, "EventURL": d.EventURL,
+		"Count": d.Count, "Item": d.Item,
 	}
 	funcs := map[string]any{
 		"t": func(id string, kv ...any) string {

@@ -28,6 +28,10 @@ type Attachment struct {
 	Data                  []byte
 }
 
+// ErrRefused marks a permanent refusal by the SMTP server (a 5xx answer,
+// such as an unknown recipient): trying again would not help.
+var ErrRefused = errors.New("mail: refused for good by the SMTP server")
+
 // ErrHeaderInjection is returned for a header value that holds a line break.
 var ErrHeaderInjection = errors.New("mail: line break in a header value")
 
@@ -88,6 +92,7 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 
 // Send delivers m. Addresses and headers go through go-mail, which encodes
 // non-ASCII names and subjects; a line break in any of them is refused. A
+// permanent refusal by the server (5xx) wraps ErrRefused. A
 // message with both Text and HTML is multipart/alternative.
 func (s *SMTP) Send(ctx context.Context, m Message) error {
 	msg, err := s.build(m)
@@ -99,6 +104,10 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 		return err
 	}
 	if err := client.DialAndSendWithContext(ctx, msg); err != nil {
+		var se *gomail.SendError
+		if errors.As(err, &se) && se.ErrorCode() >= 500 && se.ErrorCode() < 600 {
+			return fmt.Errorf("mail: send to %s via %s:%d: %w: %w", m.To, s.cfg.Host, s.cfg.Port, ErrRefused, err)
+		}
 		return fmt.Errorf("mail: send to %s via %s:%d: %w", m.To, s.cfg.Host, s.cfg.Port, err)
 	}
 	return nil

@@ -247,6 +247,8 @@ const (
 	// MailPaymentMismatch: a payment of another amount or currency than the
 	// ticket's was refunded in full.
 	MailPaymentMismatch = "payment_mismatch"
+	// MailOutboxFailed, to the organizers: mails that failed for good.
+	MailOutboxFailed = "outbox_failed"
 )
 
 // Mail statuses in the outbox.

@@ -102,3 +102,56 @@ func (s *Store) MarkFailed(ctx context.Context, id int64, attempts int, lastErr 
 		return err
 	})
 }
+
+// RequeueMail queues a failed message again, due now, with its attempts
+// from zero. It returns model.ErrNotFound for an unknown id and
+// model.ErrConflict for a message that is not failed.
+func (s *Store) RequeueMail(ctx context.Context, id int64) (*model.OutboxMail, error) {
+	var out *model.OutboxMail
+	err := s.Write(ctx, func(t *Tx) error {
+		m, err := scanMail(t.queryRow("get-outbox", id))
+		if err != nil {
+			return err
+		}
+		if m.Status != model.MailFailed {
+			return model.Fail(model.ErrConflict, "Only a failed mail can be retried; this one is "+m.Status+".")
+		}
+		if _, err := t.exec("requeue-outbox", unix(t.now), id); err != nil {
+			return err
+		}
+		out, err = scanMail(t.queryRow("get-outbox", id))
+		return err
+	})
+	return out, err
+}
+
+// UnreportedFailures lists, by id, up to limit failed messages not yet
+// reported to the organizers.
+func (t *Tx) UnreportedFailures(limit int) ([]model.OutboxMail, error) {
+	return scanMails(t.stmt("unreported-failures").QueryContext(t.ctx, limit))
+}
+
+// MarkFailuresReported records that the failed messages up to id have been
+// reported.
+func (t *Tx) MarkFailuresReported(upToID int64) error {
+	_, err := t.exec("mark-failures-reported", unix(t.now), upToID)
+	return err
+}
+
+// OrganizerEmails lists the administrators' addresses: the organizers.
+func (t *Tx) OrganizerEmails() ([]string, error) {
+	rows, err := t.stmt("organizer-emails").QueryContext(t.ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var e string
+		if err := rows.Scan(&e); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

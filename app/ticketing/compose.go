@@ -32,6 +32,9 @@ func (s *Service) Compose(ctx context.Context, m model.OutboxMail) (mail.Message
 	if s.renderer == nil {
 		return mail.Message{}, fmt.Errorf("ticketing: no mail renderer")
 	}
+	if organizerKinds[m.Kind] {
+		return s.composeOrganizer(m)
+	}
 	if m.RegistrationID == nil {
 		return mail.Message{}, fmt.Errorf("ticketing: mail %d has no registration", m.ID)
 	}

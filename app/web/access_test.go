@@ -9,9 +9,6 @@ import (
 	"time"
 
 	ics "github.com/arran4/golang-ical"
-
-	"github.com/admit/admit/app/mail"
-	"github.com/admit/admit/app/mail/mailtest"
 )
 
 func (e *env) registerOne(slug, name, email string) (int64, string) {
@@ -130,13 +127,7 @@ func TestJoinDeniedWhilePendingApproval(t *testing.T) {
 // server; the link in it, read as a mail client would, opens the ticket.
 func TestEmailThroughSMTP(t *testing.T) {
 	e := newEnv(t)
-	srv := mailtest.NewServer(t)
-	host, port := srv.Addr()
-	sender, err := mail.NewSMTP(mail.SMTPConfig{Host: host, Port: port, From: "Admit <tickets@example.org>", TLS: "none"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := mail.NewDispatcher(e.store, e.tickets, sender, nil, e.clock.Now)
+	srv, d := e.smtp()
 	e.createEvent(liveEvent(map[string]any{"title": "Réunion d'été"}))
 	r := e.do("POST", "/api/v1/public/events/reunion-d-ete/registrations", map[string]any{"name": "Zoé Ünal", "email": "zoe@example.org", "locale": "fr"}, false)
 	if r.Status != 201 {

@@ -25,9 +25,6 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
-
-	"github.com/admit/admit/app/mail"
-	"github.com/admit/admit/app/mail/mailtest"
 )
 
 // browserTimeout bounds each browser test as a whole.
@@ -208,13 +205,8 @@ func TestBrowserRegisterWithoutJavaScript(t *testing.T) {
 
 	// The access email goes through a real SMTP server; follow its link.
 	id := e.registrationID("intro-to-go")
-	srv := mailtest.NewServer(t)
-	host, port := srv.Addr()
-	sender, err := mail.NewSMTP(mail.SMTPConfig{Host: host, Port: port, From: "Admit <tickets@example.org>", TLS: "none"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := mail.NewDispatcher(e.store, e.tickets, sender, nil, e.clock.Now).Run(context.Background()); err != nil {
+	srv, d := e.smtp()
+	if err := d.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	msgs := srv.WaitFor(t, 1, 10*time.Second)

@@ -25,6 +25,7 @@ import (
 	"github.com/admit/admit/app/clocktest"
 	"github.com/admit/admit/app/i18n"
 	"github.com/admit/admit/app/mail"
+	"github.com/admit/admit/app/mail/mailtest"
 	"github.com/admit/admit/app/model"
 	"github.com/admit/admit/app/payment"
 	"github.com/admit/admit/app/recordings"
@@ -349,4 +350,17 @@ func postSigned(c *http.Client, url string, body []byte) int {
 	}
 	res.Body.Close()
 	return res.StatusCode
+}
+
+// smtp starts an in-process SMTP server and returns it with a dispatcher
+// that delivers the outbox to it on the env's clock.
+func (e *env) smtp() (*mailtest.Server, *mail.Dispatcher) {
+	e.t.Helper()
+	srv := mailtest.NewServer(e.t)
+	host, port := srv.Addr()
+	sender, err := mail.NewSMTP(mail.SMTPConfig{Host: host, Port: port, From: "Admit <tickets@example.org>", TLS: "none"})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return srv, mail.NewDispatcher(e.store, e.tickets, sender, nil, e.clock.Now)
 }

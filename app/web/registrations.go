@@ -172,6 +172,19 @@ func (s *Server) outbox(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
+// retryOutbox queues a failed mail again.
+func (s *Server) retryOutbox(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	m, err := s.Tickets.RetryMail(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(outboxView(m))
+}
+
 type outboxMessageJSON struct {
 	outboxJSON
 	Text string `json:"text"`

@@ -87,6 +87,7 @@ func (s *Server) routes(app *fiber.App) {
 	api.Delete("/events/:id/recordings/:rid", s.deleteRecording)
 	api.Get("/outbox", s.outbox)
 	api.Get("/outbox/:id", s.outboxMessage)
+	api.Post("/outbox/:id/retry", s.retryOutbox)
 	api.Get("/jobs", s.listJobs)
 
 	app.Use(s.notFound)

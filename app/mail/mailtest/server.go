@@ -22,6 +22,7 @@ import (
 	"mime/quotedprintable"
 	"net"
 	"net/mail"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -62,6 +63,7 @@ type Server struct {
 	msgs     []Received
 	changed  chan struct{} // closed when msgs grows, then replaced
 	failNext int
+	refused  map[string]bool // recipients answered 550
 }
 
 // Option configures a Server.
@@ -87,19 +89,71 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	}
 	addr := l.Addr().(*net.TCPAddr)
 	s.host, s.port = addr.IP.String(), addr.Port
+	s.serve(l)
+	t.Cleanup(s.Stop)
+	return s
+}
 
-	s.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
+// serve starts a server on l.
+func (s *Server) serve(l net.Listener) {
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
 		return &session{s: s}, nil
 	}))
-	s.srv.Domain = "localhost"
-	s.srv.AllowInsecureAuth = true
-	s.srv.ReadTimeout = 30 * time.Second
-	s.srv.WriteTimeout = 30 * time.Second
-	s.srv.MaxMessageBytes = 32 << 20
-	s.srv.ErrorLog = log.New(io.Discard, "", 0)
-	go func() { _ = s.srv.Serve(l) }()
-	t.Cleanup(func() { _ = s.srv.Close() })
-	return s
+	srv.Domain = "localhost"
+	srv.AllowInsecureAuth = true
+	srv.ReadTimeout = 30 * time.Second
+	srv.WriteTimeout = 30 * time.Second
+	srv.MaxMessageBytes = 32 << 20
+	srv.ErrorLog = log.New(io.Discard, "", 0)
+	s.mu.Lock()
+	s.srv = srv
+	s.mu.Unlock()
+	go func() { _ = srv.Serve(l) }()
+}
+
+// Stop shuts the server down, as an SMTP server that is down: connections
+// are refused until Start.
+func (s *Server) Stop() {
+	s.mu.Lock()
+	srv := s.srv
+	s.srv = nil
+	s.mu.Unlock()
+	if srv != nil {
+		_ = srv.Close()
+	}
+}
+
+// Start listens again, on the same address, after Stop.
+func (s *Server) Start(t testing.TB) {
+	t.Helper()
+	s.mu.Lock()
+	running := s.srv != nil
+	s.mu.Unlock()
+	if running {
+		return
+	}
+	l, err := net.Listen("tcp", net.JoinHostPort(s.host, strconv.Itoa(s.port)))
+	if err != nil {
+		t.Fatalf("mailtest: listen again: %v", err)
+	}
+	s.serve(l)
+}
+
+// Refuse makes the server refuse a recipient for good (550 at RCPT TO).
+func (s *Server) Refuse(addr string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.refused == nil {
+		s.refused = map[string]bool{}
+	}
+	s.refused[strings.ToLower(addr)] = true
+}
+
+// Accept takes back Refuse: the recipient is accepted again.
+func (s *Server) Accept(addr string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.refused, strings.ToLower(addr))
 }
 
 // Addr is where the server listens.
@@ -196,6 +250,12 @@ func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 }
 
 func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	ss.s.mu.Lock()
+	refused := ss.s.refused[strings.ToLower(to)]
+	ss.s.mu.Unlock()
+	if refused {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "mailtest: no such user"}
+	}
 	ss.to = append(ss.to, to)
 	return nil
 }

@@ -1,0 +1,127 @@
+package ticketing
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/admit/admit/app/mail"
+	"github.com/admit/admit/app/model"
+	"github.com/admit/admit/app/store"
+)
+
+// Mails to the organizers (the administrators) have no registration: what
+// they say is kept with them when queued, and they are in English, the
+// administrators having no language of their own.
+const organizerLocale = "en"
+
+// organizerKinds are the kinds of mail to the organizers.
+var organizerKinds = map[string]bool{model.MailOutboxFailed: true}
+
+// organizerData is what a mail to the organizers says, kept in its data.
+type organizerData struct {
+	Title   string `json:"title"`
+	Message string `json:"message"`
+	Count   int64  `json:"count"`
+}
+
+// queueOrganizerMail queues one mail of a kind to each organizer; it
+// returns how many.
+func (s *Service) queueOrganizerMail(tx *store.Tx, kind string, d organizerData) (int, error) {
+	to, err := tx.OrganizerEmails()
+	if err != nil {
+		return 0, err
+	}
+	subject := d.Title
+	if s.subjects != nil {
+		subject = s.subjects.Subject(kind, organizerLocale, map[string]any{"EventTitle": d.Title, "Count": d.Count})
+	}
+	data := mustJSON(d)
+	for _, addr := range to {
+		m := &model.OutboxMail{To: addr, Subject: subject, Kind: kind, Locale: organizerLocale, Data: data}
+		if err := tx.QueueMail(m); err != nil {
+			return 0, err
+		}
+	}
+	return len(to), nil
+}
+
+// composeOrganizer writes a mail to the organizers from what it keeps.
+func (s *Service) composeOrganizer(m model.OutboxMail) (mail.Message, error) {
+	var d organizerData
+	if err := json.Unmarshal([]byte(m.Data), &d); err != nil {
+		return mail.Message{}, fmt.Errorf("ticketing: mail %d: data: %w", m.ID, err)
+	}
+	_, text, html, err := s.renderer.Render(m.Kind, m.Locale, mail.MailData{
+		EventTitle: d.Title, Message: d.Message, Count: d.Count, Organizer: true})
+	if err != nil {
+		return mail.Message{}, err
+	}
+	return mail.Message{To: m.To, ToName: m.ToName, Subject: m.Subject, Text: text, HTML: html}, nil
+}
+
+// Failed mails: one summary covers up to failureReportMax of them and
+// lists the first failureReportLines.
+const (
+	failureReportMax   = 10000
+	failureReportLines = 50
+)
+
+// ReportMailFailures tells the organizers, in one mail each, about the mails
+// that failed for good since the last report, and logs it (the only trace
+// without SMTP). The mails are marked reported in the transaction that
+// queues the summary, so the same failures are never reported twice; a
+// summary that fails itself is marked too, never reported. It returns how
+// many failures were reported.
+func (s *Service) ReportMailFailures(ctx context.Context) (int, error) {
+	var failed []model.OutboxMail
+	err := s.store.Write(ctx, func(tx *store.Tx) error {
+		all, err := tx.UnreportedFailures(failureReportMax)
+		if err != nil || len(all) == 0 {
+			return err
+		}
+		failed = failed[:0]
+		for _, m := range all {
+			if m.Kind != model.MailOutboxFailed {
+				failed = append(failed, m)
+			}
+		}
+		if len(failed) > 0 {
+			var b strings.Builder
+			for i, m := range failed {
+				if i == failureReportLines {
+					fmt.Fprintf(&b, "… (+%d)\n", len(failed)-i)
+					break
+				}
+				fmt.Fprintf(&b, "#%d %s (%s): %s\n", m.ID, m.To, m.Subject, m.LastError)
+			}
+			if _, err := s.queueOrganizerMail(tx, model.MailOutboxFailed, organizerData{
+				Title: "Admit", Message: b.String(), Count: int64(len(failed))}); err != nil {
+				return err
+			}
+		}
+		return tx.MarkFailuresReported(all[len(all)-1].ID)
+	})
+	if err != nil {
+		return 0, err
+	}
+	if len(failed) > 0 {
+		ids := make([]int64, len(failed))
+		for i, m := range failed {
+			ids[i] = m.ID
+		}
+		s.log.WarnContext(ctx, "mail failed for good: organizers told", "count", len(failed), "mail_ids", ids)
+	}
+	return len(failed), nil
+}
+
+// RetryMail queues a failed mail again (model.ErrNotFound for an unknown
+// one, model.ErrConflict for one that is not failed).
+func (s *Service) RetryMail(ctx context.Context, id int64) (*model.OutboxMail, error) {
+	m, err := s.store.RequeueMail(ctx, id)
+	if err == nil {
+		s.log.InfoContext(ctx, "mail queued again", "mail_id", id, "kind", m.Kind)
+	}
+	return m, err
+}
