@@ -98,7 +98,8 @@ type Reminders struct {
 	Offsets []string `koanf:"offsets"`
 }
 
-// Waitlist is read and checked but not yet used: there is no waiting list yet.
+// Waitlist: a freed seat offered to the first in line is held for them
+// offer_hours.
 type Waitlist struct {
 	OfferHours int `koanf:"offer_hours"`
 }

@@ -30,6 +30,7 @@ type MailData struct {
 	Status           string // the registration status
 	Sessions         []MailSession
 	ExpiresAt        time.Time // waitlist_offer: until when the seat is kept
+	LeaveURL         string    // waitlist_offer: the page that takes the person off the list
 	Amount           string    // refunded, late_refund, payment_mismatch: the money, formatted by the caller ("19.99 EUR")
 	EventURL         string    // the event's public page (late_refund links to it)
 	// Organizer marks a mail to the organizers (outbox_failed, tier_ended):

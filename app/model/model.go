@@ -20,6 +20,13 @@ var (
 	ErrForbidden         = errors.New("forbidden")
 	// ErrStorageFull: there is no room left to keep a file.
 	ErrStorageFull = errors.New("storage full")
+	// ErrSeatsAvailable: a waiting list was asked for while seats are free.
+	ErrSeatsAvailable = errors.New("seats available")
+	// ErrAlreadyWaiting: the email already has a place on the waiting list.
+	ErrAlreadyWaiting = errors.New("already on the waiting list")
+	// ErrGone: a link that worked once and no longer does (an expired or
+	// used waiting-list offer).
+	ErrGone = errors.New("gone")
 )
 
 // Event kinds.
@@ -353,4 +360,35 @@ type Refund struct {
 	LastError        string
 	CreatedAt        time.Time
 	DoneAt           *time.Time
+}
+
+// Waiting-list statuses.
+const (
+	WaitWaiting = "waiting" // in line
+	WaitOffered = "offered" // a freed seat is held for them until OfferExpiresAt
+	WaitClaimed = "claimed" // took the seat: RegistrationID
+	WaitExpired = "expired" // let the offer run out
+	WaitLeft    = "left"    // left the list
+)
+
+// WaitlistEntry is a person's place on an event's (or session's) waiting
+// list.
+type WaitlistEntry struct {
+	ID             int64
+	EventID        int64
+	SessionID      *int64
+	Name           string
+	Email          string
+	Locale         string
+	Status         string
+	TokenNonce     []byte
+	TokenHash      []byte
+	OfferedAt      *time.Time
+	OfferExpiresAt *time.Time
+	RegistrationID *int64
+	// Position is the place in line of a waiting entry (1 is next), 0 for
+	// the others; filled where it is listed.
+	Position  int64
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }

@@ -35,6 +35,9 @@ func (s *Service) Compose(ctx context.Context, m model.OutboxMail) (mail.Message
 	if organizerKinds[m.Kind] {
 		return s.composeOrganizer(m)
 	}
+	if m.Kind == model.MailWaitlist {
+		return s.composeWaitlist(ctx, m)
+	}
 	if m.RegistrationID == nil {
 		return mail.Message{}, fmt.Errorf("ticketing: mail %d has no registration", m.ID)
 	}
@@ -102,6 +105,24 @@ func (s *Service) Compose(ctx context.Context, m model.OutboxMail) (mail.Message
 		msg.Attachments = append(msg.Attachments, mail.Attachment{Filename: e.Slug + ".ics", ContentType: "text/calendar; charset=utf-8; method=PUBLISH", Data: ics})
 	}
 	return msg, nil
+}
+
+// composeWaitlist writes a waiting-list offer (its outbox row names the
+// entry in its data, not a registration).
+func (s *Service) composeWaitlist(ctx context.Context, m model.OutboxMail) (mail.Message, error) {
+	var ref struct {
+		WaitlistID int64 `json:"waitlist_id"`
+	}
+	_ = json.Unmarshal([]byte(m.Data), &ref)
+	d, err := s.composeOffer(ctx, ref.WaitlistID)
+	if err != nil {
+		return mail.Message{}, fmt.Errorf("ticketing: mail %d: %w", m.ID, err)
+	}
+	_, text, html, err := s.renderer.Render(m.Kind, m.Locale, d)
+	if err != nil {
+		return mail.Message{}, err
+	}
+	return mail.Message{To: m.To, ToName: m.ToName, Subject: m.Subject, Text: text, HTML: html}, nil
 }
 
 // Calendar is the iCalendar file of the sessions a registration may attend

@@ -68,4 +68,7 @@ type RegisterInput struct {
 	PromoCode string `json:"promo_code"`
 	Provider  string `json:"provider"`
 	Locale    string `json:"locale"`
+	// offered: the registrant claims a waiting-list offer, whose seat was
+	// held for them.
+	offered bool
 }

@@ -156,39 +156,51 @@ func isDecided(err error) bool {
 	return false
 }
 
-func (s *Service) register(tx *store.Tx, slug string, in RegisterInput, email, emailNorm string) (*RegisterResult, error) {
+// openEvent finds a published event that still takes registrations (or
+// waiting-list places) and checks the session asked for: one of its
+// sessions, not over, for a series registered per session; none otherwise.
+func openEvent(tx *store.Tx, slug string, asked *int64) (*model.Event, *int64, error) {
 	e, err := tx.EventBySlug(slug)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	switch e.Status {
 	case model.EventDraft:
-		return nil, model.ErrNotFound
+		return nil, nil, model.ErrNotFound
 	case model.EventCancelled:
-		return nil, model.Fail(model.ErrClosed, "This event has been cancelled.")
+		return nil, nil, model.Fail(model.ErrClosed, "This event has been cancelled.")
 	}
 	now := tx.Now()
 	var sessionID *int64
 	if e.PerSession() {
-		if in.SessionID == nil {
-			return nil, model.Invalid(fields{"session_id": "is required: choose one of the event's sessions"})
+		if asked == nil {
+			return nil, nil, model.Invalid(fields{"session_id": "is required: choose one of the event's sessions"})
 		}
-		ss := findSession(e, *in.SessionID)
+		ss := findSession(e, *asked)
 		if ss == nil {
-			return nil, model.Invalid(fields{"session_id": fmt.Sprintf("%d is not a session of this event", *in.SessionID)})
+			return nil, nil, model.Invalid(fields{"session_id": fmt.Sprintf("%d is not a session of this event", *asked)})
 		}
 		if !ss.EndsAt().After(now) {
-			return nil, model.Fail(model.ErrClosed, "This session has already taken place.")
+			return nil, nil, model.Fail(model.ErrClosed, "This session has already taken place.")
 		}
-		sessionID = in.SessionID
+		sessionID = asked
 	} else {
-		if in.SessionID != nil {
-			return nil, model.Invalid(fields{"session_id": "this event takes one registration for all its sessions: leave session_id out"})
+		if asked != nil {
+			return nil, nil, model.Invalid(fields{"session_id": "this event takes one registration for all its sessions: leave session_id out"})
 		}
 		if e.Kind != model.KindOnDemand && len(e.Sessions) > 0 && !e.Sessions[len(e.Sessions)-1].EndsAt().After(now) {
-			return nil, model.Fail(model.ErrClosed, "Registration is closed: this event has already taken place.")
+			return nil, nil, model.Fail(model.ErrClosed, "Registration is closed: this event has already taken place.")
 		}
 	}
+	return e, sessionID, nil
+}
+
+func (s *Service) register(tx *store.Tx, slug string, in RegisterInput, email, emailNorm string) (*RegisterResult, error) {
+	e, sessionID, err := openEvent(tx, slug, in.SessionID)
+	if err != nil {
+		return nil, err
+	}
+	now := tx.Now()
 	existing, err := tx.LiveRegistration(e.ID, sessionID, emailNorm)
 	switch {
 	case err == nil && existing.Status == model.StatusPendingPayment && !existing.Active(now):
@@ -233,7 +245,7 @@ func (s *Service) register(tx *store.Tx, slug string, in RegisterInput, email, e
 			return nil, err
 		}
 	}
-	if err := seatFree(tx, e, sessionID); err != nil {
+	if err := seatFree(tx, e, sessionID, in.offered); err != nil {
 		return nil, err
 	}
 	status := model.StatusConfirmed
@@ -280,12 +292,18 @@ func (s *Service) register(tx *store.Tx, slug string, in RegisterInput, email, e
 }
 
 // seatFree refuses, with ErrSoldOut, when the event (or session) has no
-// seat left; in the transaction that then takes the seat.
-func seatFree(tx *store.Tx, e *model.Event, sessionID *int64) error {
+// seat left; in the transaction that then takes the seat. People waiting in
+// line count as seats taken (a freed seat is theirs), except for the one
+// claiming an offer (offered).
+func seatFree(tx *store.Tx, e *model.Event, sessionID *int64, offered bool) error {
 	if e.Capacity == nil {
 		return nil
 	}
-	taken, err := tx.CountSeats(e.ID, sessionID)
+	count := tx.CountSeats
+	if offered {
+		count = tx.CountHeldSeats
+	}
+	taken, err := count(e.ID, sessionID)
 	if err != nil {
 		return err
 	}
@@ -423,7 +441,7 @@ func (s *Service) AddRegistration(ctx context.Context, eventID int64, in Registe
 			if !e.Free() {
 				return model.Fail(model.ErrProviderMissing, "Attendees of a paid event register and pay themselves; add them as panelist or co_organizer to invite them for free.")
 			}
-			if err := seatFree(tx, e, sessionID); err != nil {
+			if err := seatFree(tx, e, sessionID, in.offered); err != nil {
 				return err
 			}
 		}

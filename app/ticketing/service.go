@@ -36,6 +36,8 @@ type Service struct {
 	renderer  *mail.Renderer
 	publicURL string
 	hold      time.Duration
+	// offer is how long a waiting-list offer holds its seat.
+	offer time.Duration
 	// feePercent is payments.service_fee_percent, recorded per registration.
 	feePercent int64
 	providers  *payment.Registry
@@ -65,6 +67,9 @@ type Options struct {
 	Renderer  *mail.Renderer
 	PublicURL string
 	Hold      time.Duration
+	// Offer is how long a waiting-list offer holds its seat
+	// (waitlist.offer_hours; default 24 hours).
+	Offer time.Duration
 	// ServiceFeePercent is recorded on each paid registration.
 	ServiceFeePercent int64
 	// Providers are the connected payment providers (nil: none).
@@ -109,11 +114,14 @@ func New(st *store.Store, o Options) (*Service, error) {
 	if o.Hold == 0 {
 		o.Hold = 30 * time.Minute
 	}
+	if o.Offer == 0 {
+		o.Offer = 24 * time.Hour
+	}
 	sealer, err := newSealer(o.Secret)
 	if err != nil {
 		return nil, err
 	}
-	return &Service{store: st, secret: o.Secret, sealer: sealer, subjects: o.Subjects, renderer: o.Renderer, publicURL: o.PublicURL, hold: o.Hold, feePercent: o.ServiceFeePercent, providers: o.Providers, providerTimeout: o.ProviderTimeout, factory: o.Factory, configCreds: o.ConfigCredentials, reminders: o.Reminders, now: o.Now, log: o.Log, files: o.Recordings}, nil
+	return &Service{store: st, secret: o.Secret, sealer: sealer, subjects: o.Subjects, renderer: o.Renderer, publicURL: o.PublicURL, hold: o.Hold, offer: o.Offer, feePercent: o.ServiceFeePercent, providers: o.Providers, providerTimeout: o.ProviderTimeout, factory: o.Factory, configCreds: o.ConfigCredentials, reminders: o.Reminders, now: o.Now, log: o.Log, files: o.Recordings}, nil
 }
 
 // PublicURL is the base of every link Admit sends.

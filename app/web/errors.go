@@ -37,6 +37,9 @@ var sentinels = []struct {
 	{model.ErrConflict, fiber.StatusConflict, "conflict", "This cannot be done in the current state."},
 	{model.ErrUnauthorized, fiber.StatusUnauthorized, "unauthorized", "Sign in first: send Authorization: Bearer TOKEN (POST /api/v1/auth/token gives one)."},
 	{model.ErrForbidden, fiber.StatusForbidden, "forbidden", "You may not do this."},
+	{model.ErrSeatsAvailable, fiber.StatusConflict, "seats_available", "Seats are available: register instead of joining the waiting list."},
+	{model.ErrAlreadyWaiting, fiber.StatusConflict, "already_waitlisted", "This email address is already on the waiting list."},
+	{model.ErrGone, fiber.StatusGone, "gone", "This link is no longer valid."},
 	{model.ErrStorageFull, fiber.StatusInsufficientStorage, "insufficient_storage", "There is no space left to keep this file."},
 }
 

@@ -24,7 +24,7 @@ type pages struct {
 	views map[string]*template.Template
 }
 
-var pageNames = []string{"event", "registered", "access", "join", "error", "paid", "paycancel"}
+var pageNames = []string{"event", "registered", "access", "join", "error", "paid", "paycancel", "waitlist"}
 
 func newPages(fsys fs.FS, tr *i18n.Bundle, names []string) (*pages, error) {
 	p := &pages{fsys: fsys, i18n: tr, views: map[string]*template.Template{}}

@@ -20,6 +20,7 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/api/v1/public/events/:slug", s.publicEvent)
 	app.Get("/api/v1/public/events/:slug/quote", s.publicQuote)
 	app.Post("/api/v1/public/events/:slug/registrations", s.register)
+	app.Post("/api/v1/public/events/:slug/waitlist", s.joinWaitlist)
 
 	// Payments: provider webhooks and the buyer's way back from checkout.
 	app.Post("/webhooks/:provider", s.webhook)
@@ -33,6 +34,12 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/a/:token/calendar.ics", s.calendar)
 	app.Get("/a/:token/recordings/:id", s.streamRecording)
 	app.Post("/a/:token/cancel", s.cancelByRegistrant)
+
+	// A waiting-list offer: claim the seat, or leave the list.
+	app.Get("/w/:token", s.waitlistPage)
+	app.Post("/w/:token", s.claimOffer)
+	app.Get("/w/:token/leave", s.leavePage)
+	app.Post("/w/:token/leave", s.leaveWaitlist)
 
 	// Administrators. One login limiter: the API and the admin UI share
 	// each address's attempts.
@@ -74,6 +81,7 @@ func (s *Server) routes(app *fiber.App) {
 	api.Get("/events/:id/registrations.csv", s.listRegistrationsCSV)
 	api.Get("/events/:id/registrations", s.listRegistrations)
 	api.Post("/events/:id/registrations", s.addRegistration)
+	api.Get("/events/:id/waitlist", s.listWaitlist)
 	api.Post("/registrations/:id/confirm", s.confirm)
 	api.Post("/registrations/:id/reject", s.reject)
 	api.Post("/registrations/:id/cancel", s.adminCancel)

@@ -47,11 +47,25 @@ ORDER BY id;
 -- name: count-seats
 -- Seats taken on an event (session_id 0: the whole event) at a time: the
 -- kept count of confirmed, awaiting-approval and partially refunded ones,
--- plus the unexpired payment holds.
+-- plus the unexpired payment holds and waiting-list offers, plus the people
+-- still waiting (the line goes first: a freed seat is theirs).
 SELECT ifnull((SELECT taken FROM seat_counts WHERE event_id = ?1 AND session_key = ?2), 0)
      + (SELECT COUNT(*) FROM registrations
         WHERE event_id = ?1 AND status = 'pending_payment' AND ifnull(session_id, 0) = ?2 AND role = 'attendee'
-          AND (hold_expires_at IS NULL OR hold_expires_at > ?3));
+          AND (hold_expires_at IS NULL OR hold_expires_at > ?3))
+     + (SELECT COUNT(*) FROM waitlist
+        WHERE event_id = ?1 AND session_key = ?2
+          AND (status = 'waiting' OR (status = 'offered' AND offer_expires_at > ?3)));
+
+-- name: count-held-seats
+-- Seats taken or held on an event (or session) at a time: as count-seats,
+-- without the people still waiting in line (the seats that can be offered).
+SELECT ifnull((SELECT taken FROM seat_counts WHERE event_id = ?1 AND session_key = ?2), 0)
+     + (SELECT COUNT(*) FROM registrations
+        WHERE event_id = ?1 AND status = 'pending_payment' AND ifnull(session_id, 0) = ?2 AND role = 'attendee'
+          AND (hold_expires_at IS NULL OR hold_expires_at > ?3))
+     + (SELECT COUNT(*) FROM waitlist
+        WHERE event_id = ?1 AND session_key = ?2 AND status = 'offered' AND offer_expires_at > ?3);
 
 -- name: set-registration-status
 UPDATE registrations SET status = ?, updated_at = ? WHERE id = ? AND status = ?;
@@ -127,7 +141,9 @@ SELECT ifnull((SELECT taken FROM seat_counts WHERE event_id = ?1 AND session_key
           AND status IN ('confirmed', 'pending_approval', 'partially_refunded') AND role = 'attendee')
      + (SELECT COUNT(*) FROM registrations
         WHERE event_id = ?1 AND status = 'pending_payment' AND ifnull(session_id, 0) = ?2 AND id != ?3 AND role = 'attendee'
-          AND (hold_expires_at IS NULL OR hold_expires_at > ?4));
+          AND (hold_expires_at IS NULL OR hold_expires_at > ?4))
+     + (SELECT COUNT(*) FROM waitlist
+        WHERE event_id = ?1 AND session_key = ?2 AND status = 'offered' AND offer_expires_at > ?4);
 
 -- name: paid-registrations
 -- Registrations of an event with money not yet refunded.
