@@ -172,8 +172,13 @@ func TestAdminUICSRF(t *testing.T) {
 	if r := e.do("GET", fmt.Sprintf("/api/v1/events/%d/registrations", num(ev["id"])), nil, true); !strings.Contains(string(r.Body), `"status":"confirmed"`) {
 		t.Fatalf("the registration changed: %s", r.Body)
 	}
+	// The CSV export opens with the session, as a link.
+	res, body := a.send("GET", fmt.Sprintf("/admin/events/%d/registrations.csv", num(ev["id"])), nil)
+	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") || !strings.Contains(body, "ada@example.org") {
+		t.Fatalf("csv with the session: %d %s\n%s", res.StatusCode, res.Header.Get("Content-Type"), body)
+	}
 	// With the token, the same button works.
-	res, _ := a.send("POST", fmt.Sprintf("/admin/registrations/%d/cancel", rid), url.Values{"csrf": {a.csrf("/admin/")}})
+	res, _ = a.send("POST", fmt.Sprintf("/admin/registrations/%d/cancel", rid), url.Values{"csrf": {a.csrf("/admin/")}})
 	if res.StatusCode != 303 {
 		t.Fatalf("cancel with the token: %d", res.StatusCode)
 	}
