@@ -146,6 +146,7 @@ func serve(ctx context.Context, cfg config.Config, dbPath string) (err error) {
 		jobs.Holds(tickets.ExpireHolds),
 		jobs.Reminders(tickets.SendDueReminders),
 		jobs.Waitlist(tickets.OfferSeats),
+		jobs.Tiers(tickets.ReportEndedTiers),
 		jobs.Refunds(tickets.SendDueRefunds),
 		jobs.Reconcile(tickets.Reconcile),
 		jobs.Cleanup(tickets.ForgetIdempotency, time.Now),

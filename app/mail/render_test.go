@@ -37,7 +37,7 @@ var modelKinds = []string{
 	model.MailAccess, model.MailResend, model.MailPending, model.MailCancelled,
 	model.MailRejected, model.MailEventChanged, model.MailEventCancel,
 	model.MailRefunded, model.MailLateRefund, model.MailSessionRemoved,
-	model.MailPaymentFailed, model.MailPaymentMismatch, model.MailOutboxFailed,
+	model.MailPaymentFailed, model.MailPaymentMismatch, model.MailOutboxFailed, model.MailTierEnded,
 }
 
 // messageID finds a message id left untranslated.
@@ -60,11 +60,13 @@ func sampleData() MailData {
 		ExpiresAt: time.Date(2026, 1, 4, 17, 0, 0, 0, time.UTC),
 		Amount:    "19.99 EUR",
 		EventURL:  "https://admit.example/e/go-sqlite",
+		Count:     2,
+		Item:      "Early bird",
 	}
 }
 
 // organizerKinds are the mails to the organizers: no registrant to greet.
-var organizerKinds = map[string]bool{model.MailOutboxFailed: true}
+var organizerKinds = map[string]bool{model.MailOutboxFailed: true, model.MailTierEnded: true}
 
 func TestRenderEveryKindInEveryLocale(t *testing.T) {
 	r := testRenderer(t)
@@ -98,11 +100,18 @@ func TestRenderEveryKindInEveryLocale(t *testing.T) {
 				}
 				// The greeting names the registrant, escaped in HTML only
 				// (mails to the organizers greet no one).
-				if organizerKinds[kind] {
+				switch {
+				case kind == model.MailOutboxFailed:
 					if !strings.Contains(text, d.Message) || !strings.Contains(htm, d.Message) {
 						t.Errorf("%s: the message is missing", kind)
 					}
-				} else if !strings.Contains(text, d.Name) {
+				case kind == model.MailTierEnded:
+					for _, want := range []string{d.Item, d.Amount, "2"} {
+						if !strings.Contains(text, want) || !strings.Contains(htm, want) {
+							t.Errorf("%s: %q missing:\n%s", kind, want, text)
+						}
+					}
+				case !strings.Contains(text, d.Name):
 					t.Errorf("text lacks the name:\n%s", text)
 				}
 				if !organizerKinds[kind] && !strings.Contains(htm, html.EscapeString(d.Name)) && !strings.Contains(htm, "Zoë O&#39;Brien") {
@@ -178,6 +187,7 @@ func TestRenderEscapesHTML(t *testing.T) {
 	r := testRenderer(t)
 	d := sampleData()
 	d.Name = `<script>alert("x")</script>`
+	d.Item = d.Name // the tier's name, in mails to the organizers
 	d.Message = `<img src=x onerror=alert(1)>`
 	d.EventDescription = `<a href="javascript:alert(1)">x</a>`
 	for _, kind := range r.Kinds() {
@@ -190,7 +200,7 @@ func TestRenderEscapesHTML(t *testing.T) {
 				t.Errorf("%s: html contains %q", kind, bad)
 			}
 		}
-		if organizerKinds[kind] {
+		if kind == model.MailOutboxFailed {
 			if !strings.Contains(htm, "&lt;img") || !strings.Contains(text, d.Message) {
 				t.Errorf("%s: message missing or not escaped", kind)
 			}

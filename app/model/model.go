@@ -256,6 +256,9 @@ const (
 	MailPaymentMismatch = "payment_mismatch"
 	// MailOutboxFailed, to the organizers: mails that failed for good.
 	MailOutboxFailed = "outbox_failed"
+	// MailTierEnded, to the organizers: a tier expired or sold out, with its
+	// sales.
+	MailTierEnded = "tier_ended"
 )
 
 // Mail statuses in the outbox.

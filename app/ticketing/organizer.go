@@ -17,13 +17,16 @@ import (
 const organizerLocale = "en"
 
 // organizerKinds are the kinds of mail to the organizers.
-var organizerKinds = map[string]bool{model.MailOutboxFailed: true}
+var organizerKinds = map[string]bool{model.MailOutboxFailed: true, model.MailTierEnded: true}
 
 // organizerData is what a mail to the organizers says, kept in its data.
 type organizerData struct {
 	Title   string `json:"title"`
-	Message string `json:"message"`
+	Message string `json:"message,omitempty"`
 	Count   int64  `json:"count"`
+	Item    string `json:"item,omitempty"`
+	Amount  string `json:"amount,omitempty"` // formatted
+	Reason  string `json:"reason,omitempty"` // tier_ended: expired or sold_out
 }
 
 // queueOrganizerMail queues one mail of a kind to each organizer; it
@@ -35,7 +38,7 @@ func (s *Service) queueOrganizerMail(tx *store.Tx, kind string, d organizerData)
 	}
 	subject := d.Title
 	if s.subjects != nil {
-		subject = s.subjects.Subject(kind, organizerLocale, map[string]any{"EventTitle": d.Title, "Count": d.Count})
+		subject = s.subjects.Subject(kind, organizerLocale, map[string]any{"EventTitle": d.Title, "Count": d.Count, "Item": d.Item, "Amount": d.Amount})
 	}
 	data := mustJSON(d)
 	for _, addr := range to {
@@ -54,7 +57,7 @@ func (s *Service) composeOrganizer(m model.OutboxMail) (mail.Message, error) {
 		return mail.Message{}, fmt.Errorf("ticketing: mail %d: data: %w", m.ID, err)
 	}
 	_, text, html, err := s.renderer.Render(m.Kind, m.Locale, mail.MailData{
-		EventTitle: d.Title, Message: d.Message, Count: d.Count, Organizer: true})
+		EventTitle: d.Title, Message: d.Message, Count: d.Count, Item: d.Item, Amount: d.Amount, Status: d.Reason, Organizer: true})
 	if err != nil {
 		return mail.Message{}, err
 	}
@@ -124,4 +127,48 @@ func (s *Service) RetryMail(ctx context.Context, id int64) (*model.OutboxMail, e
 		s.log.InfoContext(ctx, "mail queued again", "mail_id", id, "kind", m.Kind)
 	}
 	return m, err
+}
+
+// tierReportBatch is how many ended tiers one transaction reports.
+const tierReportBatch = 100
+
+// ReportEndedTiers tells the organizers, one mail each per tier, that a
+// tier ended (its expiry passed, or its quantity was paid for), with its
+// sales: seats paid and the amount. The tier is marked reported in the
+// transaction that queues the mail, so a restart neither loses nor repeats
+// one. Prices do not depend on it: a quote looks at the tiers when asked.
+// It returns how many tiers were reported.
+func (s *Service) ReportEndedTiers(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		var n int
+		err := s.store.Write(ctx, func(tx *store.Tx) error {
+			ended, err := tx.EndedTiers(tierReportBatch)
+			if err != nil {
+				return err
+			}
+			n = len(ended)
+			for _, t := range ended {
+				reason := "sold_out"
+				if t.Expired && !t.SoldOut {
+					reason = "expired"
+				}
+				if _, err := s.queueOrganizerMail(tx, model.MailTierEnded, organizerData{Title: t.EventTitle, Item: t.Name,
+					Count: t.Sold, Amount: formatMoney(t.Amount, t.Currency, organizerLocale), Reason: reason}); err != nil {
+					return err
+				}
+				if err := tx.MarkTierReported(t.ID); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return total, err
+		}
+		total += n
+		if n < tierReportBatch {
+			return total, nil
+		}
+	}
 }
