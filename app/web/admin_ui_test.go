@@ -9,6 +9,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/admit/admit/app/model"
+	"github.com/admit/admit/app/ticketing"
 )
 
 // adminClient is a browser-like client of the admin UI: cookies kept,
@@ -229,5 +233,96 @@ func TestParseAmount(t *testing.T) {
 		if got != tc.want || ok != tc.ok {
 			t.Errorf("parseAmount(%q) = %d %v, want %d %v", tc.in, got, ok, tc.want, tc.ok)
 		}
+	}
+}
+
+// TestAdminUISessionCookieIsSecureUnderHTTPS: published over https, the
+// session and login cookies are sent back over https only.
+func TestAdminUISessionCookieIsSecureUnderHTTPS(t *testing.T) {
+	for _, tc := range []struct {
+		publicURL string
+		secure    bool
+	}{{"https://tickets.example.org", true}, {"http://127.0.0.1:8080", false}} {
+		e := newEnvWith(t, nil, func(o *ticketing.Options) { o.PublicURL = tc.publicURL })
+		a := newAdminClient(t, e.serve())
+		tok := a.csrf("/admin/login")
+		res, _ := a.send("POST", "/admin/login", url.Values{"csrf": {tok}, "email": {adminEmail}, "password": {adminPassword}})
+		if res.StatusCode != 303 {
+			t.Fatalf("%s: login %d", tc.publicURL, res.StatusCode)
+		}
+		found := false
+		for _, h := range res.Header.Values("Set-Cookie") {
+			if strings.HasPrefix(h, sessionCookie+"=") {
+				found = true
+				if got := strings.Contains(strings.ToLower(h), "; secure"); got != tc.secure {
+					t.Errorf("%s: %s, want secure %v", tc.publicURL, h, tc.secure)
+				}
+			}
+		}
+		if !found {
+			t.Fatalf("%s: no session cookie in %v", tc.publicURL, res.Header.Values("Set-Cookie"))
+		}
+	}
+}
+
+// TestAdminUILoginSharesTheAPILimit: the form and the API draw on one
+// budget of attempts per address, so neither doubles the guesses.
+func TestAdminUILoginSharesTheAPILimit(t *testing.T) {
+	e := newEnv(t)
+	base := e.serve()
+	a := newAdminClient(t, base)
+	tok := a.csrf("/admin/login")
+	c := newHTTPClient()
+	for i := 0; i < 10; i++ {
+		if st, body := postJSON(c, base+"/api/v1/auth/token", `{"email":"admin@example.org","password":"guess"}`); st != 401 {
+			t.Fatalf("API attempt %d: %d %s", i+1, st, body)
+		}
+	}
+	res, _ := a.send("POST", "/admin/login", url.Values{"csrf": {tok}, "email": {adminEmail}, "password": {adminPassword}})
+	if res.StatusCode != 429 {
+		t.Fatalf("form login after 10 API attempts: %d, want 429", res.StatusCode)
+	}
+}
+
+// TestAdminUIRefundButton: a paid registration shows what was paid; its
+// refund button refunds in full through the provider (stripe-mock), the
+// page then shows the refund and offers no more; the dashboard counts the
+// revenue net of it. An action the state does not allow shows its error.
+func TestAdminUIRefundButton(t *testing.T) {
+	e := stripeEnv(t)
+	e.clock.Set(time.Now().UTC().Truncate(time.Second))
+	ev := e.createEvent(paidEvent(map[string]any{"sessions": []map[string]any{{"starts_at": time.Now().Add(72 * time.Hour).Format(time.RFC3339), "duration_minutes": 60}}}))
+	ada := e.reg(e.buy("intro-to-go", "Ada", nil))
+	e.webhook(paidWebhook("evt_ada", ada, 1999), time.Now())
+	a := newAdminClient(t, e.serve())
+	a.login(adminEmail, adminPassword)
+	page := fmt.Sprintf("/admin/events/%d", num(ev["id"]))
+	_, body := a.send("GET", "/admin/?lang=fr", nil)
+	if !strings.Contains(body, "19,99 EUR") {
+		t.Fatalf("dashboard revenue before the refund:\n%s", body)
+	}
+	_, body = a.send("GET", page, nil)
+	if !strings.Contains(body, "19.99 EUR") || !strings.Contains(body, `value="refund"`) {
+		t.Fatalf("event page before the refund:\n%s", body)
+	}
+	res, _ := a.send("POST", fmt.Sprintf("/admin/registrations/%d/refund", ada.ID), url.Values{"csrf": {a.csrf(page)}})
+	if loc := res.Header.Get("Location"); res.StatusCode != 303 || !strings.Contains(loc, "done=refund") {
+		t.Fatalf("refund: %d %q", res.StatusCode, loc)
+	}
+	if r := e.reg(ada.ID); r.Status != model.StatusRefunded || r.AmountRefunded != 1999 {
+		t.Fatalf("after the button: %s, refunded %d", r.Status, r.AmountRefunded)
+	}
+	_, body = a.send("GET", page+"?done=refund", nil)
+	if !strings.Contains(body, "The refund is on its way.") || !strings.Contains(body, ">Refunded</span>") || strings.Contains(body, `value="refund"`) {
+		t.Fatalf("event page after the refund:\n%s", body)
+	}
+	_, body = a.send("GET", "/admin/", nil)
+	if !strings.Contains(body, "0.00 EUR") {
+		t.Fatalf("dashboard after the refund:\n%s", body)
+	}
+	// Refunding again is refused, and the page says why.
+	res, body = a.send("POST", fmt.Sprintf("/admin/registrations/%d/refund", ada.ID), url.Values{"csrf": {a.csrf(page)}})
+	if res.StatusCode != 409 || !strings.Contains(body, `class="notice error" role="alert"`) {
+		t.Fatalf("second refund: %d\n%s", res.StatusCode, body)
 	}
 }
