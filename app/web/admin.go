@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"html/template"
 	"net/url"
 	"regexp"
 	"strings"
@@ -218,4 +219,26 @@ func (l loc) Field(p *apiErrorBody, field string) *fieldError {
 		return &fieldError{Text: t, Detail: msg}
 	}
 	return &fieldError{Text: msg}
+}
+
+// Invalid marks an input whose field has an error and points to the
+// message, and to the input's hint if it has one:
+// {{$L.Invalid $problem "price.amount" "amount" "amount-hint"}} in its tag.
+func (l loc) Invalid(p *apiErrorBody, field, id string, hint ...string) template.HTMLAttr {
+	by := hint
+	invalid := l.Field(p, field) != nil
+	if invalid {
+		by = append([]string{id + "-error"}, hint...)
+	}
+	var b strings.Builder
+	if invalid {
+		b.WriteString(`aria-invalid="true"`)
+	}
+	if len(by) > 0 {
+		if invalid {
+			b.WriteByte(' ')
+		}
+		b.WriteString(`aria-describedby="` + template.HTMLEscapeString(strings.Join(by, " ")) + `"`)
+	}
+	return template.HTMLAttr(b.String())
 }

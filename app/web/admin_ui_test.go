@@ -199,7 +199,9 @@ func TestAdminUIEventForm(t *testing.T) {
 		"currency": {"EUR"}, "status": {"published"}, "starts_at_1": {"2026-12-03T18:00"}, "duration_1": {"0"}}
 	res, body := a.send("POST", "/admin/events", form)
 	for _, want := range []string{`id="title-error">Enter a title.`, `id="timezone-error">Enter a time zone`, `id="amount-error">Enter a price`,
-		`id="duration_1-error">Enter the length in minutes.`, `value="2026-12-03T18:00"`} {
+		`id="duration_1-error">Enter the length in minutes.`, `value="2026-12-03T18:00"`,
+		`id="amount" aria-invalid="true" aria-describedby="amount-error amount-hint"`, `id="title" aria-invalid="true" aria-describedby="title-error"`,
+		`id="capacity" aria-describedby="capacity-hint"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("missing %q", want)
 		}
