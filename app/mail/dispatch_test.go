@@ -395,3 +395,38 @@ func TestDispatcherWithSMTP(t *testing.T) {
 		t.Error("body lost")
 	}
 }
+
+// With the real SMTP sender: a recipient refused for good (550) fails at
+// once with the server's answer, while a mail refused for now (451) and a
+// server that is down are retried.
+func TestDispatcherPermanentRefusal(t *testing.T) {
+	srv := mailtest.NewServer(t)
+	sender := testSMTP(t, srv, SMTPConfig{})
+	clk := clocktest.New(t0)
+	ob := newFakeOutbox(2, t0)
+	d := NewDispatcher(ob, fakeComposer{}, sender, nil, clk.Now)
+	srv.Refuse("r1@example.com")
+	srv.Stop()
+	if err := d.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for id := int64(1); id <= 2; id++ {
+		if m := ob.get(id); m.Status != model.MailQueued || m.Attempts != 1 {
+			t.Fatalf("mail %d while down: %s, %d attempts, %q", id, m.Status, m.Attempts, m.LastError)
+		}
+	}
+	srv.Start(t)
+	clk.Set(t0.Add(time.Minute))
+	if err := d.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if m := ob.get(1); m.Status != model.MailFailed || m.Attempts != 2 || !strings.Contains(m.LastError, "550") {
+		t.Fatalf("refused mail: %+v", m)
+	}
+	if m := ob.get(2); m.Status != model.MailSent {
+		t.Fatalf("mail 2: %s", m.Status)
+	}
+	if got := srv.WaitFor(t, 1, 5*time.Second); len(got) != 1 || got[0].To[0] != "r2@example.com" {
+		t.Fatalf("received %+v", got)
+	}
+}

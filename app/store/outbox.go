@@ -131,6 +131,15 @@ func (t *Tx) UnreportedFailures(limit int) ([]model.OutboxMail, error) {
 	return scanMails(t.stmt("unreported-failures").QueryContext(t.ctx, limit))
 }
 
+// HasUnreportedFailures tells, from the read pool, whether a failed message
+// awaits its report: the outbox job asks every turn without taking the
+// writer.
+func (s *Store) HasUnreportedFailures(ctx context.Context) (bool, error) {
+	var v bool
+	err := s.read("has-unreported-failures").QueryRowContext(ctx).Scan(&v)
+	return v, err
+}
+
 // MarkFailuresReported records that the failed messages up to id have been
 // reported.
 func (t *Tx) MarkFailuresReported(upToID int64) error {

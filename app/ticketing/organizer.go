@@ -78,6 +78,9 @@ const (
 // summary that fails itself is marked too, never reported. It returns how
 // many failures were reported.
 func (s *Service) ReportMailFailures(ctx context.Context) (int, error) {
+	if pending, err := s.store.HasUnreportedFailures(ctx); err != nil || !pending {
+		return 0, err
+	}
 	var failed []model.OutboxMail
 	err := s.store.Write(ctx, func(tx *store.Tx) error {
 		all, err := tx.UnreportedFailures(failureReportMax)

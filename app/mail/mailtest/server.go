@@ -64,6 +64,7 @@ type Server struct {
 	changed  chan struct{} // closed when msgs grows, then replaced
 	failNext int
 	refused  map[string]bool // recipients answered 550
+	l        net.Listener    // the running server's
 }
 
 // Option configures a Server.
@@ -106,7 +107,7 @@ func (s *Server) serve(l net.Listener) {
 	srv.MaxMessageBytes = 32 << 20
 	srv.ErrorLog = log.New(io.Discard, "", 0)
 	s.mu.Lock()
-	s.srv = srv
+	s.srv, s.l = srv, l
 	s.mu.Unlock()
 	go func() { _ = srv.Serve(l) }()
 }
@@ -115,10 +116,13 @@ func (s *Server) serve(l net.Listener) {
 // are refused until Start.
 func (s *Server) Stop() {
 	s.mu.Lock()
-	srv := s.srv
-	s.srv = nil
+	srv, l := s.srv, s.l
+	s.srv, s.l = nil, nil
 	s.mu.Unlock()
 	if srv != nil {
+		// The listener too: Serve may not have taken it yet, and then
+		// Close would not know it.
+		_ = l.Close()
 		_ = srv.Close()
 	}
 }

@@ -43,6 +43,9 @@ SELECT id, registration_id, to_addr, to_name, subject, kind, locale, data, statu
     last_error, created_at, sent_at
 FROM outbox WHERE status = 'failed' AND failure_reported_at IS NULL ORDER BY id LIMIT ?;
 
+-- name: has-unreported-failures
+SELECT EXISTS (SELECT 1 FROM outbox WHERE status = 'failed' AND failure_reported_at IS NULL);
+
 -- name: mark-failures-reported
 UPDATE outbox SET failure_reported_at = ? WHERE status = 'failed' AND failure_reported_at IS NULL AND id <= ?;
 
