@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/admit/admit/app/model"
 )
@@ -137,4 +138,63 @@ func TestWaitlistPageLanguages(t *testing.T) {
 			}
 		}
 	}
+}
+
+// A paid event: the claim holds the seat in pending_payment and goes on to
+// Stripe's checkout (stripe-mock); the payment confirms it.
+func TestWaitlistClaimPaidStripe(t *testing.T) {
+	e := stripeEnv(t)
+	e.clock.Set(time.Now().UTC().Truncate(time.Second)) // signatures carry real time
+	ev := e.createEvent(paidEvent(map[string]any{"slug": "paid", "capacity": 1,
+		"sessions": []map[string]any{{"starts_at": time.Now().Add(72 * time.Hour).Format(time.RFC3339), "duration_minutes": 60}}}))
+	al := e.buy("paid", "Al Buyer", nil)
+	if r := e.webhook(paidWebhook("evt_al", e.reg(al), 1999), time.Now()); r.Status != 200 {
+		t.Fatalf("payment: %d %s", r.Status, r.Body)
+	}
+	if r := e.do("POST", "/api/v1/public/events/paid/waitlist", `{"name":"Bo","email":"bo@example.org"}`, false); r.Status != 201 {
+		t.Fatalf("join: %d %s", r.Status, r.Body)
+	}
+	if r := e.do("POST", fmt.Sprintf("/api/v1/registrations/%d/cancel", al), nil, true); r.Status != 200 {
+		t.Fatalf("cancel: %d %s", r.Status, r.Body)
+	}
+	tok := e.offerToken("bo@example.org")
+	e.run(t, []scenario{
+		{name: "offer shows the price", method: "GET", path: "/w/" + tok + "?lang=en", status: 200, contains: []string{"19.99"}},
+	})
+	r := e.do("POST", "/w/"+tok, "provider=stripe", false, "Content-Type", "application/x-www-form-urlencoded", "Accept", "text/html")
+	if r.Status != 303 || !strings.HasPrefix(r.Header.Get("Location"), "http") || strings.Contains(r.Header.Get("Location"), "/a/") {
+		t.Fatalf("claim: %d to %q, want 303 to the checkout\n%s", r.Status, r.Header.Get("Location"), r.Body)
+	}
+	items := e.do("GET", fmt.Sprintf("/api/v1/events/%d/waitlist", num(ev["id"])), nil, true).JSON(t)["items"].([]any)
+	bo := e.reg(num(items[0].(map[string]any)["registration_id"]))
+	if bo.Status != model.StatusPendingPayment || bo.Email != "bo@example.org" || bo.CheckoutID == "" {
+		t.Fatalf("bo's registration: %s %s checkout %q", bo.Status, bo.Email, bo.CheckoutID)
+	}
+	e.run(t, []scenario{
+		{name: "sold out while bo pays", method: "GET", path: "/api/v1/public/events/paid", status: 200, contains: []string{`"seats_left":0`, `"sold_out":true`}},
+	})
+	if r := e.webhook(paidWebhook("evt_bo", bo, 1999), time.Now()); r.Status != 200 {
+		t.Fatalf("bo's payment: %d %s", r.Status, r.Body)
+	}
+	if got := e.reg(bo.ID).Status; got != model.StatusConfirmed {
+		t.Fatalf("bo after paying: %s, want confirmed", got)
+	}
+}
+
+// A cancelled event's waiting list has nothing left to offer: its links say
+// so.
+func TestWaitlistEventCancelled(t *testing.T) {
+	e := newEnv(t)
+	ev := e.createEvent(liveEvent(map[string]any{"slug": "full", "capacity": 1}))
+	e.registerOne("full", "Al", "al@example.org")
+	r := e.do("POST", "/api/v1/public/events/full/waitlist", `{"name":"Bo","email":"bo@example.org"}`, false)
+	if r.Status != 201 {
+		t.Fatalf("join: %d %s", r.Status, r.Body)
+	}
+	tok := e.waitToken(num(r.JSON(t)["waitlist"].(map[string]any)["id"]))
+	e.do("POST", fmt.Sprintf("/api/v1/events/%d/cancel", num(ev["id"])), map[string]any{"message": "Off", "refund": false}, true)
+	e.run(t, []scenario{
+		{name: "waiting page", method: "GET", path: "/w/" + tok + "?lang=en", status: 410, contains: []string{"no longer valid"}},
+		{name: "join", method: "POST", path: "/api/v1/public/events/full/waitlist", body: `{"name":"Cy","email":"cy@example.org"}`, status: 410},
+	})
 }
