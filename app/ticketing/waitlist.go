@@ -271,6 +271,7 @@ func (s *Service) ClaimOffer(ctx context.Context, token, provider string) (*Regi
 		return nil, model.Invalid(fields{"provider": "must be stripe or paypal"})
 	}
 	var res *RegisterResult
+	var refusal error
 	err := s.store.Write(ctx, func(tx *store.Tx) error {
 		w, err := tx.WaitlistByToken(HashToken(token))
 		if err != nil {
@@ -288,14 +289,24 @@ func (s *Service) ClaimOffer(ctx context.Context, token, provider string) (*Regi
 		}
 		in := RegisterInput{Name: w.Name, Email: w.Email, SessionID: w.SessionID, Provider: provider, Locale: w.Locale, offered: true}
 		r, err := s.register(tx, e.Slug, in, w.Email, strings.ToLower(w.Email))
+		if errors.Is(err, model.ErrAlreadyRegistered) {
+			// They hold a registration already (the access email went
+			// again): the offer ends, and its seat passes on.
+			refusal = err
+			_, err := tx.SetWaitlistStatus(w.ID, model.WaitClaimed, model.WaitLeft)
+			return err
+		}
 		if err != nil {
 			return err
 		}
 		res = r
 		return tx.SetWaitlistRegistration(w.ID, r.Registration.ID)
 	})
-	if err != nil {
+	switch {
+	case err != nil:
 		return nil, err
+	case refusal != nil:
+		return nil, refusal
 	}
 	if res.needsCheckout {
 		if err := s.openCheckout(ctx, res); err != nil {

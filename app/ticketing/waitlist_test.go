@@ -323,3 +323,34 @@ func TestWaitlistNeverOversold(t *testing.T) {
 		t.Fatal("no offer was claimed: the test proved nothing")
 	}
 }
+
+// Someone offered a seat who meanwhile holds a registration: the claim
+// answers already_registered, and the offer ends so that its seat passes
+// on.
+func TestWaitlistClaimWhenRegistered(t *testing.T) {
+	w := newWorld(t)
+	e := w.event(eventSpec{capacity: 1})
+	a := w.mustRegister(e, "a@example.org", nil)
+	for _, email := range []string{"b@example.org", "c@example.org"} {
+		if _, err := w.join(e, email, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := w.svc.CancelRegistration(w.ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	w.offer(1)
+	// The organizer adds b as a panelist (no seat) meanwhile.
+	if _, err := w.svc.AddRegistration(w.ctx, e.ID, RegisterInput{Name: "B", Email: "b@example.org"}, model.RolePanelist); err != nil {
+		t.Fatal(err)
+	}
+	_, err := w.svc.ClaimOffer(w.ctx, w.waitToken(w.line(e)["b@example.org"]), "")
+	wantErr(t, "claim while registered", err, model.ErrAlreadyRegistered, "")
+	if got := w.line(e)["b@example.org"].Status; got != model.WaitLeft {
+		t.Fatalf("b's offer after the refused claim: %s, want left", got)
+	}
+	w.offer(1)
+	if got := w.line(e)["c@example.org"].Status; got != model.WaitOffered {
+		t.Fatalf("c: %s, want offered", got)
+	}
+}

@@ -91,6 +91,9 @@ func (s *Server) waitlistData(c *fiber.Ctx, o *ticketing.Offer, mode string) (*w
 	if d.Mode == "leave" && w.Status != model.WaitWaiting && w.Status != model.WaitOffered {
 		d.Mode = "gone"
 	}
+	if e.Status == model.EventCancelled && (d.Mode == "offer" || d.Mode == "waiting") {
+		d.Mode = "gone" // nothing left to wait for
+	}
 	if w.OfferExpiresAt != nil {
 		d.Deadline = loc{Lang: s.pages.locale(c), b: s.I18n}.DateTime(*w.OfferExpiresAt, e.Timezone)
 	}
