@@ -312,12 +312,16 @@ type eventPageAdmin struct {
 	Summary       eventSummary
 	Registrations []*model.Registration
 	Problem       *apiErrorBody
-	Now           time.Time
+	// FailedID is the registration whose action failed (its row shows why).
+	FailedID int64
+	Now      time.Time
 }
 
-func (s *Server) adminEvent(c *fiber.Ctx) error { return s.renderAdminEvent(c, fiber.StatusOK, 0, nil) }
+func (s *Server) adminEvent(c *fiber.Ctx) error {
+	return s.renderAdminEvent(c, fiber.StatusOK, 0, 0, nil)
+}
 
-func (s *Server) renderAdminEvent(c *fiber.Ctx, status int, id int64, problem *apiErrorBody) error {
+func (s *Server) renderAdminEvent(c *fiber.Ctx, status int, id, failedID int64, problem *apiErrorBody) error {
 	if id == 0 {
 		var err error
 		if id, err = idParam(c, "id"); err != nil {
@@ -332,7 +336,7 @@ func (s *Server) renderAdminEvent(c *fiber.Ctx, status int, id int64, problem *a
 	if err != nil {
 		return err
 	}
-	d := eventPageAdmin{Event: e, Registrations: regs, Problem: problem, Now: s.Now(), Summary: eventSummary{Event: e}}
+	d := eventPageAdmin{Event: e, Registrations: regs, Problem: problem, FailedID: failedID, Now: s.Now(), Summary: eventSummary{Event: e}}
 	for _, r := range regs {
 		if r.Role == model.RoleAttendee && r.Active(d.Now) {
 			d.Summary.Sold++
@@ -343,13 +347,14 @@ func (s *Server) renderAdminEvent(c *fiber.Ctx, status int, id int64, problem *a
 
 // adminActionResult shows the outcome of an action on an event's page: a
 // redirect with a flash message, or the page again with the error.
-func (s *Server) adminActionResult(c *fiber.Ctx, eventID int64, done string, err error) error {
+// failedID names the registration acted on (0: the event).
+func (s *Server) adminActionResult(c *fiber.Ctx, eventID, failedID int64, done string, err error) error {
 	if err != nil {
 		status, body, known := classify(err)
 		if !known {
 			return err
 		}
-		return s.renderAdminEvent(c, status, eventID, &body)
+		return s.renderAdminEvent(c, status, eventID, failedID, &body)
 	}
 	return c.Redirect(s.adminURL(c, fmt.Sprintf("/admin/events/%d?done=%s", eventID, done)), fiber.StatusSeeOther)
 }
@@ -375,12 +380,21 @@ func (s *Server) adminRegistrationAction(c *fiber.Ctx) error {
 		_, err = s.Tickets.CancelRegistration(ctx, id)
 	case "resend":
 		_, err = s.Tickets.Resend(ctx, id)
-	case "refund":
-		_, err = s.Tickets.RefundRegistration(ctx, id, nil)
+	case "refund": // an amount in major units, or all that is left
+		var amount *int64
+		if v := strings.TrimSpace(c.FormValue("amount")); v != "" {
+			n, ok := parseAmount(v, r.MoneyCurrency())
+			if !ok {
+				err = model.Invalid(map[string]string{"amount": "must be an amount such as 19.99"})
+				break
+			}
+			amount = &n
+		}
+		_, err = s.Tickets.RefundRegistration(ctx, id, amount)
 	default:
 		return model.ErrNotFound
 	}
-	return s.adminActionResult(c, r.EventID, action, err)
+	return s.adminActionResult(c, r.EventID, id, action, err)
 }
 
 // adminCancelEvent cancels the event, refunding every payment when asked.
@@ -390,7 +404,7 @@ func (s *Server) adminCancelEvent(c *fiber.Ctx) error {
 		return err
 	}
 	_, err = s.Tickets.CancelEvent(c.UserContext(), id, strings.TrimSpace(c.FormValue("message")), c.FormValue("refund") == "on")
-	return s.adminActionResult(c, id, "event_cancelled", err)
+	return s.adminActionResult(c, id, 0, "event_cancelled", err)
 }
 
 // adminSettings shows the payment providers.

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/admit/admit/app/model"
 	"github.com/admit/admit/app/ticketing"
 )
@@ -287,8 +289,9 @@ func TestAdminUILoginSharesTheAPILimit(t *testing.T) {
 }
 
 // TestAdminUIRefundButton: a paid registration shows what was paid; its
-// refund button refunds in full through the provider (stripe-mock), the
-// page then shows the refund and offers no more; the dashboard counts the
+// refund form refunds an amount typed, or all that is left when empty,
+// through the provider (stripe-mock); a wrong amount is explained in its
+// row; the page then shows the refund and offers no more; the dashboard counts the
 // revenue net of it. An action the state does not allow shows its error.
 func TestAdminUIRefundButton(t *testing.T) {
 	e := stripeEnv(t)
@@ -307,7 +310,33 @@ func TestAdminUIRefundButton(t *testing.T) {
 	if !strings.Contains(body, "19.99 EUR") || !strings.Contains(body, `value="refund"`) {
 		t.Fatalf("event page before the refund:\n%s", body)
 	}
-	res, _ := a.send("POST", fmt.Sprintf("/admin/registrations/%d/refund", ada.ID), url.Values{"csrf": {a.csrf(page)}})
+	refund := fmt.Sprintf("/admin/registrations/%d/refund", ada.ID)
+	row := fmt.Sprintf(`id="refund-%d-error">Enter an amount up to what is left to refund`, ada.ID)
+	for _, bad := range []string{"lots", "20.00", "0"} {
+		res, body := a.send("POST", refund, url.Values{"csrf": {a.csrf(page)}, "amount": {bad}})
+		if res.StatusCode != 422 || !strings.Contains(body, row) {
+			t.Fatalf("refund of %q: %d\n%s", bad, res.StatusCode, body)
+		}
+	}
+	if testing.Short() {
+		t.Log("-short: no browser")
+	} else {
+		// How the row looks with its error, in Chromium.
+		ctx := newBrowser(t)
+		browserSignIn(t, ctx, a.base)
+		open(t, ctx, a.base+page)
+		do(t, ctx, chromedp.SendKeys(chromedp.ID(fmt.Sprintf("refund-%d", ada.ID)), "25"))
+		if st := clickAndLoad(t, ctx, fmt.Sprintf(`#registration-%d form.refund button`, ada.ID)); st != 422 {
+			t.Fatalf("refund of 25 in the browser: %d", st)
+		}
+		screenshot(t, ctx, "refund-error")
+	}
+	// Part of it, then the rest.
+	res, _ := a.send("POST", refund, url.Values{"csrf": {a.csrf(page)}, "amount": {"5"}})
+	if r := e.reg(ada.ID); res.StatusCode != 303 || r.Status != model.StatusPartiallyRefunded || r.AmountRefunded != 500 {
+		t.Fatalf("partial refund: %d, %s, refunded %d", res.StatusCode, r.Status, r.AmountRefunded)
+	}
+	res, _ = a.send("POST", refund, url.Values{"csrf": {a.csrf(page)}, "amount": {""}})
 	if loc := res.Header.Get("Location"); res.StatusCode != 303 || !strings.Contains(loc, "done=refund") {
 		t.Fatalf("refund: %d %q", res.StatusCode, loc)
 	}
@@ -323,7 +352,7 @@ func TestAdminUIRefundButton(t *testing.T) {
 		t.Fatalf("dashboard after the refund:\n%s", body)
 	}
 	// Refunding again is refused, and the page says why.
-	res, body = a.send("POST", fmt.Sprintf("/admin/registrations/%d/refund", ada.ID), url.Values{"csrf": {a.csrf(page)}})
+	res, body = a.send("POST", refund, url.Values{"csrf": {a.csrf(page)}})
 	if res.StatusCode != 409 || !strings.Contains(body, `class="notice error" role="alert"`) {
 		t.Fatalf("second refund: %d\n%s", res.StatusCode, body)
 	}

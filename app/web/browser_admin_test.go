@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -9,6 +10,16 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
+
+// browserSignIn signs the browser in to the admin UI at base.
+func browserSignIn(t *testing.T, ctx context.Context, base string) {
+	t.Helper()
+	open(t, ctx, base+"/admin/login")
+	do(t, ctx, chromedp.SendKeys(chromedp.ID("email"), adminEmail), chromedp.SendKeys(chromedp.ID("password"), adminPassword))
+	if st := clickAndLoad(t, ctx, `form.login button[type="submit"]`); st != 200 {
+		t.Fatalf("sign in: %d", st)
+	}
+}
 
 // TestBrowserAdmin drives the admin UI in Chromium, as an organizer would:
 // sign in, create an event with the form (first with mistakes), find it
