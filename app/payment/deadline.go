@@ -36,6 +36,9 @@ type deadline struct {
 func (x deadline) Name() string                  { return x.p.Name() }
 func (x deadline) Supports(currency string) bool { return x.p.Supports(currency) }
 
+// ReturnedCheckout reads the query only: nothing to bound.
+func (x deadline) ReturnedCheckout(query url.Values) string { return x.p.ReturnedCheckout(query) }
+
 func (x deadline) CreateCheckout(ctx context.Context, r CheckoutRequest) (Checkout, error) {
 	return within(ctx, x.d, func(ctx context.Context) (Checkout, error) { return x.p.CreateCheckout(ctx, r) })
 }

@@ -13,6 +13,9 @@ type silent struct{}
 
 func (silent) Name() string         { return "silent" }
 func (silent) Supports(string) bool { return true }
+func (silent) ReturnedCheckout(q url.Values) string {
+	return q.Get("checkout")
+}
 func (silent) CreateCheckout(ctx context.Context, _ CheckoutRequest) (Checkout, error) {
 	<-ctx.Done()
 	return Checkout{}, ctx.Err()
@@ -62,8 +65,8 @@ func TestWithDeadline(t *testing.T) {
 			t.Errorf("%s: %v, want the deadline", name, err)
 		}
 	}
-	if p.Name() != "silent" || !p.Supports("EUR") {
-		t.Error("Name and Supports are the provider's")
+	if p.Name() != "silent" || !p.Supports("EUR") || p.ReturnedCheckout(url.Values{"checkout": {"co_1"}}) != "co_1" {
+		t.Error("Name, Supports and ReturnedCheckout are the provider's")
 	}
 }
 

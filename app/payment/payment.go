@@ -161,6 +161,11 @@ type Provider interface {
 	// leaves the outcome unknown: the payment may have been taken, and a
 	// later Return or Status tells.
 	Return(ctx context.Context, query url.Values) (Event, error)
+	// ReturnedCheckout is the checkout id a return URL's query names
+	// (Stripe's session_id, PayPal's token), "" when it names none. It
+	// reads the query only, so that Admit can compare it with the
+	// registration's checkout before Return calls the provider.
+	ReturnedCheckout(query url.Values) string
 	// Status asks the provider about a checkout, for reconciliation.
 	Status(ctx context.Context, checkoutID string) (Event, error)
 	// Refund gives money back.

@@ -2,6 +2,9 @@ package ticketing
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/url"
@@ -81,8 +84,8 @@ func (s *Service) openCheckout(ctx context.Context, res *RegisterResult) error {
 			// idempotency key must send the same parameters. A payment in
 			// those last minutes is taken if a seat is still free.
 			ExpiresAt:      r.HoldExpiresAt.Add(2 * time.Minute),
-			SuccessURL:     base + "/return?registration=" + id,
-			CancelURL:      base + "/cancel?registration=" + id,
+			SuccessURL:     base + "/return?" + s.returnQuery(r.Provider, r.ID),
+			CancelURL:      base + "/cancel?" + s.returnQuery(r.Provider, r.ID),
 			IdempotencyKey: "checkout-" + id,
 		})
 	}
@@ -105,6 +108,36 @@ func (s *Service) openCheckout(ctx context.Context, res *RegisterResult) error {
 	r.CheckoutID, r.CheckoutURL = co.ID, co.RedirectURL
 	res.CheckoutURL = co.RedirectURL
 	return nil
+}
+
+// returnQuery is the query of a registration's return and cancel URLs: its
+// id and a signature of it with the secret key, so that nobody can open the
+// pages of a registration by counting ids.
+func (s *Service) returnQuery(provider string, id int64) string {
+	return url.Values{"registration": {strconv.FormatInt(id, 10)}, "sig": {s.returnSig(provider, id)}}.Encode()
+}
+
+func (s *Service) returnSig(provider string, id int64) string {
+	m := hmac.New(sha256.New, s.secret)
+	m.Write([]byte("admit-return-v1:" + provider + ":" + strconv.FormatInt(id, 10)))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// returning reads the registration a return or cancel URL names, checking
+// its signature and provider; anything else is model.ErrNotFound.
+func (s *Service) returning(ctx context.Context, provider string, query url.Values) (*model.Registration, error) {
+	id, err := strconv.ParseInt(query.Get("registration"), 10, 64)
+	if err != nil || id <= 0 || !hmac.Equal([]byte(query.Get("sig")), []byte(s.returnSig(provider, id))) {
+		return nil, model.ErrNotFound
+	}
+	r, err := s.store.Registration(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if r.Provider != provider {
+		return nil, model.ErrNotFound
+	}
+	return r, nil
 }
 
 // Where a payment stands when the buyer comes back from the provider
@@ -162,20 +195,19 @@ type ReturnResult struct {
 // applied like a webhook. Reloading is harmless. A registration or event
 // cancelled meanwhile is never charged: the checkout is only looked at.
 func (s *Service) CompleteReturn(ctx context.Context, provider string, query url.Values) (*ReturnResult, error) {
-	id, err := strconv.ParseInt(query.Get("registration"), 10, 64)
-	if err != nil {
-		return nil, model.ErrNotFound
-	}
-	r, err := s.store.Registration(ctx, id)
+	r, err := s.returning(ctx, provider, query)
 	if err != nil {
 		return nil, err
 	}
-	if r.Provider != provider {
-		return nil, model.ErrNotFound
-	}
+	id := r.ID
 	p, ok := s.provider(provider)
 	if !ok {
 		return nil, model.Fail(model.ErrProviderMissing, "This payment provider is not connected any more.")
+	}
+	// The checkout the provider sent back must be this registration's,
+	// before the provider is asked anything (PayPal captures on return).
+	if co := p.ReturnedCheckout(query); co == "" || r.CheckoutID == "" || co != r.CheckoutID {
+		return nil, model.ErrNotFound
 	}
 	e, err := s.store.Event(ctx, r.EventID)
 	if err != nil {
@@ -300,15 +332,11 @@ func (s *Service) returnResult(ctx context.Context, id int64, hint string, prove
 // CancelledCheckout is the page behind the provider's cancel link: the
 // registration and its event (the hold stays until it runs out).
 func (s *Service) CancelledCheckout(ctx context.Context, provider string, query url.Values) (*ReturnResult, error) {
-	id, err := strconv.ParseInt(query.Get("registration"), 10, 64)
+	r, err := s.returning(ctx, provider, query)
 	if err != nil {
-		return nil, model.ErrNotFound
+		return nil, err
 	}
-	res, err := s.returnResult(ctx, id, "", false)
-	if err != nil || res.Registration.Provider != provider {
-		return nil, model.ErrNotFound
-	}
-	return res, nil
+	return s.returnResult(ctx, r.ID, "", false)
 }
 
 // closeCheckouts closes, at their providers, the checkouts of registrations

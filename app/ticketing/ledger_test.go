@@ -88,8 +88,9 @@ func (f *ledgerProvider) Status(_ context.Context, checkoutID string) (payment.E
 	return payment.Event{ID: "status:" + checkoutID, Provider: f.name, Kind: payment.Pending, CheckoutID: checkoutID}, nil
 }
 
-func (f *ledgerProvider) Supports(string) bool        { return true }
-func (f *ledgerProvider) Check(context.Context) error { return nil }
+func (f *ledgerProvider) Supports(string) bool                 { return true }
+func (f *ledgerProvider) Check(context.Context) error          { return nil }
+func (f *ledgerProvider) ReturnedCheckout(q url.Values) string { return q.Get("checkout") }
 
 // CloseCheckout implements payment.CheckoutCloser.
 func (f *ledgerProvider) CloseCheckout(_ context.Context, checkoutID string) error {

@@ -75,6 +75,8 @@ func (p *fakeProvider) Return(context.Context, url.Values) (payment.Event, error
 	return payment.Event{}, payment.ErrNotFound
 }
 
+func (p *fakeProvider) ReturnedCheckout(url.Values) string { return "" }
+
 func (p *fakeProvider) Status(context.Context, string) (payment.Event, error) {
 	return payment.Event{}, payment.ErrNotFound
 }

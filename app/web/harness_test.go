@@ -33,6 +33,7 @@ import (
 	"github.com/admit/admit/app/ticketing"
 	"github.com/admit/admit/assets"
 	"github.com/admit/admit/plugins"
+	"github.com/admit/admit/plugins/paypal/paypaltest"
 	"github.com/admit/admit/plugins/stripe/stripetest"
 )
 
@@ -49,8 +50,9 @@ type env struct {
 	auth    *auth.Service
 	token   string
 	// opts and deps built tickets and app: restart builds them again.
-	opts ticketing.Options
-	deps Deps
+	opts   ticketing.Options
+	deps   Deps
+	paypal *paypaltest.Server // the fake PayPal, in paypalEnv
 }
 
 const adminEmail, adminPassword = "admin@example.org", "correct horse battery"
@@ -299,6 +301,17 @@ func tokenIn(t testing.TB, text string) string {
 		t.Fatalf("no access link in:\n%s", text)
 	}
 	return m[1]
+}
+
+// localPath is the path and query of a URL on the test server
+// (http://tickets.test/...).
+func localPath(t testing.TB, raw string) string {
+	t.Helper()
+	path, ok := strings.CutPrefix(raw, "http://tickets.test")
+	if !ok {
+		t.Fatalf("%q is not a URL of the test server", raw)
+	}
+	return path
 }
 
 func num(v any) int64 {

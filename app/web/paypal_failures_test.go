@@ -158,8 +158,7 @@ func TestPayPalReturnBeforeApproval(t *testing.T) {
 
 	// Someone else's unapproved order on Ada's return URL shows nothing.
 	bob, _ := e.paypalBuy("intro-to-go", "Bob")
-	q := url.Values{"registration": {fmt.Sprint(ada.ID)}, "token": {bob.CheckoutID}}
-	if res := e.do("GET", "/pay/paypal/return?"+q.Encode(), nil, false); res.Status != 404 {
+	if res := e.do("GET", e.paypalBack(fake.Order(ada.CheckoutID).ReturnURL, bob.CheckoutID), nil, false); res.Status != 404 {
 		t.Fatalf("another registration's order: %d", res.Status)
 	}
 

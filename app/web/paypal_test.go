@@ -35,7 +35,9 @@ func paypalEnv(t *testing.T) (*env, *paypaltest.Server) {
 	}
 	reg := payment.NewRegistry()
 	reg.Set(p)
-	return newEnvWith(t, reg), fake
+	e := newEnvWith(t, reg)
+	e.paypal = fake
+	return e, fake
 }
 
 // paypalEvent is a paid webinar in EUR that takes PayPal only.
@@ -73,8 +75,14 @@ func (e *env) paypalBuy(slug, name string) (*model.Registration, string) {
 // PayPal sends them: the URL Admit gave plus token and PayerID.
 func (e *env) paypalReturn(r *model.Registration) response {
 	e.t.Helper()
-	q := url.Values{"registration": {fmt.Sprint(r.ID)}, "token": {r.CheckoutID}, "PayerID": {"QYR5Z8XDVJNXQ"}}
-	return e.do("GET", "/pay/paypal/return?"+q.Encode(), nil, false)
+	return e.do("GET", e.paypalBack(e.paypal.Order(r.CheckoutID).ReturnURL, r.CheckoutID), nil, false)
+}
+
+// paypalBack is a return or cancel URL Admit gave PayPal, as PayPal sends
+// the buyer to it: with the order's token (and PayerID).
+func (e *env) paypalBack(raw, token string) string {
+	e.t.Helper()
+	return localPath(e.t, raw) + "&" + url.Values{"token": {token}, "PayerID": {"QYR5Z8XDVJNXQ"}}.Encode()
 }
 
 // paypalDeliver POSTs a webhook delivery to Admit as PayPal would.
@@ -112,9 +120,11 @@ func TestPayPalCheckoutAndReturn(t *testing.T) {
 		t.Fatalf("checkout_url %q, want the order's approve link %q", checkoutURL, fake.ApproveURL(ada.CheckoutID))
 	}
 	order := fake.Order(ada.CheckoutID)
-	wantReturn := fmt.Sprintf("http://tickets.test/pay/paypal/return?registration=%d", ada.ID)
+	wantReturn := fmt.Sprintf("http://tickets.test/pay/paypal/return?registration=%d&sig=", ada.ID)
+	wantCancel := fmt.Sprintf("http://tickets.test/pay/paypal/cancel?registration=%d&sig=", ada.ID)
 	if order.Status != "CREATED" || order.Intent != "CAPTURE" || order.Value != "19.99" || order.Currency != "EUR" ||
-		order.CustomID != fmt.Sprint(ada.ID) || order.ReturnURL != wantReturn || order.Description != "Intro to Go" {
+		order.CustomID != fmt.Sprint(ada.ID) || !strings.HasPrefix(order.ReturnURL, wantReturn) ||
+		!strings.HasPrefix(order.CancelURL, wantCancel) || order.Description != "Intro to Go" {
 		t.Fatalf("order at PayPal %+v", order)
 	}
 	if ada.Amount != 1999 || ada.Currency != "EUR" || ada.HoldExpiresAt == nil {
@@ -176,24 +186,34 @@ func TestPayPalCheckoutAndReturn(t *testing.T) {
 		t.Fatalf("%d orders at PayPal", n)
 	}
 
-	// Someone else's return URL, or a made-up token, shows nothing.
+	// Someone else's return URL, or a made-up token, shows nothing, and
+	// PayPal is not even asked.
 	bob, _ := e.paypalBuy("intro-to-go", "Bob")
-	for name, q := range map[string]string{
-		"another registration's order": fmt.Sprintf("registration=%d&token=%s", bob.ID, ada.CheckoutID),
-		"unknown order":                fmt.Sprintf("registration=%d&token=0NOSUCHORDER000", bob.ID),
-		"no token":                     fmt.Sprintf("registration=%d", bob.ID),
-		"unknown registration":         "registration=999&token=" + ada.CheckoutID,
+	bobReturn := localPath(t, fake.Order(bob.CheckoutID).ReturnURL)
+	captures, reads := fake.Calls("POST /v2/checkout/orders/{id}/capture"), fake.Calls("GET /v2/checkout/orders/{id}")
+	for name, path := range map[string]string{
+		"another registration's order": bobReturn + "&token=" + ada.CheckoutID,
+		"unknown order":                bobReturn + "&token=0NOSUCHORDER000",
+		"no token":                     bobReturn,
+		"bare registration id":         fmt.Sprintf("/pay/paypal/return?registration=%d&token=%s", bob.ID, bob.CheckoutID),
+		"unknown registration":         "/pay/paypal/return?registration=999&token=" + ada.CheckoutID,
 	} {
-		if r := e.do("GET", "/pay/paypal/return?"+q, nil, false); r.Status != 404 {
+		if r := e.do("GET", path, nil, false); r.Status != 404 {
 			t.Errorf("%s: %d", name, r.Status)
 		}
 	}
 	if g := e.reg(bob.ID); g.Status != model.StatusPendingPayment || g.AmountPaid != 0 {
 		t.Fatalf("bob after foreign returns: %+v", g)
 	}
+	if c, r := fake.Calls("POST /v2/checkout/orders/{id}/capture"), fake.Calls("GET /v2/checkout/orders/{id}"); c != captures || r != reads {
+		t.Fatalf("foreign returns reached PayPal: %d captures, %d reads", c-captures, r-reads)
+	}
 	// Bob gives up at PayPal: the cancel page, his hold stays until it ends.
-	if r := e.do("GET", fmt.Sprintf("/pay/paypal/cancel?registration=%d&token=%s", bob.ID, bob.CheckoutID), nil, false); r.Status != 200 {
+	if r := e.do("GET", e.paypalBack(fake.Order(bob.CheckoutID).CancelURL, bob.CheckoutID), nil, false); r.Status != 200 {
 		t.Fatalf("cancel page: %d %s", r.Status, r.Body)
+	}
+	if r := e.do("GET", fmt.Sprintf("/pay/paypal/cancel?registration=%d&token=%s", bob.ID, bob.CheckoutID), nil, false); r.Status != 404 {
+		t.Fatalf("cancel page by bare id: %d %s", r.Status, r.Body)
 	}
 }
 

@@ -22,10 +22,31 @@ type fakeProvider struct {
 	gone     map[string]bool
 	n        int
 	refunds  int
+	returns  int // calls of Return
 	failNext bool
+	requests map[string]payment.CheckoutRequest // checkout → what opened it
 }
 
-func newFake() *fakeProvider { return &fakeProvider{paid: map[string]int64{}, gone: map[string]bool{}} }
+func newFake() *fakeProvider {
+	return &fakeProvider{paid: map[string]int64{}, gone: map[string]bool{}, requests: map[string]payment.CheckoutRequest{}}
+}
+
+// successURL is the return URL Admit gave the provider for a checkout,
+// with the session id Stripe adds, as a path on the test server.
+func (f *fakeProvider) successURL(t testing.TB, checkoutID string) string {
+	t.Helper()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return localPath(t, f.requests[checkoutID].SuccessURL) + "&session_id=" + checkoutID
+}
+
+// cancelURL is the cancel URL Admit gave the provider for a checkout.
+func (f *fakeProvider) cancelURL(t testing.TB, checkoutID string) string {
+	t.Helper()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return localPath(t, f.requests[checkoutID].CancelURL)
+}
 
 func (f *fakeProvider) Name() string                { return "stripe" }
 func (f *fakeProvider) Supports(string) bool        { return true }
@@ -39,14 +60,19 @@ func (f *fakeProvider) CreateCheckout(_ context.Context, r payment.CheckoutReque
 	}
 	f.n++
 	id := fmt.Sprintf("cs_fake_%d", f.n)
+	f.requests[id] = r
 	return payment.Checkout{ID: id, RedirectURL: "https://pay.example/" + id}, nil
 }
 func (f *fakeProvider) ParseWebhook(context.Context, payment.WebhookRequest) (payment.Event, error) {
 	return payment.Event{}, payment.ErrSignature
 }
 func (f *fakeProvider) Return(ctx context.Context, q url.Values) (payment.Event, error) {
+	f.mu.Lock()
+	f.returns++
+	f.mu.Unlock()
 	return f.Status(ctx, q.Get("session_id"))
 }
+func (f *fakeProvider) ReturnedCheckout(q url.Values) string { return q.Get("session_id") }
 func (f *fakeProvider) Status(_ context.Context, id string) (payment.Event, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -110,7 +136,8 @@ func TestReturnPage(t *testing.T) {
 	e, f := fakeEnv(t)
 	e.createEvent(paidEvent(nil))
 	r := e.reg(e.buy("intro-to-go", "Ada", nil))
-	ret := fmt.Sprintf("/pay/stripe/return?registration=%d&session_id=%s", r.ID, r.CheckoutID)
+	bob := e.reg(e.buy("intro-to-go", "Bob", nil))
+	ret := f.successURL(t, r.CheckoutID)
 	if res := e.do("GET", ret, nil, false); res.Status != 200 || !strings.Contains(string(res.Body), "being confirmed") {
 		t.Fatalf("before paying: %d %s", res.Status, res.Body)
 	}
@@ -123,12 +150,22 @@ func TestReturnPage(t *testing.T) {
 	if n := e.mailKinds()[model.MailAccess]; n != 1 {
 		t.Fatalf("%d access emails after two returns", n)
 	}
+	bobSig, _ := url.ParseQuery(strings.SplitN(f.cancelURL(t, bob.CheckoutID), "?", 2)[1])
+	returns := f.returns
 	e.run(t, []scenario{
-		{name: "another registration's checkout", method: "GET", path: fmt.Sprintf("/pay/stripe/return?registration=%d&session_id=cs_other", r.ID), status: 404},
+		{name: "another registration's checkout", method: "GET", path: strings.Replace(ret, "session_id="+r.CheckoutID, "session_id="+bob.CheckoutID, 1), status: 404},
+		{name: "no checkout", method: "GET", path: strings.Replace(ret, "session_id="+r.CheckoutID, "", 1), status: 404},
+		{name: "bare registration id", method: "GET", path: fmt.Sprintf("/pay/stripe/return?registration=%d&session_id=%s", r.ID, r.CheckoutID), status: 404},
+		{name: "another registration's signature", method: "GET", path: fmt.Sprintf("/pay/stripe/return?registration=%d&sig=%s&session_id=%s", r.ID, bobSig.Get("sig"), r.CheckoutID), status: 404},
 		{name: "unknown registration", method: "GET", path: "/pay/stripe/return?registration=999&session_id=x", status: 404},
-		{name: "wrong provider", method: "GET", path: fmt.Sprintf("/pay/paypal/return?registration=%d", r.ID), status: 404},
-		{name: "cancel page", method: "GET", path: fmt.Sprintf("/pay/stripe/cancel?registration=%d", r.ID), status: 200, contains: []string{"nothing was charged"}, absent: []string{r.Email}},
+		{name: "wrong provider", method: "GET", path: strings.Replace(ret, "/pay/stripe/", "/pay/paypal/", 1), status: 404},
+		{name: "cancel page", method: "GET", path: f.cancelURL(t, bob.CheckoutID), status: 200, contains: []string{"nothing was charged", "Intro to Go"}, absent: []string{bob.Email}},
+		{name: "cancel page by bare id", method: "GET", path: fmt.Sprintf("/pay/stripe/cancel?registration=%d", bob.ID), status: 404, absent: []string{"Intro to Go"}},
+		{name: "cancel page with another's signature", method: "GET", path: fmt.Sprintf("/pay/stripe/cancel?registration=%d&sig=%s", r.ID, bobSig.Get("sig")), status: 404, absent: []string{"Intro to Go"}},
 	})
+	if f.returns != returns {
+		t.Errorf("the provider was asked %d times about returns that were not this registration's", f.returns-returns)
+	}
 }
 
 // TestProviderDownReleasesTheSeat: when the checkout cannot be opened the
@@ -171,7 +208,7 @@ func TestRegistrantCancelRefundsPerPolicy(t *testing.T) {
 	pay := func(slug, name string) (int64, string) {
 		r := e.reg(e.buy(slug, name, nil))
 		f.paid[r.CheckoutID] = 1999
-		e.do("GET", fmt.Sprintf("/pay/stripe/return?registration=%d&session_id=%s", r.ID, r.CheckoutID), nil, false)
+		e.do("GET", f.successURL(t, r.CheckoutID), nil, false)
 		return r.ID, e.accessToken(r.ID)
 	}
 	early, earlyTok := pay("intro-to-go", "Ada")

@@ -41,7 +41,7 @@ func (e *env) payFake(f *fakeProvider, slug, name string, amount int64, extra ma
 	f.mu.Lock()
 	f.paid[r.CheckoutID] = amount
 	f.mu.Unlock()
-	e.do("GET", fmt.Sprintf("/pay/stripe/return?registration=%d&session_id=%s", r.ID, r.CheckoutID), nil, false)
+	e.do("GET", f.successURL(e.t, r.CheckoutID), nil, false)
 	if g := e.reg(r.ID); g.Status != model.StatusConfirmed || g.AmountPaid != amount {
 		e.t.Fatalf("payment not applied: %s paid %d", g.Status, g.AmountPaid)
 	}

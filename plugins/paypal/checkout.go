@@ -142,6 +142,16 @@ func (p *Provider) Return(ctx context.Context, query url.Values) (payment.Event,
 	return p.captureOrder(ctx, orderID)
 }
 
+// ReturnedCheckout implements payment.Provider: the order id PayPal puts in
+// the return URL as token, when it has the shape of one.
+func (p *Provider) ReturnedCheckout(query url.Values) string {
+	orderID := query.Get("token")
+	if checkID("order", orderID) != nil {
+		return ""
+	}
+	return orderID
+}
+
 // Status implements payment.Provider for the reconciler. CREATED, SAVED and
 // PAYER_ACTION_REQUIRED orders are Pending, VOIDED ones Expired; a
 // COMPLETED order is Paid, Pending or Failed by its capture.

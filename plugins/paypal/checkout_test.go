@@ -151,6 +151,13 @@ func TestReturnBadToken(t *testing.T) {
 		if _, err := p.Return(context.Background(), q); !errors.Is(err, payment.ErrNotFound) {
 			t.Errorf("Return(%v) = %v, want ErrNotFound", q, err)
 		}
+		want := "" // only a token shaped like an order id names one
+		if q.Get("token") == "NOSUCHORDER1" {
+			want = "NOSUCHORDER1"
+		}
+		if got := p.ReturnedCheckout(q); got != want {
+			t.Errorf("ReturnedCheckout(%v) = %q, want %q", q, got, want)
+		}
 	}
 	if n := f.Calls("POST /v2/checkout/orders/{id}/capture"); n != 1 {
 		t.Errorf("%d capture calls: only the well-formed token may reach PayPal", n)

@@ -79,11 +79,21 @@ func (p *Provider) CreateCheckout(ctx context.Context, r payment.CheckoutRequest
 // session's state, as Status does. Stripe has nothing to capture: the
 // payment completes on Stripe's page.
 func (p *Provider) Return(ctx context.Context, query url.Values) (payment.Event, error) {
-	id := strings.TrimSpace(query.Get("session_id"))
-	if id == "" || id == "{CHECKOUT_SESSION_ID}" {
+	id := p.ReturnedCheckout(query)
+	if id == "" {
 		return payment.Event{}, fmt.Errorf("stripe: the return URL has no session_id: %w", payment.ErrNotFound)
 	}
 	return p.Status(ctx, id)
+}
+
+// ReturnedCheckout implements payment.Provider: the session_id Stripe puts
+// in the success URL.
+func (p *Provider) ReturnedCheckout(query url.Values) string {
+	id := strings.TrimSpace(query.Get("session_id"))
+	if id == "{CHECKOUT_SESSION_ID}" {
+		return ""
+	}
+	return id
 }
 
 // Status retrieves a Checkout Session and says where its payment stands:

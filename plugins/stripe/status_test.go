@@ -57,6 +57,12 @@ func TestReturnWithoutSession(t *testing.T) {
 		if _, err := p.Return(ctxT(t), q); !errors.Is(err, payment.ErrNotFound) {
 			t.Errorf("Return(%v) = %v, want ErrNotFound", q, err)
 		}
+		if got := p.ReturnedCheckout(q); got != "" {
+			t.Errorf("ReturnedCheckout(%v) = %q, want none", q, got)
+		}
+	}
+	if got := p.ReturnedCheckout(url.Values{"session_id": {" cs_test_back "}}); got != "cs_test_back" {
+		t.Errorf("ReturnedCheckout = %q", got)
 	}
 	if n := len(rec.all()); n != 0 {
 		t.Errorf("%d requests sent", n)

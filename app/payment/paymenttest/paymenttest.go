@@ -103,6 +103,7 @@ func Run(t *testing.T, p payment.Provider, h Harness) {
 	t.Run("CreateCheckout/RefusedCurrency", s.testRefusedCurrency)
 	t.Run("CreateCheckout/EveryCurrency", s.testEveryCurrency)
 	t.Run("CreateCheckout/SameIdempotencyKey", s.testIdempotentCheckout)
+	t.Run("ReturnedCheckout", s.testReturnedCheckout)
 	t.Run("Status/Unpaid", s.testStatusUnpaid)
 	t.Run("Status/UnknownCheckout", s.testStatusUnknown)
 	t.Run("Webhook/Unrelated", s.testWebhookUnrelated)
@@ -190,6 +191,21 @@ func (s *suite) testCreateCheckout(t *testing.T) {
 		t.Fatalf("CreateCheckout: redirect URL %q is not an absolute URL", co.RedirectURL)
 	}
 	s.req, s.co = req, co
+}
+
+// testReturnedCheckout: the checkout a return URL names is read from its
+// query alone (Admit compares it with the registration's before Return).
+func (s *suite) testReturnedCheckout(t *testing.T) {
+	if s.h.ReturnQuery == nil {
+		t.Skip("the harness has no return query (Harness.ReturnQuery is nil)")
+	}
+	s.needCheckout(t)
+	if got := s.p.ReturnedCheckout(s.h.ReturnQuery(s.co)); got != s.co.ID {
+		t.Errorf("ReturnedCheckout(return query of %s) = %q", s.co.ID, got)
+	}
+	if got := s.p.ReturnedCheckout(url.Values{}); got != "" {
+		t.Errorf("ReturnedCheckout(no query) = %q, want \"\"", got)
+	}
 }
 
 func (s *suite) testRefusedCurrency(t *testing.T) {
