@@ -259,6 +259,10 @@ const (
 	// MailTierEnded, to the organizers: a tier expired or sold out, with its
 	// sales.
 	MailTierEnded = "tier_ended"
+
+	// MailCheckoutResend: registering again while a payment is pending
+	// sends the checkout link to the address.
+	MailCheckoutResend = "checkout_resend"
 )
 
 // Mail statuses in the outbox.
@@ -298,6 +302,9 @@ type Problem struct {
 	Code    string // overrides the code derived from Err when set
 	Message string
 	Fields  map[string]string
+	// Detail tells apart answers of one code that pages word differently
+	// (already_registered: "sent" or "recent"); it is not sent as JSON.
+	Detail string
 }
 
 func (p *Problem) Error() string { return p.Message }

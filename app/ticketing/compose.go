@@ -79,6 +79,14 @@ func (s *Service) Compose(ctx context.Context, m model.OutboxMail) (mail.Message
 		Status:           cmp.Or(extra.Status, r.Status),
 		EventURL:         s.publicURL + "/e/" + e.Slug,
 	}
+	if m.Kind == model.MailCheckoutResend {
+		// The way back to the payment, not the access page (it opens only
+		// once paid).
+		d.AccessURL, d.CalendarURL = r.CheckoutURL, ""
+		if r.HoldExpiresAt != nil {
+			d.ExpiresAt = *r.HoldExpiresAt
+		}
+	}
 	switch {
 	case extra.Amount > 0:
 		d.Amount = formatMoney(extra.Amount, extra.Currency, m.Locale)

@@ -84,6 +84,7 @@ func (s *Service) Register(ctx context.Context, slug string, in RegisterInput, i
 	var refusal error
 	var replay *Replayed
 	err := s.store.Write(ctx, func(tx *store.Tx) error {
+		resume := false
 		if idem != nil {
 			prev, err := tx.Idempotency(scope, idem.Key)
 			switch {
@@ -97,8 +98,9 @@ func (s *Service) Register(ctx context.Context, slug string, in RegisterInput, i
 			}
 			// Not seen, or claimed by a request that never answered (the
 			// server stopped meanwhile): this one answers it.
+			resume = err == nil
 		}
-		r, err := s.register(tx, slug, in, email, emailNorm)
+		r, err := s.register(tx, slug, in, email, emailNorm, resume)
 		if err != nil && !isDecided(err) {
 			return err
 		}
@@ -146,8 +148,11 @@ func (s *Service) Register(ctx context.Context, slug string, in RegisterInput, i
 }
 
 // isDecided reports whether err is an answer about the event's state (worth
-// replaying to a retry) rather than a fault.
+// replaying to a retry) rather than a fault or a passing state.
 func isDecided(err error) bool {
+	if err == errCheckoutPreparing {
+		return false
+	}
 	for _, e := range []error{model.ErrSoldOut, model.ErrAlreadyRegistered, model.ErrClosed, model.ErrNotFound, model.ErrProviderMissing, model.ErrValidation} {
 		if errors.Is(err, e) {
 			return true
@@ -195,7 +200,10 @@ func openEvent(tx *store.Tx, slug string, asked *int64) (*model.Event, *int64, e
 	return e, sessionID, nil
 }
 
-func (s *Service) register(tx *store.Tx, slug string, in RegisterInput, email, emailNorm string) (*RegisterResult, error) {
+// register decides a registration in the writer's transaction. resume: the
+// request carries the Idempotency-Key of one that stopped before answering,
+// so a registration of its email waiting for payment is its own.
+func (s *Service) register(tx *store.Tx, slug string, in RegisterInput, email, emailNorm string, resume bool) (*RegisterResult, error) {
 	e, sessionID, err := openEvent(tx, slug, in.SessionID)
 	if err != nil {
 		return nil, err
@@ -209,17 +217,12 @@ func (s *Service) register(tx *store.Tx, slug string, in RegisterInput, email, e
 		if _, err := tx.SetRegistrationStatus(existing.ID, existing.Status, model.StatusExpired); err != nil {
 			return nil, err
 		}
-	case err == nil && existing.Status == model.StatusPendingPayment:
-		// Back from an abandoned tab (or a retry): the same checkout.
+	case err == nil && resume && existing.Status == model.StatusPendingPayment:
+		// The same request again, after a stop: its registration and
+		// checkout (opened now if it was not yet).
 		return &RegisterResult{Registration: existing, Event: e, CheckoutURL: existing.CheckoutURL, needsCheckout: existing.CheckoutURL == ""}, nil
 	case err == nil:
-		if existing.LastMailedAt == nil || now.Sub(*existing.LastMailedAt) >= resendEvery {
-			if err := s.queueAccessMail(tx, existing, e, model.MailResend); err != nil {
-				return nil, err
-			}
-		}
-		return nil, model.Fail(model.ErrAlreadyRegistered,
-			"This email address is already registered for this event: we have sent the access link again (at most once every 10 minutes).")
+		return nil, s.alreadyRegistered(tx, existing, e)
 	case !errors.Is(err, model.ErrNotFound):
 		return nil, err
 	}
@@ -290,6 +293,38 @@ func (s *Service) register(tx *store.Tx, slug string, in RegisterInput, email, e
 	}
 	return &RegisterResult{Registration: r, Event: e}, nil
 }
+
+// alreadyRegistered answers a registration with an email that already
+// holds one. The answer names no registration and no checkout, since whoever
+// asked may not own the address; the registrant is sent their link instead
+// (the access page, or the checkout while the payment is pending), at most
+// once every resendEvery, and the answer says whether it went.
+func (s *Service) alreadyRegistered(tx *store.Tx, r *model.Registration, e *model.Event) error {
+	refuse := func(detail, message string) error {
+		return &model.Problem{Err: model.ErrAlreadyRegistered, Detail: detail, Message: message}
+	}
+	kind := model.MailResend
+	if r.Status == model.StatusPendingPayment {
+		if r.CheckoutURL == "" {
+			return errCheckoutPreparing
+		}
+		kind = model.MailCheckoutResend
+	}
+	if r.LastMailedAt != nil && tx.Now().Sub(*r.LastMailedAt) < resendEvery {
+		return refuse("recent", "This email address is already registered for this event. Its link was emailed to that address less than 10 minutes ago, so it was not sent again: look in that inbox (and its spam folder).")
+	}
+	if err := s.queueAccessMail(tx, r, e, kind); err != nil {
+		return err
+	}
+	return refuse("sent", "This email address is already registered for this event: we have emailed its link to that address.")
+}
+
+// errCheckoutPreparing: the registration with this email is still waiting
+// for its checkout (the first request is at the provider). Nothing was sent,
+// and the answer is not kept for an Idempotency-Key: a retry may find the
+// checkout open.
+var errCheckoutPreparing = &model.Problem{Err: model.ErrAlreadyRegistered, Detail: "preparing",
+	Message: "This email address is already registered for this event and its payment page is still being prepared, so no link was sent. Try again in a minute."}
 
 // seatFree refuses, with ErrSoldOut, when the event (or session) has no
 // seat left; in the transaction that then takes the seat. People waiting in

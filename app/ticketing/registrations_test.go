@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/admit/admit/app/model"
+	"github.com/admit/admit/app/store"
 )
 
 func TestFreeRegistration(t *testing.T) {
@@ -131,11 +132,19 @@ func TestPaidRegistrationHoldsASeatAndOpensACheckout(t *testing.T) {
 		t.Errorf("seats left %d, want 1 (the hold takes one)", got)
 	}
 
-	// Back from an abandoned tab: the same checkout, no second seat.
-	again, err := w.register(e, "ada@example.org", nil)
-	wantErr(t, "register again", err, nil, "")
-	if again.Registration.ID != r.ID || again.CheckoutURL != res.CheckoutURL {
-		t.Errorf("registering again: registration %d, checkout %q; want %d, %q", again.Registration.ID, again.CheckoutURL, r.ID, res.CheckoutURL)
+	// Back from an abandoned tab, or someone else with the address: the
+	// answer names nothing, the checkout link goes to the address (once in
+	// 10 minutes), no second seat or checkout.
+	for i, detail := range []string{"sent", "recent"} {
+		again, err := w.register(e, "ada@example.org", nil)
+		wantErr(t, "register again", err, model.ErrAlreadyRegistered, "")
+		var p *model.Problem
+		if again != nil || !errors.As(err, &p) || p.Detail != detail || strings.Contains(p.Message, res.CheckoutURL) {
+			t.Errorf("registering again (%d): %+v, %v; want no result and the detail %q", i+1, again, err, detail)
+		}
+	}
+	if got := w.mails(r.ID); !slices.Equal(got, []string{model.MailCheckoutResend}) {
+		t.Errorf("mails %v, want one checkout_resend", got)
 	}
 	if co, _ := w.prov.asked(); len(co) != 1 {
 		t.Errorf("%d checkouts asked, want still 1", len(co))
@@ -321,5 +330,49 @@ func TestApprovalRequired(t *testing.T) {
 			}
 			w.mustRegister(e, "c@example.org", nil)
 		})
+	}
+}
+
+// A request that claimed its Idempotency-Key and stopped (the server went
+// down) before its checkout opened: the same request again takes its
+// registration and opens the checkout; anyone else with the address is
+// told the payment page is being prepared, and nothing is sent.
+func TestRegisterResumesAStoppedRequest(t *testing.T) {
+	w := newWorld(t)
+	e := w.event(eventSpec{capacity: 2, price: 2500})
+	scope := "register:" + e.Slug
+	hold := day0.Add(holdFor)
+	stopped := &model.Registration{EventID: e.ID, Name: "Ada", Email: "ada@example.org", Status: model.StatusPendingPayment,
+		Role: model.RoleAttendee, Locale: "en", Amount: 2500, Currency: "EUR", Provider: "stripe", HoldExpiresAt: &hold}
+	err := w.store.Write(w.ctx, func(tx *store.Tx) error {
+		if err := tx.SaveIdempotency(scope, "k", store.IdempotentAnswer{RequestHash: []byte("ada"), Body: []byte{}}); err != nil {
+			return err
+		}
+		return w.svc.insertRegistration(tx, stopped, "ada@example.org")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := RegisterInput{Name: "Ada", Email: "ada@example.org"}
+	_, err = w.svc.Register(w.ctx, e.Slug, in, nil)
+	var p *model.Problem
+	if !errors.As(err, &p) || p.Detail != "preparing" {
+		t.Fatalf("another request while the checkout is not open: %v", err)
+	}
+	answer := func(res *RegisterResult, err error) (int, []byte) {
+		if err != nil {
+			return 409, []byte(err.Error())
+		}
+		return 201, []byte(res.CheckoutURL)
+	}
+	res, err := w.svc.Register(w.ctx, e.Slug, in, &Idempotency{Key: "k", RequestHash: []byte("ada"), Answer: answer})
+	if err != nil || res.Registration.ID != stopped.ID || res.CheckoutURL == "" {
+		t.Fatalf("the stopped request again: %+v, %v; want registration %d with a checkout", res, err, stopped.ID)
+	}
+	if co, _ := w.prov.asked(); len(co) != 1 {
+		t.Fatalf("%d checkouts asked", len(co))
+	}
+	if got := w.mails(stopped.ID); len(got) != 0 {
+		t.Fatalf("mails %v", got)
 	}
 }

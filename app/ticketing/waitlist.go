@@ -288,10 +288,11 @@ func (s *Service) ClaimOffer(ctx context.Context, token, provider string) (*Regi
 			return err
 		}
 		in := RegisterInput{Name: w.Name, Email: w.Email, SessionID: w.SessionID, Provider: provider, Locale: w.Locale, offered: true}
-		r, err := s.register(tx, e.Slug, in, w.Email, strings.ToLower(w.Email))
+		r, err := s.register(tx, e.Slug, in, w.Email, strings.ToLower(w.Email), false)
 		if errors.Is(err, model.ErrAlreadyRegistered) {
-			// They hold a registration already (the access email went
-			// again): the offer ends, and its seat passes on.
+			// They hold a registration already (its link goes to them by
+			// email, at most once in 10 minutes): the offer ends, and its
+			// seat passes on.
 			refusal = err
 			_, err := tx.SetWaitlistStatus(w.ID, model.WaitClaimed, model.WaitLeft)
 			return err

@@ -19,6 +19,8 @@ type apiErrorBody struct {
 	Code    string            `json:"code"`
 	Message string            `json:"message"`
 	Fields  map[string]string `json:"fields,omitempty"`
+	// Detail picks a page's wording (model.Problem.Detail); not sent.
+	Detail string `json:"-"`
 }
 
 var sentinels = []struct {
@@ -66,7 +68,7 @@ func classify(err error) (int, apiErrorBody, bool) {
 				if p.Code != "" {
 					code = p.Code
 				}
-				return s.status, apiErrorBody{Code: code, Message: p.Message, Fields: p.Fields}, true
+				return s.status, apiErrorBody{Code: code, Message: p.Message, Fields: p.Fields, Detail: p.Detail}, true
 			}
 		}
 	}

@@ -83,17 +83,23 @@ func (l loc) T(id string, args ...any) string {
 	return l.b.T(l.Lang, id, data)
 }
 
-// Problem is the message shown for an error code: its translation
-// ("page.error.<code>") when there is one, else the API's message.
-func (l loc) Problem(code, message string) string {
-	if code == "validation" {
+// Problem is the message shown for an error: the translation of its code
+// and detail ("page.error.<code>_<detail>"), else of its code
+// ("page.error.<code>"), else the API's message.
+func (l loc) Problem(p *apiErrorBody) string {
+	if p.Code == "validation" {
 		return l.b.T(l.Lang, "page.form.error.summary", nil)
 	}
-	id := "page.error." + code
-	if t := l.b.T(l.Lang, id, nil); t != id {
-		return t
+	ids := []string{"page.error." + p.Code}
+	if p.Detail != "" {
+		ids = append([]string{ids[0] + "_" + p.Detail}, ids...)
 	}
-	return message
+	for _, id := range ids {
+		if t := l.b.T(l.Lang, id, nil); t != id {
+			return t
+		}
+	}
+	return p.Message
 }
 
 // Session writes a session's date and time in the event's zone.
@@ -154,7 +160,7 @@ type errorPage struct {
 
 func (p *pages) renderError(c *fiber.Ctx, status int, body apiErrorBody) error {
 	title := p.i18n.T(p.locale(c), "page.error.title", nil)
-	msg := loc{Lang: p.locale(c), b: p.i18n}.Problem(body.Code, body.Message)
+	msg := loc{Lang: p.locale(c), b: p.i18n}.Problem(&body)
 	if err := p.render(c, status, "error", title, errorPage{Status: status, Code: body.Code, Message: msg}); err != nil {
 		return c.Status(status).SendString(body.Message)
 	}

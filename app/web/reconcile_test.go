@@ -25,6 +25,8 @@ type fakeProvider struct {
 	returns  int // calls of Return
 	failNext bool
 	requests map[string]payment.CheckoutRequest // checkout → what opened it
+	// gate, when set, holds every CreateCheckout until it is closed.
+	gate chan struct{}
 }
 
 func newFake() *fakeProvider {
@@ -52,6 +54,9 @@ func (f *fakeProvider) Name() string                { return "stripe" }
 func (f *fakeProvider) Supports(string) bool        { return true }
 func (f *fakeProvider) Check(context.Context) error { return nil }
 func (f *fakeProvider) CreateCheckout(_ context.Context, r payment.CheckoutRequest) (payment.Checkout, error) {
+	if f.gate != nil {
+		<-f.gate
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.failNext {

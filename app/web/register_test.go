@@ -3,6 +3,8 @@ package web
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -192,5 +194,121 @@ func TestNoOversell(t *testing.T) {
 	regs, _ := e.store.Registrations(context.Background(), num(ev["id"]), "")
 	if len(regs) != 50 {
 		t.Fatalf("store holds %d registrations, want 50", len(regs))
+	}
+}
+
+// TestAlreadyRegisteredAnswer: a second registration with the same email
+// names no registration and no checkout, and says truthfully whether the
+// link went out.
+func TestAlreadyRegisteredAnswer(t *testing.T) {
+	e, _ := fakeEnv(t)
+	e.createEvent(liveEvent(nil))
+	e.createEvent(paidEvent(map[string]any{"title": "Paid"}))
+	free := "/api/v1/public/events/intro-to-go/registrations"
+	paid := "/api/v1/public/events/paid/registrations"
+	ada := map[string]any{"name": "Ada", "email": "ada@example.org"}
+	form := []string{"Content-Type", "application/x-www-form-urlencoded"}
+	hidden := []string{`"registration"`, "checkout_url", "cs_fake", "pay.example"}
+	e.run(t, []scenario{
+		{name: "free", method: "POST", path: free, body: ada, status: 201},
+		{name: "free again: the access mail just left", method: "POST", path: free, body: ada, status: 409,
+			contains: []string{`"already_registered"`, "less than 10 minutes ago, so it was not sent again"}, absent: hidden},
+		{name: "free again by the form", method: "POST", path: "/e/intro-to-go", body: "name=Ada&email=ada%40example.org", headers: form, status: 409,
+			contains: []string{"so it was not sent again"}, absent: []string{"We have emailed"}},
+		{name: "paid", method: "POST", path: paid, body: ada, status: 201, contains: []string{"checkout_url"}},
+		{name: "paid again: the checkout link is mailed", method: "POST", path: paid, body: ada, status: 409,
+			contains: []string{`"already_registered"`, "we have emailed its link"}, absent: hidden},
+		{name: "paid again: not twice in 10 minutes", method: "POST", path: paid, body: ada, status: 409,
+			contains: []string{"not sent again"}, absent: hidden},
+		{name: "paid again by the form", method: "POST", path: "/e/paid", body: "name=Ada&email=ada%40example.org", headers: form, status: 409,
+			contains: []string{"not sent again"}, absent: hidden},
+	})
+	e.t = t
+	e.clock.Add(10 * time.Minute)
+	e.run(t, []scenario{
+		{name: "free again after 10 minutes", method: "POST", path: free, body: ada, status: 409, contains: []string{"we have emailed its link"}, absent: hidden},
+		{name: "the form after 10 minutes", method: "POST", path: "/e/paid", body: "name=Ada&email=ada%40example.org", headers: form, status: 409,
+			contains: []string{"We have emailed its link"}},
+	})
+	e.t = t
+	kinds := e.mailKinds()
+	if kinds[model.MailAccess] != 1 || kinds[model.MailResend] != 1 || kinds[model.MailCheckoutResend] != 2 {
+		t.Fatalf("mails %v", kinds)
+	}
+	// The checkout mail leads back to the payment, not to the access page.
+	mails, _ := e.store.Outbox(t.Context(), "", 100)
+	for _, m := range mails {
+		if m.Kind != model.MailCheckoutResend {
+			continue
+		}
+		msg, err := e.tickets.Compose(t.Context(), m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(msg.Text, "https://pay.example/cs_fake_1") || !strings.Contains(msg.Text, "Finish paying") ||
+			linkPattern.MatchString(msg.Text) || !strings.Contains(msg.Subject, "Finish paying") {
+			t.Fatalf("checkout mail:\n%s\n%s", msg.Subject, msg.Text)
+		}
+	}
+}
+
+// TestAlreadyRegisteredWhileTheCheckoutOpens: a second registration while
+// the first is still at the provider gets no link and no checkout, and that
+// answer is not kept for its Idempotency-Key; the first request's key gets
+// the first answer.
+func TestAlreadyRegisteredWhileTheCheckoutOpens(t *testing.T) {
+	e, f := fakeEnv(t)
+	e.createEvent(paidEvent(nil))
+	f.gate = make(chan struct{})
+	path := "/api/v1/public/events/intro-to-go/registrations"
+	body := `{"name":"Ada","email":"ada@example.org"}`
+	first := make(chan response, 1)
+	go func() {
+		req := httptest.NewRequest("POST", path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", "k-1")
+		res, err := e.app.Test(req, -1)
+		if err != nil {
+			first <- response{}
+			return
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		first <- response{Status: res.StatusCode, Body: b}
+	}()
+	ev, _ := e.store.EventBySlug(t.Context(), "intro-to-go")
+	for { // until the first request holds its seat and waits at the provider
+		if regs, _ := e.store.Registrations(t.Context(), ev.ID, model.StatusPendingPayment); len(regs) == 1 {
+			break
+		}
+		select {
+		case r := <-first:
+			t.Fatalf("the first request answered without waiting at the provider: %d %s", r.Status, r.Body)
+		case <-time.After(time.Millisecond):
+		}
+	}
+	for _, key := range []string{"", "k-2"} {
+		r := e.do("POST", path, body, false, "Idempotency-Key", key)
+		if r.Status != 409 || !strings.Contains(string(r.Body), "still being prepared") || strings.Contains(string(r.Body), "registration\"") {
+			t.Fatalf("while the checkout opens (key %q): %d %s", key, r.Status, r.Body)
+		}
+	}
+	close(f.gate)
+	r := <-first
+	if r.Status != 201 || !strings.Contains(string(r.Body), "https://pay.example/cs_fake_1") {
+		t.Fatalf("first: %d %s", r.Status, r.Body)
+	}
+	if again := e.do("POST", path, body, false, "Idempotency-Key", "k-1"); again.Status != 201 || string(again.Body) != string(r.Body) {
+		t.Fatalf("retry with the first key: %d %s", again.Status, again.Body)
+	}
+	if n := len(e.mailKinds()); n != 0 {
+		t.Fatalf("mails were sent: %v", e.mailKinds())
+	}
+	// The second key kept nothing: now the checkout link goes by email.
+	if again := e.do("POST", path, body, false, "Idempotency-Key", "k-2"); again.Status != 409 || !strings.Contains(string(again.Body), "we have emailed its link") {
+		t.Fatalf("retry with the second key: %d %s", again.Status, again.Body)
+	}
+	if n := e.mailKinds()[model.MailCheckoutResend]; n != 1 {
+		t.Fatalf("mails %v", e.mailKinds())
 	}
 }
