@@ -158,7 +158,12 @@ func serve(ctx context.Context, cfg config.Config, dbPath string) (err error) {
 	if err := addHousekeeping(sched, cfg, db, dbPath); err != nil {
 		return err
 	}
-	app, err := web.New(web.Deps{Tickets: tickets, Auth: admins, Outbox: db, DB: db, Jobs: sched, I18n: tr, Pages: sub("public"), Admin: sub("admin"), Log: log})
+	proxies, err := cfg.Proxies()
+	if err != nil {
+		return err
+	}
+	app, err := web.New(web.Deps{Tickets: tickets, Auth: admins, Outbox: db, DB: db, Jobs: sched, I18n: tr, Pages: sub("public"), Admin: sub("admin"), Log: log,
+		TrustedProxies: proxies, Limits: web.Limits{PublicPerMinute: cfg.Limits.PublicPerMinute, PromoFailuresPerHour: web.PromoFailuresPerHour}})
 	if err != nil {
 		return err
 	}

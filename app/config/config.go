@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"os"
 	"reflect"
@@ -36,6 +37,7 @@ type Config struct {
 	Reminders Reminders `koanf:"reminders"`
 	Waitlist  Waitlist  `koanf:"waitlist"`
 	Auth      Auth      `koanf:"auth"`
+	Limits    Limits    `koanf:"limits"`
 	Log       Log       `koanf:"log"`
 	Backup    Backup    `koanf:"backup"`
 }
@@ -43,6 +45,9 @@ type Config struct {
 type HTTP struct {
 	Address   string `koanf:"address"`
 	PublicURL string `koanf:"public_url"`
+	// TrustedProxies are the peers (CIDRs or addresses) whose
+	// X-Forwarded-For names the client.
+	TrustedProxies []string `koanf:"trusted_proxies"`
 }
 
 type Data struct {
@@ -108,6 +113,13 @@ type Auth struct {
 	TokenDays int `koanf:"token_days"`
 }
 
+// Limits are the per-client limits on public requests.
+type Limits struct {
+	// PublicPerMinute: public registrations, promo-code quotes and the
+	// return and cancel pages, per client address (0: off).
+	PublicPerMinute int `koanf:"public_per_minute"`
+}
+
 type Log struct {
 	Level  string `koanf:"level"`
 	Format string `koanf:"format"`
@@ -116,7 +128,8 @@ type Log struct {
 // Default returns the built-in defaults, with which `go run .` serves.
 func Default() Config {
 	return Config{
-		HTTP:      HTTP{Address: "127.0.0.1:8080", PublicURL: "http://127.0.0.1:8080"},
+		HTTP: HTTP{Address: "127.0.0.1:8080", PublicURL: "http://127.0.0.1:8080",
+			TrustedProxies: []string{"127.0.0.0/8", "::1/128"}},
 		Data:      Data{Dir: "./data"},
 		SMTP:      SMTP{Port: 587, From: "Admit <noreply@localhost>", TLS: "starttls"},
 		PayPal:    PayPal{Mode: "sandbox"},
@@ -124,6 +137,7 @@ func Default() Config {
 		Reminders: Reminders{Offsets: []string{"24h", "1h"}},
 		Waitlist:  Waitlist{OfferHours: 24},
 		Auth:      Auth{TokenDays: 30},
+		Limits:    Limits{PublicPerMinute: 60},
 		Log:       Log{Level: "info", Format: "text"},
 		Backup:    Backup{Every: "24h", Keep: 7},
 	}
@@ -175,11 +189,15 @@ func Load(path string) (Config, error) {
 	return c, nil
 }
 
-// envKey maps ADMIT_SMTP__HOST to smtp.host; reminders.offsets takes a
-// comma-separated list.
+// listKeys are the keys that take a list, comma-separated in the
+// environment.
+var listKeys = map[string]bool{"reminders.offsets": true, "http.trusted_proxies": true}
+
+// envKey maps ADMIT_SMTP__HOST to smtp.host; a list (reminders.offsets,
+// http.trusted_proxies) is comma-separated.
 func envKey(name, value string) (string, any) {
 	key := strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(name, EnvPrefix)), "__", ".")
-	if key != "reminders.offsets" {
+	if !listKeys[key] {
 		return key, value
 	}
 	parts := []string{}
@@ -291,6 +309,12 @@ func (c *Config) Validate() error {
 	if c.Auth.TokenDays < 1 || c.Auth.TokenDays > 3650 {
 		return bad("auth.token_days", "%d must be between 1 and 3650", c.Auth.TokenDays)
 	}
+	if _, err := c.Proxies(); err != nil {
+		return bad("http.trusted_proxies", "%v", err)
+	}
+	if c.Limits.PublicPerMinute < 0 || c.Limits.PublicPerMinute > 100000 {
+		return bad("limits.public_per_minute", "%d must be between 0 (off) and 100000", c.Limits.PublicPerMinute)
+	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
@@ -330,6 +354,25 @@ func (c *Config) BackupEvery() (time.Duration, error) {
 		return 0, fmt.Errorf("%q must be between 1m and 720h", c.Backup.Every)
 	}
 	return d, nil
+}
+
+// Proxies parses http.trusted_proxies: CIDRs ("10.0.0.0/8") or single
+// addresses ("192.0.2.7", taken as /32 or /128).
+func (c *Config) Proxies() ([]netip.Prefix, error) {
+	out := make([]netip.Prefix, 0, len(c.HTTP.TrustedProxies))
+	for _, s := range c.HTTP.TrustedProxies {
+		s = strings.TrimSpace(s)
+		if p, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil || a.Zone() != "" {
+			return nil, fmt.Errorf("%q is not a CIDR such as 10.0.0.0/8 or an address such as 192.0.2.7", s)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }
 
 // HoldDuration is payments.hold_minutes as a duration.

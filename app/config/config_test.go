@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -27,7 +28,8 @@ func TestDefaults(t *testing.T) {
 	}
 	if c.HTTP.Address != "127.0.0.1:8080" || c.Data.Dir != "./data" || c.SMTP.Port != 587 || c.SMTP.TLS != "starttls" ||
 		c.Payments.HoldMinutes != 30 || c.Waitlist.OfferHours != 24 || !slices.Equal(c.Reminders.Offsets, []string{"24h", "1h"}) ||
-		c.PayPal.Mode != "sandbox" || c.SMTP.From != "Admit <noreply@localhost>" || c.Auth.TokenDays != 30 {
+		c.PayPal.Mode != "sandbox" || c.SMTP.From != "Admit <noreply@localhost>" ||
+		c.Auth.TokenDays != 30 || !slices.Equal(c.HTTP.TrustedProxies, []string{"127.0.0.0/8", "::1/128"}) || c.Limits.PublicPerMinute != 60 {
 		t.Fatalf("defaults: %+v", c)
 	}
 }
@@ -37,6 +39,8 @@ func TestPrecedence(t *testing.T) {
 	t.Setenv("ADMIT_HTTP__ADDRESS", "127.0.0.1:9100")
 	t.Setenv("ADMIT_REMINDERS__OFFSETS", "48h, 30m")
 	t.Setenv("ADMIT_PAYMENTS__HOLD_MINUTES", "45")
+	t.Setenv("ADMIT_HTTP__TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7,fd00::/8")
+	t.Setenv("ADMIT_LIMITS__PUBLIC_PER_MINUTE", "0")
 	c, err := Load(p)
 	if err != nil {
 		t.Fatal(err)
@@ -52,6 +56,13 @@ func TestPrecedence(t *testing.T) {
 	}
 	if !slices.Equal(c.Reminders.Offsets, []string{"48h", "30m"}) || c.Payments.HoldMinutes != 45 {
 		t.Errorf("env lists and numbers: %v %d", c.Reminders.Offsets, c.Payments.HoldMinutes)
+	}
+	if !slices.Equal(c.HTTP.TrustedProxies, []string{"10.0.0.0/8", "192.0.2.7", "fd00::/8"}) || c.Limits.PublicPerMinute != 0 {
+		t.Errorf("env trusted proxies and a limit switched off: %v %d", c.HTTP.TrustedProxies, c.Limits.PublicPerMinute)
+	}
+	proxies, err := c.Proxies()
+	if err != nil || len(proxies) != 3 || proxies[1].String() != "192.0.2.7/32" {
+		t.Errorf("proxies %v, %v", proxies, err)
 	}
 }
 
@@ -75,9 +86,12 @@ func TestValidateNamesTheKey(t *testing.T) {
 		{"ADMIT_BACKUP__EVERY", "daily", "backup.every"},
 		{"ADMIT_BACKUP__EVERY", "10s", "backup.every"},
 		{"ADMIT_BACKUP__KEEP", "0", "backup.keep"},
+		{"ADMIT_HTTP__TRUSTED_PROXIES", "10.0.0.0/8,localhost", "http.trusted_proxies"},
+		{"ADMIT_HTTP__TRUSTED_PROXIES", "10.0.0.0/33", "http.trusted_proxies"},
+		{"ADMIT_LIMITS__PUBLIC_PER_MINUTE", "-1", "limits.public_per_minute"},
 	}
 	for _, c := range cases {
-		t.Run(c.key, func(t *testing.T) {
+		t.Run(c.key+"="+c.value, func(t *testing.T) {
 			t.Setenv(c.env, c.value)
 			_, err := Load("")
 			var fe *FieldError
@@ -132,9 +146,7 @@ func TestExampleDocumentsEveryKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(c.Reminders.Offsets, Default().Reminders.Offsets) || c.HTTP != Default().HTTP || c.SMTP != Default().SMTP ||
-		c.Payments != Default().Payments || c.PayPal != Default().PayPal || c.Waitlist != Default().Waitlist || c.Log != Default().Log ||
-		c.Auth != Default().Auth {
+	if !reflect.DeepEqual(c, Default()) {
 		t.Fatalf("the example's values differ from the defaults: %+v", c)
 	}
 }

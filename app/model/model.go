@@ -27,6 +27,9 @@ var (
 	// ErrGone: a link that worked once and no longer does (an expired or
 	// used waiting-list offer).
 	ErrGone = errors.New("gone")
+	// ErrRateLimited: a per-client limit was reached; Problem.RetryAfter
+	// says when to try again.
+	ErrRateLimited = errors.New("rate limited")
 )
 
 // Event kinds.
@@ -305,6 +308,8 @@ type Problem struct {
 	// Detail tells apart answers of one code that pages word differently
 	// (already_registered: "sent" or "recent"); it is not sent as JSON.
 	Detail string
+	// RetryAfter, when set, is how long to wait before trying again.
+	RetryAfter time.Duration
 }
 
 func (p *Problem) Error() string { return p.Message }

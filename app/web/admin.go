@@ -170,8 +170,12 @@ func (s *Server) adminLogin(c *fiber.Ctx) error {
 		f.Problem = &apiErrorBody{Code: "validation", Fields: bad}
 		return s.renderLogin(c, fiber.StatusUnprocessableEntity, f)
 	}
+	if err := s.limitLogin(c, f.Email); err != nil {
+		return err
+	}
 	token, err := s.Auth.Login(c.UserContext(), f.Email, password, store.TokenSession, clientAddr(c))
 	if errors.Is(err, model.ErrUnauthorized) {
+		s.loginFailed(f.Email)
 		f.Problem = &apiErrorBody{Code: "unauthorized", Fields: map[string]string{"password": "wrong"}}
 		return s.renderLogin(c, fiber.StatusUnauthorized, f)
 	}

@@ -247,7 +247,7 @@ func TestAdminUISessionCookieIsSecureUnderHTTPS(t *testing.T) {
 		publicURL string
 		secure    bool
 	}{{"https://tickets.example.org", true}, {"http://127.0.0.1:8080", false}} {
-		e := newEnvWith(t, nil, func(o *ticketing.Options) { o.PublicURL = tc.publicURL })
+		e := newEnvWith(t, nil, func(o *ticketing.Options, _ *Deps) { o.PublicURL = tc.publicURL })
 		a := newAdminClient(t, e.serve())
 		tok := a.csrf("/admin/login")
 		res, _ := a.send("POST", "/admin/login", url.Values{"csrf": {tok}, "email": {adminEmail}, "password": {adminPassword}})

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"strings"
 	"time"
 
@@ -31,7 +32,13 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if len(f) > 0 {
 		return model.Invalid(f)
 	}
+	if err := s.limitLogin(c, in.Email); err != nil {
+		return err
+	}
 	token, err := s.Auth.Login(c.UserContext(), in.Email, in.Password, store.TokenAPI, clientAddr(c))
+	if errors.Is(err, model.ErrUnauthorized) {
+		s.loginFailed(in.Email)
+	}
 	if err != nil {
 		return err
 	}
@@ -108,7 +115,15 @@ func (s *Server) changePassword(c *fiber.Ctx) error {
 		return err
 	}
 	u, tk := caller(c)
+	if err := s.limitPasswordChange(c, u.Email); err != nil {
+		return err
+	}
 	if err := s.Auth.ChangePassword(c.UserContext(), u.ID, tk.ID, in.CurrentPassword, in.NewPassword); err != nil {
+		// A wrong current password is a failed sign-in of the account.
+		var p *model.Problem
+		if errors.As(err, &p) && p.Fields["current_password"] != "" {
+			s.loginFailed(u.Email)
+		}
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

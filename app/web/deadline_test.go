@@ -87,7 +87,7 @@ func TestSilentProviderReleasesTheSeat(t *testing.T) {
 			return paypal.New(paypal.Config{ClientID: "client", ClientSecret: "secret", APIBase: base})
 		},
 	}
-	short := func(o *ticketing.Options) { o.ProviderTimeout = 200 * time.Millisecond }
+	short := func(o *ticketing.Options, _ *Deps) { o.ProviderTimeout = 200 * time.Millisecond }
 	for name, build := range providers {
 		t.Run(name, func(t *testing.T) {
 			p, err := build()

@@ -43,6 +43,7 @@ var sentinels = []struct {
 	{model.ErrAlreadyWaiting, fiber.StatusConflict, "already_waitlisted", "This email address is already on the waiting list."},
 	{model.ErrGone, fiber.StatusGone, "gone", "This link is no longer valid."},
 	{model.ErrStorageFull, fiber.StatusInsufficientStorage, "insufficient_storage", "There is no space left to keep this file."},
+	{model.ErrRateLimited, fiber.StatusTooManyRequests, "rate_limited", "Too many requests: wait a moment and try again."},
 }
 
 var statusCodes = map[int]string{
@@ -112,6 +113,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	if !known {
 		s.Log.Error("request failed", "request_id", requestIDOf(c), "method", c.Method(), "path", redactPath(c.Path()), "err", err)
 	}
+	setRetryAfter(c, err)
 	if wantsJSON(c) {
 		return c.Status(status).JSON(apiError{Error: body})
 	}

@@ -67,8 +67,9 @@ func sub(t testing.TB, dir string) fs.FS {
 
 func newEnv(t *testing.T) *env { return newEnvWith(t, nil) }
 
-// newEnvWith is newEnv with payment providers.
-func newEnvWith(t *testing.T, providers *payment.Registry, tweak ...func(*ticketing.Options)) *env {
+// newEnvWith is newEnv with payment providers; tweaks change the domain's
+// options and the server's dependencies before they are used.
+func newEnvWith(t *testing.T, providers *payment.Registry, tweaks ...func(*ticketing.Options, *Deps)) *env {
 	t.Helper()
 	ctx := context.Background()
 	clk := clocktest.New(time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC))
@@ -94,8 +95,9 @@ func newEnvWith(t *testing.T, providers *payment.Registry, tweak ...func(*ticket
 	opts := ticketing.Options{Secret: bytes.Repeat([]byte{7}, 32), Subjects: ticketing.I18nSubjects{Bundle: tr},
 		Renderer: rd, PublicURL: "http://tickets.test", Now: clk.Now, Log: log, Providers: providers, Factory: plugins.New,
 		Recordings: files}
-	for _, f := range tweak {
-		f(&opts)
+	deps := Deps{Outbox: st, DB: st, I18n: tr, Pages: sub(t, "public"), Admin: sub(t, "admin"), Log: log, Now: clk.Now}
+	for _, f := range tweaks {
+		f(&opts, &deps)
 	}
 	tickets, err := ticketing.New(st, opts)
 	if err != nil {
@@ -107,7 +109,7 @@ func newEnvWith(t *testing.T, providers *payment.Registry, tweak ...func(*ticket
 	if _, _, err := admins.Bootstrap(ctx, adminEmail, adminPassword); err != nil {
 		t.Fatal(err)
 	}
-	deps := Deps{Tickets: tickets, Auth: admins, Outbox: st, DB: st, I18n: tr, Pages: sub(t, "public"), Admin: sub(t, "admin"), Log: log, Now: clk.Now}
+	deps.Tickets, deps.Auth = tickets, admins
 	app, err := New(deps)
 	if err != nil {
 		t.Fatal(err)

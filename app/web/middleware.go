@@ -55,7 +55,7 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 		// The error handler has not run yet: predict its status.
 		status, _, _ = classify(err)
 	}
-	s.Log.Info("http", "request_id", requestIDOf(c), "method", c.Method(), "path", redactPath(c.Path()),
+	s.Log.Info("http", "request_id", requestIDOf(c), "client_ip", clientOf(c).String(), "method", c.Method(), "path", redactPath(c.Path()),
 		"status", status, "duration_ms", time.Since(start).Milliseconds())
 	return err
 }
@@ -136,5 +136,6 @@ func caller(c *fiber.Ctx) (*model.User, *model.AuthToken) {
 	return u, tk
 }
 
-// clientAddr is the address of the client that sent the request.
-func clientAddr(c *fiber.Ctx) string { return c.IP() }
+// clientAddr is the address of the client that sent the request (behind a
+// trusted proxy, the one it forwarded for).
+func clientAddr(c *fiber.Ctx) string { return clientOf(c).String() }

@@ -90,15 +90,31 @@ func (s *Server) publicEventView(c *fiber.Ctx, e *model.Event) (*publicEventJSON
 }
 
 func (s *Server) publicQuote(c *fiber.Ctx) error {
+	code := c.Query("promo_code")
+	if err := s.checkPromo(c, code); err != nil {
+		return err
+	}
 	e, err := s.Tickets.PublicEvent(c.UserContext(), c.Params("slug"))
 	if err != nil {
 		return err
 	}
-	q, err := s.Tickets.Quote(c.UserContext(), e, c.Query("promo_code"))
+	q, err := s.Tickets.Quote(c.UserContext(), e, code)
 	if err != nil {
+		s.countPromo(c, err)
 		return err
 	}
 	return c.JSON(quoteView(q))
+}
+
+// registerPublic registers from the API or the form: the promo-code limit
+// is checked before and counted after.
+func (s *Server) registerPublic(c *fiber.Ctx, in ticketing.RegisterInput, idem *ticketing.Idempotency) (*ticketing.RegisterResult, error) {
+	if err := s.checkPromo(c, in.PromoCode); err != nil {
+		return nil, err
+	}
+	res, err := s.Tickets.Register(c.UserContext(), c.Params("slug"), in, idem)
+	s.countPromo(c, err)
+	return res, err
 }
 
 type registeredJSON struct {
@@ -154,7 +170,7 @@ func (s *Server) register(c *fiber.Ctx) error {
 		h := sha256.Sum256(c.Body())
 		idem = &ticketing.Idempotency{Key: key, RequestHash: h[:], Answer: registerAnswer}
 	}
-	res, err := s.Tickets.Register(c.UserContext(), c.Params("slug"), in, idem)
+	res, err := s.registerPublic(c, in, idem)
 	if err != nil {
 		return err
 	}
@@ -228,10 +244,10 @@ func (s *Server) eventPageRegister(c *fiber.Ctx) error {
 		}
 		in.SessionID = &id
 	}
-	res, err := s.Tickets.Register(c.UserContext(), c.Params("slug"), in, nil)
+	res, err := s.registerPublic(c, in, nil)
 	if err != nil {
-		if errors.Is(err, model.ErrNotFound) {
-			return err
+		if errors.Is(err, model.ErrNotFound) || errors.Is(err, model.ErrRateLimited) {
+			return err // a page of its own
 		}
 		status, body, known := classify(err)
 		if !known {

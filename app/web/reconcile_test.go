@@ -96,11 +96,12 @@ func (f *fakeProvider) Refund(_ context.Context, r payment.RefundRequest) (payme
 	return payment.Refund{ID: fmt.Sprintf("re_%d", f.refunds), Amount: r.Amount, Status: "succeeded"}, nil
 }
 
-func fakeEnv(t *testing.T) (*env, *fakeProvider) {
+// fakeEnv is an Admit whose only provider is a fakeProvider.
+func fakeEnv(t *testing.T, tweaks ...func(*ticketing.Options, *Deps)) (*env, *fakeProvider) {
 	f := newFake()
 	reg := payment.NewRegistry()
 	reg.Set(f)
-	return newEnvWith(t, reg), f
+	return newEnvWith(t, reg, tweaks...), f
 }
 
 // TestReconcileRecoversALostWebhook: the buyer paid, the webhook never
@@ -189,10 +190,7 @@ func TestProviderDownReleasesTheSeat(t *testing.T) {
 }
 
 func TestServiceFeeIsRecorded(t *testing.T) {
-	f := newFake()
-	reg := payment.NewRegistry()
-	reg.Set(f)
-	e := newEnvWith(t, reg, func(o *ticketing.Options) { o.ServiceFeePercent = 5 })
+	e, _ := fakeEnv(t, func(o *ticketing.Options, _ *Deps) { o.ServiceFeePercent = 5 })
 	e.createEvent(paidEvent(nil))
 	r := e.reg(e.buy("intro-to-go", "Ada", nil))
 	if r.ServiceFee != 100 { // 5 % of 19.99, rounded half-up

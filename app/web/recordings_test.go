@@ -435,7 +435,7 @@ func (fullStorage) Put(_ context.Context, _ string, r io.Reader) (recordings.Obj
 // TestRecordingUploadDiskFull: a full disk answers 507 with a message a
 // person can act on, and lists nothing.
 func TestRecordingUploadDiskFull(t *testing.T) {
-	e := newEnvWith(t, nil, func(o *ticketing.Options) { o.Recordings = fullStorage{o.Recordings} })
+	e := newEnvWith(t, nil, func(o *ticketing.Options, _ *Deps) { o.Recordings = fullStorage{o.Recordings} })
 	eid := num(e.createEvent(liveEvent(nil))["id"])
 	r := e.upload(eid, fakeVideo(5000))
 	if r.Status != 507 || !strings.Contains(string(r.Body), `"code":"insufficient_storage"`) || !strings.Contains(string(r.Body), "no space left") {

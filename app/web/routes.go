@@ -1,31 +1,29 @@
 package web
 
 import (
-	"time"
-
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/limiter"
 )
 
 // routes is the whole HTTP surface, in one table.
 func (s *Server) routes(app *fiber.App) {
-	app.Use(s.recoverer, s.requestID, s.accessLog, s.securityHeaders, s.boundedBodies, s.plainBodies)
+	app.Use(s.recoverer, s.requestID, s.findClient, s.accessLog, s.securityHeaders, s.boundedBodies, s.plainBodies)
 
 	app.Get("/healthz", s.health)
 	app.Get("/static/*", s.static)
 
-	// Public pages and API.
+	// Public pages and API. Whatever writes or probes counts against the
+	// client's limitPublic allowance, joining the waiting list included.
 	app.Get("/e/:slug", s.eventPage)
-	app.Post("/e/:slug", s.eventPageRegister)
+	app.Post("/e/:slug", s.limitPublic, s.eventPageRegister)
 	app.Get("/api/v1/public/events/:slug", s.publicEvent)
-	app.Get("/api/v1/public/events/:slug/quote", s.publicQuote)
-	app.Post("/api/v1/public/events/:slug/registrations", s.register)
-	app.Post("/api/v1/public/events/:slug/waitlist", s.joinWaitlist)
+	app.Get("/api/v1/public/events/:slug/quote", s.limitPromoQuote, s.publicQuote)
+	app.Post("/api/v1/public/events/:slug/registrations", s.limitPublic, s.register)
+	app.Post("/api/v1/public/events/:slug/waitlist", s.limitPublic, s.joinWaitlist)
 
 	// Payments: provider webhooks and the buyer's way back from checkout.
 	app.Post("/webhooks/:provider", s.webhook)
-	app.Get("/pay/:provider/return", s.payReturn)
-	app.Get("/pay/:provider/cancel", s.payCancel)
+	app.Get("/pay/:provider/return", s.limitPublic, s.payReturn)
+	app.Get("/pay/:provider/cancel", s.limitPublic, s.payCancel)
 
 	// The registrant's personal link.
 	app.Get("/a/:token", s.accessPage)
@@ -41,14 +39,13 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/w/:token/leave", s.leavePage)
 	app.Post("/w/:token/leave", s.leaveWaitlist)
 
-	// Administrators. One login limiter: the API and the admin UI share
-	// each address's attempts.
-	login := limiter.New(limiter.Config{Max: 10, Expiration: time.Minute, LimitReached: tooMany})
-	app.Post("/api/v1/auth/token", login, s.login)
+	// Administrators. Sign-ins are limited per client and per account
+	// (limitLogin), the API's and the admin UI's together.
+	app.Post("/api/v1/auth/token", s.login)
 
 	// The admin UI: a session cookie, and a CSRF token in every form.
 	app.Get("/admin/login", s.adminLoginPage)
-	app.Post("/admin/login", login, s.adminLogin)
+	app.Post("/admin/login", s.adminLogin)
 	ui := app.Group("/admin", s.requireSession)
 	ui.Get("/", s.adminDashboard)
 	ui.Post("/logout", s.adminLogout)
@@ -65,8 +62,9 @@ func (s *Server) routes(app *fiber.App) {
 	api.Get("/auth/tokens", s.listTokens)
 	api.Delete("/auth/tokens", s.revokeTokens)
 	api.Delete("/auth/tokens/:id", s.revokeToken)
-	// A stolen token must not turn into a way of guessing the password.
-	api.Post("/auth/password", limiter.New(limiter.Config{Max: 10, Expiration: time.Minute, LimitReached: tooMany}), s.changePassword)
+	// A stolen token must not turn into a way of guessing the password:
+	// changes are limited like sign-ins (limitPasswordChange).
+	api.Post("/auth/password", s.changePassword)
 	api.Get("/events", s.listEvents)
 	api.Post("/events", s.createEvent)
 	api.Get("/events/:id", s.getEvent)
@@ -99,8 +97,4 @@ func (s *Server) routes(app *fiber.App) {
 	api.Get("/jobs", s.listJobs)
 
 	app.Use(s.notFound)
-}
-
-func tooMany(c *fiber.Ctx) error {
-	return fiber.NewError(fiber.StatusTooManyRequests, "Too many attempts: wait a minute and try again.")
 }

@@ -17,6 +17,8 @@ type scenario struct {
 	// contains must all appear in the body; absent must not.
 	contains []string
 	absent   []string
+	// answer are header name and value pairs the answer must carry.
+	answer []string
 }
 
 func (e *env) run(t *testing.T, scenarios []scenario) {
@@ -36,6 +38,11 @@ func (e *env) run(t *testing.T, scenarios []scenario) {
 			for _, c := range sc.absent {
 				if strings.Contains(string(r.Body), c) {
 					t.Errorf("body has %q:\n%s", c, r.Body)
+				}
+			}
+			for i := 0; i+1 < len(sc.answer); i += 2 {
+				if got := r.Header.Get(sc.answer[i]); got != sc.answer[i+1] {
+					t.Errorf("header %s = %q, want %q", sc.answer[i], got, sc.answer[i+1])
 				}
 			}
 		})

@@ -14,7 +14,7 @@ func TestStrictTransportSecurity(t *testing.T) {
 		{"HTTPS://tickets.example.org", "max-age=31536000"},
 		{"http://127.0.0.1:8080", ""},
 	} {
-		e := newEnvWith(t, nil, func(o *ticketing.Options) { o.PublicURL = tc.publicURL })
+		e := newEnvWith(t, nil, func(o *ticketing.Options, _ *Deps) { o.PublicURL = tc.publicURL })
 		for _, path := range []string{"/healthz", "/e/nothing", "/api/v1/events"} {
 			if got := e.do("GET", path, nil, false).Header.Get("Strict-Transport-Security"); got != tc.want {
 				t.Errorf("public URL %s, GET %s: Strict-Transport-Security %q, want %q", tc.publicURL, path, got, tc.want)

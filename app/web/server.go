@@ -6,6 +6,7 @@ import (
 	"context"
 	"io/fs"
 	"log/slog"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -51,6 +52,11 @@ type Deps struct {
 	Admin fs.FS
 	Log   *slog.Logger
 	Now   func() time.Time
+	// TrustedProxies are the peers whose X-Forwarded-For names the client
+	// (http.trusted_proxies).
+	TrustedProxies []netip.Prefix
+	// Limits are the per-client limits (zero: off).
+	Limits Limits
 }
 
 // Server holds the handlers.
@@ -60,7 +66,8 @@ type Server struct {
 	admin *pages
 	// https: http.public_url is https, so browsers are told to keep to it
 	// (Strict-Transport-Security).
-	https bool
+	https  bool
+	limits *limiters
 }
 
 // New builds the fiber app with every route.
@@ -79,7 +86,8 @@ func New(d Deps) (*fiber.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Deps: d, pages: p, admin: a, https: strings.HasPrefix(strings.ToLower(d.Tickets.PublicURL()), "https://")}
+	s := &Server{Deps: d, pages: p, admin: a, https: strings.HasPrefix(strings.ToLower(d.Tickets.PublicURL()), "https://"),
+		limits: newLimiters(d.Limits)}
 	app := fiber.New(fiber.Config{
 		AppName:               "Admit",
 		BodyLimit:             BodyLimit,

@@ -69,6 +69,8 @@ func startAdmit(ctx context.Context, bin, dir string, o options, env ...string) 
 		"ADMIT_ADMIN__EMAIL="+benchAdmin,
 		"ADMIT_ADMIN__PASSWORD="+benchPassword,
 		"ADMIT_LOG__LEVEL="+o.logLevel,
+		// Every simulated buyer comes from 127.0.0.1.
+		"ADMIT_LIMITS__PUBLIC_PER_MINUTE=0",
 	)
 	a.cmd.Env = append(a.cmd.Env, env...)
 	if err := a.cmd.Start(); err != nil {
