@@ -119,7 +119,8 @@ func serve(ctx context.Context, cfg config.Config, dbPath string) (err error) {
 	}
 	offsets, _ := cfg.ReminderOffsets() // checked by config.Load
 	tickets, err := ticketing.New(db, ticketing.Options{Secret: secret, Subjects: ticketing.I18nSubjects{Bundle: tr},
-		Renderer: renderer, PublicURL: cfg.HTTP.PublicURL, Hold: cfg.HoldDuration(), Offer: time.Duration(cfg.Waitlist.OfferHours) * time.Hour, ServiceFeePercent: cfg.Payments.ServiceFeePercent,
+		Renderer: renderer, PublicURL: cfg.HTTP.PublicURL, Hold: cfg.HoldDuration(), Offer: time.Duration(cfg.Waitlist.OfferHours) * time.Hour,
+		HoldsPerClient: cfg.Limits.HoldsPerClient, ServiceFeePercent: cfg.Payments.ServiceFeePercent,
 		Factory: plugins.New, ConfigCredentials: cfg.ProviderSettings(), Reminders: offsets, Recordings: files, Log: log})
 	if err != nil {
 		return err

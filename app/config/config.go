@@ -118,6 +118,8 @@ type Limits struct {
 	// PublicPerMinute: public registrations, promo-code quotes and the
 	// return and cancel pages, per client address (0: off).
 	PublicPerMinute int `koanf:"public_per_minute"`
+	// HoldsPerClient: unpaid holds per client address per event (0: off).
+	HoldsPerClient int `koanf:"holds_per_client"`
 }
 
 type Log struct {
@@ -137,7 +139,7 @@ func Default() Config {
 		Reminders: Reminders{Offsets: []string{"24h", "1h"}},
 		Waitlist:  Waitlist{OfferHours: 24},
 		Auth:      Auth{TokenDays: 30},
-		Limits:    Limits{PublicPerMinute: 60},
+		Limits:    Limits{PublicPerMinute: 60, HoldsPerClient: 3},
 		Log:       Log{Level: "info", Format: "text"},
 		Backup:    Backup{Every: "24h", Keep: 7},
 	}
@@ -314,6 +316,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Limits.PublicPerMinute < 0 || c.Limits.PublicPerMinute > 100000 {
 		return bad("limits.public_per_minute", "%d must be between 0 (off) and 100000", c.Limits.PublicPerMinute)
+	}
+	if c.Limits.HoldsPerClient < 0 || c.Limits.HoldsPerClient > 10000 {
+		return bad("limits.holds_per_client", "%d must be between 0 (off) and 10000", c.Limits.HoldsPerClient)
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

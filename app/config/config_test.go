@@ -29,7 +29,7 @@ func TestDefaults(t *testing.T) {
 	if c.HTTP.Address != "127.0.0.1:8080" || c.Data.Dir != "./data" || c.SMTP.Port != 587 || c.SMTP.TLS != "starttls" ||
 		c.Payments.HoldMinutes != 30 || c.Waitlist.OfferHours != 24 || !slices.Equal(c.Reminders.Offsets, []string{"24h", "1h"}) ||
 		c.PayPal.Mode != "sandbox" || c.SMTP.From != "Admit <noreply@localhost>" ||
-		c.Auth.TokenDays != 30 || !slices.Equal(c.HTTP.TrustedProxies, []string{"127.0.0.0/8", "::1/128"}) || c.Limits.PublicPerMinute != 60 {
+		c.Auth.TokenDays != 30 || !slices.Equal(c.HTTP.TrustedProxies, []string{"127.0.0.0/8", "::1/128"}) || c.Limits.PublicPerMinute != 60 || c.Limits.HoldsPerClient != 3 {
 		t.Fatalf("defaults: %+v", c)
 	}
 }
@@ -89,6 +89,7 @@ func TestValidateNamesTheKey(t *testing.T) {
 		{"ADMIT_HTTP__TRUSTED_PROXIES", "10.0.0.0/8,localhost", "http.trusted_proxies"},
 		{"ADMIT_HTTP__TRUSTED_PROXIES", "10.0.0.0/33", "http.trusted_proxies"},
 		{"ADMIT_LIMITS__PUBLIC_PER_MINUTE", "-1", "limits.public_per_minute"},
+		{"ADMIT_LIMITS__HOLDS_PER_CLIENT", "-3", "limits.holds_per_client"},
 	}
 	for _, c := range cases {
 		t.Run(c.key+"="+c.value, func(t *testing.T) {

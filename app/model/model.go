@@ -188,6 +188,10 @@ type Registration struct {
 	// reported only in its total, without naming them: refunds made in its
 	// dashboard that no refund row stands for.
 	RefundedUnmatched int64
+	// ClientIP is the address a public registration came from (an IPv6
+	// client's /64 network), for the limit on unpaid holds per client. It
+	// is written with the registration and not read back.
+	ClientIP string
 }
 
 // MoneyCurrency is the currency of the money taken: PaidCurrency once a

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"time"
 
 	"github.com/admit/admit/app/model"
 )
@@ -60,7 +61,8 @@ func (t *Tx) InsertRegistration(r *model.Registration, emailNorm string) error {
 	r.CreatedAt, r.UpdatedAt = t.now, t.now
 	res, err := t.exec("insert-registration", r.EventID, session, r.Name, r.Email, emailNorm, r.Status, r.Role,
 		r.Locale, r.Amount, r.Currency, r.AmountPaid, r.Tier, r.PromoCode, r.Provider, r.TokenNonce, r.TokenHash,
-		timeArg(r.HoldExpiresAt), timeArg(r.LastMailedAt), unix(t.now), unix(t.now), idArg(r.TierID), idArg(r.PromoID), r.ServiceFee)
+		timeArg(r.HoldExpiresAt), timeArg(r.LastMailedAt), unix(t.now), unix(t.now), idArg(r.TierID), idArg(r.PromoID), r.ServiceFee,
+		r.ClientIP)
 	if err != nil {
 		return err
 	}
@@ -106,6 +108,17 @@ func (s *Store) CountSeats(ctx context.Context, eventID int64, sessionID *int64)
 	var n int64
 	err := s.read("count-seats").QueryRowContext(ctx, eventID, sessionKey(sessionID), unix(s.now())).Scan(&n)
 	return n, err
+}
+
+// ClientHolds counts the unexpired payment holds that client keeps on an
+// event, and says when the first of them runs out (nil when none does).
+func (t *Tx) ClientHolds(eventID int64, client string) (int64, *time.Time, error) {
+	var n int64
+	var first sql.NullInt64
+	if err := t.queryRow("count-client-holds", eventID, client, unix(t.now)).Scan(&n, &first); err != nil {
+		return 0, nil, err
+	}
+	return n, nullTime(first), nil
 }
 
 // Registrations lists an event's registrations, optionally of one status.

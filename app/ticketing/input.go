@@ -71,4 +71,8 @@ type RegisterInput struct {
 	// offered: the registrant claims a waiting-list offer, whose seat was
 	// held for them.
 	offered bool
+	// ClientIP is the client's address (an IPv6 client's /64 network), set
+	// by the server, never read from the body: it counts the client's
+	// unpaid holds.
+	ClientIP string `json:"-"`
 }

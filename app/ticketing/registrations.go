@@ -248,6 +248,11 @@ func (s *Service) register(tx *store.Tx, slug string, in RegisterInput, email, e
 			return nil, err
 		}
 	}
+	if !price.Free {
+		if err := s.clientHoldsLeft(tx, e, in.ClientIP); err != nil {
+			return nil, err
+		}
+	}
 	if err := seatFree(tx, e, sessionID, in.offered); err != nil {
 		return nil, err
 	}
@@ -270,6 +275,7 @@ func (s *Service) register(tx *store.Tx, slug string, in RegisterInput, email, e
 		TierID:     price.TierID,
 		PromoID:    price.PromoID,
 		ServiceFee: price.ServiceFee,
+		ClientIP:   in.ClientIP,
 	}
 	if !price.Free {
 		hold := now.Add(s.hold)
@@ -325,6 +331,25 @@ func (s *Service) alreadyRegistered(tx *store.Tx, r *model.Registration, e *mode
 // checkout open.
 var errCheckoutPreparing = &model.Problem{Err: model.ErrAlreadyRegistered, Detail: "preparing",
 	Message: "This email address is already registered for this event and its payment page is still being prepared, so no link was sent. Try again in a minute."}
+
+// clientHoldsLeft refuses a new payment hold, with too_many_holds, when the
+// client already keeps holdsPerClient unpaid ones on the event; in the
+// transaction that then takes the seat.
+func (s *Service) clientHoldsLeft(tx *store.Tx, e *model.Event, client string) error {
+	if s.holdsPerClient <= 0 || client == "" {
+		return nil
+	}
+	n, first, err := tx.ClientHolds(e.ID, client)
+	if err != nil || n < int64(s.holdsPerClient) {
+		return err
+	}
+	p := &model.Problem{Err: model.ErrRateLimited, Code: "too_many_holds",
+		Message: fmt.Sprintf("Your address already holds %d unpaid seats for this event: finish paying for one of them, or wait until one is released.", n)}
+	if first != nil {
+		p.RetryAfter = first.Sub(tx.Now())
+	}
+	return p
+}
 
 // seatFree refuses, with ErrSoldOut, when the event (or session) has no
 // seat left; in the transaction that then takes the seat. People waiting in

@@ -38,6 +38,9 @@ type Service struct {
 	hold      time.Duration
 	// offer is how long a waiting-list offer holds its seat.
 	offer time.Duration
+	// holdsPerClient caps the unpaid holds of one client address on one
+	// event (0: no cap).
+	holdsPerClient int
 	// feePercent is payments.service_fee_percent, recorded per registration.
 	feePercent int64
 	providers  *payment.Registry
@@ -70,6 +73,9 @@ type Options struct {
 	// Offer is how long a waiting-list offer holds its seat
 	// (waitlist.offer_hours; default 24 hours).
 	Offer time.Duration
+	// HoldsPerClient caps the unpaid holds one client address keeps on one
+	// event at once (limits.holds_per_client; 0: no cap).
+	HoldsPerClient int
 	// ServiceFeePercent is recorded on each paid registration.
 	ServiceFeePercent int64
 	// Providers are the connected payment providers (nil: none).
@@ -121,7 +127,7 @@ func New(st *store.Store, o Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{store: st, secret: o.Secret, sealer: sealer, subjects: o.Subjects, renderer: o.Renderer, publicURL: o.PublicURL, hold: o.Hold, offer: o.Offer, feePercent: o.ServiceFeePercent, providers: o.Providers, providerTimeout: o.ProviderTimeout, factory: o.Factory, configCreds: o.ConfigCredentials, reminders: o.Reminders, now: o.Now, log: o.Log, files: o.Recordings}, nil
+	return &Service{store: st, secret: o.Secret, sealer: sealer, subjects: o.Subjects, renderer: o.Renderer, publicURL: o.PublicURL, hold: o.Hold, offer: o.Offer, holdsPerClient: o.HoldsPerClient, feePercent: o.ServiceFeePercent, providers: o.Providers, providerTimeout: o.ProviderTimeout, factory: o.Factory, configCreds: o.ConfigCredentials, reminders: o.Reminders, now: o.Now, log: o.Log, files: o.Recordings}, nil
 }
 
 // PublicURL is the base of every link Admit sends.

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/admit/admit/app/model"
 	"github.com/admit/admit/app/ticketing"
 )
 
@@ -127,10 +128,11 @@ func (l *logBuffer) String() string {
 
 // behindProxy makes app.Test's peer (0.0.0.0) a trusted proxy, so that
 // each request names its client in X-Forwarded-For, and sets limits.
-func behindProxy(l Limits) func(*ticketing.Options, *Deps) {
-	return func(_ *ticketing.Options, d *Deps) {
+func behindProxy(l Limits, holds int) func(*ticketing.Options, *Deps) {
+	return func(o *ticketing.Options, d *Deps) {
 		d.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/32")}
 		d.Limits = l
+		o.HoldsPerClient = holds
 	}
 }
 
@@ -172,7 +174,7 @@ func TestClientIPInAccessLog(t *testing.T) {
 // return and cancel pages share one allowance per client; reading pages and
 // plain quotes do not count; other clients have their own.
 func TestPublicLimit(t *testing.T) {
-	e, _ := fakeEnv(t, behindProxy(Limits{PublicPerMinute: 3}))
+	e, _ := fakeEnv(t, behindProxy(Limits{PublicPerMinute: 3}, 0))
 	e.createEvent(liveEvent(nil))
 	e.createEvent(paidEvent(map[string]any{"title": "Paid"}))
 	path := "/api/v1/public/events/intro-to-go/registrations"
@@ -213,7 +215,7 @@ func TestPublicLimit(t *testing.T) {
 
 // TestPublicLimitOff: 0 switches the limit off.
 func TestPublicLimitOff(t *testing.T) {
-	e := newEnvWith(t, nil, behindProxy(Limits{}))
+	e := newEnvWith(t, nil, behindProxy(Limits{}, 0))
 	e.createEvent(liveEvent(map[string]any{"capacity": nil}))
 	for i := 0; i < 100; i++ {
 		r := e.do("POST", "/api/v1/public/events/intro-to-go/registrations", map[string]any{"name": "P", "email": fmt.Sprintf("p%d@example.org", i)}, false, from("203.0.113.9")...)
@@ -226,7 +228,7 @@ func TestPublicLimitOff(t *testing.T) {
 // TestPromoFailuresLimit: ten codes that do not apply per client and hour,
 // in quotes and registrations alike; then every code from that client waits.
 func TestPromoFailuresLimit(t *testing.T) {
-	e := newEnvWith(t, nil, behindProxy(Limits{PromoFailuresPerHour: 10}))
+	e := newEnvWith(t, nil, behindProxy(Limits{PromoFailuresPerHour: 10}, 0))
 	ev := e.createEvent(paidEvent(nil))
 	e.createEvent(liveEvent(map[string]any{"title": "Free"}))
 	if r := e.do("POST", fmt.Sprintf("/api/v1/events/%d/promo_codes", num(ev["id"])), map[string]any{"code": "GOOD", "percent_off": 10}, true); r.Status != 201 {
@@ -261,10 +263,51 @@ func TestPromoFailuresLimit(t *testing.T) {
 	})
 }
 
+// TestHoldsPerClient: one client address keeps at most 3 unpaid seats on an
+// event; paying for one, or a hold running out, makes room.
+func TestHoldsPerClient(t *testing.T) {
+	e, f := fakeEnv(t, behindProxy(Limits{}, 3))
+	e.createEvent(paidEvent(nil))
+	e.createEvent(paidEvent(map[string]any{"title": "Other"}))
+	buy := func(slug string, n int, addr string, status int, more ...string) scenario {
+		return scenario{name: fmt.Sprintf("%s buys on %s (%d)", addr, slug, n), method: "POST", path: "/api/v1/public/events/" + slug + "/registrations",
+			body: map[string]any{"name": "P", "email": fmt.Sprintf("p%d@example.org", n)}, headers: from(addr), status: status, contains: more}
+	}
+	a, b := "203.0.113.9", "203.0.113.10"
+	tooMany := buy("intro-to-go", 4, a, 429, `"code":"too_many_holds"`)
+	tooMany.answer = []string{"Retry-After", "1800"}
+	e.run(t, []scenario{
+		buy("intro-to-go", 1, a, 201), buy("intro-to-go", 2, a, 201), buy("intro-to-go", 3, a, 201),
+		tooMany,
+		{name: "the form says so in a page", method: "POST", path: "/e/intro-to-go", body: "name=P&email=p4%40example.org",
+			headers: from(a, "Content-Type", "application/x-www-form-urlencoded", "Accept-Language", "de"), status: 429,
+			contains: []string{"mehrere unbezahlte Plätze"}},
+		buy("intro-to-go", 5, b, 201),
+		buy("other", 6, a, 201),
+	})
+	e.t = t
+	ev, _ := e.store.EventBySlug(t.Context(), "intro-to-go")
+	regs, _ := e.store.Registrations(t.Context(), ev.ID, model.StatusPendingPayment)
+	if len(regs) != 4 {
+		t.Fatalf("%d holds, want 4 (3 of a, 1 of b)", len(regs))
+	}
+	// a pays for one: room for one more.
+	first := regs[0]
+	f.paid[first.CheckoutID] = 1999
+	if r := e.do("GET", f.successURL(t, first.CheckoutID), nil, false); r.Status != 200 || e.reg(first.ID).Status != model.StatusConfirmed {
+		t.Fatalf("pay: %d %s", r.Status, r.Body)
+	}
+	e.run(t, []scenario{buy("intro-to-go", 7, a, 201), buy("intro-to-go", 8, a, 429)})
+	e.t = t
+	// The holds run out: room again.
+	e.clock.Add(31 * time.Minute)
+	e.run(t, []scenario{buy("intro-to-go", 9, a, 201)})
+}
+
 // TestLoginLimits: sign-ins are limited per client address and, for
 // failures, per account; an attacked account slows down and recovers.
 func TestLoginLimits(t *testing.T) {
-	e := newEnvWith(t, nil, behindProxy(Limits{}))
+	e := newEnvWith(t, nil, behindProxy(Limits{}, 0))
 	wrong := map[string]any{"email": adminEmail, "password": "guess"}
 	right := map[string]any{"email": adminEmail, "password": adminPassword}
 	other := map[string]any{"email": "someone@example.org", "password": "guess"}
@@ -298,7 +341,7 @@ func TestLoginLimits(t *testing.T) {
 // their own, and a wrong current password is a failed sign-in of the
 // account, so a stolen token is no way around the sign-in limits.
 func TestPasswordChangeLimits(t *testing.T) {
-	e := newEnvWith(t, nil, behindProxy(Limits{}))
+	e := newEnvWith(t, nil, behindProxy(Limits{}, 0))
 	pw := "/api/v1/auth/password"
 	wrong := map[string]any{"current_password": "a guess", "new_password": "a new long password"}
 	right := map[string]any{"current_password": adminPassword, "new_password": "a new long password"}

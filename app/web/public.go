@@ -107,10 +107,14 @@ func (s *Server) publicQuote(c *fiber.Ctx) error {
 }
 
 // registerPublic registers from the API or the form: the promo-code limit
-// is checked before and counted after.
+// is checked before and counted after, and the client's address goes with
+// the registration (for the limit on holds).
 func (s *Server) registerPublic(c *fiber.Ctx, in ticketing.RegisterInput, idem *ticketing.Idempotency) (*ticketing.RegisterResult, error) {
 	if err := s.checkPromo(c, in.PromoCode); err != nil {
 		return nil, err
+	}
+	if a := clientOf(c); a.IsValid() {
+		in.ClientIP = clientKey(a)
 	}
 	res, err := s.Tickets.Register(c.UserContext(), c.Params("slug"), in, idem)
 	s.countPromo(c, err)

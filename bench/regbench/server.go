@@ -71,6 +71,7 @@ func startAdmit(ctx context.Context, bin, dir string, o options, env ...string) 
 		"ADMIT_LOG__LEVEL="+o.logLevel,
 		// Every simulated buyer comes from 127.0.0.1.
 		"ADMIT_LIMITS__PUBLIC_PER_MINUTE=0",
+		"ADMIT_LIMITS__HOLDS_PER_CLIENT=0",
 	)
 	a.cmd.Env = append(a.cmd.Env, env...)
 	if err := a.cmd.Start(); err != nil {

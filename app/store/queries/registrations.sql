@@ -1,8 +1,8 @@
 -- name: insert-registration
 INSERT INTO registrations(event_id, session_id, name, email, email_norm, status, role, locale, amount, currency,
     amount_paid, tier, promo_code, provider, token_nonce, token_hash, hold_expires_at, last_mailed_at, created_at, updated_at,
-    tier_id, promo_id, service_fee)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+    tier_id, promo_id, service_fee, client_ip)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: get-registration
 SELECT id, event_id, session_id, name, email, status, role, locale, amount, currency, amount_paid, amount_refunded,
@@ -66,6 +66,13 @@ SELECT ifnull((SELECT taken FROM seat_counts WHERE event_id = ?1 AND session_key
           AND (hold_expires_at IS NULL OR hold_expires_at > ?3))
      + (SELECT COUNT(*) FROM waitlist
         WHERE event_id = ?1 AND session_key = ?2 AND status = 'offered' AND offer_expires_at > ?3);
+
+-- name: count-client-holds
+-- Unexpired payment holds one client address keeps on an event (all its
+-- sessions), and when the first of them runs out.
+SELECT COUNT(*), MIN(hold_expires_at) FROM registrations
+WHERE event_id = ?1 AND client_ip = ?2 AND client_ip != '' AND status = 'pending_payment'
+  AND (hold_expires_at IS NULL OR hold_expires_at > ?3);
 
 -- name: set-registration-status
 UPDATE registrations SET status = ?, updated_at = ? WHERE id = ? AND status = ?;
