@@ -108,6 +108,32 @@ func TestBuckets(t *testing.T) {
 	}
 }
 
+// TestBucketsConcurrent: one key taken from many goroutines at once gives
+// exactly its burst.
+func TestBucketsConcurrent(t *testing.T) {
+	b := perPeriod(10, time.Minute)
+	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	taken := 0
+	for i := 0; i < 50; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if ok, _ := b.take("a", now); ok {
+				mu.Lock()
+				taken++
+				mu.Unlock()
+			}
+			b.wait(fmt.Sprint("k", i%7), now)
+		}()
+	}
+	wg.Wait()
+	if taken != 10 {
+		t.Fatalf("%d tokens taken, want 10", taken)
+	}
+}
+
 // logBuffer keeps what the server logs, for tests that read it.
 type logBuffer struct {
 	mu  sync.Mutex
