@@ -119,13 +119,6 @@ func (b *buckets) until(lim *rate.Limiter, now time.Time) time.Duration {
 	return time.Duration(math.Ceil(missing / float64(b.every) * float64(time.Second)))
 }
 
-// size is how many keys are remembered.
-func (b *buckets) size() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return len(b.m)
-}
-
 // limiters are the server's buckets.
 type limiters struct {
 	public         *buckets // nil: off

@@ -75,6 +75,13 @@ func TestClientKey(t *testing.T) {
 	}
 }
 
+// size is how many keys the buckets remember.
+func (b *buckets) size() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.m)
+}
+
 // TestBuckets: the per-key token buckets follow the clock they are given,
 // and forget the keys whose bucket is full again.
 func TestBuckets(t *testing.T) {
