@@ -404,3 +404,23 @@ func TestPasswordChangeLimits(t *testing.T) {
 	)
 	e.run(t, sc)
 }
+
+// TestAdminUISignInLimits: the admin UI's sign-in shares the account's
+// allowance of failures with the API's.
+func TestAdminUISignInLimits(t *testing.T) {
+	e := newEnvWith(t, nil, behindProxy(Limits{}, 0))
+	for i := 0; i < 10; i++ {
+		r := e.do("POST", "/api/v1/auth/token", map[string]any{"email": adminEmail, "password": "a guess"}, false, from(fmt.Sprintf("198.51.100.%d", i+1))...)
+		if r.Status != 401 {
+			t.Fatalf("guess %d: %d %s", i+1, r.Status, r.Body)
+		}
+	}
+	a := newAdminClient(t, e.serve())
+	if res := a.login(adminEmail, adminPassword); res.StatusCode != 429 || res.Header.Get("Retry-After") != "60" {
+		t.Fatalf("admin UI sign-in on an account under attack: %d, Retry-After %q", res.StatusCode, res.Header.Get("Retry-After"))
+	}
+	e.clock.Add(time.Minute)
+	if res := a.login(adminEmail, adminPassword); res.StatusCode != 303 {
+		t.Fatalf("a minute later: %d", res.StatusCode)
+	}
+}
