@@ -115,8 +115,8 @@ type Auth struct {
 
 // Limits are the per-client limits on public requests.
 type Limits struct {
-	// PublicPerMinute: public registrations, promo-code quotes and the
-	// return and cancel pages, per client address (0: off).
+	// PublicPerMinute: public registrations, waiting-list joins, promo-code
+	// quotes and the return and cancel pages, per client address (0: off).
 	PublicPerMinute int `koanf:"public_per_minute"`
 	// HoldsPerClient: unpaid holds per client address per event (0: off).
 	HoldsPerClient int `koanf:"holds_per_client"`
