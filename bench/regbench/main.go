@@ -10,7 +10,12 @@
 //     HTTP, POST /webhooks/stripe on the real binary, connected to
 //     stripe-mock; both at each number of concurrent deliveries in
 //     -webhook-c, since the server's group commit makes its throughput
-//     depend on how many are in flight.
+//     depend on how many are in flight;
+//   - reminders: the time ticketing.SendDueReminders, the reminders job's
+//     step, takes in-process to queue the reminders of -reminders
+//     confirmed registrations, beside RAW doing the same inserts, and the
+//     worst wait of other mail marked sent through the same writer
+//     meanwhile.
 //
 // It writes the figures and their ratios to bench/RESULTS.md.
 //
@@ -56,6 +61,7 @@ type options struct {
 	webhookCs []int // the concurrencies the webhook phases run at, in turn
 	webhookC  int   // the one a webhook phase runs at (set for each of webhookCs)
 	setupC    int
+	reminders int // registrations whose reminders are queued; 0: no reminder measure
 }
 
 // parseLevels reads -webhook-c: positive numbers, comma-separated, each
@@ -88,6 +94,7 @@ func main() {
 	flag.IntVar(&o.webhooks, "webhooks", 8000, "paid registrations whose Stripe webhook is delivered twice, per phase (RAW and HTTP) and concurrency (fresh ones each time); 0: no webhook measure")
 	flag.StringVar(&levels, "webhook-c", "32,64", "concurrent deliveries (HTTP: keep-alive clients; RAW: goroutines) to run the webhook phases at, comma-separated: both phases at each, in turn")
 	flag.IntVar(&o.setupC, "setup-c", 0, "concurrent clients opening the paid registrations before the webhook phase (default: -c)")
+	flag.IntVar(&o.reminders, "reminders", 100000, "confirmed registrations whose reminders are queued, by the server's reminder step and by RAW; 0: no reminder measure")
 	flag.DurationVar(&o.duration, "duration", 2*time.Minute, "upper bound of each phase: a phase that takes longer stops and reports what it did")
 	flag.StringVar(&o.bin, "bin", "", "admit binary to measure (default: go build the module into a temporary directory)")
 	flag.StringVar(&o.out, "out", "bench/RESULTS.md", "where to write the results (empty: standard output only)")
@@ -105,8 +112,8 @@ func main() {
 	if o.setupC == 0 {
 		o.setupC = o.c
 	}
-	if o.n < 1 || o.c < 1 || o.webhooks < 0 || o.setupC < 1 || o.duration <= 0 || o.capacity < 0 {
-		fmt.Fprintln(os.Stderr, "regbench: -n, -c, -setup-c and -duration must be positive, -webhooks and -capacity not negative")
+	if o.n < 1 || o.c < 1 || o.webhooks < 0 || o.reminders < 0 || o.setupC < 1 || o.duration <= 0 || o.capacity < 0 {
+		fmt.Fprintln(os.Stderr, "regbench: -n, -c, -setup-c and -duration must be positive, -webhooks, -reminders and -capacity not negative")
 		os.Exit(2)
 	}
 	if o.capacity > 0 && int64(o.webhooks) > o.capacity {
@@ -117,10 +124,14 @@ func main() {
 	defer stop()
 	// Whatever happens, the whole run ends by itself: two registration
 	// phases and, at each webhook concurrency, three (RAW, the HTTP setup,
-	// HTTP), each bounded by -duration, and a few minutes for the rest.
+	// HTTP), each bounded by -duration, two more for the reminders, and a
+	// few minutes for the rest.
 	phases := 2
 	if o.webhooks > 0 {
 		phases += 3 * len(o.webhookCs)
+	}
+	if o.reminders > 0 {
+		phases += 2 // RAW and the server's reminders (not bounded by -duration)
 	}
 	ctx, cancel := context.WithTimeout(ctx, time.Duration(phases)*o.duration+3*time.Minute)
 	defer cancel()
@@ -164,6 +175,8 @@ type outcome struct {
 	Levels   []hookLevel // one per -webhook-c, in its order
 	Notes    []string
 	Webhooks bool
+	Rem      *remResult // nil: not measured
+	Load     string     // /proc/loadavg when the run began: other work on the machine
 }
 
 func runBench(ctx context.Context, o options) error {
@@ -200,6 +213,7 @@ func runBench(ctx context.Context, o options) error {
 	}
 	var out outcome
 	var err error
+	out.Load = loadAvg()
 
 	fmt.Fprintf(os.Stderr, "regbench: registrations RAW: %d capacity-checked inserts, %d goroutines, one writer…\n", o.n, o.c)
 	if out.Raw, err = rawRegister(ctx, filepath.Join(dir, "raw"), o); err != nil {
@@ -242,6 +256,17 @@ func runBench(ctx context.Context, o options) error {
 				c, lv.Web.AppliedRate(), lv.Web.Rate(), lv.Web.P50, lv.Web.P99, lv.Web.Errors)
 			out.Levels = append(out.Levels, lv)
 		}
+	}
+
+	if o.reminders > 0 {
+		fmt.Fprintf(os.Stderr, "regbench: reminders: %d confirmed registrations, RAW then the server's reminder step…\n", o.reminders)
+		r, err := runReminders(ctx, filepath.Join(dir, "reminders"), o.reminders)
+		if err != nil {
+			return fmt.Errorf("reminders: %w", err)
+		}
+		out.Rem = &r
+		fmt.Fprintf(os.Stderr, "regbench: reminders: RAW %.2f s, admit %.2f s; other mail marked sent meanwhile: %d, worst %v\n",
+			r.Raw.Seconds(), r.App.Seconds(), r.Delivered, r.WorstMark)
 	}
 
 	report := render(o, dir, out)
@@ -315,4 +340,14 @@ func measure(ctx context.Context, name string, n, c int, duration time.Duration,
 		res.P99 = lat[min(len(lat)-1, len(lat)*99/100)]
 	}
 	return res, nil
+}
+
+// loadAvg is the machine's load average (1, 5 and 15 minutes), which says
+// whether other work shared the CPUs with the run.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], ", ")
+	}
+	return "unknown"
 }

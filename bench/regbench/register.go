@@ -16,11 +16,15 @@ import (
 // ---- registrations: RAW -------------------------------------------------
 
 // The server's count-seats query (app/store/queries/registrations.sql): the
-// seats kept in seat_counts plus the unexpired payment holds.
+// seats kept in seat_counts plus the unexpired payment holds and the waiting
+// list's places (none here).
 const rawCount = `SELECT ifnull((SELECT taken FROM seat_counts WHERE event_id = ?1 AND session_key = ?2), 0)
      + (SELECT COUNT(*) FROM registrations
         WHERE event_id = ?1 AND status = 'pending_payment' AND ifnull(session_id, 0) = ?2 AND role = 'attendee'
-          AND (hold_expires_at IS NULL OR hold_expires_at > ?3))`
+          AND (hold_expires_at IS NULL OR hold_expires_at > ?3))
+     + (SELECT COUNT(*) FROM waitlist
+        WHERE event_id = ?1 AND session_key = ?2
+          AND (status = 'waiting' OR (status = 'offered' AND offer_expires_at > ?3)))`
 
 const rawInsert = `INSERT INTO registrations(event_id, session_id, name, email, email_norm, status, token_nonce, token_hash,
     created_at, updated_at) VALUES (?, NULL, ?, ?, ?, 'confirmed', ?, ?, ?, ?)`

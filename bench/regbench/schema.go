@@ -22,6 +22,21 @@ func openRaw(ctx context.Context, path string, capacity any) (*sql.DB, error) {
 	if err := s.Close(); err != nil {
 		return nil, err
 	}
+	db, err := openWriter(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO events(id, slug, title, kind, timezone, capacity, status, created_at, updated_at)
+		VALUES (1, 'raw', 'RAW', 'live', 'UTC', ?, 'published', 0, 0)`, capacity); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// openWriter opens the database at path with the server's writer settings
+// (see openRaw).
+func openWriter(ctx context.Context, path string) (*sql.DB, error) {
 	db, err := sql.Open("sqlite3", "file:"+path+"?_journal_mode=WAL&_busy_timeout=10000&_foreign_keys=on&_synchronous=FULL&_txlock=immediate")
 	if err != nil {
 		return nil, err
@@ -31,11 +46,6 @@ func openRaw(ctx context.Context, path string, capacity any) (*sql.DB, error) {
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
 	if _, err := db.ExecContext(ctx, "PRAGMA journal_size_limit = 67108864"); err != nil {
-		db.Close()
-		return nil, err
-	}
-	if _, err := db.ExecContext(ctx, `INSERT INTO events(id, slug, title, kind, timezone, capacity, status, created_at, updated_at)
-		VALUES (1, 'raw', 'RAW', 'live', 'UTC', ?, 'published', 0, 0)`, capacity); err != nil {
 		db.Close()
 		return nil, err
 	}

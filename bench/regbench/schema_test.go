@@ -38,6 +38,8 @@ func TestRawQueriesMatchServer(t *testing.T) {
 		"insert-payment-event": rawMarkEvent,
 		"set-paid":             rawSetPaid,
 		"insert-outbox":        rawQueueAccess,
+		"insert-reminder-sent": rawReminderSent,
+		"close-reminder-pass":  rawReminderPass,
 	} {
 		server, ok := named[name]
 		if !ok {
