@@ -40,6 +40,10 @@ type Config struct {
 	Limits    Limits    `koanf:"limits"`
 	Log       Log       `koanf:"log"`
 	Backup    Backup    `koanf:"backup"`
+	// Recordings and Webhooks are accepted and validated, but not used yet
+	// (docs/API.md, "Configuration").
+	Recordings Recordings `koanf:"recordings"`
+	Webhooks   Webhooks   `koanf:"webhooks"`
 }
 
 type HTTP struct {
@@ -122,6 +126,18 @@ type Limits struct {
 	HoldsPerClient int `koanf:"holds_per_client"`
 }
 
+// Recordings: how many devices or networks may stream one registration's
+// recordings at once. Not used yet.
+type Recordings struct {
+	MaxDevices int `koanf:"max_devices"`
+}
+
+// Webhooks: whether outgoing webhooks may target private and loopback
+// addresses. Not used yet (there are no outgoing webhooks).
+type Webhooks struct {
+	AllowPrivate bool `koanf:"allow_private"`
+}
+
 type Log struct {
 	Level  string `koanf:"level"`
 	Format string `koanf:"format"`
@@ -132,16 +148,17 @@ func Default() Config {
 	return Config{
 		HTTP: HTTP{Address: "127.0.0.1:8080", PublicURL: "http://127.0.0.1:8080",
 			TrustedProxies: []string{"127.0.0.0/8", "::1/128"}},
-		Data:      Data{Dir: "./data"},
-		SMTP:      SMTP{Port: 587, From: "Admit <noreply@localhost>", TLS: "starttls"},
-		PayPal:    PayPal{Mode: "sandbox"},
-		Payments:  Payments{HoldMinutes: 30},
-		Reminders: Reminders{Offsets: []string{"24h", "1h"}},
-		Waitlist:  Waitlist{OfferHours: 24},
-		Auth:      Auth{TokenDays: 30},
-		Limits:    Limits{PublicPerMinute: 60, HoldsPerClient: 3},
-		Log:       Log{Level: "info", Format: "text"},
-		Backup:    Backup{Every: "24h", Keep: 7},
+		Data:       Data{Dir: "./data"},
+		SMTP:       SMTP{Port: 587, From: "Admit <noreply@localhost>", TLS: "starttls"},
+		PayPal:     PayPal{Mode: "sandbox"},
+		Payments:   Payments{HoldMinutes: 30},
+		Reminders:  Reminders{Offsets: []string{"24h", "1h"}},
+		Waitlist:   Waitlist{OfferHours: 24},
+		Auth:       Auth{TokenDays: 30},
+		Limits:     Limits{PublicPerMinute: 60, HoldsPerClient: 3},
+		Log:        Log{Level: "info", Format: "text"},
+		Backup:     Backup{Every: "24h", Keep: 7},
+		Recordings: Recordings{MaxDevices: 2},
 	}
 }
 
@@ -307,6 +324,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Backup.Keep < 1 || c.Backup.Keep > 1000 {
 		return bad("backup.keep", "%d must be between 1 and 1000", c.Backup.Keep)
+	}
+	if c.Recordings.MaxDevices < 1 || c.Recordings.MaxDevices > 100 {
+		return bad("recordings.max_devices", "%d must be between 1 and 100", c.Recordings.MaxDevices)
 	}
 	if c.Auth.TokenDays < 1 || c.Auth.TokenDays > 3650 {
 		return bad("auth.token_days", "%d must be between 1 and 3650", c.Auth.TokenDays)

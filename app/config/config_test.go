@@ -86,6 +86,7 @@ func TestValidateNamesTheKey(t *testing.T) {
 		{"ADMIT_BACKUP__EVERY", "daily", "backup.every"},
 		{"ADMIT_BACKUP__EVERY", "10s", "backup.every"},
 		{"ADMIT_BACKUP__KEEP", "0", "backup.keep"},
+		{"ADMIT_RECORDINGS__MAX_DEVICES", "0", "recordings.max_devices"},
 		{"ADMIT_HTTP__TRUSTED_PROXIES", "10.0.0.0/8,localhost", "http.trusted_proxies"},
 		{"ADMIT_HTTP__TRUSTED_PROXIES", "10.0.0.0/33", "http.trusted_proxies"},
 		{"ADMIT_LIMITS__PUBLIC_PER_MINUTE", "-1", "limits.public_per_minute"},
@@ -164,5 +165,19 @@ func TestHousekeepingKeys(t *testing.T) {
 	every, err := c.BackupEvery()
 	if !c.Data.Replicated || c.Backup.Dir != "/var/backups/admit" || every != 6*time.Hour || err != nil || c.Backup.Keep != 3 {
 		t.Fatalf("%+v %+v %v", c.Data, c.Backup, every)
+	}
+}
+
+// Every documented key loads, also those not used yet, so a configuration
+// written from the documentation never stops the start.
+func TestKeysNotUsedYetLoad(t *testing.T) {
+	t.Setenv("ADMIT_RECORDINGS__MAX_DEVICES", "3")
+	t.Setenv("ADMIT_WEBHOOKS__ALLOW_PRIVATE", "true")
+	c, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Recordings.MaxDevices != 3 || !c.Webhooks.AllowPrivate {
+		t.Fatalf("%+v %+v", c.Recordings, c.Webhooks)
 	}
 }
