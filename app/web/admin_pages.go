@@ -308,7 +308,10 @@ func parseAmount(v, currency string) (int64, bool) {
 }
 
 type eventPageAdmin struct {
-	Event         *model.Event
+	Event *model.Event
+	// Add is the "add someone" form as typed, AddProblem its errors.
+	Add           addForm
+	AddProblem    *apiErrorBody
 	Summary       eventSummary
 	Registrations []*model.Registration
 	Problem       *apiErrorBody
@@ -316,6 +319,9 @@ type eventPageAdmin struct {
 	FailedID int64
 	Now      time.Time
 }
+
+// addForm is the "add a panelist or co-organizer" form.
+type addForm struct{ Name, Email, Role string }
 
 func (s *Server) adminEvent(c *fiber.Ctx) error {
 	return s.renderAdminEvent(c, fiber.StatusOK, 0, 0, nil)
@@ -336,7 +342,12 @@ func (s *Server) renderAdminEvent(c *fiber.Ctx, status int, id, failedID int64, 
 	if err != nil {
 		return err
 	}
-	d := eventPageAdmin{Event: e, Registrations: regs, Problem: problem, FailedID: failedID, Now: s.Now(), Summary: eventSummary{Event: e}}
+	d := eventPageAdmin{Event: e, Registrations: regs, Problem: problem, FailedID: failedID, Now: s.Now(), Summary: eventSummary{Event: e},
+		Add: addForm{Role: model.RolePanelist}}
+	if c.Method() == fiber.MethodPost && strings.HasSuffix(c.Path(), "/registrations") {
+		d.Add = addForm{Name: c.FormValue("name"), Email: c.FormValue("email"), Role: c.FormValue("role")}
+		d.AddProblem = problem
+	}
 	for _, r := range regs {
 		if r.Role == model.RoleAttendee && r.Active(d.Now) {
 			d.Summary.Sold++
@@ -405,6 +416,31 @@ func (s *Server) adminCancelEvent(c *fiber.Ctx) error {
 	}
 	_, err = s.Tickets.CancelEvent(c.UserContext(), id, strings.TrimSpace(c.FormValue("message")), c.FormValue("refund") == "on")
 	return s.adminActionResult(c, id, 0, "event_cancelled", err)
+}
+
+// adminAddRegistration adds a panelist or co-organizer (who never pay), as
+// POST /api/v1/events/{id}/registrations does.
+func (s *Server) adminAddRegistration(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	in := ticketing.RegisterInput{Name: strings.TrimSpace(c.FormValue("name")), Email: strings.TrimSpace(c.FormValue("email")),
+		Locale: s.admin.locale(c)}
+	_, err = s.Tickets.AddRegistration(c.UserContext(), id, in, c.FormValue("role"))
+	return s.adminActionResult(c, id, 0, "added", err)
+}
+
+// adminEventStatus publishes or unpublishes the event, as a PATCH of its
+// status does.
+func (s *Server) adminEventStatus(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	status := c.FormValue("status")
+	_, err = s.Tickets.UpdateEvent(c.UserContext(), id, ticketing.EventInput{Status: &status})
+	return s.adminActionResult(c, id, 0, status, err)
 }
 
 // adminSettings shows the payment providers.

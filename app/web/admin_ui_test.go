@@ -357,3 +357,44 @@ func TestAdminUIRefundButton(t *testing.T) {
 		t.Fatalf("second refund: %d\n%s", res.StatusCode, body)
 	}
 }
+
+// TestAdminUIAddPanelistAndPublish: the event page adds a panelist (free,
+// beyond capacity) and explains a refused one next to its field; it
+// publishes and unpublishes the event.
+func TestAdminUIAddPanelistAndPublish(t *testing.T) {
+	e := newEnv(t)
+	ev := e.createEvent(liveEvent(map[string]any{"status": "draft", "capacity": 1}))
+	id := num(ev["id"])
+	page := fmt.Sprintf("/admin/events/%d", id)
+	a := newAdminClient(t, e.serve())
+	a.login(adminEmail, adminPassword)
+
+	add := page + "/registrations"
+	res, body := a.send("POST", add, url.Values{"csrf": {a.csrf(page)}, "name": {""}, "email": {"pat@example"}, "role": {"panelist"}})
+	if res.StatusCode != 422 || !strings.Contains(body, `id="add-name-error">Enter a name.`) || !strings.Contains(body, `id="add-email-error">Enter a valid email`) ||
+		!strings.Contains(body, `value="pat@example"`) {
+		t.Fatalf("add with mistakes: %d\n%s", res.StatusCode, body)
+	}
+	res, _ = a.send("POST", add, url.Values{"csrf": {a.csrf(page)}, "name": {"Pat"}, "email": {"pat@example.org"}, "role": {"panelist"}})
+	if loc := res.Header.Get("Location"); res.StatusCode != 303 || !strings.Contains(loc, "done=added") {
+		t.Fatalf("add: %d %q", res.StatusCode, loc)
+	}
+	_, body = a.send("GET", page+"?done=added", nil)
+	if !strings.Contains(body, "pat@example.org") || !strings.Contains(body, ">Panelist</span>") || !strings.Contains(body, "Added: the access link is on its way.") {
+		t.Fatalf("after adding:\n%s", body)
+	}
+
+	for _, tc := range []struct{ status, public string }{{"published", "200"}, {"draft", "404"}} {
+		res, _ = a.send("POST", page+"/status", url.Values{"csrf": {a.csrf(page)}, "status": {tc.status}})
+		if loc := res.Header.Get("Location"); res.StatusCode != 303 || !strings.Contains(loc, "done="+tc.status) {
+			t.Fatalf("status %s: %d %q", tc.status, res.StatusCode, loc)
+		}
+		if r := e.do("GET", "/api/v1/public/events/intro-to-go", nil, false); fmt.Sprint(r.Status) != tc.public {
+			t.Fatalf("after %s the public event answers %d", tc.status, r.Status)
+		}
+	}
+	res, body = a.send("POST", page+"/status", url.Values{"csrf": {a.csrf(page)}, "status": {"open"}})
+	if res.StatusCode != 422 || !strings.Contains(body, `<code>status</code>: `) {
+		t.Fatalf("unknown status: %d\n%s", res.StatusCode, body)
+	}
+}

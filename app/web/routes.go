@@ -54,6 +54,8 @@ func (s *Server) routes(app *fiber.App) {
 	ui.Get("/events/:id", s.adminEvent)
 	ui.Get("/events/:id/registrations.csv", s.listRegistrationsCSV)
 	ui.Post("/events/:id/cancel", s.adminCancelEvent)
+	ui.Post("/events/:id/status", s.adminEventStatus)
+	ui.Post("/events/:id/registrations", s.adminAddRegistration)
 	ui.Post("/registrations/:id/:action", s.adminRegistrationAction)
 	ui.Get("/settings", s.adminSettings)
 
