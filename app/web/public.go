@@ -250,17 +250,24 @@ func (s *Server) eventPageRegister(c *fiber.Ctx) error {
 	}
 	res, err := s.registerPublic(c, in, nil)
 	if err != nil {
-		if errors.Is(err, model.ErrNotFound) || errors.Is(err, model.ErrRateLimited) {
-			return err // a page of its own
-		}
-		status, body, known := classify(err)
-		if !known {
-			return err
-		}
-		return s.renderEventPage(c, status, in, &body)
+		return s.eventPageProblem(c, in, err)
 	}
 	if res.CheckoutURL != "" {
 		return c.Redirect(res.CheckoutURL, fiber.StatusSeeOther)
 	}
 	return s.pages.render(c, fiber.StatusCreated, "registered", res.Event.Title, res)
+}
+
+// eventPageProblem shows the event page again with what was wrong with one
+// of its forms; an unknown event and a refusal of too many attempts keep a
+// page of their own, and a fault is a 500.
+func (s *Server) eventPageProblem(c *fiber.Ctx, form ticketing.RegisterInput, err error) error {
+	if errors.Is(err, model.ErrNotFound) || errors.Is(err, model.ErrRateLimited) {
+		return err // a page of its own
+	}
+	status, body, known := classify(err)
+	if !known {
+		return err
+	}
+	return s.renderEventPage(c, status, form, &body)
 }

@@ -15,6 +15,7 @@ func (s *Server) routes(app *fiber.App) {
 	// client's limitPublic allowance, joining the waiting list included.
 	app.Get("/e/:slug", s.eventPage)
 	app.Post("/e/:slug", s.limitPublic, s.eventPageRegister)
+	app.Post("/e/:slug/waitlist", s.limitPublic, s.eventPageWaitlist)
 	app.Get("/api/v1/public/events/:slug", s.publicEvent)
 	app.Get("/api/v1/public/events/:slug/quote", s.limitPromoQuote, s.publicQuote)
 	app.Post("/api/v1/public/events/:slug/registrations", s.limitPublic, s.register)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,6 +39,37 @@ func (s *Server) joinWaitlist(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"waitlist": waitlistJSON{ID: w.ID, Position: w.Position}})
+}
+
+// eventPageWaitlist is the sold-out event page's form (no JavaScript): a
+// place in line, or the page again with the problem. The page shows the
+// place but not the link: that comes by email, so that only the owner of
+// the address can claim a seat with it.
+func (s *Server) eventPageWaitlist(c *fiber.Ctx) error {
+	in := ticketing.WaitInput{Name: c.FormValue("name"), Email: c.FormValue("email"), Locale: s.pages.locale(c)}
+	form := ticketing.RegisterInput{Name: in.Name, Email: in.Email}
+	if v := strings.TrimSpace(c.FormValue("session_id")); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return s.renderEventPage(c, fiber.StatusUnprocessableEntity, form, &apiErrorBody{Code: "validation",
+				Message: "Some fields are not valid.", Fields: map[string]string{"session_id": "choose one of the sessions"}})
+		}
+		in.SessionID, form.SessionID = &id, &id
+	}
+	w, err := s.Tickets.JoinWaitlist(c.UserContext(), c.Params("slug"), in)
+	if err != nil {
+		return s.eventPageProblem(c, form, err)
+	}
+	e, err := s.Tickets.PublicEvent(c.UserContext(), c.Params("slug"))
+	if err != nil {
+		return err
+	}
+	d, err := s.waitlistData(c, &ticketing.Offer{Entry: w, Event: e}, "waiting")
+	if err != nil {
+		return err
+	}
+	d.Token = ""
+	return s.pages.render(c, fiber.StatusCreated, "waitlist", e.Title, d)
 }
 
 // listWaitlist is the organizer's view of an event's waiting list: every

@@ -198,3 +198,26 @@ func TestWaitlistEventCancelled(t *testing.T) {
 		{name: "join", method: "POST", path: "/api/v1/public/events/full/waitlist", body: `{"name":"Cy","email":"cy@example.org"}`, status: 410},
 	})
 }
+
+// The sold-out event page takes a place in line without JavaScript; the
+// link itself comes only by email.
+func TestWaitlistEventPageForm(t *testing.T) {
+	e := newEnv(t)
+	e.createEvent(liveEvent(map[string]any{"slug": "full", "capacity": 1}))
+	form := []string{"Content-Type", "application/x-www-form-urlencoded", "Accept", "text/html"}
+	e.run(t, []scenario{
+		{name: "no form while seats are free", method: "GET", path: "/e/full?lang=en", status: 200, absent: []string{`action="/e/full/waitlist`}},
+		{name: "seats free", method: "POST", path: "/e/full/waitlist?lang=en", body: "name=Bo&email=bo%40example.org", headers: form, status: 409},
+	})
+	e.registerOne("full", "Al", "al@example.org")
+	e.run(t, []scenario{
+		{name: "sold out: the form", method: "GET", path: "/e/full?lang=fr", status: 200,
+			contains: []string{`action="/e/full/waitlist?lang=fr"`, "Rejoindre la liste d’attente", `name="email"`}},
+		{name: "a bad email", method: "POST", path: "/e/full/waitlist?lang=en", body: "name=Bo&email=nope", headers: form, status: 422,
+			contains: []string{`class="field-error"`, `value="Bo"`}},
+		{name: "joined", method: "POST", path: "/e/full/waitlist?lang=en", body: "name=Bo&email=bo%40example.org", headers: form, status: 201,
+			contains: []string{"You are on the waiting list", "Your place in line: 1."}, absent: []string{"/w/"}},
+		{name: "twice", method: "POST", path: "/e/full/waitlist?lang=en", body: "name=Bo&email=bo%40example.org", headers: form, status: 409},
+		{name: "unknown event", method: "POST", path: "/e/nope/waitlist", body: "name=Bo&email=bo%40example.org", headers: form, status: 404},
+	})
+}
