@@ -28,7 +28,8 @@ func browserSignIn(t *testing.T, ctx context.Context, base string) {
 func TestBrowserAdmin(t *testing.T) {
 	e := newEnv(t)
 	base := e.serve()
-	ctx := newBrowser(t)
+	// Some twenty pages: under load (2 cores shared) they took over a minute.
+	ctx := newBrowserFor(t, 4*browserTimeout)
 
 	// Not signed in: the login page, which comes back to the page asked for.
 	if st := open(t, ctx, base+"/admin/events"); st != 200 {

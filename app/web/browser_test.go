@@ -35,6 +35,13 @@ const browserTimeout = 60 * time.Second
 // browserTimeout, whichever comes first.
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
+	return newBrowserFor(t, browserTimeout)
+}
+
+// newBrowserFor is newBrowser for a test of many pages, bounded by timeout
+// as a whole (a bound, not a wait: a loaded machine may need longer).
+func newBrowserFor(t *testing.T, timeout time.Duration) context.Context {
+	t.Helper()
 	path, err := exec.LookPath("chromium")
 	if err != nil {
 		if os.Getenv("CI") == "true" {
@@ -59,7 +66,7 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.WindowSize(1024, 768),
 		chromedp.UserDataDir(t.TempDir()),
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), browserTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	t.Cleanup(cancel)
 	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
 	t.Cleanup(acancel) // kills the browser and waits for it, before TempDir's cleanup
