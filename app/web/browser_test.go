@@ -49,6 +49,32 @@ func newBrowserFor(t *testing.T, timeout time.Duration) context.Context {
 		}
 		t.Skipf("chromium is not installed: %v", err)
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	t.Cleanup(cancel)
+	// Chromium now and then fails to start on a loaded machine (it exits
+	// before it opens its DevTools port): a failed start is tried again, with
+	// a fresh profile, before the test gives up.
+	var lastErr error
+	for attempt := 1; attempt <= 3; attempt++ {
+		bctx, stop, err := startChromium(ctx, t, path)
+		if err == nil {
+			t.Cleanup(stop) // kills the browser and waits for it, before TempDir's cleanup
+			return bctx
+		}
+		stop()
+		lastErr = err
+		t.Logf("starting chromium (attempt %d): %v", attempt, err)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	t.Fatalf("starting chromium: %v", lastErr)
+	return nil
+}
+
+// startChromium starts one headless Chromium and opens its first tab; stop
+// ends it.
+func startChromium(ctx context.Context, t *testing.T, path string) (context.Context, func(), error) {
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
 		chromedp.NoSandbox, // the tests may run as root
@@ -66,17 +92,14 @@ func newBrowserFor(t *testing.T, timeout time.Duration) context.Context {
 		chromedp.WindowSize(1024, 768),
 		chromedp.UserDataDir(t.TempDir()),
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	t.Cleanup(cancel)
 	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
-	t.Cleanup(acancel) // kills the browser and waits for it, before TempDir's cleanup
 	bctx, bcancel := chromedp.NewContext(actx, chromedp.WithErrorf(t.Logf))
-	t.Cleanup(bcancel)
+	stop := func() { bcancel(); acancel() }
 	// Start the browser and open the tab now, so that a failure to start says so.
 	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("starting chromium: %v", err)
+		return nil, stop, err
 	}
-	return bctx
+	return bctx, stop, nil
 }
 
 // open navigates to u and returns the HTTP status of the document.
