@@ -222,7 +222,7 @@ func (s *Service) register(tx *store.Tx, slug string, in RegisterInput, email, e
 		// checkout (opened now if it was not yet).
 		return &RegisterResult{Registration: existing, Event: e, CheckoutURL: existing.CheckoutURL, needsCheckout: existing.CheckoutURL == ""}, nil
 	case err == nil:
-		return nil, s.alreadyRegistered(tx, existing, e)
+		return nil, s.alreadyRegistered(tx, existing, e, in.PromoCode != "")
 	case !errors.Is(err, model.ErrNotFound):
 		return nil, err
 	}
@@ -305,8 +305,14 @@ func (s *Service) register(tx *store.Tx, slug string, in RegisterInput, email, e
 // asked may not own the address; the registrant is sent their link instead
 // (the access page, or the checkout while the payment is pending), at most
 // once every resendEvery, and the answer says whether it went.
-func (s *Service) alreadyRegistered(tx *store.Tx, r *model.Registration, e *model.Event) error {
+//
+// A promo code sent with it is neither checked nor applied: a registration
+// keeps the price it was made at, and the answer says so.
+func (s *Service) alreadyRegistered(tx *store.Tx, r *model.Registration, e *model.Event, promo bool) error {
 	refuse := func(detail, message string) error {
+		if promo {
+			message += " The promo code was not applied: a registration keeps the price it was made at."
+		}
 		return &model.Problem{Err: model.ErrAlreadyRegistered, Detail: detail, Message: message}
 	}
 	kind := model.MailResend

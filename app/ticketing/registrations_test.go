@@ -376,3 +376,24 @@ func TestRegisterResumesAStoppedRequest(t *testing.T) {
 		t.Fatalf("mails %v", got)
 	}
 }
+
+// Registering again with a promo code neither applies nor checks the code,
+// and the answer says so: the registration keeps the price it was made at.
+func TestRegisterAgainWithPromoCode(t *testing.T) {
+	w := newWorld(t)
+	e := w.event(eventSpec{capacity: 5, price: 2500})
+	first := w.mustRegister(e, "ada@example.org", nil)
+	for _, code := range []string{"", "NOSUCHCODE"} {
+		_, err := w.svc.Register(w.ctx, e.Slug, RegisterInput{Name: "Ada", Email: "ADA@example.org", PromoCode: code}, nil)
+		var p *model.Problem
+		if !errors.As(err, &p) || !errors.Is(err, model.ErrAlreadyRegistered) {
+			t.Fatalf("promo %q: %v, want already_registered", code, err)
+		}
+		if said := strings.Contains(p.Message, "promo code was not applied"); said != (code != "") {
+			t.Errorf("promo %q: message %q (says the code was not applied: %v)", code, p.Message, said)
+		}
+	}
+	if r := w.reg(first.ID); r.Amount != 2500 || r.PromoCode != "" {
+		t.Errorf("the first registration changed: amount %d, promo %q", r.Amount, r.PromoCode)
+	}
+}
