@@ -213,8 +213,9 @@ the database (HTTP: the server's, opened read-only once it had stopped)
 Setup, not measured, before each HTTP phase: {{.Hooks}} paid registrations
 through the public API ({{.SetupC}} clients), each opening a Checkout
 Session at stripe-mock {{.MockVersion}}, in {{.SetupTimes}}; then their ids read from
-~GET /api/v1/events/{id}/registrations~. A webhook's session id is made up
-(~cs_bench_<id>~): Admit finds the registration by ~metadata.registration_id~.
+~GET /api/v1/events/{id}/registrations~ and their checkout ids from the
+server's database (read-only): Admit finds the registration by
+~metadata.registration_id~ and checks that the session is its checkout.
 Opening paid registrations slows down as their holds pile up (the capacity
 check counts every unexpired hold, see ~bench/PROFILE.md~), and every
 concurrency opens its own, which is why ~-webhooks~ defaults to 8000

@@ -344,15 +344,19 @@ func httpWebhooks(ctx context.Context, bin, dir string, o options, onSetup func(
 		return res, setup, nil, fmt.Errorf("setup: made %d paid registrations, the server lists %d", made.Done, len(regs))
 	}
 	onSetup(setup)
+	checkouts, err := checkoutIDs(ctx, srv.dbPath())
+	if err != nil {
+		return res, setup, nil, fmt.Errorf("setup: reading the checkouts: %w", err)
+	}
 	bodies := make([][]byte, len(regs))
 	for k, r := range regs {
 		if r.Status != "pending_payment" || r.Provider != "stripe" || r.Amount != webhookPrice || !strings.EqualFold(r.Currency, webhookCurrency) {
 			return res, setup, nil, fmt.Errorf("setup: registration #%d is %s, %s, %d %s: not a pending Stripe payment of %d %s",
 				r.ID, r.Status, r.Provider, r.Amount, r.Currency, webhookPrice, webhookCurrency)
 		}
-		// Admit finds the registration by metadata.registration_id: the
-		// session id need not be the checkout stripe-mock made.
-		session := stripetest.Session(fmt.Sprintf("cs_bench_%d", r.ID), r.ID, "complete", "paid", r.Amount, r.Currency, fmt.Sprintf("pi_bench_%d", r.ID))
+		// Admit finds the registration by metadata.registration_id and
+		// checks that the session is the checkout it opened (stripe-mock's).
+		session := stripetest.Session(checkouts[r.ID], r.ID, "complete", "paid", r.Amount, r.Currency, fmt.Sprintf("pi_bench_%d", r.ID))
 		bodies[k] = stripetest.Event(fmt.Sprintf("evt_bench_%d", r.ID), "checkout.session.completed", session)
 	}
 
@@ -423,4 +427,30 @@ func httpWebhooks(ctx context.Context, bin, dir string, o options, onSetup func(
 		notes = append(notes, who+msg)
 	}
 	return res, setup, notes, nil
+}
+
+// checkoutIDs reads the checkouts the running server opened, by
+// registration id, from its database (read-only; the API does not show
+// them).
+func checkoutIDs(ctx context.Context, path string) (map[int64]string, error) {
+	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(ctx, `SELECT id, checkout_id FROM registrations WHERE checkout_id != ''`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var cs string
+		if err := rows.Scan(&id, &cs); err != nil {
+			return nil, err
+		}
+		out[id] = cs
+	}
+	return out, rows.Err()
 }
