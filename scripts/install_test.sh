@@ -159,35 +159,43 @@ fi
 # Serve once with the installed binary and config, as systemd would, so that
 # there is a database for the upgrade to back up.
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-port=""
-for _ in 1 2 3 4 5 6 7 8 9 10; do
-	candidate=$((20000 + RANDOM % 40000))
-	if port_free "$candidate"; then
-		port="$candidate"
-		break
-	fi
-done
-started=0
-if [ -z "$port" ]; then
-	not_ok "installed binary serves with the installed config" "no free port found"
-else
-	(cd "$data" && exec env ADMIT_DATA__DIR="$data" ADMIT_HTTP__ADDRESS="127.0.0.1:$port" \
-		ADMIT_HTTP__PUBLIC_URL="http://127.0.0.1:$port" "$bin" --config "$conf") \
+# start_server PORT: starts the installed binary on PORT and waits (bounded)
+# until it says it serves, or has exited.
+start_server() {
+	(cd "$data" && exec env ADMIT_DATA__DIR="$data" ADMIT_HTTP__ADDRESS="127.0.0.1:$1" \
+		ADMIT_HTTP__PUBLIC_URL="http://127.0.0.1:$1" "$bin" --config "$conf") \
 		>"$tmp/serve.out" 2>"$tmp/serve.err" &
 	server_pid=$!
-	for _ in $(seq 1 240); do
-		if ! kill -0 "$server_pid" 2>/dev/null; then break; fi
-		if ! port_free "$port"; then
-			started=1
-			break
+	for _ in $(seq 1 480); do
+		if grep -q 'admit serving' "$tmp/serve.err"; then return 0; fi
+		if ! kill -0 "$server_pid" 2>/dev/null; then
+			wait "$server_pid" 2>/dev/null || true
+			server_pid=""
+			return 1
 		fi
 		sleep 0.25
 	done
-	if [ "$started" = 1 ]; then
-		ok "installed binary serves with the installed config"
-	else
-		not_ok "installed binary serves with the installed config" "$(tail -n 20 "$tmp/serve.err")"
+	return 1
+}
+started=0
+# A port found free may be taken by another program before admit binds it:
+# admit then stops at once, before it creates anything, and another port is
+# tried.
+for _ in 1 2 3 4 5; do
+	port=$((20000 + RANDOM % 40000))
+	port_free "$port" || continue
+	if start_server "$port"; then
+		started=1
+		break
 	fi
+	grep -q 'address already in use' "$tmp/serve.err" || break
+done
+if [ "$started" = 1 ]; then
+	ok "installed binary serves with the installed config"
+else
+	not_ok "installed binary serves with the installed config" "$(tail -n 20 "$tmp/serve.err" 2>/dev/null)"
+fi
+if [ -n "$server_pid" ]; then
 	# Admit listens before it creates anything, so the port answers before
 	# the first administrator exists: wait for the line itself (bounded).
 	for _ in $(seq 1 240); do
