@@ -115,7 +115,7 @@ func serve(ctx context.Context, cfg config.Config, dbPath string) (err error) {
 		return err
 	}
 	if password != "" {
-		fmt.Fprintf(os.Stderr, "\nadmit: first administrator created: %s  password: %s\n(shown once: exchange it for an API token with POST %s/api/v1/auth/token)\n\n", email, password, cfg.HTTP.PublicURL)
+		fmt.Fprintf(os.Stderr, "\nadmit: first administrator created: %s  password: %s\n(shown once: sign in at %s/admin/login, or exchange it for an API token with POST %s/api/v1/auth/token)\n\n", email, password, cfg.HTTP.PublicURL, cfg.HTTP.PublicURL)
 	}
 	offsets, _ := cfg.ReminderOffsets() // checked by config.Load
 	tickets, err := ticketing.New(db, ticketing.Options{Secret: secret, Subjects: ticketing.I18nSubjects{Bundle: tr},
