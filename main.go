@@ -109,7 +109,7 @@ func serve(ctx context.Context, cfg config.Config, dbPath string) (err error) {
 	if err != nil {
 		return err
 	}
-	admins := auth.New(db, auth.Options{TokenTTL: cfg.TokenTTL()})
+	admins := auth.New(db, auth.Options{TokenTTL: cfg.TokenTTL(), SessionIdle: cfg.AdminIdle()})
 	email, password, err := admins.Bootstrap(ctx, cfg.Admin.Email, cfg.Admin.Password)
 	if err != nil {
 		return err

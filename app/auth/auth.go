@@ -18,8 +18,12 @@ import (
 	"github.com/admit/admit/app/store"
 )
 
-// SessionTTL is how long an admin UI session lasts.
+// SessionTTL is how long an admin UI session lasts at most.
 const SessionTTL = 12 * time.Hour
+
+// DefaultSessionIdle is how long an admin UI session lasts without use
+// when Options.SessionIdle is not set (admin.idle_minutes).
+const DefaultSessionIdle = time.Hour
 
 // DefaultTokenTTL is how long an API token lives without use when
 // Options.TokenTTL is not set (auth.token_days).
@@ -27,6 +31,7 @@ const DefaultTokenTTL = 30 * 24 * time.Hour
 
 // TouchInterval is how often a token's use is recorded at most: each record
 // pushes its expiry, and recording every request would cost a write each.
+// An idle session may so end up to this much before its idle time.
 const TouchInterval = time.Minute
 
 // Service checks passwords and tokens.
@@ -34,6 +39,7 @@ type Service struct {
 	store    *store.Store
 	cost     int
 	tokenTTL time.Duration
+	idle     time.Duration
 	now      func() time.Time
 	dummy    []byte // a hash to compare against when the email is unknown
 }
@@ -45,6 +51,9 @@ type Options struct {
 	// TokenTTL: an API token expires after this long without use (0:
 	// DefaultTokenTTL).
 	TokenTTL time.Duration
+	// SessionIdle: an admin UI session expires after this long without
+	// use (0: DefaultSessionIdle), and SessionTTL after it began at most.
+	SessionIdle time.Duration
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
 }
@@ -57,6 +66,9 @@ func New(st *store.Store, o Options) *Service {
 	if o.TokenTTL <= 0 {
 		o.TokenTTL = DefaultTokenTTL
 	}
+	if o.SessionIdle <= 0 {
+		o.SessionIdle = DefaultSessionIdle
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -64,7 +76,7 @@ func New(st *store.Store, o Options) *Service {
 	if err != nil {
 		panic("auth: bcrypt: " + err.Error())
 	}
-	return &Service{store: st, cost: o.Cost, tokenTTL: o.TokenTTL, now: o.Now, dummy: dummy}
+	return &Service{store: st, cost: o.Cost, tokenTTL: o.TokenTTL, idle: min(o.SessionIdle, SessionTTL), now: o.Now, dummy: dummy}
 }
 
 // Bootstrap creates the first administrator when there is none: from email
@@ -122,11 +134,12 @@ func (s *Service) Login(ctx context.Context, email, password, kind, addr string)
 	return token, nil
 }
 
-// ttl is how long a token of kind lasts: sessions a fixed time, API tokens
-// the configured time since their last use.
+// ttl is how long a token of kind lasts from its last use: sessions the
+// idle time (and SessionTTL from their start at most, see User), API tokens
+// the configured time.
 func (s *Service) ttl(kind string) time.Duration {
 	if kind == store.TokenSession {
-		return SessionTTL
+		return s.idle
 	}
 	return s.tokenTTL
 }
@@ -150,8 +163,15 @@ func (s *Service) User(ctx context.Context, token, kind, addr string) (*model.Us
 	}
 	err = s.store.Write(ctx, func(tx *store.Tx) error {
 		expires := tk.ExpiresAt
-		if kind == store.TokenAPI {
+		switch kind {
+		case store.TokenAPI:
 			e := tx.Now().Add(s.tokenTTL)
+			expires = &e
+		case store.TokenSession: // idle time again, within SessionTTL of the start
+			e := tx.Now().Add(s.idle)
+			if end := tk.CreatedAt.Add(SessionTTL); e.After(end) {
+				e = end
+			}
 			expires = &e
 		}
 		return tx.TouchToken(tk.ID, expires, addr, tx.Now().Add(-TouchInterval))

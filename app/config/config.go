@@ -71,6 +71,9 @@ type Backup struct {
 type Admin struct {
 	Email    string `koanf:"email"`
 	Password string `koanf:"password"`
+	// IdleMinutes: an admin UI session ends after this many minutes
+	// without a request.
+	IdleMinutes int `koanf:"idle_minutes"`
 }
 
 type SMTP struct {
@@ -155,6 +158,7 @@ func Default() Config {
 		Reminders:  Reminders{Offsets: []string{"24h", "1h"}},
 		Waitlist:   Waitlist{OfferHours: 24},
 		Auth:       Auth{TokenDays: 30},
+		Admin:      Admin{IdleMinutes: 60},
 		Limits:     Limits{PublicPerMinute: 60, HoldsPerClient: 3},
 		Log:        Log{Level: "info", Format: "text"},
 		Backup:     Backup{Every: "24h", Keep: 7},
@@ -328,6 +332,9 @@ func (c *Config) Validate() error {
 	if c.Recordings.MaxDevices < 1 || c.Recordings.MaxDevices > 100 {
 		return bad("recordings.max_devices", "%d must be between 1 and 100", c.Recordings.MaxDevices)
 	}
+	if c.Admin.IdleMinutes < 5 || c.Admin.IdleMinutes > 720 {
+		return bad("admin.idle_minutes", "%d must be between 5 and 720", c.Admin.IdleMinutes)
+	}
 	if c.Auth.TokenDays < 1 || c.Auth.TokenDays > 3650 {
 		return bad("auth.token_days", "%d must be between 1 and 3650", c.Auth.TokenDays)
 	}
@@ -403,6 +410,11 @@ func (c *Config) Proxies() ([]netip.Prefix, error) {
 // HoldDuration is payments.hold_minutes as a duration.
 func (c *Config) HoldDuration() time.Duration {
 	return time.Duration(c.Payments.HoldMinutes) * time.Minute
+}
+
+// AdminIdle is admin.idle_minutes as a duration.
+func (c *Config) AdminIdle() time.Duration {
+	return time.Duration(c.Admin.IdleMinutes) * time.Minute
 }
 
 // TokenTTL is auth.token_days as a duration.

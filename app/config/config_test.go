@@ -29,7 +29,7 @@ func TestDefaults(t *testing.T) {
 	if c.HTTP.Address != "127.0.0.1:8080" || c.Data.Dir != "./data" || c.SMTP.Port != 587 || c.SMTP.TLS != "starttls" ||
 		c.Payments.HoldMinutes != 30 || c.Waitlist.OfferHours != 24 || !slices.Equal(c.Reminders.Offsets, []string{"24h", "1h"}) ||
 		c.PayPal.Mode != "sandbox" || c.SMTP.From != "Admit <noreply@localhost>" ||
-		c.Auth.TokenDays != 30 || !slices.Equal(c.HTTP.TrustedProxies, []string{"127.0.0.0/8", "::1/128"}) || c.Limits.PublicPerMinute != 60 || c.Limits.HoldsPerClient != 3 {
+		c.Auth.TokenDays != 30 || c.Admin.IdleMinutes != 60 || !slices.Equal(c.HTTP.TrustedProxies, []string{"127.0.0.0/8", "::1/128"}) || c.Limits.PublicPerMinute != 60 || c.Limits.HoldsPerClient != 3 {
 		t.Fatalf("defaults: %+v", c)
 	}
 }
@@ -81,6 +81,8 @@ func TestValidateNamesTheKey(t *testing.T) {
 		{"ADMIT_STRIPE__API_BASE", "localhost:12111", "stripe.api_base"},
 		{"ADMIT_ADMIN__EMAIL", "admin@example.org", "admin.email"},
 		{"ADMIT_LOG__LEVEL", "loud", "log.level"},
+		{"ADMIT_ADMIN__IDLE_MINUTES", "4", "admin.idle_minutes"},
+		{"ADMIT_ADMIN__IDLE_MINUTES", "721", "admin.idle_minutes"},
 		{"ADMIT_AUTH__TOKEN_DAYS", "0", "auth.token_days"},
 		{"ADMIT_AUTH__TOKEN_DAYS", "3651", "auth.token_days"},
 		{"ADMIT_BACKUP__EVERY", "daily", "backup.every"},

@@ -75,7 +75,12 @@ func (s *Server) requireSession(c *fiber.Ctx) error {
 		if c.Method() != fiber.MethodGet {
 			next = adminPrefix + "/"
 		}
-		return c.Redirect(s.adminURL(c, "/admin/login?next="+url.QueryEscape(next)), fiber.StatusSeeOther)
+		login := "/admin/login?next=" + url.QueryEscape(next)
+		if token != "" { // a session that ended: idle too long, or signed out elsewhere
+			c.Cookie(s.adminCookie(sessionCookie, "", adminPrefix, -time.Second, "Lax"))
+			login += "&done=session_ended"
+		}
+		return c.Redirect(s.adminURL(c, login), fiber.StatusSeeOther)
 	}
 	if err != nil {
 		return err
