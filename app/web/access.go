@@ -134,6 +134,11 @@ func (s *Server) join(c *fiber.Ctx) error {
 	if d.Deny != "" {
 		return s.pages.render(c, fiber.StatusForbidden, "join", a.Event.Title, d)
 	}
+	// Opening the link while a session is open counts as attending it. A
+	// failure to note it never keeps the registrant out of the room.
+	if err := s.Tickets.Attend(c.UserContext(), a, d.Join); err != nil {
+		s.Log.Error("attendance not recorded", "request_id", requestIDOf(c), "registration_id", a.Registration.ID, "err", err)
+	}
 	if d.Join.URL != "" {
 		c.Set(fiber.HeaderCacheControl, "no-store")
 		return c.Redirect(d.Join.URL, fiber.StatusFound)

@@ -318,6 +318,8 @@ type eventPageAdmin struct {
 	// FailedID is the registration whose action failed (its row shows why).
 	FailedID int64
 	Now      time.Time
+	// Attended are the sessions each registration joined.
+	Attended map[int64][]model.Attendance
 }
 
 // addForm is the "add a panelist or co-organizer" form.
@@ -342,7 +344,11 @@ func (s *Server) renderAdminEvent(c *fiber.Ctx, status int, id, failedID int64, 
 	if err != nil {
 		return err
 	}
-	d := eventPageAdmin{Event: e, Registrations: regs, Problem: problem, FailedID: failedID, Now: s.Now(), Summary: eventSummary{Event: e},
+	att, err := s.Tickets.Attendance(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	d := eventPageAdmin{Event: e, Registrations: regs, Attended: att, Problem: problem, FailedID: failedID, Now: s.Now(), Summary: eventSummary{Event: e},
 		Add: addForm{Role: model.RolePanelist}}
 	if c.Method() == fiber.MethodPost && strings.HasSuffix(c.Path(), "/registrations") {
 		d.Add = addForm{Name: c.FormValue("name"), Email: c.FormValue("email"), Role: c.FormValue("role")}

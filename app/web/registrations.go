@@ -24,20 +24,29 @@ func (s *Server) listRegistrations(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := list[registrationJSON]{Items: make([]registrationJSON, 0, len(regs))}
+	att, err := s.eventAttendance(c)
+	if err != nil {
+		return err
+	}
+	out := list[listedRegistrationJSON]{Items: make([]listedRegistrationJSON, 0, len(regs))}
 	for _, r := range regs {
-		out.Items = append(out.Items, registrationView(r))
+		out.Items = append(out.Items, listedRegistrationJSON{registrationJSON: registrationView(r), AttendedSessions: attendanceView(att[r.ID])})
 	}
 	return c.JSON(out)
 }
 
 var csvHeader = []string{"id", "name", "email", "status", "role", "session_id", "amount_paid", "amount_refunded",
-	"currency", "tier", "promo_code", "provider", "service_fee", "locale", "created_at", "paid_currency"}
+	"currency", "tier", "promo_code", "provider", "service_fee", "locale", "created_at", "paid_currency",
+	"attended_sessions", "first_joined_at"}
 
 // listRegistrationsCSV gives the registrations as CSV. Cells that a
 // spreadsheet would run as a formula are prefixed with a quote.
 func (s *Server) listRegistrationsCSV(c *fiber.Ctx) error {
 	regs, err := s.eventRegistrations(c)
+	if err != nil {
+		return err
+	}
+	att, err := s.eventAttendance(c)
 	if err != nil {
 		return err
 	}
@@ -56,6 +65,7 @@ func (s *Server) listRegistrationsCSV(c *fiber.Ctx) error {
 			strconv.FormatInt(r.AmountPaid, 10), strconv.FormatInt(r.AmountRefunded, 10), r.Currency,
 			safeCell(r.Tier), safeCell(r.PromoCode), r.Provider, strconv.FormatInt(r.ServiceFee, 10), r.Locale, r.CreatedAt.Format(time.RFC3339),
 			r.PaidCurrency}
+		row = append(row, attendanceCells(att[r.ID])...)
 		if err := w.Write(row); err != nil {
 			return err
 		}
