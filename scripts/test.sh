@@ -4,7 +4,8 @@
 #   bash scripts/test.sh [go test flags...]     e.g. -count=1, -run TestX, -v
 #
 # 1. installs what the tests need when it is missing: Debian's chromium
-#    (browser tests) and stripe-mock (Stripe plugin tests);
+#    (browser tests), stripe-mock (Stripe plugin tests) and axe-core from npm
+#    (accessibility tests; into a cache folder, named to them by ADMIT_AXE);
 # 2. gofmt check, go vet ./...;
 # 3. go test -race on the packages that run concurrent code, go test on every
 #    other package (each package is tested once);
@@ -15,6 +16,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 readonly STRIPE_MOCK_VERSION=v0.203.0
+# axe-core for the accessibility tests (app/web/axe_test.go's axeVersion).
+readonly AXE_VERSION=4.10.2
 # Packages run under the race detector; a pattern that matches no package yet
 # is skipped.
 readonly RACE_PATTERNS=(./app/store/... ./app/ticketing/... ./app/jobs/... ./app/web/... ./app/mail/... ./app/i18n/...)
@@ -82,6 +85,18 @@ if ! stripe_mock_ok; then
 	step "installing stripe-mock $STRIPE_MOCK_VERSION"
 	(cd / && GOFLAGS="" go install "github.com/stripe/stripe-mock@$STRIPE_MOCK_VERSION") || true
 	stripe_mock_ok || missing_tool "could not go install github.com/stripe/stripe-mock@$STRIPE_MOCK_VERSION"
+fi
+
+AXE_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/admit-test/axe-core-$AXE_VERSION"
+export ADMIT_AXE="$AXE_DIR/node_modules/axe-core/axe.min.js"
+if [ ! -s "$ADMIT_AXE" ]; then
+	step "installing axe-core $AXE_VERSION (npm)"
+	command -v npm >/dev/null 2>&1 || apt_install npm >/dev/null || true
+	if command -v npm >/dev/null 2>&1; then
+		mkdir -p "$AXE_DIR"
+		npm install --prefix "$AXE_DIR" --no-audit --no-fund --no-save "axe-core@$AXE_VERSION" >/dev/null || true
+	fi
+	[ -s "$ADMIT_AXE" ] || missing_tool "could not npm install axe-core@$AXE_VERSION"
 fi
 
 # ---------------------------------------------------------------- static checks

@@ -32,6 +32,8 @@ type revenue struct {
 	Paid     int64
 	Refunded int64
 	Net      int64
+	// Fees are the fees recorded with the payments.
+	Fees int64
 }
 
 // recentRegistration is a registration with its event's title.
@@ -44,6 +46,8 @@ type dashboardData struct {
 	Events  []eventSummary
 	Revenue []revenue
 	Recent  []recentRegistration
+	// All is every registration, newest first.
+	All []recentRegistration
 }
 
 // dashboard reads every event and its registrations (an appliance's few
@@ -82,6 +86,7 @@ func (s *Server) dashboard(c *fiber.Ctx) (*dashboardData, error) {
 				m.Paid += r.AmountPaid
 				m.Refunded += r.AmountRefunded
 				m.Net += r.AmountPaid - r.AmountRefunded
+				m.Fees += r.ServiceFee
 			}
 			d.Recent = append(d.Recent, recentRegistration{Registration: r, Event: e})
 		}
@@ -92,16 +97,9 @@ func (s *Server) dashboard(c *fiber.Ctx) (*dashboardData, error) {
 	}
 	slices.SortFunc(d.Revenue, func(a, b revenue) int { return strings.Compare(a.Currency, b.Currency) })
 	slices.SortStableFunc(d.Recent, func(a, b recentRegistration) int { return b.CreatedAt.Compare(a.CreatedAt) })
+	d.All = d.Recent
 	d.Recent = d.Recent[:min(len(d.Recent), 10)]
 	return d, nil
-}
-
-func (s *Server) adminDashboard(c *fiber.Ctx) error {
-	d, err := s.dashboard(c)
-	if err != nil {
-		return err
-	}
-	return s.renderAdmin(c, fiber.StatusOK, "dashboard", s.adminT(c, "admin.nav.dashboard"), d)
 }
 
 func (s *Server) adminT(c *fiber.Ctx, id string) string { return s.I18n.T(s.admin.locale(c), id, nil) }

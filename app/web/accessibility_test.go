@@ -1,0 +1,64 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// adminA11yPages are the admin UI's pages checked by axe-core, in order
+// (the ones signed in after the others). A new page gets a line here.
+var adminA11yPages = []a11yPage{
+	{name: "login", path: "/admin/login"},
+	{name: "login-error", path: "/admin/login", then: func(t *testing.T, ctx context.Context) {
+		do(t, ctx, chromedp.SendKeys(chromedp.ID("email"), adminEmail), chromedp.SendKeys(chromedp.ID("password"), "not it"))
+		clickAndLoad(t, ctx, `form.login button[type="submit"]`)
+	}},
+	{name: "dashboard", path: "/admin/", signedIn: true},
+	{name: "events", path: "/admin/events", signedIn: true},
+	{name: "events-errors", path: "/admin/events", signedIn: true, then: func(t *testing.T, ctx context.Context) {
+		do(t, ctx, chromedp.SetValue(chromedp.ID("amount"), "0.50"))
+		clickAndLoad(t, ctx, `form.event-form button[type="submit"]`)
+	}},
+	{name: "event", path: "/admin/events/{event}", signedIn: true},
+	{name: "settings", path: "/admin/settings", signedIn: true},
+}
+
+// publicA11yPages are the registrants' pages checked by axe-core.
+var publicA11yPages = []a11yPage{
+	{name: "event-page", path: "/e/{slug}"},
+	{name: "event-page-free", path: "/e/{free}"},
+	{name: "event-page-errors", path: "/e/{free}", then: func(t *testing.T, ctx context.Context) {
+		clickAndLoad(t, ctx, `form.register button[type="submit"]`)
+	}},
+	{name: "access", path: "/a/{token}"},
+}
+
+// a11yFixture is an Admit with something on every page: a paid event with
+// a tier, a paid registration, a free event with a registrant.
+func a11yFixture(t *testing.T) (base string, vars map[string]string) {
+	e, ev, now := salesEnv(t, 5)
+	ada := e.reg(e.buy("intro-to-go", "Ada Lovelace", nil))
+	e.webhook(paidWebhook("evt_ada", ada, 999), now)
+	_, token := e.registerOne("free-talk", "Cleo", "cleo@example.org")
+	return e.serve(), map[string]string{"event": fmt.Sprint(num(ev["id"])), "slug": "intro-to-go", "free": "free-talk", "token": token}
+}
+
+// TestAccessibilityAdmin: no admin page has a serious or critical WCAG 2
+// A/AA violation, at 390 and 1280 px.
+func TestAccessibilityAdmin(t *testing.T) {
+	axeSource(t)
+	base, vars := a11yFixture(t)
+	ctx := newBrowserFor(t, 4*browserTimeout)
+	checkPages(t, ctx, base, vars, adminA11yPages)
+}
+
+// TestAccessibilityPublic: the same for the registrants' pages.
+func TestAccessibilityPublic(t *testing.T) {
+	axeSource(t)
+	base, vars := a11yFixture(t)
+	ctx := newBrowserFor(t, 4*browserTimeout)
+	checkPages(t, ctx, base, vars, publicA11yPages)
+}
