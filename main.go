@@ -91,6 +91,10 @@ func serve(ctx context.Context, cfg config.Config, dbPath string) (err error) {
 	if err != nil {
 		return err
 	}
+	uploads, err := recordings.NewUploads(filepath.Join(cfg.Data.Dir, "uploads"))
+	if err != nil {
+		return err
+	}
 	db, err := store.Open(ctx, dbPath, store.Options{Replicated: cfg.Data.Replicated})
 	if err != nil {
 		return err
@@ -151,6 +155,7 @@ func serve(ctx context.Context, cfg config.Config, dbPath string) (err error) {
 		jobs.Refunds(tickets.SendDueRefunds),
 		jobs.Reconcile(tickets.Reconcile),
 		jobs.Cleanup(tickets.ForgetIdempotency, time.Now),
+		jobs.Uploads(uploads.Clean, time.Now),
 	} {
 		if err := sched.Add(j); err != nil {
 			return err
@@ -164,7 +169,7 @@ func serve(ctx context.Context, cfg config.Config, dbPath string) (err error) {
 		return err
 	}
 	app, err := web.New(web.Deps{Tickets: tickets, Auth: admins, Outbox: db, DB: db, Jobs: sched, I18n: tr, Pages: sub("public"), Admin: sub("admin"), Log: log,
-		TrustedProxies: proxies, Limits: web.Limits{PublicPerMinute: cfg.Limits.PublicPerMinute, PromoFailuresPerHour: web.PromoFailuresPerHour}})
+		TrustedProxies: proxies, Uploads: uploads, Limits: web.Limits{PublicPerMinute: cfg.Limits.PublicPerMinute, PromoFailuresPerHour: web.PromoFailuresPerHour}})
 	if err != nil {
 		return err
 	}

@@ -33,6 +33,21 @@ type RecordingInput struct {
 // its size and checksum computed while it is written. Nothing is listed
 // until AttachRecording; a failed write leaves nothing.
 func (s *Service) StoreRecordingFile(ctx context.Context, eventID int64, r io.Reader) (recordings.Object, error) {
+	return s.storeRecording(ctx, eventID, func(key string) (recordings.Object, error) { return s.files.Put(ctx, key, r) })
+}
+
+// StoreRecordingPath is StoreRecordingFile for a whole file on this machine
+// (a finished resumable upload): it is checked the same way and moved into
+// the storage. On an error the file stays at path.
+func (s *Service) StoreRecordingPath(ctx context.Context, eventID int64, path string) (recordings.Object, error) {
+	return s.storeRecording(ctx, eventID, func(key string) (recordings.Object, error) {
+		return recordings.PutFile(ctx, s.files, key, path)
+	})
+}
+
+// storeRecording stores a file under a new random key with put, and names
+// what went wrong in words the organizer can act on.
+func (s *Service) storeRecording(ctx context.Context, eventID int64, put func(key string) (recordings.Object, error)) (recordings.Object, error) {
 	if s.files == nil {
 		return recordings.Object{}, model.Fail(model.ErrConflict, "This Admit keeps no recording files: link an external one with {\"url\"}.")
 	}
@@ -43,7 +58,7 @@ func (s *Service) StoreRecordingFile(ctx context.Context, eventID int64, r io.Re
 	if _, err := rand.Read(b); err != nil {
 		return recordings.Object{}, err
 	}
-	obj, err := s.files.Put(ctx, hex.EncodeToString(b), r)
+	obj, err := put(hex.EncodeToString(b))
 	switch {
 	case errors.Is(err, recordings.ErrMediaType):
 		return obj, model.Invalid(fields{"file": "is not audio or video of a type browsers play (MP4, WebM, Ogg, QuickTime, MP3, WAV, FLAC, AAC)"})
@@ -139,6 +154,28 @@ func (s *Service) AttachRecording(ctx context.Context, eventID int64, in Recordi
 		return nil, err
 	}
 	return rec, nil
+}
+
+// CheckRecording checks what an upload will be attached with before its
+// bytes arrive (a resumable upload says it first): the title, and the
+// session as a session of the event.
+func (s *Service) CheckRecording(ctx context.Context, eventID int64, in RecordingInput) error {
+	e, err := s.store.Event(ctx, eventID)
+	if err != nil {
+		return err
+	}
+	if s.files == nil {
+		return model.Fail(model.ErrConflict, "This Admit keeps no recording files: link an external one with {\"url\"}.")
+	}
+	f := fields{}
+	checkLine(f, "title", strings.TrimSpace(in.Title), false, maxTitle)
+	if in.SessionID != nil && !hasSession(e, *in.SessionID) {
+		f.add("session_id", "is not a session of this event")
+	}
+	if len(f) > 0 {
+		return model.Invalid(f)
+	}
+	return nil
 }
 
 func hasSession(e *model.Event, id int64) bool {

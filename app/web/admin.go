@@ -28,7 +28,12 @@ const (
 	sessionCookie = "admit_session"
 	loginCookie   = "admit_login"
 	csrfField     = "csrf"
-	adminPrefix   = "/admin"
+	// csrfHeader carries the token of a request sent by the page's script
+	// (the resumable upload).
+	csrfHeader = "X-CSRF-Token"
+	// csrfLater holds the token an upload's body must start with.
+	csrfLater   = "csrf_later"
+	adminPrefix = "/admin"
 )
 
 // adminPageNames are the templates of assets/admin.
@@ -85,14 +90,38 @@ func (s *Server) requireSession(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead && !sameToken(c.FormValue(csrfField), csrfFor(token)) {
-		return fiber.NewError(fiber.StatusForbidden, "This form has expired or did not come from Admit: open the page again and resend it.")
+	if c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead {
+		want := csrfFor(token)
+		switch {
+		case sameToken(c.Get(csrfHeader), want): // a script's request
+		case c.Method() == fiber.MethodPost && isUpload(c):
+			// The form's fields are not read ahead of its file: the
+			// upload's handler checks the token (csrfChecked), the body's
+			// first field.
+			c.Locals(csrfLater, want)
+		case sameToken(c.FormValue(csrfField), want):
+		default:
+			return errCSRF
+		}
 	}
 	c.Locals("user", u)
 	c.Locals("token", tk)
 	c.Locals("csrf", csrfFor(token))
 	return c.Next()
 }
+
+// csrfChecked checks a token read by the handler against the session's,
+// when requireSession left that to it (no-op otherwise).
+func csrfChecked(c *fiber.Ctx, got string) error {
+	want, ok := c.Locals(csrfLater).(string)
+	if ok && !sameToken(got, want) {
+		return errCSRF
+	}
+	return nil
+}
+
+// errCSRF refuses a form without its session's CSRF token.
+var errCSRF = fiber.NewError(fiber.StatusForbidden, "This form has expired or did not come from Admit: open the page again and resend it.")
 
 // adminData is what every admin page gets besides its own data.
 type adminData struct {
@@ -160,7 +189,7 @@ func (s *Server) renderLogin(c *fiber.Ctx, status int, f loginForm) error {
 // login's per-address limit (the same limiter in the route table).
 func (s *Server) adminLogin(c *fiber.Ctx) error {
 	if !sameToken(c.FormValue(csrfField), c.Cookies(loginCookie)) {
-		return fiber.NewError(fiber.StatusForbidden, "This form has expired or did not come from Admit: open the page again and resend it.")
+		return errCSRF
 	}
 	f := loginForm{Email: strings.TrimSpace(c.FormValue("email")), Next: safeNext(c.FormValue("next"))}
 	password := c.FormValue("password")

@@ -9,12 +9,23 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// uploadRoute is the one route whose body may exceed BodyLimit: a recording
-// streamed to storage (POST /api/v1/events/{id}/recordings).
-var uploadRoute = regexp.MustCompile(`(?i)^/api/v1/events/[^/]+/recordings/?$`)
+// The routes whose body may exceed BodyLimit: a recording streamed to
+// storage (POST /api/v1/events/{id}/recordings, and the admin UI's form to
+// /admin/events/{id}/recordings), and the bytes of a resumable upload
+// (PATCH …/recordings/uploads/{uid}).
+var (
+	uploadRoute    = regexp.MustCompile(`(?i)^/(api/v1|admin)/events/[^/]+/recordings/?$`)
+	tusUploadRoute = regexp.MustCompile(`(?i)^/(api/v1|admin)/events/[^/]+/recordings/uploads/[^/]+/?$`)
+)
 
 func isUpload(c *fiber.Ctx) bool {
-	return c.Method() == fiber.MethodPost && uploadRoute.MatchString(c.Path())
+	switch c.Method() {
+	case fiber.MethodPost:
+		return uploadRoute.MatchString(c.Path())
+	case fiber.MethodPatch:
+		return tusUploadRoute.MatchString(c.Path())
+	}
+	return false
 }
 
 // boundedBodies keeps BodyLimit on every route but the upload, and reads

@@ -95,7 +95,11 @@ func newEnvWith(t *testing.T, providers *payment.Registry, tweaks ...func(*ticke
 	opts := ticketing.Options{Secret: bytes.Repeat([]byte{7}, 32), Subjects: ticketing.I18nSubjects{Bundle: tr},
 		Renderer: rd, PublicURL: "http://tickets.test", Now: clk.Now, Log: log, Providers: providers, Factory: plugins.New,
 		Recordings: files}
-	deps := Deps{Outbox: st, DB: st, I18n: tr, Pages: sub(t, "public"), Admin: sub(t, "admin"), Log: log, Now: clk.Now}
+	uploads, err := recordings.NewUploads(filepath.Join(t.TempDir(), "uploads"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps := Deps{Outbox: st, DB: st, I18n: tr, Pages: sub(t, "public"), Admin: sub(t, "admin"), Log: log, Now: clk.Now, Uploads: uploads}
 	for _, f := range tweaks {
 		f(&opts, &deps)
 	}

@@ -99,6 +99,7 @@ const maxFormField = 4 << 10
 func (s *Server) readUpload(c *fiber.Ctx, eventID int64, mr *multipart.Reader) (in ticketing.RecordingInput, obj *recordings.Object, err error) {
 	in.Notify = true
 	bad := func(field, msg string) error { return model.Invalid(map[string]string{field: msg}) }
+	_, csrfFirst := c.Locals(csrfLater).(string)
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
@@ -109,6 +110,14 @@ func (s *Server) readUpload(c *fiber.Ctx, eventID int64, mr *multipart.Reader) (
 			return in, obj, malformed("the multipart body could not be read (" + err.Error() + ")")
 		}
 		name := part.FormName()
+		if csrfFirst { // the admin UI's form: its token comes before the file
+			csrfFirst = false
+			b, _ := io.ReadAll(io.LimitReader(part, maxFormField))
+			if name != csrfField || csrfChecked(c, string(b)) != nil {
+				return in, obj, errCSRF
+			}
+			continue
+		}
 		if name == "file" {
 			if obj != nil {
 				return in, obj, bad("file", "send one file per recording")
@@ -150,6 +159,9 @@ func (s *Server) readUpload(c *fiber.Ctx, eventID int64, mr *multipart.Reader) (
 			in.Notify = nv
 		}
 	}
+	if csrfFirst { // an empty body
+		return in, obj, errCSRF
+	}
 	return in, obj, nil
 }
 
@@ -169,12 +181,17 @@ func (s *Server) listRecordings(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (s *Server) deleteRecording(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
+// recordingParams are the event and recording ids of the path.
+func recordingParams(c *fiber.Ctx) (id, rid int64, err error) {
+	if id, err = idParam(c, "id"); err != nil {
+		return 0, 0, err
 	}
-	rid, err := idParam(c, "rid")
+	rid, err = idParam(c, "rid")
+	return id, rid, err
+}
+
+func (s *Server) deleteRecording(c *fiber.Ctx) error {
+	id, rid, err := recordingParams(c)
 	if err != nil {
 		return err
 	}

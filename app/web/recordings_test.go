@@ -67,9 +67,15 @@ func (e *env) upload(eventID int64, file []byte, fields ...string) response {
 // written included.
 func (e *env) recordingFiles() []string {
 	e.t.Helper()
-	entries, err := os.ReadDir(e.recordingsDir())
+	return dirNames(e.t, e.recordingsDir())
+}
+
+// dirNames lists the names in a folder.
+func dirNames(t testing.TB, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
 	if err != nil {
-		e.t.Fatal(err)
+		t.Fatal(err)
 	}
 	var names []string
 	for _, f := range entries {

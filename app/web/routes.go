@@ -59,6 +59,14 @@ func (s *Server) routes(app *fiber.App) {
 	ui.Post("/events/:id/registrations", s.adminAddRegistration)
 	ui.Post("/registrations/:id/:action", s.adminRegistrationAction)
 	ui.Get("/settings", s.adminSettings)
+	// Recordings: the form (multipart file or external URL), delete, and
+	// resumable uploads (tus) for the page's progress bar.
+	ui.Post("/events/:id/recordings", s.adminAddRecording)
+	ui.Post("/events/:id/recordings/:rid/delete", s.adminDeleteRecording)
+	ui.Post("/events/:id/recordings/uploads", s.tusRoute)
+	ui.Head("/events/:id/recordings/uploads/:uid", s.tusRoute)
+	ui.Patch("/events/:id/recordings/uploads/:uid", s.tusRoute)
+	ui.Delete("/events/:id/recordings/uploads/:uid", s.tusRoute)
 
 	api := app.Group("/api/v1", s.requireAdmin)
 	api.Delete("/auth/token", s.logout)
@@ -94,6 +102,11 @@ func (s *Server) routes(app *fiber.App) {
 	api.Get("/events/:id/recordings", s.listRecordings)
 	api.Post("/events/:id/recordings", s.addRecording)
 	api.Delete("/events/:id/recordings/:rid", s.deleteRecording)
+	// Resumable uploads (the tus protocol).
+	api.Post("/events/:id/recordings/uploads", s.tusRoute)
+	api.Head("/events/:id/recordings/uploads/:uid", s.tusRoute)
+	api.Patch("/events/:id/recordings/uploads/:uid", s.tusRoute)
+	api.Delete("/events/:id/recordings/uploads/:uid", s.tusRoute)
 	api.Get("/outbox", s.outbox)
 	api.Get("/outbox/:id", s.outboxMessage)
 	api.Post("/outbox/:id/retry", s.retryOutbox)

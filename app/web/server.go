@@ -11,11 +11,13 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/tus/tusd/v2/pkg/handler"
 	"github.com/valyala/fasthttp"
 
 	"github.com/admit/admit/app/auth"
 	"github.com/admit/admit/app/i18n"
 	"github.com/admit/admit/app/model"
+	"github.com/admit/admit/app/recordings"
 	"github.com/admit/admit/app/ticketing"
 )
 
@@ -57,6 +59,9 @@ type Deps struct {
 	TrustedProxies []netip.Prefix
 	// Limits are the per-client limits (zero: off).
 	Limits Limits
+	// Uploads is the folder of resumable uploads (nil: the tus routes
+	// answer 409).
+	Uploads *recordings.Uploads
 }
 
 // Server holds the handlers.
@@ -68,6 +73,8 @@ type Server struct {
 	// (Strict-Transport-Security).
 	https  bool
 	limits *limiters
+	// tus is tusd's handler on Uploads (nil without).
+	tus *handler.UnroutedHandler
 }
 
 // New builds the fiber app with every route.
@@ -111,6 +118,11 @@ func New(d Deps) (*fiber.App, error) {
 			return fasthttp.RequestConfig{WriteTimeout: StreamTimeout}
 		}
 		return fasthttp.RequestConfig{}
+	}
+	if d.Uploads != nil {
+		if s.tus, err = s.newTus(); err != nil {
+			return nil, err
+		}
 	}
 	s.routes(app)
 	return app, nil

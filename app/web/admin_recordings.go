@@ -1,0 +1,103 @@
+package web
+
+import (
+	"errors"
+	"mime"
+	"mime/multipart"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/admit/admit/app/model"
+	"github.com/admit/admit/app/ticketing"
+)
+
+// The recordings section of an event's admin page. Its upload form posts
+// the file as multipart/form-data (streamed to storage, as the API's upload)
+// and works without JavaScript; with JavaScript the page sends the file
+// through the resumable upload instead and shows its progress. The
+// external-URL form posts the same route, url-encoded.
+
+// recordingForm is the recordings form as typed, kept to show it again.
+type recordingForm struct{ Title, URL, SessionID string }
+
+// adminAddRecording attaches an uploaded file or an external URL.
+func (s *Server) adminAddRecording(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	mt, params, _ := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
+	if mt == fiber.MIMEMultipartForm && params["boundary"] != "" {
+		in, obj, err := s.readUpload(c, id, multipart.NewReader(uploadStream(c), params["boundary"]))
+		if errors.Is(err, errCSRF) {
+			return err
+		}
+		if err == nil {
+			_, err = s.Tickets.AttachRecording(ctx, id, in, obj)
+		} else if obj != nil {
+			s.Tickets.DiscardRecordingFile(ctx, *obj)
+		}
+		return s.adminRecordingResult(c, id, "recording_added", recordingForm{Title: in.Title}, err)
+	}
+	if err := readBounded(c); err != nil {
+		return err
+	}
+	if err := csrfChecked(c, c.FormValue(csrfField)); err != nil {
+		return err
+	}
+	f := recordingForm{Title: strings.TrimSpace(c.FormValue("title")), URL: strings.TrimSpace(c.FormValue("url")),
+		SessionID: strings.TrimSpace(c.FormValue("session_id"))}
+	in := ticketing.RecordingInput{Title: f.Title, URL: f.URL, Notify: lastFormValue(c, "notify") == "true"}
+	if f.SessionID != "" {
+		sid, perr := strconv.ParseInt(f.SessionID, 10, 64)
+		if perr != nil || sid <= 0 {
+			return s.adminRecordingResult(c, id, "", f, model.Invalid(map[string]string{"session_id": "must be a session id"}))
+		}
+		in.SessionID = &sid
+	}
+	_, err = s.Tickets.AttachRecording(ctx, id, in, nil)
+	return s.adminRecordingResult(c, id, "recording_added", f, err)
+}
+
+// lastFormValue is the last value of a form field sent several times (a
+// hidden "false" before a checkbox's "true").
+func lastFormValue(c *fiber.Ctx, name string) string {
+	var v string
+	c.Request().PostArgs().VisitAll(func(k, val []byte) {
+		if string(k) == name {
+			v = string(val)
+		}
+	})
+	return v
+}
+
+// adminRecordingResult shows the outcome on the event's page; an error is
+// shown next to the recordings form, with what was typed.
+func (s *Server) adminRecordingResult(c *fiber.Ctx, eventID int64, done string, f recordingForm, err error) error {
+	if err == nil {
+		return s.adminActionResult(c, eventID, 0, done, nil)
+	}
+	status, body, known := classify(err)
+	if !known {
+		return err
+	}
+	c.Locals("recording_form", f)
+	return s.renderAdminEvent(c, status, eventID, 0, &body)
+}
+
+// adminDeleteRecording removes a recording once the organizer has ticked
+// the confirmation.
+func (s *Server) adminDeleteRecording(c *fiber.Ctx) error {
+	id, rid, err := recordingParams(c)
+	if err != nil {
+		return err
+	}
+	if c.FormValue("confirm") != "yes" {
+		return s.adminRecordingResult(c, id, "", recordingForm{}, model.Invalid(map[string]string{
+			"confirm": "tick the box to confirm that the recording is to be deleted"}))
+	}
+	return s.adminActionResult(c, id, 0, "recording_deleted", s.Tickets.DeleteRecording(c.UserContext(), id, rid))
+}
