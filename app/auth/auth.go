@@ -123,15 +123,34 @@ func (s *Service) Login(ctx context.Context, email, password, kind, addr string)
 	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
 		return "", model.Fail(model.ErrUnauthorized, "The email or password is not right.")
 	}
+	return s.Issue(ctx, u.ID, kind, addr)
+}
+
+// Issue gives a user a new token of the given kind, for the client at addr
+// (Login after checking the password; accepting an invitation).
+func (s *Service) Issue(ctx context.Context, userID int64, kind, addr string) (string, error) {
 	token := randomString(32)
-	err = s.store.Write(ctx, func(tx *store.Tx) error {
+	err := s.store.Write(ctx, func(tx *store.Tx) error {
 		expires := tx.Now().Add(s.ttl(kind))
-		return tx.InsertToken(u.ID, hashToken(token), kind, &expires, addr)
+		return tx.InsertToken(userID, hashToken(token), kind, &expires, addr)
 	})
 	if err != nil {
 		return "", err
 	}
 	return token, nil
+}
+
+// HashPassword checks a new password against the length rules (a
+// validation error naming field) and hashes it.
+func (s *Service) HashPassword(field, password string) (string, error) {
+	if p := PasswordProblem(password); p != "" {
+		return "", model.Invalid(map[string]string{field: p})
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.cost)
+	if err != nil {
+		return "", fmt.Errorf("auth: hash: %w", err)
+	}
+	return string(hash), nil
 }
 
 // ttl is how long a token of kind lasts from its last use: sessions the

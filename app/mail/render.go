@@ -38,6 +38,7 @@ type MailData struct {
 	Organizer bool
 	Count     int64  // outbox_failed: the mails that failed; tier_ended: the tickets sold
 	Item      string // tier_ended: the tier's name
+	Role      string // invitation: the role given (model.UserAdmin, ...)
 }
 
 // MailSession is one session as the templates show it.

@@ -38,6 +38,7 @@ var modelKinds = []string{
 	model.MailRejected, model.MailEventChanged, model.MailEventCancel,
 	model.MailRefunded, model.MailLateRefund, model.MailSessionRemoved,
 	model.MailPaymentFailed, model.MailPaymentMismatch, model.MailOutboxFailed, model.MailTierEnded,
+	model.MailInvitation,
 }
 
 // messageID finds a message id left untranslated.
@@ -62,6 +63,7 @@ func sampleData() MailData {
 		EventURL:  "https://admit.example/e/go-sqlite",
 		Count:     2,
 		Item:      "Early bird",
+		Role:      model.UserOrganizer,
 	}
 }
 

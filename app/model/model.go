@@ -222,13 +222,29 @@ func (r *Registration) MayAttend() bool {
 	return r.Status == StatusConfirmed || r.Status == StatusPartiallyRefunded
 }
 
-// User is an administrator.
+// User is someone who signs in to the admin API and UI. Role says what
+// they may do (UserAdmin, UserOrganizer, UserCoOrganizer); an invited user
+// has no password until they accept the invitation.
 type User struct {
 	ID           int64
 	Email        string
 	PasswordHash string
+	Role         string
 	CreatedAt    time.Time
 }
+
+// User roles. An admin does everything; an organizer creates events and
+// runs the ones they own; a co-organizer runs only the events they were
+// added to. Organizers are co-organizers of the events they are added to as
+// well.
+const (
+	UserAdmin       = "admin"
+	UserOrganizer   = "organizer"
+	UserCoOrganizer = "co_organizer"
+)
+
+// Invited reports whether the user has not set a password yet.
+func (u *User) Invited() bool { return u.PasswordHash == "" }
 
 // AuthToken is one of an administrator's bearer or session tokens; only its
 // hash is stored, so it never carries the token itself.
@@ -270,6 +286,9 @@ const (
 	// MailCheckoutResend: registering again while a payment is pending
 	// sends the checkout link to the address.
 	MailCheckoutResend = "checkout_resend"
+
+	// MailInvitation: a new user's link to set their password.
+	MailInvitation = "invitation"
 )
 
 // Mail statuses in the outbox.
@@ -410,4 +429,15 @@ type WaitlistEntry struct {
 	Position  int64
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+// Invitation is a user's link to set their first password; only the
+// token's nonce and hash are stored.
+type Invitation struct {
+	ID         int64
+	UserID     int64
+	TokenNonce []byte
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+	UsedAt     *time.Time
 }

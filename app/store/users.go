@@ -17,7 +17,7 @@ const (
 func scanUser(row interface{ Scan(...any) error }) (*model.User, error) {
 	var u model.User
 	var created int64
-	if err := row.Scan(&u.ID, &u.Email, &u.PasswordHash, &created); err != nil {
+	if err := row.Scan(&u.ID, &u.Email, &u.PasswordHash, &created, &u.Role); err != nil {
 		return nil, notFound(err)
 	}
 	u.CreatedAt = fromUnix(created)
@@ -94,7 +94,7 @@ func (s *Store) UserByToken(ctx context.Context, hash []byte, kind string) (*mod
 	var u model.User
 	var created int64
 	tk, err := scanToken(s.read("get-token-user").QueryRowContext(ctx, hash, kind, unix(s.now())),
-		&u.ID, &u.Email, &u.PasswordHash, &created)
+		&u.ID, &u.Email, &u.PasswordHash, &created, &u.Role)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -38,6 +38,9 @@ func (s *Service) Compose(ctx context.Context, m model.OutboxMail) (mail.Message
 	if m.Kind == model.MailWaitlist {
 		return s.composeWaitlist(ctx, m)
 	}
+	if m.Kind == model.MailInvitation {
+		return s.composeInvitation(ctx, m)
+	}
 	if m.RegistrationID == nil {
 		return mail.Message{}, fmt.Errorf("ticketing: mail %d has no registration", m.ID)
 	}

@@ -63,7 +63,10 @@ func (s *Service) CreateEvent(ctx context.Context, in EventInput) (*model.Event,
 		if err := s.assignSlug(tx, e, in.Slug != nil); err != nil {
 			return err
 		}
-		return tx.InsertEvent(e)
+		if err := tx.InsertEvent(e); err != nil || in.OwnerID == 0 {
+			return err
+		}
+		return tx.SetEventOwner(e.ID, in.OwnerID)
 	})
 	if err != nil {
 		return nil, err

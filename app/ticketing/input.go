@@ -58,6 +58,9 @@ type EventInput struct {
 	// Reminders: null, the configured offsets; [], none; or offsets such
 	// as "24h", "30m".
 	Reminders Opt[[]string] `json:"reminders"`
+	// OwnerID is the user who creates the event (set by the server, never
+	// read from the body; 0: nobody, only admins see it).
+	OwnerID int64 `json:"-"`
 }
 
 // RegisterInput is the body of a public registration.

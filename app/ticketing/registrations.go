@@ -520,6 +520,11 @@ func (s *Service) AddRegistration(ctx context.Context, eventID int64, in Registe
 			return err
 		}
 		out = r
+		if role == model.RoleCoOrganizer {
+			if err := s.grantEvent(tx, e, in.Name, email, in.Locale); err != nil {
+				return err
+			}
+		}
 		return s.queueAccessMail(tx, r, e, model.MailAccess)
 	})
 	return out, err

@@ -37,7 +37,14 @@ const (
 )
 
 // adminPageNames are the templates of assets/admin.
-var adminPageNames = []string{"login", "dashboard", "events", "event", "settings"}
+var adminPageNames = []string{"login", "dashboard", "events", "event", "settings", "users", "invite"}
+
+// randomToken is a fresh random value for a form's CSRF cookie.
+func randomToken() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
 
 // csrfFor is the CSRF token of a session: an HMAC of a fixed label keyed
 // by the session token, which only the session's holder knows.
@@ -174,13 +181,7 @@ func (s *Server) adminLoginPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) renderLogin(c *fiber.Ctx, status int, f loginForm) error {
-	f.CSRF = c.Cookies(loginCookie)
-	if len(f.CSRF) < 20 {
-		b := make([]byte, 24)
-		_, _ = rand.Read(b)
-		f.CSRF = base64.RawURLEncoding.EncodeToString(b)
-	}
-	c.Cookie(s.adminCookie(loginCookie, f.CSRF, "/admin/login", time.Hour, "Strict"))
+	f.CSRF = s.formToken(c, loginCookie, "/admin/login")
 	title := s.I18n.T(s.admin.locale(c), "admin.login.title", nil)
 	return s.admin.render(c, status, "login", title, adminData{Done: s.flash(c), Data: f})
 }
@@ -216,9 +217,14 @@ func (s *Server) adminLogin(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	c.Cookie(s.adminCookie(sessionCookie, token, adminPrefix, auth.SessionTTL, "Lax"))
+	s.setSession(c, token)
 	c.Cookie(s.adminCookie(loginCookie, "", "/admin/login", -time.Second, "Strict"))
 	return c.Redirect(s.adminURL(c, f.Next), fiber.StatusSeeOther)
+}
+
+// setSession gives the browser the cookie of a new session.
+func (s *Server) setSession(c *fiber.Ctx, token string) {
+	c.Cookie(s.adminCookie(sessionCookie, token, adminPrefix, auth.SessionTTL, "Lax"))
 }
 
 // adminLogout ends the session.

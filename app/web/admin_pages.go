@@ -53,7 +53,7 @@ type dashboardData struct {
 // dashboard reads every event and its registrations (an appliance's few
 // hundred), and sums them up.
 func (s *Server) dashboard(c *fiber.Ctx) (*dashboardData, error) {
-	evs, err := s.Tickets.Events(c.UserContext())
+	evs, err := s.visibleEvents(c)
 	if err != nil {
 		return nil, err
 	}
@@ -185,6 +185,7 @@ func (s *Server) adminCreateEvent(c *fiber.Ctx) error {
 	if len(bad) > 0 {
 		return s.renderEvents(c, fiber.StatusUnprocessableEntity, f, &apiErrorBody{Code: "validation", Fields: bad})
 	}
+	in.OwnerID = callerID(c)
 	e, err := s.Tickets.CreateEvent(c.UserContext(), in.EventInput)
 	if err != nil {
 		status, body, known := classify(err)
@@ -318,6 +319,8 @@ type eventPageAdmin struct {
 	Now      time.Time
 	// Attended are the sessions each registration joined.
 	Attended map[int64][]model.Attendance
+	// Team is who runs the event: its owner and co-organizers.
+	Team *ticketing.Team
 }
 
 // addForm is the "add a panelist or co-organizer" form.
@@ -356,6 +359,9 @@ func (s *Server) renderAdminEvent(c *fiber.Ctx, status int, id, failedID int64, 
 		if r.Role == model.RoleAttendee && r.Active(d.Now) {
 			d.Summary.Sold++
 		}
+	}
+	if d.Team, err = s.Tickets.EventTeam(c.UserContext(), id); err != nil {
+		return err
 	}
 	return s.renderAdmin(c, status, "event", e.Title, d)
 }

@@ -19,7 +19,7 @@ func idParam(c *fiber.Ctx, name string) (int64, error) {
 }
 
 func (s *Server) listEvents(c *fiber.Ctx) error {
-	evs, err := s.Tickets.Events(c.UserContext())
+	evs, err := s.visibleEvents(c)
 	if err != nil {
 		return err
 	}
@@ -35,6 +35,7 @@ func (s *Server) createEvent(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
+	in.OwnerID = callerID(c)
 	e, err := s.Tickets.CreateEvent(c.UserContext(), in)
 	if err != nil {
 		return err

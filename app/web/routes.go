@@ -47,7 +47,11 @@ func (s *Server) routes(app *fiber.App) {
 	// The admin UI: a session cookie, and a CSRF token in every form.
 	app.Get("/admin/login", s.adminLoginPage)
 	app.Post("/admin/login", s.adminLogin)
-	ui := app.Group("/admin", s.requireSession)
+	// An invited user sets their password (the link is the credential).
+	app.Get("/admin/invite/:token", s.invitePage)
+	app.Post("/admin/invite/:token", s.acceptInvite)
+	// authorize: roles, for every page and action below (roles.go).
+	ui := app.Group("/admin", s.requireSession, s.authorize)
 	ui.Get("/", s.adminDashboard)
 	ui.Post("/logout", s.adminLogout)
 	ui.Get("/events", s.adminEvents)
@@ -67,8 +71,14 @@ func (s *Server) routes(app *fiber.App) {
 	ui.Head("/events/:id/recordings/uploads/:uid", s.tusRoute)
 	ui.Patch("/events/:id/recordings/uploads/:uid", s.tusRoute)
 	ui.Delete("/events/:id/recordings/uploads/:uid", s.tusRoute)
+	ui.Get("/users", s.adminUsers)
+	ui.Post("/users", s.adminInviteUser)
+	ui.Post("/users/:id/role", s.adminUserRole)
+	ui.Post("/users/:id/delete", s.adminDeleteUser)
 
-	api := app.Group("/api/v1", s.requireAdmin)
+	// authorize: roles, for every route below (roles.go): event routes for
+	// their owner and co-organizers, the rest for admins.
+	api := app.Group("/api/v1", s.requireAdmin, s.authorize)
 	api.Delete("/auth/token", s.logout)
 	api.Get("/auth/tokens", s.listTokens)
 	api.Delete("/auth/tokens", s.revokeTokens)
@@ -111,6 +121,13 @@ func (s *Server) routes(app *fiber.App) {
 	api.Get("/outbox/:id", s.outboxMessage)
 	api.Post("/outbox/:id/retry", s.retryOutbox)
 	api.Get("/jobs", s.listJobs)
+	// Users and roles.
+	api.Get("/users", s.listUsers)
+	api.Post("/users", s.inviteUser)
+	api.Patch("/users/:id", s.patchUser)
+	api.Delete("/users/:id", s.deleteUser)
+	api.Get("/events/:id/co_organizers", s.listCoOrganizers)
+	api.Delete("/events/:id/co_organizers/:user", s.removeCoOrganizer)
 
 	app.Use(s.notFound)
 }

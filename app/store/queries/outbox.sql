@@ -50,7 +50,8 @@ SELECT EXISTS (SELECT 1 FROM outbox WHERE status = 'failed' AND failure_reported
 UPDATE outbox SET failure_reported_at = ? WHERE status = 'failed' AND failure_reported_at IS NULL AND id <= ?;
 
 -- name: organizer-emails
-SELECT email FROM users ORDER BY id;
+-- The administrators who can sign in (not those still invited).
+SELECT email FROM users WHERE role = 'admin' AND password_hash != '' ORDER BY id;
 
 -- name: get-setting
 SELECT value FROM settings WHERE key = ?;

@@ -5,10 +5,10 @@ SELECT COUNT(*) FROM users;
 INSERT INTO users(email, password_hash, created_at) VALUES (?, ?, ?);
 
 -- name: get-user-by-email
-SELECT id, email, password_hash, created_at FROM users WHERE email = ?;
+SELECT id, email, password_hash, created_at, role FROM users WHERE email = ?;
 
 -- name: get-user
-SELECT id, email, password_hash, created_at FROM users WHERE id = ?;
+SELECT id, email, password_hash, created_at, role FROM users WHERE id = ?;
 
 -- name: set-user-password
 -- Only over the hash that was checked: of two changes at once, one wins.
@@ -19,7 +19,7 @@ INSERT INTO api_tokens(user_id, token_hash, kind, created_at, expires_at, client
 
 -- name: get-token-user
 SELECT t.id, t.user_id, t.kind, t.created_at, t.last_used_at, t.expires_at, t.client_addr,
-       u.id, u.email, u.password_hash, u.created_at
+       u.id, u.email, u.password_hash, u.created_at, u.role
 FROM api_tokens t JOIN users u ON u.id = t.user_id
 WHERE t.token_hash = ? AND t.kind = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?);
 
