@@ -39,6 +39,10 @@ type MailData struct {
 	Count     int64  // outbox_failed: the mails that failed; tier_ended: the tickets sold
 	Item      string // tier_ended: the tier's name
 	Role      string // invitation: the role given (model.UserAdmin, ...)
+	// Group is who a follow-up (recording, follow_up) was written for:
+	// "attendee" (joined a session), "absentee" (joined none) or ""
+	// (everyone, as for an on-demand video).
+	Group string
 }
 
 // MailSession is one session as the templates show it.

@@ -270,6 +270,7 @@ const (
 	MailEventCancel    = "event_cancelled"
 	MailReminder       = "reminder"       // before each session
 	MailRecording      = "recording"      // a recording was attached
+	MailFollowUp       = "follow_up"      // the organizer's message after the event
 	MailWaitlist       = "waitlist_offer" // a freed seat is offered
 	MailRefunded       = "refunded"       // money went back
 	MailLateRefund     = "late_refund"    // paid after the hold ran out and no seat was left

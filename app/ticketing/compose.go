@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -22,6 +23,10 @@ type I18nSubjects struct{ Bundle *i18n.Bundle }
 func (s I18nSubjects) Subject(kind, locale string, data map[string]any) string {
 	return s.Bundle.T(locale, "mail."+kind+".subject", data)
 }
+
+// followUpKinds are the mails after an event, whose access link carries
+// the registration's language.
+var followUpKinds = map[string]bool{model.MailRecording: true, model.MailFollowUp: true}
 
 // withCalendar are the kinds that carry the .ics file.
 var withCalendar = map[string]bool{model.MailAccess: true, model.MailResend: true, model.MailEventChanged: true, model.MailReminder: true}
@@ -65,6 +70,8 @@ func (s *Service) Compose(ctx context.Context, m model.OutboxMail) (mail.Message
 		// Status is the registration's (a refund's mail says partial or
 		// full as it was then).
 		Status string `json:"status"`
+		// Group: whom a follow-up was written for (see Groups).
+		Group string `json:"group"`
 	}
 	if m.Data != "" {
 		_ = json.Unmarshal([]byte(m.Data), &extra)
@@ -81,6 +88,11 @@ func (s *Service) Compose(ctx context.Context, m model.OutboxMail) (mail.Message
 		Message:          extra.Message,
 		Status:           cmp.Or(extra.Status, r.Status),
 		EventURL:         s.publicURL + "/e/" + e.Slug,
+		Group:            extra.Group,
+	}
+	if followUpKinds[m.Kind] {
+		// The page opens in the language the mail is written in.
+		d.AccessURL += "?lang=" + url.QueryEscape(m.Locale)
 	}
 	if m.Kind == model.MailCheckoutResend {
 		// The way back to the payment, not the access page (it opens only

@@ -21,9 +21,9 @@ type RecordingInput struct {
 	URL string
 	// SessionID is the session it records (nil: the whole event).
 	SessionID *int64
-	// Notify queues the recording mail to every registration that may
-	// watch it.
-	Notify bool
+	// Notify are the groups the recording mail is queued to, among the
+	// registrations that may watch it.
+	Notify Groups
 	// FileName is the uploaded file's name, the title when none is given.
 	FileName string
 }
@@ -82,10 +82,13 @@ func (s *Service) DiscardRecordingFile(ctx context.Context, obj recordings.Objec
 }
 
 // AttachRecording lists a recording of an event: the file stored by
-// StoreRecordingFile (obj) or the external in.URL. With in.Notify, the
-// recording mail is queued to every registration that may watch it in the
-// same transaction as its row. On any error the file is removed.
-func (s *Service) AttachRecording(ctx context.Context, eventID int64, in RecordingInput, obj *recordings.Object) (rec *model.Recording, err error) {
+// StoreRecordingFile (obj) or the external in.URL. The recording mail is
+// queued, in the same transaction as its row, to the registrations that may
+// watch it in the groups of in.Notify: those who joined the session it
+// records (or any session, for a recording of the whole event) are thanked
+// for coming, the others told they were missed. On any error the file is
+// removed.
+func (s *Service) AttachRecording(ctx context.Context, eventID int64, in RecordingInput, obj *recordings.Object) (rec *model.Recording, n Notified, err error) {
 	defer func() {
 		if err != nil && obj != nil {
 			s.DiscardRecordingFile(context.WithoutCancel(ctx), *obj)
@@ -106,7 +109,7 @@ func (s *Service) AttachRecording(ctx context.Context, eventID int64, in Recordi
 		}
 	}
 	if len(f) > 0 {
-		return nil, model.Invalid(f)
+		return nil, n, model.Invalid(f)
 	}
 	if in.Title == "" {
 		in.Title = titleFromFile(in.FileName)
@@ -133,27 +136,13 @@ func (s *Service) AttachRecording(ctx context.Context, eventID int64, in Recordi
 		if err := tx.InsertRecording(rec); err != nil {
 			return err
 		}
-		if !in.Notify {
-			return nil
-		}
-		regs, err := tx.RegistrationsToNotify(eventID, session)
-		if err != nil {
-			return err
-		}
-		for _, r := range regs {
-			if !r.MayAttend() {
-				continue // unpaid or awaiting approval: not yet
-			}
-			if err := s.queueMail(tx, r, e, model.MailRecording, map[string]any{"recording_id": rec.ID}); err != nil {
-				return err
-			}
-		}
-		return nil
+		n, err = s.notifyGroups(tx, e, session, in.Notify, model.MailRecording, "", map[string]any{"recording_id": rec.ID})
+		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, n, err
 	}
-	return rec, nil
+	return rec, n, nil
 }
 
 // CheckRecording checks what an upload will be attached with before its

@@ -85,16 +85,16 @@ func TestAttachRecording(t *testing.T) {
 		in    RecordingInput
 		field string
 	}{
-		{"a session of no event", RecordingInput{SessionID: ptr(int64(9999)), Notify: true}, "session_id"},
-		{"a url besides the file", RecordingInput{URL: "https://v.example.org/x", Notify: true}, "url"},
-		{"a title on two lines", RecordingInput{Title: "a\nb", Notify: true}, "title"},
+		{"a session of no event", RecordingInput{SessionID: ptr(int64(9999)), Notify: AllGroups}, "session_id"},
+		{"a url besides the file", RecordingInput{URL: "https://v.example.org/x", Notify: AllGroups}, "url"},
+		{"a title on two lines", RecordingInput{Title: "a\nb", Notify: AllGroups}, "title"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			obj, err := w.svc.StoreRecordingFile(w.ctx, e.ID, bytes.NewReader(wav))
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = w.svc.AttachRecording(w.ctx, e.ID, tc.in, &obj)
+			_, _, err = w.svc.AttachRecording(w.ctx, e.ID, tc.in, &obj)
 			var p *model.Problem
 			if !errors.As(err, &p) || p.Fields[tc.field] == "" {
 				t.Fatalf("err %v, want a problem with %s", err, tc.field)
@@ -118,7 +118,7 @@ func TestAttachRecording(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := w.svc.AttachRecording(w.ctx, e.ID, RecordingInput{Notify: true, FileName: "week-1.wav"}, &obj)
+	rec, _, err := w.svc.AttachRecording(w.ctx, e.ID, RecordingInput{Notify: AllGroups, FileName: "week-1.wav"}, &obj)
 	if err != nil {
 		t.Fatal(err)
 	}

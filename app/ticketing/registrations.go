@@ -443,6 +443,13 @@ func (s *Service) queueMail(tx *store.Tx, r *model.Registration, e *model.Event,
 
 // queueMailRow is queueMail returning the outbox row.
 func (s *Service) queueMailRow(tx *store.Tx, r *model.Registration, e *model.Event, kind string, data map[string]any) (*model.OutboxMail, error) {
+	m := s.newMail(r, e, kind, data)
+	return m, tx.QueueMail(m)
+}
+
+// newMail is the outbox row of a message about registration r, not yet
+// queued.
+func (s *Service) newMail(r *model.Registration, e *model.Event, kind string, data map[string]any) *model.OutboxMail {
 	amount := ""
 	if a, ok := data["amount"].(int64); ok {
 		c, _ := data["currency"].(string)
@@ -463,7 +470,7 @@ func (s *Service) queueMailRow(tx *store.Tx, r *model.Registration, e *model.Eve
 	}
 	data["status"] = r.Status
 	m.Data = mustJSON(data)
-	return m, tx.QueueMail(m)
+	return m
 }
 
 // AddRegistration lets an organizer add someone: panelists and

@@ -36,7 +36,7 @@ func (s *Server) adminAddRecording(c *fiber.Ctx) error {
 			return err
 		}
 		if err == nil {
-			_, err = s.Tickets.AttachRecording(ctx, id, in, obj)
+			_, _, err = s.Tickets.AttachRecording(ctx, id, in, obj)
 		} else if obj != nil {
 			s.Tickets.DiscardRecordingFile(ctx, *obj)
 		}
@@ -50,7 +50,8 @@ func (s *Server) adminAddRecording(c *fiber.Ctx) error {
 	}
 	f := recordingForm{Title: strings.TrimSpace(c.FormValue("title")), URL: strings.TrimSpace(c.FormValue("url")),
 		SessionID: strings.TrimSpace(c.FormValue("session_id"))}
-	in := ticketing.RecordingInput{Title: f.Title, URL: f.URL, Notify: lastFormValue(c, "notify") == "true"}
+	notify := lastFormValue(c, "notify") == "true"
+	in := ticketing.RecordingInput{Title: f.Title, URL: f.URL, Notify: ticketing.Groups{Attendees: notify, Absentees: notify}}
 	if f.SessionID != "" {
 		sid, perr := strconv.ParseInt(f.SessionID, 10, 64)
 		if perr != nil || sid <= 0 {
@@ -58,7 +59,7 @@ func (s *Server) adminAddRecording(c *fiber.Ctx) error {
 		}
 		in.SessionID = &sid
 	}
-	_, err = s.Tickets.AttachRecording(ctx, id, in, nil)
+	_, _, err = s.Tickets.AttachRecording(ctx, id, in, nil)
 	return s.adminRecordingResult(c, id, "recording_added", f, err)
 }
 

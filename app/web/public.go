@@ -1,7 +1,6 @@
 package web
 
 import (
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -167,12 +166,10 @@ func (s *Server) register(c *fiber.Ctx) error {
 		return err
 	}
 	var idem *ticketing.Idempotency
-	if key := c.Get("Idempotency-Key"); key != "" {
-		if len(key) > 255 || strings.ContainsFunc(key, func(r rune) bool { return r < 0x20 || r > 0x7e }) {
-			return model.Invalid(map[string]string{"Idempotency-Key": "must be at most 255 printable ASCII characters"})
-		}
-		h := sha256.Sum256(c.Body())
-		idem = &ticketing.Idempotency{Key: key, RequestHash: h[:], Answer: registerAnswer}
+	if key, hash, err := idempotencyKey(c); err != nil {
+		return err
+	} else if key != "" {
+		idem = &ticketing.Idempotency{Key: key, RequestHash: hash, Answer: registerAnswer}
 	}
 	res, err := s.registerPublic(c, in, idem)
 	if err != nil {

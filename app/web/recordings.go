@@ -41,7 +41,11 @@ type recordingRequest struct {
 	URL       string `json:"url"`
 	Title     string `json:"title"`
 	SessionID *int64 `json:"session_id"`
-	Notify    *bool  `json:"notify"`
+	// Not an embedded notifyFlags: a type error would name its field
+	// notifyFlags.notify.
+	Notify          *bool `json:"notify"`
+	NotifyAttendees *bool `json:"notify_attendees"`
+	NotifyAbsentees *bool `json:"notify_absentees"`
 }
 
 // addRecording attaches a recording: a multipart upload (the file in field
@@ -62,12 +66,12 @@ func (s *Server) addRecording(c *fiber.Ctx) error {
 		if err := decodeJSON(c, &in); err != nil {
 			return err
 		}
-		rec, err := s.Tickets.AttachRecording(ctx, id, ticketing.RecordingInput{URL: in.URL, Title: in.Title,
-			SessionID: in.SessionID, Notify: in.Notify == nil || *in.Notify}, nil)
+		rec, n, err := s.Tickets.AttachRecording(ctx, id, ticketing.RecordingInput{URL: in.URL, Title: in.Title,
+			SessionID: in.SessionID, Notify: notifyFlags{in.Notify, in.NotifyAttendees, in.NotifyAbsentees}.groups()}, nil)
 		if err != nil {
 			return err
 		}
-		return c.Status(fiber.StatusCreated).JSON(recordingView(rec))
+		return c.Status(fiber.StatusCreated).JSON(attachedView(rec, n))
 	case fiber.MIMEMultipartForm:
 		if params["boundary"] == "" {
 			return model.Invalid(map[string]string{"file": "the multipart body has no boundary"})
@@ -83,11 +87,11 @@ func (s *Server) addRecording(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	rec, err := s.Tickets.AttachRecording(ctx, id, in, obj)
+	rec, n, err := s.Tickets.AttachRecording(ctx, id, in, obj)
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(recordingView(rec))
+	return c.Status(fiber.StatusCreated).JSON(attachedView(rec, n))
 }
 
 // maxFormField bounds each text field of an upload.
@@ -95,9 +99,10 @@ const maxFormField = 4 << 10
 
 // readUpload reads the parts of a multipart upload in order: the file is
 // streamed to storage as it arrives, the text fields (title, session_id,
-// notify) may come before or after it.
+// notify, notify_attendees, notify_absentees) may come before or after it.
 func (s *Server) readUpload(c *fiber.Ctx, eventID int64, mr *multipart.Reader) (in ticketing.RecordingInput, obj *recordings.Object, err error) {
-	in.Notify = true
+	var notify notifyFlags
+	defer func() { in.Notify = notify.groups() }()
 	bad := func(field, msg string) error { return model.Invalid(map[string]string{field: msg}) }
 	_, csrfFirst := c.Locals(csrfLater).(string)
 	for {
@@ -151,12 +156,12 @@ func (s *Server) readUpload(c *fiber.Ctx, eventID int64, mr *multipart.Reader) (
 				return in, obj, bad("session_id", "must be a session id")
 			}
 			in.SessionID = &sid
-		case "notify":
+		case "notify", "notify_attendees", "notify_absentees":
 			nv, err := strconv.ParseBool(v)
 			if err != nil {
-				return in, obj, bad("notify", "must be true or false")
+				return in, obj, bad(name, "must be true or false")
 			}
-			in.Notify = nv
+			notify.set(name, nv)
 		}
 	}
 	if csrfFirst { // an empty body

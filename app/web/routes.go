@@ -117,6 +117,7 @@ func (s *Server) routes(app *fiber.App) {
 	api.Head("/events/:id/recordings/uploads/:uid", s.tusRoute)
 	api.Patch("/events/:id/recordings/uploads/:uid", s.tusRoute)
 	api.Delete("/events/:id/recordings/uploads/:uid", s.tusRoute)
+	api.Post("/events/:id/follow_up", s.followUp)
 	api.Get("/outbox", s.outbox)
 	api.Get("/outbox/:id", s.outboxMessage)
 	api.Post("/outbox/:id/retry", s.retryOutbox)

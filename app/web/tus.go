@@ -240,7 +240,8 @@ func (s *Server) tusCreating(hook handler.HookEvent) (handler.HTTPResponse, hand
 
 // tusInput reads the attach options from an upload's metadata.
 func tusInput(meta handler.MetaData) (ticketing.RecordingInput, error) {
-	in := ticketing.RecordingInput{Title: meta["title"], FileName: meta["filename"], Notify: true}
+	in := ticketing.RecordingInput{Title: meta["title"], FileName: meta["filename"]}
+	var notify notifyFlags
 	if v := strings.TrimSpace(meta["session_id"]); v != "" {
 		sid, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || sid <= 0 {
@@ -248,13 +249,16 @@ func tusInput(meta handler.MetaData) (ticketing.RecordingInput, error) {
 		}
 		in.SessionID = &sid
 	}
-	if v := strings.TrimSpace(meta["notify"]); v != "" {
-		nv, err := strconv.ParseBool(v)
-		if err != nil {
-			return in, model.Invalid(map[string]string{"notify": "must be true or false"})
+	for _, name := range []string{"notify", "notify_attendees", "notify_absentees"} {
+		if v := strings.TrimSpace(meta[name]); v != "" {
+			nv, err := strconv.ParseBool(v)
+			if err != nil {
+				return in, model.Invalid(map[string]string{name: "must be true or false"})
+			}
+			notify.set(name, nv)
 		}
-		in.Notify = nv
 	}
+	in.Notify = notify.groups()
 	return in, nil
 }
 
@@ -294,7 +298,7 @@ func (s *Server) attachUpload(ctx context.Context, info handler.FileInfo) (*mode
 	}
 	// The bytes are in the storage now: whatever AttachRecording answers,
 	// the upload is over (on an error it removes the stored file).
-	rec, err := s.Tickets.AttachRecording(ctx, eventID, in, &obj)
+	rec, _, err := s.Tickets.AttachRecording(ctx, eventID, in, &obj)
 	if rerr := s.Uploads.Remove(info.ID); rerr != nil {
 		s.Log.ErrorContext(ctx, "finished upload not removed", "upload", info.ID, "error", rerr)
 	}
