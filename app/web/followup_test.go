@@ -169,6 +169,28 @@ func TestRecordingNotifyGroups(t *testing.T) {
 		})
 	}
 	e.t = t
+	// The resumable upload's metadata carries the same options.
+	tc := e.tusClient(e.serve())
+	file := fakeVideo(4000)
+	last := e.outbox()[len(e.outbox())-1].ID
+	loc := tc.create(a.eid, len(file), map[string]string{"notify_attendees": "false"})
+	if res, body := tc.send(loc, file, 0, len(file)); res.StatusCode != 200 {
+		t.Fatalf("tus: %d %s", res.StatusCode, body)
+	}
+	var mailed []int64
+	for _, m := range e.outbox() {
+		if m.ID > last && m.Kind == model.MailRecording {
+			mailed = append(mailed, *m.RegistrationID)
+		}
+	}
+	if len(mailed) != 1 || mailed[0] != a.bob {
+		t.Errorf("tus with attendees off mailed %v, want bob (%d) only", mailed, a.bob)
+	}
+	res, body := tc.do("POST", fmt.Sprintf("/api/v1/events/%d/recordings/uploads", a.eid), nil,
+		"Upload-Length", "10", "Upload-Metadata", tusMetadata(map[string]string{"notify_absentees": "maybe"}))
+	if res.StatusCode != 422 || !strings.Contains(string(body), `"notify_absentees"`) {
+		t.Errorf("tus notify_absentees maybe: %d %s", res.StatusCode, body)
+	}
 	if r := e.upload(a.eid, fakeVideo(2000), "notify_absentees", "perhaps"); r.Status != 422 || !strings.Contains(string(r.Body), `"notify_absentees":"must be true or false"`) {
 		t.Errorf("notify_absentees perhaps: %d %s", r.Status, r.Body)
 	}

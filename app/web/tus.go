@@ -47,7 +47,7 @@ const (
 	tusMetaEvent = "event_id"
 )
 
-var tusClientMeta = []string{"title", "filename", "filetype", "session_id", "notify"}
+var tusClientMeta = []string{"title", "filename", "filetype", "session_id", "notify", "notify_attendees", "notify_absentees"}
 
 // newTus builds tusd's handler on the uploads folder.
 func (s *Server) newTus() (*handler.UnroutedHandler, error) {
