@@ -87,6 +87,21 @@ func (s *Server) adminDeleteUser(c *fiber.Ctx) error {
 	return s.usersResult(c, usersPage{FailedID: id}, "user_removed", err)
 }
 
+// adminRemoveCoOrganizer ends a co-organizer's access to the event, as
+// DELETE /api/v1/events/{id}/co_organizers/{user} does.
+func (s *Server) adminRemoveCoOrganizer(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	uid, err := idParam(c, "user")
+	if err != nil {
+		return err
+	}
+	err = s.Tickets.RemoveCoOrganizer(c.UserContext(), id, uid)
+	return s.adminActionResult(c, id, 0, "co_organizer_removed", err)
+}
+
 // inviteCookie holds the invitation form's CSRF token (double submit, as
 // the login form's).
 const inviteCookie = "admit_invite"

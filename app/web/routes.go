@@ -75,6 +75,7 @@ func (s *Server) routes(app *fiber.App) {
 	ui.Post("/users", s.adminInviteUser)
 	ui.Post("/users/:id/role", s.adminUserRole)
 	ui.Post("/users/:id/delete", s.adminDeleteUser)
+	ui.Post("/events/:id/co_organizers/:user/delete", s.adminRemoveCoOrganizer)
 
 	// authorize: roles, for every route below (roles.go): event routes for
 	// their owner and co-organizers, the rest for admins.

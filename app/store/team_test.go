@@ -1,0 +1,72 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"io/fs"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestRolesMigrationKeepsEveryoneAdmin: upgrading a database from before
+// roles makes every user an admin and gives every event to the first user.
+func TestRolesMigrationKeepsEveryoneAdmin(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "admit.db")
+	db, err := sql.Open("sqlite3", path+"?_foreign_keys=on")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	names, _ := fs.Glob(sqlFiles, "migrations/*.sql")
+	for _, name := range names {
+		base := filepath.Base(name)
+		v, _ := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if v >= 23 {
+			continue
+		}
+		body, _ := sqlFiles.ReadFile(name)
+		if _, err := db.Exec(string(body)); err != nil {
+			t.Fatalf("%s: %v", base, err)
+		}
+		if _, err := db.Exec("INSERT INTO schema_migrations VALUES (?, ?, 0)", v, base); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, q := range []string{
+		`INSERT INTO users(email, password_hash, created_at) VALUES ('first@example.org', 'x', 1), ('second@example.org', 'y', 2)`,
+		`INSERT INTO events(slug, title, kind, timezone, status, created_at, updated_at) VALUES
+		   ('a', 'A', 'live', 'UTC', 'published', 1, 1), ('b', 'B', 'live', 'UTC', 'draft', 1, 1)`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+
+	ctx := context.Background()
+	s, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	users, err := s.Users(ctx)
+	if err != nil || len(users) != 2 {
+		t.Fatalf("users %v, %v", users, err)
+	}
+	for _, u := range users {
+		if u.Role != "admin" {
+			t.Errorf("%s has role %q after the upgrade, want admin", u.Email, u.Role)
+		}
+	}
+	ids, err := s.VisibleEventIDs(ctx, users[0].ID)
+	if err != nil || len(ids) != 2 {
+		t.Errorf("the first user owns %v (%v), want both events", ids, err)
+	}
+	if ids, _ := s.VisibleEventIDs(ctx, users[1].ID); len(ids) != 0 {
+		t.Errorf("the second user owns %v", ids)
+	}
+}
