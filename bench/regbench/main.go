@@ -1,9 +1,15 @@
-// Command regbench measures, in one run, what Admit takes per second, each
-// figure beside raw SQLite doing the same database work with the server's
-// settings:
+// Command regbench measures, in one run, what Admit does, each figure
+// beside a baseline doing the same work:
 //
 //   - free registrations: RAW, a capacity-checked insert straight into
-//     SQLite, and HTTP, the real admit binary's public API on 127.0.0.1;
+//     SQLite, one transaction each, and RAW group commit, the same inserts
+//     as many a transaction as there are clients (the ceiling), beside HTTP,
+//     the real admit binary's public API on 127.0.0.1, whose peak memory
+//     is read meanwhile; then admit's cold start to a healthy /healthz;
+//   - the join link of a live session (GET /a/{token}/join), beside a fiber
+//     handler doing one indexed read (regbench join-baseline);
+//   - a recording's Range streams (GET /a/{token}/recordings/{id}), beside
+//     nginx serving the same file;
 //   - signed Stripe webhooks (checkout.session.completed, each delivered
 //     twice and applied once): RAW, the payment-event row, the
 //     registration's update and its access mail in one transaction, and
@@ -19,7 +25,7 @@
 //
 // It writes the figures and their ratios to bench/RESULTS.md.
 //
-//	go run ./bench/regbench -n 20000 -c 32        (or bench/run.sh)
+//	go run ./bench/regbench -n 5000 -c 32        (or bench/run.sh)
 package main
 
 import (
@@ -27,6 +33,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -62,6 +69,13 @@ type options struct {
 	webhookC  int   // the one a webhook phase runs at (set for each of webhookCs)
 	setupC    int
 	reminders int // registrations whose reminders are queued; 0: no reminder measure
+	starts    int // cold starts timed; 0: none
+	liveRegs  int // registrations of the live event (join and recording measures); 0: neither
+	streams   int // concurrent recording streams; 0: no recording measure
+	streamMB  int64
+	chunkKB   int64
+	rounds    int           // turns of admit and its baseline (join, recordings)
+	phaseTime time.Duration // length of each turn
 }
 
 // parseLevels reads -webhook-c: positive numbers, comma-separated, each
@@ -87,14 +101,28 @@ func parseLevels(s string) ([]int, error) {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == joinBaselineCmd {
+		if err := joinBaseline(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "regbench join-baseline:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	var o options
 	var levels string
-	flag.IntVar(&o.n, "n", 20000, "registrations per phase (RAW and HTTP), every one with a unique email")
+	flag.IntVar(&o.n, "n", 5000, "registrations per phase (RAW and HTTP), every one with a unique email")
 	flag.IntVar(&o.c, "c", 32, "concurrent HTTP keep-alive clients, and RAW goroutines")
-	flag.IntVar(&o.webhooks, "webhooks", 8000, "paid registrations whose Stripe webhook is delivered twice, per phase (RAW and HTTP) and concurrency (fresh ones each time); 0: no webhook measure")
+	flag.IntVar(&o.webhooks, "webhooks", 3000, "paid registrations whose Stripe webhook is delivered twice, per phase (RAW and HTTP) and concurrency (fresh ones each time); 0: no webhook measure")
 	flag.StringVar(&levels, "webhook-c", "32,64", "concurrent deliveries (HTTP: keep-alive clients; RAW: goroutines) to run the webhook phases at, comma-separated: both phases at each, in turn")
 	flag.IntVar(&o.setupC, "setup-c", 0, "concurrent clients opening the paid registrations before the webhook phase (default: -c)")
 	flag.IntVar(&o.reminders, "reminders", 100000, "confirmed registrations whose reminders are queued, by the server's reminder step and by RAW; 0: no reminder measure")
+	flag.IntVar(&o.starts, "starts", 5, "cold starts of admit timed to a healthy /healthz (the median is reported); 0: none")
+	flag.IntVar(&o.liveRegs, "live-regs", 1000, "confirmed registrations of the live event whose join links (and, one per stream, recording links) are asked for; 0: no join or recording measure")
+	flag.IntVar(&o.streams, "streams", 100, "concurrent Range streams of the recording, each its own registration; 0: no recording measure")
+	flag.Int64Var(&o.streamMB, "stream-mb", 128, "the recording's size in MB (64 to 256 suits the aim's setting)")
+	flag.Int64Var(&o.chunkKB, "chunk-kb", 1024, "bytes each Range request asks for, in KB, at a random offset")
+	flag.IntVar(&o.rounds, "rounds", 2, "turns of admit then its baseline, for the join and recording measures (load moves: each gets its share)")
+	flag.DurationVar(&o.phaseTime, "phase-time", 5*time.Second, "length of each turn of the join and recording measures")
 	flag.DurationVar(&o.duration, "duration", 2*time.Minute, "upper bound of each phase: a phase that takes longer stops and reports what it did")
 	flag.StringVar(&o.bin, "bin", "", "admit binary to measure (default: go build the module into a temporary directory)")
 	flag.StringVar(&o.out, "out", "bench/RESULTS.md", "where to write the results (empty: standard output only)")
@@ -112,8 +140,13 @@ func main() {
 	if o.setupC == 0 {
 		o.setupC = o.c
 	}
-	if o.n < 1 || o.c < 1 || o.webhooks < 0 || o.reminders < 0 || o.setupC < 1 || o.duration <= 0 || o.capacity < 0 {
-		fmt.Fprintln(os.Stderr, "regbench: -n, -c, -setup-c and -duration must be positive, -webhooks, -reminders and -capacity not negative")
+	if o.n < 1 || o.c < 1 || o.webhooks < 0 || o.reminders < 0 || o.setupC < 1 || o.duration <= 0 || o.capacity < 0 ||
+		o.starts < 0 || o.liveRegs < 0 || o.streams < 0 || o.rounds < 1 || o.phaseTime <= 0 {
+		fmt.Fprintln(os.Stderr, "regbench: -n, -c, -setup-c, -rounds, -phase-time and -duration must be positive, -webhooks, -reminders, -capacity, -starts, -live-regs and -streams not negative")
+		os.Exit(2)
+	}
+	if o.streams > 0 && (o.streams > o.liveRegs || o.chunkKB < 1 || o.streamMB<<20 < o.chunkKB<<10+int64(len(mp4Head))) {
+		fmt.Fprintln(os.Stderr, "regbench: -streams needs as many -live-regs, -chunk-kb must be positive and -stream-mb larger than a chunk")
 		os.Exit(2)
 	}
 	if o.capacity > 0 && int64(o.webhooks) > o.capacity {
@@ -126,14 +159,18 @@ func main() {
 	// phases and, at each webhook concurrency, three (RAW, the HTTP setup,
 	// HTTP), each bounded by -duration, two more for the reminders, and a
 	// few minutes for the rest.
-	phases := 2
+	phases := 3
+	if o.liveRegs > 0 {
+		phases += 2 // the live event's setup and the upload, each bounded by -duration
+	}
+	extra := time.Duration(o.starts)*30*time.Second + 4*time.Duration(o.rounds)*(o.phaseTime+30*time.Second)
 	if o.webhooks > 0 {
 		phases += 3 * len(o.webhookCs)
 	}
 	if o.reminders > 0 {
 		phases += 2 // RAW and the server's reminders (not bounded by -duration)
 	}
-	ctx, cancel := context.WithTimeout(ctx, time.Duration(phases)*o.duration+3*time.Minute)
+	ctx, cancel := context.WithTimeout(ctx, time.Duration(phases)*o.duration+extra+3*time.Minute)
 	defer cancel()
 	if err := runBench(ctx, o); err != nil {
 		fmt.Fprintln(os.Stderr, "regbench:", err)
@@ -151,7 +188,25 @@ type result struct {
 	Partial  bool // stopped by -duration before n
 	N        int  // operations asked for
 	FirstErr string
-	CPU      cpuUse // HTTP phases: CPU time used by admit and by the clients
+	CPU      cpuUse          // HTTP phases: CPU time used by the server and by the clients
+	Bytes    int64           // bytes received (the recording measure)
+	lat      []time.Duration // the successful calls' latencies, sorted
+}
+
+// percentiles sets P50 and P99 from the sorted latencies.
+func (r *result) percentiles() {
+	if len(r.lat) > 0 {
+		r.P50 = r.lat[len(r.lat)*50/100]
+		r.P99 = r.lat[min(len(r.lat)-1, len(r.lat)*99/100)]
+	}
+}
+
+// ByteRate is bytes received per second.
+func (r result) ByteRate() float64 {
+	if r.Elapsed <= 0 {
+		return 0
+	}
+	return float64(r.Bytes) / r.Elapsed.Seconds()
 }
 
 func (r result) Rate() float64 {
@@ -172,12 +227,23 @@ type hookLevel struct {
 // outcome is everything a run measured.
 type outcome struct {
 	Raw, Web result
+	Group    result          // RAW with group commit: the ceiling
+	RSS      int64           // admit's peak resident memory during Web (VmHWM), bytes; 0: unknown
+	First    time.Duration   // Web's server: start on a new data directory to healthy
+	Starts   []time.Duration // restarts on Web's data directory to healthy
+	Live     *result         // the live event's registrations (setup of Join and Streams)
+	Join     *joinOutcome
+	Streams  *streamOutcome
 	Levels   []hookLevel // one per -webhook-c, in its order
 	Notes    []string
 	Webhooks bool
 	Rem      *remResult // nil: not measured
 	Load     string     // /proc/loadavg when the run began: other work on the machine
+	Loads    []string   // the load average at the start of each measure
 }
+
+// sample notes the load average as a measure starts.
+func (o *outcome) sample() { o.Loads = append(o.Loads, loadAvg()) }
 
 func runBench(ctx context.Context, o options) error {
 	dir := o.dir
@@ -215,19 +281,46 @@ func runBench(ctx context.Context, o options) error {
 	var err error
 	out.Load = loadAvg()
 
+	out.sample()
 	fmt.Fprintf(os.Stderr, "regbench: registrations RAW: %d capacity-checked inserts, %d goroutines, one writer…\n", o.n, o.c)
 	if out.Raw, err = rawRegister(ctx, filepath.Join(dir, "raw"), o); err != nil {
 		return fmt.Errorf("registrations raw: %w", err)
 	}
 	fmt.Fprintf(os.Stderr, "regbench: registrations RAW: %.0f/s\n", out.Raw.Rate())
 
+	out.sample()
+	fmt.Fprintf(os.Stderr, "regbench: registrations RAW group commit: %d inserts, %d a transaction…\n", o.n, o.c)
+	if out.Group, err = rawGroupCommit(ctx, filepath.Join(dir, "raw"), o); err != nil {
+		return fmt.Errorf("registrations raw group commit: %w", err)
+	}
+	fmt.Fprintf(os.Stderr, "regbench: registrations RAW group commit: %.0f/s\n", out.Group.Rate())
+
+	out.sample()
 	fmt.Fprintf(os.Stderr, "regbench: registrations HTTP: %d registrations, %d keep-alive clients…\n", o.n, o.c)
 	var notes []string
-	if out.Web, notes, err = httpRegister(ctx, bin, filepath.Join(dir, "http"), o); err != nil {
+	var srvInfo serverInfo
+	if out.Web, srvInfo, notes, err = httpRegister(ctx, bin, filepath.Join(dir, "http"), o); err != nil {
 		return fmt.Errorf("registrations http: %w", err)
 	}
+	out.RSS, out.First = srvInfo.RSS, srvInfo.Startup
 	out.Notes = append(out.Notes, notes...)
-	fmt.Fprintf(os.Stderr, "regbench: registrations HTTP: %.0f/s, p50 %v, p99 %v, %d errors\n", out.Web.Rate(), out.Web.P50, out.Web.P99, out.Web.Errors)
+	fmt.Fprintf(os.Stderr, "regbench: registrations HTTP: %.0f/s, p50 %v, p99 %v, %d errors; peak RSS %.1f MB\n",
+		out.Web.Rate(), out.Web.P50, out.Web.P99, out.Web.Errors, float64(out.RSS)/(1<<20))
+
+	if o.starts > 0 {
+		out.sample()
+		fmt.Fprintf(os.Stderr, "regbench: cold starts: %d restarts on the registration measure's data…\n", o.starts)
+		if out.Starts, err = coldStarts(ctx, bin, filepath.Join(dir, "http"), o, o.starts); err != nil {
+			return fmt.Errorf("cold starts: %w", err)
+		}
+		fmt.Fprintf(os.Stderr, "regbench: cold starts: median %v of %v\n", median(out.Starts), out.Starts)
+	}
+
+	if o.liveRegs > 0 {
+		if err := runLive(ctx, bin, filepath.Join(dir, "live"), o, &out); err != nil {
+			return err
+		}
+	}
 
 	if o.webhooks > 0 {
 		out.Webhooks = true
@@ -237,6 +330,7 @@ func runBench(ctx context.Context, o options) error {
 			lo := o
 			lo.webhookC = c
 			lv := hookLevel{C: c}
+			out.sample()
 			fmt.Fprintf(os.Stderr, "regbench: webhooks RAW, %d concurrent: %d paid registrations, each event delivered twice, %d goroutines, one writer…\n", c, o.webhooks, c)
 			if lv.Raw, notes, err = rawWebhooks(ctx, filepath.Join(dir, "raw"), lo); err != nil {
 				return fmt.Errorf("webhooks raw, %d concurrent: %w", c, err)
@@ -244,6 +338,7 @@ func runBench(ctx context.Context, o options) error {
 			lv.Problems = append(lv.Problems, notes...)
 			fmt.Fprintf(os.Stderr, "regbench: webhooks RAW, %d concurrent: %.0f applied/s, %.0f deliveries/s\n", c, lv.Raw.AppliedRate(), lv.Raw.Rate())
 
+			out.sample()
 			fmt.Fprintf(os.Stderr, "regbench: webhooks HTTP, %d concurrent: stripe-mock, admit, %d paid registrations (setup, %d clients)…\n", c, o.webhooks, o.setupC)
 			if lv.Web, lv.Setup, notes, err = httpWebhooks(ctx, bin, filepath.Join(dir, fmt.Sprintf("webhooks-c%d", c)), lo, func(s setupResult) {
 				fmt.Fprintf(os.Stderr, "regbench: webhooks HTTP, %d concurrent: setup took %.1f s; delivering %d events twice, %d keep-alive clients…\n",
@@ -259,6 +354,7 @@ func runBench(ctx context.Context, o options) error {
 	}
 
 	if o.reminders > 0 {
+		out.sample()
 		fmt.Fprintf(os.Stderr, "regbench: reminders: %d confirmed registrations, RAW then the server's reminder step…\n", o.reminders)
 		r, err := runReminders(ctx, filepath.Join(dir, "reminders"), o.reminders)
 		if err != nil {
@@ -280,14 +376,55 @@ func runBench(ctx context.Context, o options) error {
 	return nil
 }
 
+// runLive measures, on one server with a live event, the join redirects
+// beside their baseline, then the recording streams beside nginx.
+func runLive(ctx context.Context, bin, dir string, o options, out *outcome) error {
+	fmt.Fprintf(os.Stderr, "regbench: live event: %d free registrations (setup)…\n", o.liveRegs)
+	l, err := setupLive(ctx, bin, dir, o, o.liveRegs)
+	if err != nil {
+		return fmt.Errorf("live event: %w", err)
+	}
+	defer l.srv.stop()
+	out.Live = &l.setup
+	out.sample()
+	fmt.Fprintf(os.Stderr, "regbench: join: admit and the baseline, %d turns of %v each, %d connections…\n", o.rounds, o.phaseTime, o.c)
+	j, err := runJoin(ctx, dir, l, o)
+	if err != nil {
+		return fmt.Errorf("join: %w", err)
+	}
+	out.Join = &j
+	fmt.Fprintf(os.Stderr, "regbench: join: admit %.0f/s, baseline %.0f/s\n", j.Web.Rate(), j.Base.Rate())
+	if o.streams > 0 {
+		out.sample()
+		fmt.Fprintf(os.Stderr, "regbench: recordings: %d MB file, %d streams of %d KB ranges, admit and nginx, %d turns of %v each…\n",
+			o.streamMB, o.streams, o.chunkKB, o.rounds, o.phaseTime)
+		st, err := runStreams(ctx, dir, l, o)
+		if err != nil {
+			return fmt.Errorf("recordings: %w", err)
+		}
+		out.Streams = &st
+		fmt.Fprintf(os.Stderr, "regbench: recordings: admit %.0f MB/s, nginx %.0f MB/s\n", st.Web.ByteRate()/(1<<20), st.Nginx.ByteRate()/(1<<20))
+	}
+	if err := l.srv.stop(); err != nil {
+		out.Notes = append(out.Notes, "stopping the live event's admit: "+err.Error())
+	}
+	return nil
+}
+
 // measure runs do n times from c goroutines, at most duration, and
-// collects the latencies of the calls that succeeded.
+// collects the latencies of the calls that succeeded. n = 0: as many
+// times as duration allows (a timed phase; reaching it is its end, not a
+// partial run).
 func measure(ctx context.Context, name string, n, c int, duration time.Duration, do func(worker int, i int64) error) (result, error) {
 	res := result{Name: name, N: n}
+	limit := int64(n)
+	if n <= 0 {
+		limit = math.MaxInt64
+	}
 	var (
 		next     atomic.Int64
 		mu       sync.Mutex
-		lat      = make([]time.Duration, 0, n)
+		lat      = make([]time.Duration, 0, min(max(n, 0), 1<<20))
 		errs     int
 		firstErr error
 		wg       sync.WaitGroup
@@ -299,12 +436,12 @@ func measure(ctx context.Context, name string, n, c int, duration time.Duration,
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			local := make([]time.Duration, 0, n/c+1)
+			local := make([]time.Duration, 0, min(max(n, 0), 1<<20)/c+1)
 			var lerrs int
 			var lfirst error
 			for ctx.Err() == nil {
 				i := next.Add(1)
-				if i > int64(n) {
+				if i > limit {
 					break
 				}
 				t0 := time.Now()
@@ -330,15 +467,16 @@ func measure(ctx context.Context, name string, n, c int, duration time.Duration,
 	wg.Wait()
 	res.Elapsed = time.Since(start)
 	res.Done, res.Errors = len(lat), errs
-	res.Partial = ctx.Err() != nil && len(lat)+errs < n
+	res.Partial = n > 0 && ctx.Err() != nil && len(lat)+errs < n
+	if n <= 0 {
+		res.N = len(lat) + errs
+	}
 	if firstErr != nil {
 		res.FirstErr = firstErr.Error()
 	}
-	if len(lat) > 0 {
-		sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-		res.P50 = lat[len(lat)*50/100]
-		res.P99 = lat[min(len(lat)-1, len(lat)*99/100)]
-	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	res.lat = lat
+	res.percentiles()
 	return res, nil
 }
 

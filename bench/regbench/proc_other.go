@@ -15,3 +15,7 @@ var errNoCPU = errors.New("CPU accounting is only implemented on Linux")
 func procCPU(int) (time.Duration, error) { return 0, errNoCPU }
 
 func selfCPU() (time.Duration, error) { return 0, errNoCPU }
+
+func treeCPU(int) (time.Duration, error) { return 0, errNoCPU }
+
+func peakRSS(int) (int64, error) { return 0, errors.New("peak memory is only read on Linux") }

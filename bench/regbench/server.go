@@ -25,14 +25,64 @@ const (
 // admit is a running admit binary, started by regbench and only ever
 // stopped by its own process handle.
 type admit struct {
+	*child
 	base    string // http://127.0.0.1:port
 	dataDir string
 	logPath string
 	client  *http.Client // keep-alive, at most c connections
 	token   string       // the bench admin's API token
+	// Startup is the time from starting the process to its first healthy
+	// answer to /healthz.
+	Startup time.Duration
+}
+
+// child is a process regbench started (admit, the join baseline, nginx);
+// it is only ever stopped through its own handle.
+type child struct {
+	name    string
 	cmd     *exec.Cmd
-	exited  chan error
+	exited  chan struct{} // closed once the process has exited
+	err     error         // its exit status, once exited is closed
 	stopped bool
+}
+
+// startChild starts cmd with its output appended to logPath; it dies with
+// regbench.
+func startChild(name string, cmd *exec.Cmd, logPath string) (*child, error) {
+	logFile, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640)
+	if err != nil {
+		return nil, err
+	}
+	defer logFile.Close() // the child has its own descriptor
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = sysProcAttr()
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", name, err)
+	}
+	c := &child{name: name, cmd: cmd, exited: make(chan struct{})}
+	go func() {
+		c.err = cmd.Wait()
+		close(c.exited)
+	}()
+	return c, nil
+}
+
+// stop ends the process: SIGTERM, then SIGKILL after 15 s. It can be
+// called more than once.
+func (c *child) stop() error {
+	if c.stopped {
+		return nil
+	}
+	c.stopped = true
+	_ = c.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-c.exited:
+		return c.err
+	case <-time.After(15 * time.Second):
+		_ = c.cmd.Process.Kill()
+		<-c.exited
+		return fmt.Errorf("%s did not stop within 15s of SIGTERM: killed", c.name)
+	}
 }
 
 // startAdmit runs bin in dir on a free 127.0.0.1 port with a fresh data
@@ -47,22 +97,15 @@ func startAdmit(ctx context.Context, bin, dir string, o options, env ...string) 
 	if err != nil {
 		return nil, err
 	}
-	a := &admit{base: "http://" + addr, dataDir: filepath.Join(dir, "data"), logPath: filepath.Join(dir, "admit.log"), exited: make(chan error, 1)}
-	logFile, err := os.Create(a.logPath)
-	if err != nil {
-		return nil, err
-	}
-	defer logFile.Close() // the child has its own descriptor
-	a.cmd = exec.Command(bin)
-	a.cmd.Dir = dir
-	a.cmd.Stdout, a.cmd.Stderr = logFile, logFile
-	a.cmd.SysProcAttr = sysProcAttr()
+	a := &admit{base: "http://" + addr, dataDir: filepath.Join(dir, "data"), logPath: filepath.Join(dir, "admit.log")}
+	cmd := exec.Command(bin)
+	cmd.Dir = dir
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "ADMIT_") {
-			a.cmd.Env = append(a.cmd.Env, kv)
+			cmd.Env = append(cmd.Env, kv)
 		}
 	}
-	a.cmd.Env = append(a.cmd.Env,
+	cmd.Env = append(cmd.Env,
 		"ADMIT_HTTP__ADDRESS="+addr,
 		"ADMIT_HTTP__PUBLIC_URL="+a.base,
 		"ADMIT_DATA__DIR="+a.dataDir,
@@ -73,16 +116,17 @@ func startAdmit(ctx context.Context, bin, dir string, o options, env ...string) 
 		"ADMIT_LIMITS__PUBLIC_PER_MINUTE=0",
 		"ADMIT_LIMITS__HOLDS_PER_CLIENT=0",
 	)
-	a.cmd.Env = append(a.cmd.Env, env...)
-	if err := a.cmd.Start(); err != nil {
+	cmd.Env = append(cmd.Env, env...)
+	t0 := time.Now()
+	if a.child, err = startChild("admit", cmd, a.logPath); err != nil {
 		return nil, err
 	}
-	go func() { a.exited <- a.cmd.Wait() }()
 	a.client = keepAliveClient(o.c)
 	if err := waitHealthy(ctx, a.client, a.base, a.exited); err != nil {
 		a.stop()
 		return nil, fmt.Errorf("%w\nserver log:\n%s", err, tailFile(a.logPath, 3000))
 	}
+	a.Startup = time.Since(t0)
 	if a.token, err = login(ctx, a.client, a.base); err != nil {
 		a.stop()
 		return nil, err
@@ -93,20 +137,8 @@ func startAdmit(ctx context.Context, bin, dir string, o options, env ...string) 
 // stop ends the server: SIGTERM, then SIGKILL after 15 s. It can be called
 // more than once.
 func (a *admit) stop() error {
-	if a.stopped {
-		return nil
-	}
-	a.stopped = true
 	a.client.CloseIdleConnections()
-	_ = a.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-a.exited:
-		return err
-	case <-time.After(15 * time.Second):
-		_ = a.cmd.Process.Kill()
-		<-a.exited
-		return errors.New("admit did not stop within 15s of SIGTERM: killed")
-	}
+	return a.child.stop()
 }
 
 // cpuUse is the CPU time the server and regbench used during a phase.
@@ -115,13 +147,14 @@ type cpuUse struct {
 	OK             bool
 }
 
-// cpuMeter starts counting the CPU time of the server and of regbench (in
-// an HTTP phase, its clients); the function it returns stops.
-func (a *admit) cpuMeter() func() cpuUse {
-	s0, err1 := procCPU(a.cmd.Process.Pid)
+// cpuMeter starts counting the CPU time of the process (and its
+// children) and of regbench (in an HTTP phase, its clients); the function
+// it returns stops.
+func (c *child) cpuMeter() func() cpuUse {
+	s0, err1 := treeCPU(c.cmd.Process.Pid)
 	c0, err2 := selfCPU()
 	return func() cpuUse {
-		s1, err3 := procCPU(a.cmd.Process.Pid)
+		s1, err3 := treeCPU(c.cmd.Process.Pid)
 		c1, err4 := selfCPU()
 		return cpuUse{Server: s1 - s0, Client: c1 - c0, OK: errors.Join(err1, err2, err3, err4) == nil}
 	}
@@ -152,27 +185,34 @@ func freeAddr() (string, error) {
 	return l.Addr().String(), nil
 }
 
-func waitHealthy(ctx context.Context, client *http.Client, base string, exited <-chan error) error {
+// waitHealthy waits for base/healthz to answer 200.
+func waitHealthy(ctx context.Context, client *http.Client, base string, exited <-chan struct{}) error {
+	return waitAnswer(ctx, client, base+"/healthz", exited, http.StatusOK)
+}
+
+// waitAnswer asks url again and again until it answers with status want
+// (0: any status), the process exits, or 30 s have passed.
+func waitAnswer(ctx context.Context, client *http.Client, url string, exited <-chan struct{}, want int) error {
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
-		case err := <-exited:
-			return fmt.Errorf("admit exited before serving: %v", err)
+		case <-exited:
+			return errors.New("exited before serving")
 		case <-ctx.Done():
 			return ctx.Err()
 		default:
 		}
-		resp, err := client.Get(base + "/healthz")
+		resp, err := client.Get(url)
 		if err == nil {
 			io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
+			if want == 0 || resp.StatusCode == want {
 				return nil
 			}
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(2 * time.Millisecond) // fine enough to time a start
 	}
-	return errors.New("admit did not answer /healthz within 30s")
+	return fmt.Errorf("no answer from %s within 30s", url)
 }
 
 func postJSON(ctx context.Context, client *http.Client, method, url, token string, in, out any) error {
