@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -41,8 +42,13 @@ type Service struct {
 	tokenTTL time.Duration
 	idle     time.Duration
 	now      func() time.Time
-	dummy    []byte // a hash to compare against when the email is unknown
+	// dummy is a hash to compare against when the email is unknown;
+	// computed once, beside the start rather than in its way.
+	dummy func() []byte
 }
+
+// hashPassword is bcrypt's; the tests see which passwords are hashed.
+var hashPassword = bcrypt.GenerateFromPassword
 
 // Options are the service's settings; the zero value is usable.
 type Options struct {
@@ -72,11 +78,16 @@ func New(st *store.Store, o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	dummy, err := bcrypt.GenerateFromPassword([]byte(randomString(12)), o.Cost)
-	if err != nil {
-		panic("auth: bcrypt: " + err.Error())
-	}
-	return &Service{store: st, cost: o.Cost, tokenTTL: o.TokenTTL, idle: min(o.SessionIdle, SessionTTL), now: o.Now, dummy: dummy}
+	s := &Service{store: st, cost: o.Cost, tokenTTL: o.TokenTTL, idle: min(o.SessionIdle, SessionTTL), now: o.Now}
+	s.dummy = sync.OnceValue(func() []byte {
+		h, err := hashPassword([]byte(randomString(12)), o.Cost)
+		if err != nil {
+			panic("auth: bcrypt: " + err.Error())
+		}
+		return h
+	})
+	go s.dummy() // ready long before the first sign-in
+	return s
 }
 
 // Bootstrap creates the first administrator when there is none: from email
@@ -88,7 +99,12 @@ func (s *Service) Bootstrap(ctx context.Context, email, password string) (create
 		generated = randomString(18)
 		password = generated
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.cost)
+	// Most starts find the administrator there: no password to hash
+	// (bcrypt takes a good part of a second on a small, busy machine).
+	if n, err := s.store.CountUsers(ctx); err != nil || n > 0 {
+		return "", "", err
+	}
+	hash, err := hashPassword([]byte(password), s.cost)
 	if err != nil {
 		return "", "", fmt.Errorf("auth: hash: %w", err)
 	}
@@ -114,7 +130,7 @@ func (s *Service) Login(ctx context.Context, email, password, kind, addr string)
 	u, err := s.store.UserByEmail(ctx, strings.TrimSpace(email))
 	if errors.Is(err, model.ErrNotFound) {
 		// Spend the same time as a real check, so timing tells nothing.
-		_ = bcrypt.CompareHashAndPassword(s.dummy, []byte(password))
+		_ = bcrypt.CompareHashAndPassword(s.dummy(), []byte(password))
 		return "", model.Fail(model.ErrUnauthorized, "The email or password is not right.")
 	}
 	if err != nil {
@@ -262,7 +278,7 @@ func (s *Service) ChangePassword(ctx context.Context, userID, keepToken int64, c
 	if len(bad) > 0 {
 		return model.Invalid(bad)
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(next), s.cost)
+	hash, err := hashPassword([]byte(next), s.cost)
 	if err != nil {
 		return fmt.Errorf("auth: hash: %w", err)
 	}
