@@ -162,7 +162,7 @@ func (s *Service) HashPassword(field, password string) (string, error) {
 	if p := PasswordProblem(password); p != "" {
 		return "", model.Invalid(map[string]string{field: p})
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.cost)
+	hash, err := hashPassword([]byte(password), s.cost)
 	if err != nil {
 		return "", fmt.Errorf("auth: hash: %w", err)
 	}
