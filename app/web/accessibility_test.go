@@ -23,6 +23,10 @@ var adminA11yPages = []a11yPage{
 		clickAndLoad(t, ctx, `form.event-form button[type="submit"]`)
 	}},
 	{name: "event", path: "/admin/events/{event}", signedIn: true},
+	{name: "event-recording-errors", path: "/admin/events/{event}", signedIn: true, then: func(t *testing.T, ctx context.Context) {
+		do(t, ctx, chromedp.SetValue(chromedp.ID("rec-url"), "http://insecure.example.org/v"))
+		clickAndLoad(t, ctx, `form.external-form button[type="submit"]`)
+	}},
 	{name: "settings", path: "/admin/settings", signedIn: true},
 }
 
@@ -43,6 +47,7 @@ func a11yFixture(t *testing.T) (base string, vars map[string]string) {
 	ada := e.reg(e.buy("intro-to-go", "Ada Lovelace", nil))
 	e.webhook(paidWebhook("evt_ada", ada, 999), now)
 	_, token := e.registerOne("free-talk", "Cleo", "cleo@example.org")
+	e.upload(num(ev["id"]), fakeVideo(5000), "title", "The replay", "notify", "false")
 	return e.serve(), map[string]string{"event": fmt.Sprint(num(ev["id"])), "slug": "intro-to-go", "free": "free-talk", "token": token}
 }
 

@@ -321,6 +321,8 @@ type eventPageAdmin struct {
 	Attended map[int64][]model.Attendance
 	// Team is who runs the event: its owner and co-organizers.
 	Team *ticketing.Team
+	// Rec is the recordings section.
+	Rec recordingsSection
 }
 
 // addForm is the "add a panelist or co-organizer" form.
@@ -361,6 +363,9 @@ func (s *Server) renderAdminEvent(c *fiber.Ctx, status int, id, failedID int64, 
 		}
 	}
 	if d.Team, err = s.Tickets.EventTeam(c.UserContext(), id); err != nil {
+		return err
+	}
+	if err := s.recordingsOf(c, &d); err != nil {
 		return err
 	}
 	return s.renderAdmin(c, status, "event", e.Title, d)

@@ -20,7 +20,49 @@ import (
 // external-URL form posts the same route, url-encoded.
 
 // recordingForm is the recordings form as typed, kept to show it again.
-type recordingForm struct{ Title, URL, SessionID string }
+// Kind names the form: "file", "url" or "delete".
+type recordingForm struct {
+	Kind, Title, URL, SessionID string
+	// RID is the recording a failed delete was for.
+	RID int64
+}
+
+// recordingsSection is what the section shows: the recordings, and the form
+// that failed with its error.
+type recordingsSection struct {
+	Items   []*model.Recording
+	Form    recordingForm
+	Problem *apiErrorBody
+	// Uploads is false when Admit keeps no files (only external URLs).
+	Uploads bool
+}
+
+// recordingsOf fills the recordings section of an event's page; an error
+// of its forms moves from the page's notice to the section.
+func (s *Server) recordingsOf(c *fiber.Ctx, d *eventPageAdmin) error {
+	recs, err := s.Tickets.Recordings(c.UserContext(), d.Event.ID)
+	if err != nil {
+		return err
+	}
+	d.Rec = recordingsSection{Items: recs, Uploads: s.Uploads != nil, Form: recordingForm{Kind: "file"}}
+	if f, ok := c.Locals("recording_form").(recordingForm); ok {
+		d.Rec.Form, d.Rec.Problem, d.Problem = f, d.Problem, nil
+	}
+	return nil
+}
+
+// Bytes is a size for people: 1.5 GB, 320.4 MB, 12 KB.
+func (l loc) Bytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return strconv.FormatFloat(float64(n)/(1<<30), 'f', 1, 64) + " GB"
+	case n >= 1<<20:
+		return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MB"
+	case n >= 1<<10:
+		return strconv.FormatInt(n>>10, 10) + " KB"
+	}
+	return strconv.FormatInt(n, 10) + " B"
+}
 
 // adminAddRecording attaches an uploaded file or an external URL.
 func (s *Server) adminAddRecording(c *fiber.Ctx) error {
@@ -40,7 +82,7 @@ func (s *Server) adminAddRecording(c *fiber.Ctx) error {
 		} else if obj != nil {
 			s.Tickets.DiscardRecordingFile(ctx, *obj)
 		}
-		return s.adminRecordingResult(c, id, "recording_added", recordingForm{Title: in.Title}, err)
+		return s.adminRecordingResult(c, id, "recording_added", recordingForm{Kind: "file", Title: in.Title}, err)
 	}
 	if err := readBounded(c); err != nil {
 		return err
@@ -48,10 +90,15 @@ func (s *Server) adminAddRecording(c *fiber.Ctx) error {
 	if err := csrfChecked(c, c.FormValue(csrfField)); err != nil {
 		return err
 	}
-	f := recordingForm{Title: strings.TrimSpace(c.FormValue("title")), URL: strings.TrimSpace(c.FormValue("url")),
+	f := recordingForm{Kind: "url", Title: strings.TrimSpace(c.FormValue("title")), URL: strings.TrimSpace(c.FormValue("url")),
 		SessionID: strings.TrimSpace(c.FormValue("session_id"))}
-	notify := lastFormValue(c, "notify") == "true"
-	in := ticketing.RecordingInput{Title: f.Title, URL: f.URL, Notify: ticketing.Groups{Attendees: notify, Absentees: notify}}
+	var notify notifyFlags
+	for _, name := range []string{"notify", "notify_attendees", "notify_absentees"} {
+		if v := lastFormValue(c, name); v != "" {
+			notify.set(name, v == "true")
+		}
+	}
+	in := ticketing.RecordingInput{Title: f.Title, URL: f.URL, Notify: notify.groups()}
 	if f.SessionID != "" {
 		sid, perr := strconv.ParseInt(f.SessionID, 10, 64)
 		if perr != nil || sid <= 0 {
@@ -97,8 +144,8 @@ func (s *Server) adminDeleteRecording(c *fiber.Ctx) error {
 		return err
 	}
 	if c.FormValue("confirm") != "yes" {
-		return s.adminRecordingResult(c, id, "", recordingForm{}, model.Invalid(map[string]string{
-			"confirm": "tick the box to confirm that the recording is to be deleted"}))
+		return s.adminRecordingResult(c, id, "", recordingForm{Kind: "delete", RID: rid}, model.Invalid(map[string]string{
+			"confirm_delete": "tick the box to confirm that the recording is to be deleted"}))
 	}
 	return s.adminActionResult(c, id, 0, "recording_deleted", s.Tickets.DeleteRecording(c.UserContext(), id, rid))
 }

@@ -42,6 +42,13 @@ func (a *adminClient) send(method, path string, form url.Values) (*http.Response
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
+	return a.roundTrip(req)
+}
+
+// roundTrip sends req as the browser would (asking for a page) and reads
+// the answer whole.
+func (a *adminClient) roundTrip(req *http.Request) (*http.Response, string) {
+	a.t.Helper()
 	req.Header.Set("Accept", "text/html")
 	res, err := a.c.Do(req)
 	if err != nil {

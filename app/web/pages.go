@@ -50,8 +50,13 @@ func newPages(fsys fs.FS, tr *i18n.Bundle, names []string) (*pages, error) {
 			return m, nil
 		},
 	}
+	// Files named section_*.html are parts that pages may include.
+	parts, err := fs.Glob(fsys, "section_*.html")
+	if err != nil {
+		return nil, err
+	}
 	for _, name := range names {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(fsys, "layout.html", name+".html")
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(fsys, append([]string{"layout.html", name + ".html"}, parts...)...)
 		if err != nil {
 			return nil, fmt.Errorf("web: page %s: %w", name, err)
 		}
