@@ -125,7 +125,8 @@ func serve(ctx context.Context, cfg config.Config, dbPath string) (err error) {
 	tickets, err := ticketing.New(db, ticketing.Options{Secret: secret, Subjects: ticketing.I18nSubjects{Bundle: tr},
 		Renderer: renderer, PublicURL: cfg.HTTP.PublicURL, Hold: cfg.HoldDuration(), Offer: time.Duration(cfg.Waitlist.OfferHours) * time.Hour,
 		HoldsPerClient: cfg.Limits.HoldsPerClient, ServiceFeePercent: cfg.Payments.ServiceFeePercent,
-		Factory: plugins.New, ConfigCredentials: cfg.ProviderSettings(), Reminders: offsets, Recordings: files, Log: log})
+		Factory: plugins.New, ConfigCredentials: cfg.ProviderSettings(), Reminders: offsets, Recordings: files,
+		MaxDevices: cfg.Recordings.MaxDevices, Log: log})
 	if err != nil {
 		return err
 	}

@@ -40,8 +40,8 @@ type Config struct {
 	Limits    Limits    `koanf:"limits"`
 	Log       Log       `koanf:"log"`
 	Backup    Backup    `koanf:"backup"`
-	// Recordings and Webhooks are accepted and validated, but not used yet
-	// (docs/API.md, "Configuration").
+	// Webhooks is accepted and validated, but not used yet (docs/API.md,
+	// "Configuration").
 	Recordings Recordings `koanf:"recordings"`
 	Webhooks   Webhooks   `koanf:"webhooks"`
 }
@@ -130,7 +130,8 @@ type Limits struct {
 }
 
 // Recordings: how many devices or networks may stream one registration's
-// recordings at once. Not used yet.
+// recordings at once (a device counts while it fetched within the last 5
+// minutes).
 type Recordings struct {
 	MaxDevices int `koanf:"max_devices"`
 }

@@ -3,8 +3,6 @@ package ticketing
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/url"
@@ -118,9 +116,7 @@ func (s *Service) returnQuery(provider string, id int64) string {
 }
 
 func (s *Service) returnSig(provider string, id int64) string {
-	m := hmac.New(sha256.New, s.secret)
-	m.Write([]byte("admit-return-v1:" + provider + ":" + strconv.FormatInt(id, 10)))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+	return s.mac("admit-return-v1", provider, strconv.FormatInt(id, 10))
 }
 
 // returning reads the registration a return or cancel URL names, checking

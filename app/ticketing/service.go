@@ -59,6 +59,8 @@ type Service struct {
 	log  *slog.Logger
 	// files keeps the recordings' files.
 	files recordings.Storage
+	// devices are the devices watching each registration's recordings.
+	devices *devices
 }
 
 // Options are the Service's dependencies.
@@ -94,6 +96,10 @@ type Options struct {
 	Reminders []time.Duration
 	// Recordings keeps the recordings' files (nil: uploads are refused).
 	Recordings recordings.Storage
+	// MaxDevices is how many devices (or networks) may watch one
+	// registration's recordings at a time (recordings.max_devices; 0:
+	// DefaultMaxDevices).
+	MaxDevices int
 	Now        func() time.Time
 	Log        *slog.Logger
 }
@@ -127,7 +133,8 @@ func New(st *store.Store, o Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{store: st, secret: o.Secret, sealer: sealer, subjects: o.Subjects, renderer: o.Renderer, publicURL: o.PublicURL, hold: o.Hold, offer: o.Offer, holdsPerClient: o.HoldsPerClient, feePercent: o.ServiceFeePercent, providers: o.Providers, providerTimeout: o.ProviderTimeout, factory: o.Factory, configCreds: o.ConfigCredentials, reminders: o.Reminders, now: o.Now, log: o.Log, files: o.Recordings}, nil
+	return &Service{store: st, secret: o.Secret, sealer: sealer, subjects: o.Subjects, renderer: o.Renderer, publicURL: o.PublicURL, hold: o.Hold, offer: o.Offer, holdsPerClient: o.HoldsPerClient, feePercent: o.ServiceFeePercent, providers: o.Providers, providerTimeout: o.ProviderTimeout, factory: o.Factory, configCreds: o.ConfigCredentials, reminders: o.Reminders, now: o.Now, log: o.Log, files: o.Recordings,
+		devices: newDevices(o.MaxDevices)}, nil
 }
 
 // PublicURL is the base of every link Admit sends.

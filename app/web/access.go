@@ -2,7 +2,6 @@ package web
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -25,25 +24,26 @@ type accessJSON struct {
 	Recordings []accessRecordingJSON `json:"recordings"`
 }
 
-// accessRecordingJSON is a recording as its registrant sees it: url is the
-// gated link through the access token.
+// accessRecordingJSON is a recording as its registrant sees it: url is a
+// signed stream link, open for a few minutes to this device only.
 type accessRecordingJSON struct {
 	ID    int64  `json:"id"`
 	Title string `json:"title"`
 	URL   string `json:"url"`
 }
 
-// watchable lists the recordings a registrant may watch, with their links
-// through the access token.
+// watchable lists the recordings a registrant may watch, with their signed
+// stream links for the requesting device (its device cookie when a browser
+// page asks, else its network).
 func (s *Server) watchable(c *fiber.Ctx, a *ticketing.Access) ([]accessRecordingJSON, error) {
 	recs, err := s.Tickets.Watchable(c.UserContext(), a)
 	if err != nil {
 		return nil, err
 	}
+	dev := s.device(c, false)
 	out := make([]accessRecordingJSON, 0, len(recs))
 	for _, r := range recs {
-		out = append(out, accessRecordingJSON{ID: r.ID, Title: r.Title,
-			URL: s.Tickets.PublicURL() + "/a/" + c.Params("token") + "/recordings/" + strconv.FormatInt(r.ID, 10)})
+		out = append(out, accessRecordingJSON{ID: r.ID, Title: r.Title, URL: s.Tickets.PublicURL() + s.streamPath(c, dev, r.ID)})
 	}
 	return out, nil
 }
@@ -85,11 +85,16 @@ type accessPageData struct {
 	Refund string
 	// Recordings the registrant may watch.
 	Recordings []accessRecording
+	// DevicesFull: recordings.max_devices (MaxDevices) other devices are
+	// watching, so this one gets no player.
+	DevicesFull bool
+	MaxDevices  int
 }
 
 // accessRecording is a recording on the registrant's page: a player for a
 // file Admit keeps, a link for an external one.
 type accessRecording struct {
+	ID                       int64
 	Title, Path, ContentType string
 	External                 bool
 }
@@ -107,9 +112,14 @@ func (s *Server) accessPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	for _, r := range recs {
-		d.Recordings = append(d.Recordings, accessRecording{Title: r.Title, ContentType: r.ContentType, External: r.External(),
-			Path: "/a/" + d.Token + "/recordings/" + strconv.FormatInt(r.ID, 10)})
+	if len(recs) > 0 {
+		dev := s.device(c, true)
+		d.MaxDevices = s.Tickets.MaxDevices()
+		d.DevicesFull = s.Tickets.DevicesFull(a.Registration.ID, dev.ID())
+		for _, r := range recs {
+			d.Recordings = append(d.Recordings, accessRecording{ID: r.ID, Title: r.Title, ContentType: r.ContentType, External: r.External(),
+				Path: s.streamPath(c, dev, r.ID)})
+		}
 	}
 	if r := a.Registration; r.Refundable() > 0 && a.RefundsOnCancel(now) {
 		d.Refund = formatMoney(r.Refundable(), r.Currency, s.pages.locale(c))
@@ -122,6 +132,8 @@ type joinPageData struct {
 	Token string
 	Deny  string
 	Join  ticketing.Join
+	// MaxDevices words the devices_full refusal of a recording.
+	MaxDevices int
 }
 
 // join sends the registrant to the live room while a session is open.

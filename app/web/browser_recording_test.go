@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/admit/admit/app/ticketing"
 )
 
 // wavTone is a real, playable WAV file: seconds of a 440 Hz tone, 8 kHz
@@ -87,4 +89,39 @@ func TestBrowserRecordingPlays(t *testing.T) {
 		t.Fatalf("seek: %s", got)
 	}
 	screenshot(t, ctx, "player")
+
+	// The player's link was bound to the browser's device cookie, and its
+	// playback is one view, with the browser's address and user agent.
+	current, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("section.recordings video").currentSrc`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(current, "/recordings/") || !strings.Contains(current, "?dev=c") {
+		t.Errorf("player link %q is not bound to the device cookie", current)
+	}
+	r := e.do("GET", "/api/v1/registrations/1/views", nil, true).JSON(t)["items"].([]any)
+	if len(r) != 1 || r[0].(map[string]any)["client_ip"] != "127.0.0.1" || !strings.Contains(r[0].(map[string]any)["user_agent"].(string), "Chrome") {
+		t.Errorf("views: %v", r)
+	}
+
+	// Long after, the link has closed: when the player asks for the file
+	// again (with a query Chromium has not cached), it is refused, asks for
+	// a fresh link and loads again.
+	e.clock.Add(ticketing.StreamLinkTTL + ticketing.DeviceIdle)
+	const reload = `new Promise(done => {
+		const v = document.querySelector("section.recordings video");
+		const old = v.currentSrc, again = old + "&again=1";
+		let refused = false;
+		v.addEventListener("error", () => { refused = true; });
+		v.addEventListener("loadedmetadata", () => {
+			if (v.currentSrc !== old && v.currentSrc !== again) done(JSON.stringify({refused: refused, renewed: true, duration: v.duration}));
+		});
+		v.src = again;
+	})`
+	if got, err = chromedp.Run(ctx, chromedp.Evaluate[string](reload, chromedp.EvalAwaitPromise)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(got, `"refused":true`) || !strings.Contains(got, `"renewed":true`) || !strings.Contains(got, `"duration":4`) {
+		t.Errorf("expired link in the player: %s", got)
+	}
 }

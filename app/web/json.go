@@ -181,6 +181,9 @@ type registrationJSON struct {
 	PaidAt       *time.Time `json:"paid_at,omitempty"`
 	CreatedAt    time.Time  `json:"created_at"`
 	UpdatedAt    time.Time  `json:"updated_at"`
+	// Views counts the times a device started watching one of its
+	// recordings (in the registrations list only).
+	Views *int64 `json:"views,omitempty"`
 }
 
 func registrationView(r *model.Registration) registrationJSON {

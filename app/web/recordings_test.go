@@ -409,7 +409,7 @@ func TestSessionRecording(t *testing.T) {
 	if mailed(ada) != 1 || mailed(bob) != 0 {
 		t.Errorf("mails: ada %d, bob %d; want 1 and 0", mailed(ada), mailed(bob))
 	}
-	if r := e.do("GET", fmt.Sprintf("/a/%s/recordings/%d", adaToken, weekOne), nil, false); r.Status != 200 {
+	if r := e.watch("GET", fmt.Sprintf("/a/%s/recordings/%d", adaToken, weekOne)); r.Status != 200 {
 		t.Errorf("ada: %d", r.Status)
 	}
 	if r := e.do("GET", fmt.Sprintf("/a/%s/recordings/%d", bobToken, weekOne), nil, false); r.Status != 404 {

@@ -28,9 +28,17 @@ func (s *Server) listRegistrations(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	eventID, _ := idParam(c, "id") // read by eventRegistrations
+	views, err := s.Tickets.ViewCounts(c.UserContext(), eventID)
+	if err != nil {
+		return err
+	}
 	out := list[listedRegistrationJSON]{Items: make([]listedRegistrationJSON, 0, len(regs))}
 	for _, r := range regs {
-		out.Items = append(out.Items, listedRegistrationJSON{registrationJSON: registrationView(r), AttendedSessions: attendanceView(att[r.ID])})
+		v := registrationView(r)
+		n := views[r.ID]
+		v.Views = &n
+		out.Items = append(out.Items, listedRegistrationJSON{registrationJSON: v, AttendedSessions: attendanceView(att[r.ID])})
 	}
 	return c.JSON(out)
 }

@@ -107,6 +107,9 @@ func (s *Server) routes(app *fiber.App) {
 	api.Post("/registrations/:id/cancel", s.adminCancel)
 	api.Post("/registrations/:id/resend", s.resend)
 	api.Post("/registrations/:id/refund", s.refund)
+	// Who watched a registration's recordings; a new access link for it.
+	api.Get("/registrations/:id/views", s.listViews)
+	api.Post("/registrations/:id/rotate_token", s.rotateToken)
 	api.Get("/settings/payments/:provider", s.getProvider)
 	api.Put("/settings/payments/:provider", s.putProvider)
 	api.Delete("/settings/payments/:provider", s.deleteProvider)

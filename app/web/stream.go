@@ -11,25 +11,48 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/admit/admit/app/model"
+	"github.com/admit/admit/app/ticketing"
 )
 
 // streamRecording serves a recording through an access link: the file with
 // HTTP Range (fiber's file serving, which sends it with sendfile rather than
 // through Go buffers), or a 302 to an external recording. A registration
 // that may not watch gets a 403 page that says why.
+//
+// Only a signed stream link (?dev=&exp=&sig=, see ticketing.StreamPath)
+// serves: the plain address counts the device as watching and answers 302
+// to a fresh signed link bound to it (its device cookie, else its network).
+// A link opened by another device, expired or altered, or a device beyond
+// recordings.max_devices, gets a 403 that says why.
 func (s *Server) streamRecording(c *fiber.Ctx) error {
 	rid, err := idParam(c, "id")
 	if err != nil {
 		return err
 	}
-	st, err := s.Tickets.OpenRecording(c.UserContext(), c.Params("token"), rid)
+	token := c.Params("token")
+	st, err := s.Tickets.OpenRecording(c.UserContext(), token, rid)
 	if err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	if st.Deny != "" {
-		return s.pages.render(c, fiber.StatusForbidden, "join", st.Event.Title,
-			joinPageData{Access: st.Access, Token: c.Params("token"), Deny: st.Deny})
+		return s.refuseStream(c, st.Access, st.Deny)
+	}
+	dev := s.device(c, false)
+	// Copies: fiber's strings live in buffers it reuses.
+	link := ticketing.StreamLink{Dev: strings.Clone(c.Query("dev")), Exp: strings.Clone(c.Query("exp")), Sig: strings.Clone(c.Query("sig"))}
+	if !link.Signed() {
+		if err := s.Tickets.ReserveDevice(st.Registration.ID, dev.ID()); err != nil {
+			return s.refuseStream(c, st.Access, streamRefusal(err))
+		}
+		return c.Redirect(s.streamPath(c, dev, rid), fiber.StatusFound)
+	}
+	err = s.Tickets.StartStream(c.UserContext(), st, token, link,
+		ticketing.Viewer{Device: dev, ClientIP: clientOf(c).String(), UserAgent: strings.Clone(c.Get(fiber.HeaderUserAgent))})
+	if code := streamRefusal(err); code != "" {
+		return s.refuseStream(c, st.Access, code)
+	} else if err != nil {
+		return err
 	}
 	rec, loc := st.Recording, st.Location
 	switch {

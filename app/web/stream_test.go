@@ -38,7 +38,7 @@ func TestRecordingRange(t *testing.T) {
 	const size = 100_000
 	_, video, id, _ := e.recordedEvent(size)
 	_, token := e.registerOne("intro-to-go", "Ada", "ada@example.org")
-	path := fmt.Sprintf("/a/%s/recordings/%d", token, id)
+	path := e.signedPath(fmt.Sprintf("/a/%s/recordings/%d", token, id))
 	total := strconv.Itoa(size)
 	for _, tc := range []struct {
 		name, rng    string
@@ -153,7 +153,7 @@ func TestRecordingAccess(t *testing.T) {
 			rid, token := e.registerOne("intro-to-go", tc.status, tc.status+"@example.org")
 			e.setStatus(rid, tc.status)
 			path := fmt.Sprintf("/a/%s/recordings/%d", token, id)
-			r := e.do("GET", path, nil, false)
+			r := e.watch("GET", path)
 			if r.Status != tc.code {
 				t.Fatalf("%s: %d, want %d", tc.status, r.Status, tc.code)
 			}
@@ -165,7 +165,7 @@ func TestRecordingAccess(t *testing.T) {
 				t.Errorf("403 page does not say why (%q):\n%.600s", tc.says, r.Body)
 			}
 			extPath := fmt.Sprintf("/a/%s/recordings/%d", token, ext)
-			r = e.do("GET", extPath, nil, false)
+			r = e.watch("GET", extPath)
 			if tc.code == 200 {
 				if r.Status != 302 || r.Header.Get("Location") != "https://video.example.org/replay" {
 					t.Errorf("external: %d %q", r.Status, r.Header.Get("Location"))
@@ -183,12 +183,13 @@ func TestRecordingAccess(t *testing.T) {
 			// they may watch.
 			js := string(e.do("GET", "/api/v1/access/"+token, nil, false).Body)
 			page := string(e.do("GET", "/a/"+token, nil, false).Body)
-			wantLink := fmt.Sprintf(`{"id":%d,"title":"The replay","url":"http://tickets.test/a/%s/recordings/%d"}`, id, token, id)
+			// Their links are signed stream links.
+			wantLink := fmt.Sprintf(`{"id":%d,"title":"The replay","url":"http://tickets.test/a/%s/recordings/%d?dev=`, id, token, id)
 			if tc.code == 200 {
 				if !strings.Contains(js, wantLink) || !strings.Contains(js, `"title":"Elsewhere"`) {
 					t.Errorf("json lacks the recordings: %s", js)
 				}
-				if !strings.Contains(page, `<video controls preload="metadata" playsinline src="`+path+`"`) || !strings.Contains(page, "Elsewhere") {
+				if !strings.Contains(page, `<video controls preload="metadata" playsinline src="`+path+`?dev=`) || !strings.Contains(page, "Elsewhere") {
 					t.Errorf("page lacks the player:\n%s", page)
 				}
 			} else {
@@ -218,7 +219,7 @@ func TestRecordingAccess(t *testing.T) {
 	// A deleted recording is gone at once.
 	_, token2 := e.registerOne("other", "Ada", "ada2@example.org")
 	path := fmt.Sprintf("/a/%s/recordings/%d", token2, otherID)
-	if r := e.do("GET", path, nil, false); r.Status != 200 {
+	if r := e.watch("GET", path); r.Status != 200 {
 		t.Fatalf("before delete: %d", r.Status)
 	}
 	if r := e.do("DELETE", fmt.Sprintf("/api/v1/events/%d/recordings/%d", other, otherID), nil, true); r.Status != 204 {

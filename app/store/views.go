@@ -1,0 +1,70 @@
+package store
+
+import (
+	"context"
+
+	"github.com/admit/admit/app/model"
+)
+
+// InsertView records a view; its time is the transaction's.
+func (t *Tx) InsertView(v *model.View) error {
+	v.StartedAt = t.now
+	res, err := t.exec("insert-view", v.RegistrationID, v.RecordingID, v.Title, v.Device, v.ClientIP, v.UserAgent, unix(t.now))
+	if err != nil {
+		return err
+	}
+	v.ID, err = res.LastInsertId()
+	return err
+}
+
+// Views lists a registration's views, oldest first.
+func (s *Store) Views(ctx context.Context, registrationID int64) ([]model.View, error) {
+	rows, err := s.read("list-views").QueryContext(ctx, registrationID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []model.View{}
+	for rows.Next() {
+		var v model.View
+		var started int64
+		if err := rows.Scan(&v.ID, &v.RegistrationID, &v.RecordingID, &v.Title, &v.Device, &v.ClientIP, &v.UserAgent, &started); err != nil {
+			return nil, err
+		}
+		v.StartedAt = fromUnix(started)
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// ViewCounts counts the views of each registration of an event that has
+// any.
+func (s *Store) ViewCounts(ctx context.Context, eventID int64) (map[int64]int64, error) {
+	rows, err := s.read("count-views-of-event").QueryContext(ctx, eventID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]int64{}
+	for rows.Next() {
+		var id, n int64
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		out[id] = n
+	}
+	return out, rows.Err()
+}
+
+// RotateToken gives a registration a new access token (its nonce and hash):
+// the old one no longer finds it.
+func (t *Tx) RotateToken(id int64, nonce, hash []byte) error {
+	res, err := t.exec("rotate-token", nonce, hash, unix(t.now), id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return model.ErrNotFound
+	}
+	return nil
+}
