@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -112,7 +113,7 @@ func (s *Server) tusRoute(c *fiber.Ctx) error {
 		_ = s.Uploads.Touch(id, s.Now())
 		w.h.Set("Location", strings.TrimSuffix(c.Path(), "/")+"/"+id)
 	}
-	return w.send(c)
+	return w.send(c, s.Log)
 }
 
 // serveTus runs h with a net/http request made from c; the body is read as
@@ -178,15 +179,15 @@ func (w *tusWriter) SetWriteDeadline(t time.Time) error {
 
 // send writes the answer through fiber. tusd's own errors ("ERR_CODE:
 // message" as text) are given the API's error body.
-func (w *tusWriter) send(c *fiber.Ctx) error {
+func (w *tusWriter) send(c *fiber.Ctx, log *slog.Logger) error {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
 	body := w.body.Bytes()
 	if w.status >= 400 && strings.HasPrefix(w.h.Get("Content-Type"), "text/plain") {
-		code, msg, _ := strings.Cut(strings.TrimSpace(string(body)), ": ")
-		code = strings.ToLower(strings.TrimPrefix(code, "ERR_"))
-		body, _ = json.Marshal(apiError{Error: apiErrorBody{Code: code, Message: tusMessage(msg)}})
+		var e apiErrorBody
+		w.status, e = tusProblem(log, w.status, strings.TrimSpace(string(body)))
+		body, _ = json.Marshal(apiError{Error: e})
 		w.h.Set("Content-Type", fiber.MIMEApplicationJSONCharsetUTF8)
 	}
 	w.h.Del("Content-Length")
@@ -204,6 +205,27 @@ func (w *tusWriter) send(c *fiber.Ctx) error {
 		return nil
 	}
 	return c.Send(body)
+}
+
+// tusProblem turns one of tusd's own errors ("ERR_CODE: message") into
+// the API's: a full disk while the bytes are written is 507, as for the
+// other uploads; any other 5xx is logged and not shown (its message may
+// name files).
+func tusProblem(log *slog.Logger, status int, text string) (int, apiErrorBody) {
+	code, msg, _ := strings.Cut(text, ": ")
+	code = strings.ToLower(strings.TrimPrefix(code, "ERR_"))
+	switch {
+	case strings.Contains(msg, "no space left on device") || strings.Contains(msg, "disk quota exceeded"):
+		log.Error("upload not stored: storage full", "error", msg)
+		_, body, _ := classify(model.Fail(model.ErrStorageFull,
+			"There is no space left to keep this recording: free some space (or delete old recordings) and send the rest again."))
+		return fiber.StatusInsufficientStorage, body
+	case status >= 500:
+		log.Error("upload failed", "status", status, "error", text)
+		_, body, _ := classify(errors.New(text))
+		return status, body
+	}
+	return status, apiErrorBody{Code: code, Message: tusMessage(msg)}
 }
 
 // tusMessage is tusd's message as a sentence.

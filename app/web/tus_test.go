@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -402,5 +403,28 @@ func TestTusDiskFull(t *testing.T) {
 	}
 	if left := e.uploadFiles(); len(left) != 0 {
 		t.Errorf("left in the uploads folder: %v", left)
+	}
+}
+
+// TestTusProblem: tusd's own errors get the API's body; a full disk while
+// bytes are written is 507 in words a person can act on, and other server
+// errors do not show their cause.
+func TestTusProblem(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	for _, tc := range []struct {
+		status     int
+		text       string
+		wantStatus int
+		wantCode   string
+		wantMsg    string
+	}{
+		{409, "ERR_MISMATCHED_OFFSET: mismatched offset", 409, "mismatched_offset", "Mismatched offset."},
+		{500, "ERR_INTERNAL_SERVER_ERROR: write /data/uploads/abc: no space left on device", 507, "insufficient_storage", "There is no space left"},
+		{500, "ERR_INTERNAL_SERVER_ERROR: open /data/uploads/abc.info: permission denied", 500, "internal", "Something went wrong"},
+	} {
+		status, body := tusProblem(log, tc.status, tc.text)
+		if status != tc.wantStatus || body.Code != tc.wantCode || !strings.HasPrefix(body.Message, tc.wantMsg) || strings.Contains(body.Message, "/data/") {
+			t.Errorf("%q: %d %+v", tc.text, status, body)
+		}
 	}
 }
