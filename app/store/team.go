@@ -63,7 +63,7 @@ func (t *Tx) DeleteUser(id int64) error {
 	return err
 }
 
-// CountAdmins counts the users with the admin role.
+// CountAdmins counts the users with the admin role who have a password.
 func (t *Tx) CountAdmins() (int, error) {
 	var n int
 	err := t.queryRow("count-admins").Scan(&n)

@@ -115,34 +115,43 @@ func checkUserRole(f fields, role string) {
 }
 
 // InviteUser creates a user with a role and no password, and mails them a
-// link to set one (in locale). A user with that email already is a
-// conflict.
-func (s *Service) InviteUser(ctx context.Context, email, role, locale string) (*model.User, error) {
+// link to set one (in locale); created is false when the user was invited
+// already and had not set a password: they get the role and a new link.
+// A user with a password is a conflict.
+func (s *Service) InviteUser(ctx context.Context, email, role, locale string) (u *model.User, created bool, err error) {
 	f := fields{}
 	email, _ = normalizeEmail(f, "email", email)
 	checkUserRole(f, role)
 	if len(f) > 0 {
-		return nil, model.Invalid(f)
+		return nil, false, model.Invalid(f)
 	}
-	var out *model.User
-	err := s.store.Write(ctx, func(tx *store.Tx) error {
-		if _, err := tx.UserByEmail(email); err == nil {
+	err = s.store.Write(ctx, func(tx *store.Tx) error {
+		var id int64
+		old, err := tx.UserByEmail(email)
+		switch {
+		case err == nil && !old.Invited():
 			return &model.Problem{Err: model.ErrConflict, Code: "user_exists", Message: "A user with this email address exists already.",
 				Fields: map[string]string{"email": "belongs to a user already"}}
-		} else if !errors.Is(err, model.ErrNotFound) {
-			return err
-		}
-		id, err := tx.InsertInvitedUser(email, role)
-		if err != nil {
+		case err == nil: // invited before: a new link, the role asked for
+			id, created = old.ID, false
+			if err := tx.SetUserRole(id, role); err != nil {
+				return err
+			}
+		case errors.Is(err, model.ErrNotFound):
+			if id, err = tx.InsertInvitedUser(email, role); err != nil {
+				return err
+			}
+			created = true
+		default:
 			return err
 		}
 		if err := s.queueInvitation(tx, id, email, locale, invitationData{Role: role}); err != nil {
 			return err
 		}
-		out, err = tx.User(id)
+		u, err = tx.User(id)
 		return err
 	})
-	return out, err
+	return u, created, err
 }
 
 // SetUserRole changes a user's role; the last admin keeps theirs.
@@ -158,7 +167,7 @@ func (s *Service) SetUserRole(ctx context.Context, id int64, role string) (*mode
 		if err != nil {
 			return err
 		}
-		if u.Role == model.UserAdmin && role != model.UserAdmin {
+		if activeAdmin(u) && role != model.UserAdmin {
 			if err := lastAdmin(tx); err != nil {
 				return err
 			}
@@ -172,7 +181,11 @@ func (s *Service) SetUserRole(ctx context.Context, id int64, role string) (*mode
 	return out, err
 }
 
-// lastAdmin is errLastAdmin when one admin is left.
+// activeAdmin: an admin who can sign in. Only those count as the last
+// admin: an invitation may never be accepted.
+func activeAdmin(u *model.User) bool { return u.Role == model.UserAdmin && !u.Invited() }
+
+// lastAdmin is errLastAdmin when one admin who can sign in is left.
 func lastAdmin(tx *store.Tx) error {
 	n, err := tx.CountAdmins()
 	if err != nil {
@@ -196,7 +209,7 @@ func (s *Service) DeleteUser(ctx context.Context, by, id int64) error {
 		if err != nil {
 			return err
 		}
-		if u.Role == model.UserAdmin {
+		if activeAdmin(u) {
 			if err := lastAdmin(tx); err != nil {
 				return err
 			}

@@ -28,6 +28,16 @@ var adminA11yPages = []a11yPage{
 		clickAndLoad(t, ctx, `form.external-form button[type="submit"]`)
 	}},
 	{name: "settings", path: "/admin/settings", signedIn: true},
+	{name: "users", path: "/admin/users", signedIn: true},
+	{name: "users-errors", path: "/admin/users", signedIn: true, then: func(t *testing.T, ctx context.Context) {
+		do(t, ctx, chromedp.SetValue(chromedp.ID("invite-email"), "not an address"))
+		clickAndLoad(t, ctx, `form.add-form button[type="submit"]`)
+	}},
+	{name: "invite", path: "{invite}"},
+	{name: "invite-errors", path: "{invite}", then: func(t *testing.T, ctx context.Context) {
+		do(t, ctx, chromedp.SendKeys(chromedp.ID("password"), "short"))
+		clickAndLoad(t, ctx, `form.login button[type="submit"]`)
+	}},
 }
 
 // publicA11yPages are the registrants' pages checked by axe-core.
@@ -48,7 +58,13 @@ func a11yFixture(t *testing.T) (base string, vars map[string]string) {
 	e.webhook(paidWebhook("evt_ada", ada, 999), now)
 	_, token := e.registerOne("free-talk", "Cleo", "cleo@example.org")
 	e.upload(num(ev["id"]), fakeVideo(5000), "title", "The replay", "notify", "false")
-	return e.serve(), map[string]string{"event": fmt.Sprint(num(ev["id"])), "slug": "intro-to-go", "free": "free-talk", "token": token}
+	// A co-organizer on the event (its page lists them), invited.
+	if r := e.do("POST", fmt.Sprintf("/api/v1/events/%d/registrations", num(ev["id"])),
+		map[string]any{"name": "Cora", "email": "cora@example.org", "role": "co_organizer"}, true); r.Status != 201 {
+		t.Fatalf("add a co-organizer: %d %s", r.Status, r.Body)
+	}
+	return e.serve(), map[string]string{"event": fmt.Sprint(num(ev["id"])), "slug": "intro-to-go", "free": "free-talk", "token": token,
+		"invite": e.invitationPath("cora@example.org")}
 }
 
 // TestAccessibilityAdmin: no admin page has a serious or critical WCAG 2

@@ -65,7 +65,7 @@ func (s *Server) usersResult(c *fiber.Ctx, d usersPage, done string, err error) 
 
 func (s *Server) adminInviteUser(c *fiber.Ctx) error {
 	in := inviteInput{Email: strings.TrimSpace(c.FormValue("email")), Role: c.FormValue("role")}
-	_, err := s.Tickets.InviteUser(c.UserContext(), in.Email, in.Role, s.admin.locale(c))
+	_, _, err := s.Tickets.InviteUser(c.UserContext(), in.Email, in.Role, s.admin.locale(c))
 	return s.usersResult(c, usersPage{Invite: in}, "invited", err)
 }
 
@@ -90,15 +90,10 @@ func (s *Server) adminDeleteUser(c *fiber.Ctx) error {
 // adminRemoveCoOrganizer ends a co-organizer's access to the event, as
 // DELETE /api/v1/events/{id}/co_organizers/{user} does.
 func (s *Server) adminRemoveCoOrganizer(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
-	if err != nil {
+	id, err := s.removeCoOrganizerOf(c)
+	if id == 0 {
 		return err
 	}
-	uid, err := idParam(c, "user")
-	if err != nil {
-		return err
-	}
-	err = s.Tickets.RemoveCoOrganizer(c.UserContext(), id, uid)
 	return s.adminActionResult(c, id, 0, "co_organizer_removed", err)
 }
 

@@ -172,9 +172,12 @@ func (s *Server) inviteUser(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	u, err := s.Tickets.InviteUser(c.UserContext(), in.Email, in.Role, s.mailLocale(in.Locale))
+	u, created, err := s.Tickets.InviteUser(c.UserContext(), in.Email, in.Role, s.mailLocale(in.Locale))
 	if err != nil {
 		return err
+	}
+	if !created {
+		return c.JSON(userView(u))
 	}
 	c.Location("/api/v1/users/" + strconv.FormatInt(u.ID, 10))
 	return c.Status(fiber.StatusCreated).JSON(userView(u))
@@ -231,16 +234,22 @@ func (s *Server) listCoOrganizers(c *fiber.Ctx) error {
 }
 
 func (s *Server) removeCoOrganizer(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	uid, err := idParam(c, "user")
-	if err != nil {
-		return err
-	}
-	if err := s.Tickets.RemoveCoOrganizer(c.UserContext(), id, uid); err != nil {
+	if _, err := s.removeCoOrganizerOf(c); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// removeCoOrganizerOf ends the access of the route's user to the route's
+// event, and returns the event.
+func (s *Server) removeCoOrganizerOf(c *fiber.Ctx) (int64, error) {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return 0, err
+	}
+	uid, err := idParam(c, "user")
+	if err != nil {
+		return 0, err
+	}
+	return id, s.Tickets.RemoveCoOrganizer(c.UserContext(), id, uid)
 }

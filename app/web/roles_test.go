@@ -352,6 +352,29 @@ func TestRolesLastAdmin(t *testing.T) {
 		t.Errorf("invite with mistakes: %d %s", r.Status, r.Body)
 	}
 
+	// An invited admin who has not set a password does not count: the
+	// invitation may never be accepted.
+	r = e.do("POST", "/api/v1/users", map[string]any{"email": "pending@example.org", "role": "admin"}, true)
+	if r.Status != 201 {
+		t.Fatalf("invite: %d %s", r.Status, r.Body)
+	}
+	pending := num(r.JSON(t)["id"])
+	if r := e.do("PATCH", fmt.Sprintf("/api/v1/users/%d", me), map[string]any{"role": "organizer"}, true); r.Status != 409 {
+		t.Errorf("demote the last admin who can sign in: %d %s", r.Status, r.Body)
+	}
+	// Inviting them again sends a new link, with the role asked for.
+	first := e.invitationPath("pending@example.org")
+	r = e.do("POST", "/api/v1/users", map[string]any{"email": "Pending@example.org", "role": "organizer"}, true)
+	if r.Status != 200 || r.JSON(t)["role"] != "organizer" || num(r.JSON(t)["id"]) != pending {
+		t.Errorf("invite again: %d %s", r.Status, r.Body)
+	}
+	if again := e.invitationPath("pending@example.org"); again == first {
+		t.Errorf("inviting again mailed the same link")
+	}
+	if r := e.do("DELETE", fmt.Sprintf("/api/v1/users/%d", pending), nil, true); r.Status != 204 {
+		t.Errorf("remove an invited user: %d %s", r.Status, r.Body)
+	}
+
 	second, secondToken := e.invite("ada@example.org", model.UserAdmin)
 	if r := e.as(secondToken, "PATCH", fmt.Sprintf("/api/v1/users/%d", me), map[string]any{"role": "organizer"}); r.Status != 200 {
 		t.Fatalf("demote one of two admins: %d %s", r.Status, r.Body)

@@ -14,7 +14,8 @@ UPDATE users SET role = ? WHERE id = ?;
 DELETE FROM users WHERE id = ?;
 
 -- name: count-admins
-SELECT COUNT(*) FROM users WHERE role = 'admin';
+-- The admins who can sign in (an invited one cannot yet).
+SELECT COUNT(*) FROM users WHERE role = 'admin' AND password_hash != '';
 
 -- name: set-first-password
 UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = '';
