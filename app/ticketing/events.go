@@ -79,53 +79,72 @@ func (s *Service) CreateEvent(ctx context.Context, in EventInput) (*model.Event,
 // removed session are told at once, and those of a series registered per
 // session whose session is removed are cancelled and refunded in full.
 func (s *Service) UpdateEvent(ctx context.Context, id int64, in EventInput) (*model.Event, error) {
-	var out *model.Event
-	var refunds []int64
-	var open []*model.Registration // cancelled with their session while their checkouts were open
-	err := s.store.Write(ctx, func(tx *store.Tx) error {
-		e, err := tx.Event(id)
-		if err != nil {
-			return err
-		}
-		if e.Status == model.EventCancelled {
-			return model.Fail(model.ErrClosed, "This event is cancelled and can no longer be changed.")
-		}
-		before := *e
-		before.Sessions = slices.Clone(e.Sessions)
-		f := fields{}
-		s.apply(f, e, in)
-		if len(f) == 0 && in.Price.Set && e.Price != nil {
-			if err := inOtherCurrency(tx, f, e); err != nil {
-				return err
-			}
-		}
-		if len(f) > 0 {
-			return model.Invalid(f)
-		}
-		if in.Slug != nil && *in.Slug != before.Slug {
-			if err := s.assignSlug(tx, e, true); err != nil {
-				return err
-			}
-		}
-		if err := tx.UpdateEvent(e); err != nil {
-			return err
-		}
-		if in.Sessions != nil {
-			if refunds, open, err = s.syncSessions(tx, &before, e); err != nil {
-				return err
-			}
-		}
-		out, err = tx.Event(id)
+	var c *eventChange
+	err := s.store.Write(ctx, func(tx *store.Tx) (err error) {
+		c, err = s.updateEvent(tx, id, in)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.closeCheckouts(ctx, open)
-	for _, rid := range refunds {
+	return s.afterChange(ctx, c), nil
+}
+
+// eventChange is what a change of an event did: the event as it is now, the
+// refunds it queued (to send once committed) and the registrations it
+// cancelled while their checkouts were open (to close).
+type eventChange struct {
+	event   *model.Event
+	refunds []int64
+	open    []*model.Registration
+}
+
+// afterChange sends a committed change's refunds and closes its checkouts.
+func (s *Service) afterChange(ctx context.Context, c *eventChange) *model.Event {
+	s.closeCheckouts(ctx, c.open)
+	for _, rid := range c.refunds {
 		_ = s.sendRefund(ctx, rid) // on failure the refunds job retries
 	}
-	return out, nil
+	return c.event
+}
+
+// updateEvent is UpdateEvent's transaction.
+func (s *Service) updateEvent(tx *store.Tx, id int64, in EventInput) (*eventChange, error) {
+	e, err := tx.Event(id)
+	if err != nil {
+		return nil, err
+	}
+	if e.Status == model.EventCancelled {
+		return nil, model.Fail(model.ErrClosed, "This event is cancelled and can no longer be changed.")
+	}
+	before := *e
+	before.Sessions = slices.Clone(e.Sessions)
+	f := fields{}
+	s.apply(f, e, in)
+	if len(f) == 0 && in.Price.Set && e.Price != nil {
+		if err := inOtherCurrency(tx, f, e); err != nil {
+			return nil, err
+		}
+	}
+	if len(f) > 0 {
+		return nil, model.Invalid(f)
+	}
+	if in.Slug != nil && *in.Slug != before.Slug {
+		if err := s.assignSlug(tx, e, true); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.UpdateEvent(e); err != nil {
+		return nil, err
+	}
+	c := &eventChange{}
+	if in.Sessions != nil {
+		if c.refunds, c.open, err = s.syncSessions(tx, &before, e); err != nil {
+			return nil, err
+		}
+	}
+	c.event, err = tx.Event(id)
+	return c, err
 }
 
 // inOtherCurrency refuses (in f, on price.currency) a price whose currency
@@ -574,73 +593,83 @@ func Slugify(title string) string {
 // organizer's message. Registration then answers 410.
 // With refund, every payment is refunded in full through its provider.
 func (s *Service) CancelEvent(ctx context.Context, id int64, message string, refund bool) (*model.Event, error) {
-	f := fields{}
-	checkText(f, "message", message, maxCancelNote)
-	if len(f) > 0 {
-		return nil, model.Invalid(f)
+	if err := checkCancelMessage(message); err != nil {
+		return nil, err
 	}
-	var out *model.Event
-	var refunds []int64
-	var open []*model.Registration // cancelled while their checkouts were open
-	err := s.store.Write(ctx, func(tx *store.Tx) error {
-		e, err := tx.Event(id)
-		if err != nil {
-			return err
-		}
-		if refund {
-			// Also on a second call: refunds the first one did not ask for.
-			paid, err := tx.PaidRegistrations(id)
-			if err != nil {
-				return err
-			}
-			for _, r := range paid {
-				left, _, err := refundable(tx, r)
-				if err != nil {
-					return err
-				}
-				if left > 0 {
-					rid, err := s.queueRefund(tx, r, left, "event_cancelled")
-					if err != nil {
-						return err
-					}
-					refunds = append(refunds, rid)
-				}
-			}
-		}
-		changed, err := tx.CancelEvent(id, message)
-		if err != nil {
-			return err
-		}
-		if changed {
-			regs, err := tx.RegistrationsToNotify(id, 0)
-			if err != nil {
-				return err
-			}
-			for _, r := range regs {
-				if r.Status == model.StatusPendingPayment {
-					open = append(open, r)
-				}
-				if r.Status != model.StatusCancelled {
-					if _, err := tx.SetRegistrationStatus(r.ID, r.Status, model.StatusCancelled); err != nil {
-						return err
-					}
-				}
-				if err := s.queueMail(tx, r, e, model.MailEventCancel, map[string]any{"message": message}); err != nil {
-					return err
-				}
-			}
-		}
-		out, err = tx.Event(id)
+	var c *eventChange
+	err := s.store.Write(ctx, func(tx *store.Tx) (err error) {
+		c, err = s.cancelEvent(tx, id, message, refund)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.closeCheckouts(ctx, open)
-	for _, rid := range refunds {
-		_ = s.sendRefund(ctx, rid)
+	return s.afterChange(ctx, c), nil
+}
+
+// checkCancelMessage checks the organizer's message to the registrants of
+// a cancelled event.
+func checkCancelMessage(message string) error {
+	f := fields{}
+	checkText(f, "message", message, maxCancelNote)
+	if len(f) > 0 {
+		return model.Invalid(f)
 	}
-	return out, nil
+	return nil
+}
+
+// cancelEvent is CancelEvent's transaction.
+func (s *Service) cancelEvent(tx *store.Tx, id int64, message string, refund bool) (*eventChange, error) {
+	e, err := tx.Event(id)
+	if err != nil {
+		return nil, err
+	}
+	c := &eventChange{}
+	if refund {
+		// Also on a second call: refunds the first one did not ask for.
+		paid, err := tx.PaidRegistrations(id)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range paid {
+			left, _, err := refundable(tx, r)
+			if err != nil {
+				return nil, err
+			}
+			if left > 0 {
+				rid, err := s.queueRefund(tx, r, left, "event_cancelled")
+				if err != nil {
+					return nil, err
+				}
+				c.refunds = append(c.refunds, rid)
+			}
+		}
+	}
+	changed, err := tx.CancelEvent(id, message)
+	if err != nil {
+		return nil, err
+	}
+	if changed {
+		regs, err := tx.RegistrationsToNotify(id, 0)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range regs {
+			if r.Status == model.StatusPendingPayment {
+				c.open = append(c.open, r)
+			}
+			if r.Status != model.StatusCancelled {
+				if _, err := tx.SetRegistrationStatus(r.ID, r.Status, model.StatusCancelled); err != nil {
+					return nil, err
+				}
+			}
+			if err := s.queueMail(tx, r, e, model.MailEventCancel, map[string]any{"message": message}); err != nil {
+				return nil, err
+			}
+		}
+	}
+	c.event, err = tx.Event(id)
+	return c, err
 }
 
 // Events lists every event.

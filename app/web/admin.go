@@ -37,7 +37,8 @@ const (
 )
 
 // adminPageNames are the templates of assets/admin.
-var adminPageNames = []string{"login", "dashboard", "events", "event", "settings", "users", "invite"}
+var adminPageNames = []string{"login", "dashboard", "events", "event", "settings", "users", "invite",
+	"event_edit", "event_confirm", "registration_confirm"}
 
 // randomToken is a fresh random value for a form's CSRF cookie.
 func randomToken() string {

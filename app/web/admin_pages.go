@@ -111,7 +111,12 @@ type eventForm struct {
 	Sessions                                                                                   []sessionForm
 }
 
-type sessionForm struct{ StartsAt, Duration string }
+// sessionForm is a session row of a form. ID and JoinURL are the editor's
+// (an existing session, its own room); Remove ticks it off.
+type sessionForm struct {
+	ID, StartsAt, Duration, JoinURL string
+	Remove                          bool
+}
 
 // sessionRows is how many sessions the form offers (empty rows are left out).
 const sessionRows = 3
@@ -248,14 +253,36 @@ func (s *Server) eventInput(f eventForm) (formEventInput, map[string]string) {
 		providers := slices.Clone(f.Providers)
 		e.Providers = &providers
 	}
-	loc := s.I18n.Location(f.Timezone)
-	sessions := []ticketing.SessionInput{}
-	for row, sf := range f.Sessions {
-		if sf.StartsAt == "" && sf.Duration == "" {
+	var sessions []ticketing.SessionInput
+	sessions, in.rows = sessionInputs(s.I18n.Location(f.Timezone), f.Sessions, bad)
+	if f.Kind != model.KindOnDemand || len(sessions) > 0 {
+		e.Sessions = &sessions
+	}
+	return in, bad
+}
+
+// sessionInputs reads a form's session rows (times in the event's zone,
+// loc), leaving out empty and removed ones, and the row each came from.
+// What only the form can get wrong goes into bad.
+func sessionInputs(loc *time.Location, rows []sessionForm, bad map[string]string) ([]ticketing.SessionInput, []int) {
+	sessions, from := []ticketing.SessionInput{}, []int{}
+	for row, sf := range rows {
+		if sf.Remove || sf.StartsAt == "" && sf.Duration == "" && sf.ID == "" {
 			continue
 		}
 		name := fmt.Sprintf("sessions[%d]", row)
 		var si ticketing.SessionInput
+		if sf.ID != "" { // an existing session: its room may be cleared
+			id, err := strconv.ParseInt(sf.ID, 10, 64)
+			if err != nil {
+				bad[name+".id"] = "is not a session of this event"
+			}
+			join := sf.JoinURL
+			si.ID, si.JoinURL = &id, &join
+		} else if sf.JoinURL != "" {
+			join := sf.JoinURL
+			si.JoinURL = &join
+		}
 		if sf.StartsAt != "" {
 			t, err := time.ParseInLocation("2006-01-02T15:04", sf.StartsAt, loc)
 			if err != nil {
@@ -272,12 +299,9 @@ func (s *Server) eventInput(f eventForm) (formEventInput, map[string]string) {
 			si.DurationMinutes = &n
 		}
 		sessions = append(sessions, si)
-		in.rows = append(in.rows, row)
+		from = append(from, row)
 	}
-	if f.Kind != model.KindOnDemand || len(sessions) > 0 {
-		e.Sessions = &sessions
-	}
-	return in, bad
+	return sessions, from
 }
 
 // parseAmount reads a price in major units ("19.99", "19,99", "20") into
@@ -323,6 +347,8 @@ type eventPageAdmin struct {
 	Team *ticketing.Team
 	// Rec is the recordings section.
 	Rec recordingsSection
+	// Table is the registrants as the query asks (admin_registrants.go).
+	Table registrantTable
 }
 
 // addForm is the "add a panelist or co-organizer" form.
@@ -368,6 +394,9 @@ func (s *Server) renderAdminEvent(c *fiber.Ctx, status int, id, failedID int64, 
 	if err := s.recordingsOf(c, &d); err != nil {
 		return err
 	}
+	if d.Table, err = s.registrantTableOf(c, id, regs); err != nil {
+		return err
+	}
 	return s.renderAdmin(c, status, "event", e.Title, d)
 }
 
@@ -383,54 +412,6 @@ func (s *Server) adminActionResult(c *fiber.Ctx, eventID, failedID int64, done s
 		return s.renderAdminEvent(c, status, eventID, failedID, &body)
 	}
 	return c.Redirect(s.adminURL(c, fmt.Sprintf("/admin/events/%d?done=%s", eventID, done)), fiber.StatusSeeOther)
-}
-
-// adminRegistrationAction runs a button of the registrants' table.
-func (s *Server) adminRegistrationAction(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	r, err := s.Tickets.Registration(c.UserContext(), id)
-	if err != nil {
-		return err
-	}
-	ctx := c.UserContext()
-	action := c.Params("action")
-	switch action {
-	case "confirm":
-		_, err = s.Tickets.Confirm(ctx, id)
-	case "reject":
-		_, err = s.Tickets.Reject(ctx, id)
-	case "cancel":
-		_, err = s.Tickets.CancelRegistration(ctx, id)
-	case "resend":
-		_, err = s.Tickets.Resend(ctx, id)
-	case "refund": // an amount in major units, or all that is left
-		var amount *int64
-		if v := strings.TrimSpace(c.FormValue("amount")); v != "" {
-			n, ok := parseAmount(v, r.MoneyCurrency())
-			if !ok {
-				err = model.Invalid(map[string]string{"amount": "must be an amount such as 19.99"})
-				break
-			}
-			amount = &n
-		}
-		_, err = s.Tickets.RefundRegistration(ctx, id, amount)
-	default:
-		return model.ErrNotFound
-	}
-	return s.adminActionResult(c, r.EventID, id, action, err)
-}
-
-// adminCancelEvent cancels the event, refunding every payment when asked.
-func (s *Server) adminCancelEvent(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	_, err = s.Tickets.CancelEvent(c.UserContext(), id, strings.TrimSpace(c.FormValue("message")), c.FormValue("refund") == "on")
-	return s.adminActionResult(c, id, 0, "event_cancelled", err)
 }
 
 // adminAddRegistration adds a panelist or co-organizer (who never pay), as

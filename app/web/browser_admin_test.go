@@ -136,8 +136,15 @@ func TestBrowserAdmin(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Cancel them with the button.
-	if st := clickAndLoad(t, ctx, row+` button[value="cancel"]`); st != 200 {
+	// Cancel them with the button, which asks first.
+	if st := clickAndLoad(t, ctx, row+` a[data-action="cancel"]`); st != 200 {
+		t.Fatalf("cancel: %d\n%s", st, text(t, ctx, "main"))
+	}
+	if h := text(t, ctx, "h1"); h != "Cancel the registration of Ada Lovelace?" {
+		t.Fatalf("confirmation %q", h)
+	}
+	screenshot(t, ctx, "cancel-confirm")
+	if st := clickAndLoad(t, ctx, `form.confirm-form button[type="submit"]`); st != 200 {
 		t.Fatalf("cancel: %d\n%s", st, text(t, ctx, "main"))
 	}
 	if s := text(t, ctx, "p.notice.ok"); s != "The registration is cancelled." {

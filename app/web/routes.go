@@ -58,9 +58,20 @@ func (s *Server) routes(app *fiber.App) {
 	ui.Post("/events", s.adminCreateEvent)
 	ui.Get("/events/:id", s.adminEvent)
 	ui.Get("/events/:id/registrations.csv", s.listRegistrationsCSV)
-	ui.Post("/events/:id/cancel", s.adminCancelEvent)
 	ui.Post("/events/:id/status", s.adminEventStatus)
 	ui.Post("/events/:id/registrations", s.adminAddRegistration)
+	// The event editor; changes that tell registrants or move money, and
+	// the registrants' actions, are confirmed on a page before they run.
+	ui.Get("/events/:id/edit", s.adminEditEvent)
+	ui.Post("/events/:id/edit", s.adminSaveEvent)
+	ui.Post("/events/:id/sessions", s.adminSessions)
+	ui.Post("/events/:id/tiers", s.adminAddTier)
+	ui.Post("/events/:id/tiers/:tier/delete", s.adminDeleteTier)
+	ui.Post("/events/:id/promo_codes", s.adminAddPromo)
+	ui.Post("/events/:id/promo_codes/:promo/delete", s.adminDeletePromo)
+	ui.Get("/events/:id/cancel", s.adminCancelPage)
+	ui.Post("/events/:id/cancel", s.adminCancelEvent)
+	ui.Get("/registrations/:id/:action", s.adminConfirmAction)
 	ui.Post("/registrations/:id/:action", s.adminRegistrationAction)
 	ui.Get("/settings", s.adminSettings)
 	// Recordings: the form (multipart file or external URL), delete, and
