@@ -329,7 +329,9 @@ func (s *Server) adminSaveEvent(c *fiber.Ctx) error {
 	default:
 		in.Reminders = ticketing.Opt[[]string]{Set: true, Null: true}
 	}
-	show := func(status int, p *apiErrorBody) error { return s.renderEdit(c, status, &editData{Form: f, Problem: p}) }
+	show := func(status int, p *apiErrorBody) error {
+		return s.renderEdit(c, status, &editData{Form: f, Problem: p})
+	}
 	return s.submitted(c, id, bad, show, "saved", func() error {
 		_, err := s.Tickets.UpdateEvent(c.UserContext(), id, in)
 		return err
