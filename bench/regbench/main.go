@@ -145,6 +145,9 @@ func main() {
 		fmt.Fprintln(os.Stderr, "regbench: -n, -c, -setup-c, -rounds, -phase-time and -duration must be positive, -webhooks, -reminders, -capacity, -starts, -live-regs and -streams not negative")
 		os.Exit(2)
 	}
+	if o.liveRegs == 0 {
+		o.streams = 0 // the streams are the live event's registrations'
+	}
 	if o.streams > 0 && (o.streams > o.liveRegs || o.chunkKB < 1 || o.streamMB<<20 < o.chunkKB<<10+int64(len(mp4Head))) {
 		fmt.Fprintln(os.Stderr, "regbench: -streams needs as many -live-regs, -chunk-kb must be positive and -stream-mb larger than a chunk")
 		os.Exit(2)
@@ -226,20 +229,21 @@ type hookLevel struct {
 
 // outcome is everything a run measured.
 type outcome struct {
-	Raw, Web result
-	Group    result          // RAW with group commit: the ceiling
-	RSS      int64           // admit's peak resident memory during Web (VmHWM), bytes; 0: unknown
-	First    time.Duration   // Web's server: start on a new data directory to healthy
-	Starts   []time.Duration // restarts on Web's data directory to healthy
-	Live     *result         // the live event's registrations (setup of Join and Streams)
-	Join     *joinOutcome
-	Streams  *streamOutcome
-	Levels   []hookLevel // one per -webhook-c, in its order
-	Notes    []string
-	Webhooks bool
-	Rem      *remResult // nil: not measured
-	Load     string     // /proc/loadavg when the run began: other work on the machine
-	Loads    []string   // the load average at the start of each measure
+	Raw, Web  result
+	Group     result          // RAW with group commit: the ceiling
+	RSS       int64           // admit's peak resident memory during Web (VmHWM), bytes; 0: unknown
+	First     time.Duration   // Web's server: start on a new data directory to healthy
+	Starts    []time.Duration // restarts on Web's data directory to healthy
+	StartsCPU []time.Duration // the CPU time each of Starts took
+	Live      *result         // the live event's registrations (setup of Join and Streams)
+	Join      *joinOutcome
+	Streams   *streamOutcome
+	Levels    []hookLevel // one per -webhook-c, in its order
+	Notes     []string
+	Webhooks  bool
+	Rem       *remResult // nil: not measured
+	Load      string     // /proc/loadavg when the run began: other work on the machine
+	Loads     []string   // the load average at the start of each measure
 }
 
 // sample notes the load average as a measure starts.
@@ -310,7 +314,7 @@ func runBench(ctx context.Context, o options) error {
 	if o.starts > 0 {
 		out.sample()
 		fmt.Fprintf(os.Stderr, "regbench: cold starts: %d restarts on the registration measure's data…\n", o.starts)
-		if out.Starts, err = coldStarts(ctx, bin, filepath.Join(dir, "http"), o, o.starts); err != nil {
+		if out.Starts, out.StartsCPU, err = coldStarts(ctx, bin, filepath.Join(dir, "http"), o, o.starts); err != nil {
 			return fmt.Errorf("cold starts: %w", err)
 		}
 		fmt.Fprintf(os.Stderr, "regbench: cold starts: median %v of %v\n", median(out.Starts), out.Starts)

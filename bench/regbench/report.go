@@ -205,7 +205,11 @@ The time from starting the ~admit~ process to its first ~200~ on
 ~/healthz~ (asked every 2 ms), {{len .Starts}} restarts one after the other
 on the data directory the registration measure left ({{.N}} registrations):
 {{.StartList}}. **Median {{.StartMedian}}** — aim ≤ {{.StartAim}}:
-{{if .StartMet}}**met**{{else}}**not met**{{end}}. The first start of that
+{{if .StartMet}}**met**{{else}}**not met**{{end}}. The CPU time the process
+used until then (user and system, all its threads, from ~/proc/<pid>/stat~;
+what other work on the machine does not inflate, though one start spreads
+over more than one CPU): {{.StartCPUList}}, median {{.StartCPUMedian}}.
+The first start of that
 server, on a new data directory (creating the database and the first
 administrator), took {{.FirstStart}}.
 {{end}}{{with .Join}}
@@ -217,12 +221,14 @@ is live (it began a minute before the measure; the room link is set), and
 request with the next registration's access link; every answer must be the
 ~302~ to the room. admit: the access token's shape, the registration by the
 token's SHA-256 and its event with its sessions (read pool), the join
-window, the redirect, the access log (~log.level~ = {{$.LogLevel}}).
+window, the attendance noted (a write through the server's single writer,
+committed with the others waiting, group commit, before the answer), the
+redirect, the access log (~log.level~ = {{$.LogLevel}}).
 Baseline: a fiber handler in its own process (~regbench join-baseline~) on
 the server's database, doing one indexed read
 (~SELECT id, event_id, status FROM registrations WHERE token_hash = ?~ on a
 read-only pool of 4 connections, as the server's) and the same redirect;
-no event, no sessions, no window, no log. {{.Rounds}} turns of {{$.PhaseTime}}
+no event, no sessions, no window, no write, no log. {{.Rounds}} turns of {{$.PhaseTime}}
 each, admit then the baseline, so both meet the same load.
 
 | measure | requests/s | p50 | p99 | errors | time |
@@ -474,9 +480,12 @@ func render(o options, dir string, out outcome) string {
 	if out.Live != nil {
 		phase("live event setup", *out.Live)
 	}
-	var starts []string
+	var starts, startsCPU []string
 	for _, d := range out.Starts {
 		starts = append(starts, msOf(d))
+	}
+	for _, d := range out.StartsCPU {
+		startsCPU = append(startsCPU, msOf(d))
 	}
 	num := func(l levelView) string { return fmt.Sprint(l.C) }
 	var buf bytes.Buffer
@@ -501,6 +510,7 @@ func render(o options, dir string, out outcome) string {
 		"Group": out.Group, "GroupRatio": ratio(out.Web.Rate(), out.Group.Rate()),
 		"RSS": out.RSS, "RSSMB": mbOf(out.RSS), "RSSAim": mbOf(rssAim), "RSSMet": out.RSS <= rssAim,
 		"Starts": out.Starts, "StartList": strings.Join(starts, ", "), "StartMedian": msOf(median(out.Starts)),
+		"StartCPUList": strings.Join(startsCPU, ", "), "StartCPUMedian": msOf(median(out.StartsCPU)),
 		"StartAim": msOf(startupAim), "StartMet": median(out.Starts) <= startupAim, "FirstStart": msOf(out.First),
 		"Join": jv, "Streams": sv, "PhaseTime": o.phaseTime.String(), "JoinAim": joinAim, "StreamAim": streamAim,
 		"StreamMB": fmt.Sprintf("%d MB", o.streamMB), "ChunkKB": o.chunkKB,

@@ -32,8 +32,9 @@ type admit struct {
 	client  *http.Client // keep-alive, at most c connections
 	token   string       // the bench admin's API token
 	// Startup is the time from starting the process to its first healthy
-	// answer to /healthz.
-	Startup time.Duration
+	// answer to /healthz; StartupCPU the CPU time it used meanwhile (what
+	// other work on the machine does not inflate); 0 when unknown.
+	Startup, StartupCPU time.Duration
 }
 
 // child is a process regbench started (admit, the join baseline, nginx);
@@ -127,6 +128,7 @@ func startAdmit(ctx context.Context, bin, dir string, o options, env ...string) 
 		return nil, fmt.Errorf("%w\nserver log:\n%s", err, tailFile(a.logPath, 3000))
 	}
 	a.Startup = time.Since(t0)
+	a.StartupCPU, _ = procCPU(a.cmd.Process.Pid)
 	if a.token, err = login(ctx, a.client, a.base); err != nil {
 		a.stop()
 		return nil, err

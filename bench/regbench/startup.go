@@ -17,20 +17,20 @@ const (
 // coldStarts starts admit n times, one after the other, on the data
 // directory in dir (left by the registration measure: an existing
 // database, as after a restart or an upgrade), and returns each time from
-// starting the process to its first healthy /healthz.
-func coldStarts(ctx context.Context, bin, dir string, o options, n int) ([]time.Duration, error) {
-	var out []time.Duration
+// starting the process to its first healthy /healthz, and the CPU time
+// the process used until then.
+func coldStarts(ctx context.Context, bin, dir string, o options, n int) (wall, cpu []time.Duration, _ error) {
 	for i := 0; i < n; i++ {
 		srv, err := startAdmit(ctx, bin, dir, o)
 		if err != nil {
-			return out, err
+			return wall, cpu, err
 		}
-		out = append(out, srv.Startup)
+		wall, cpu = append(wall, srv.Startup), append(cpu, srv.StartupCPU)
 		if err := srv.stop(); err != nil {
-			return out, err
+			return wall, cpu, err
 		}
 	}
-	return out, nil
+	return wall, cpu, nil
 }
 
 // median of ds (0 when empty).

@@ -52,7 +52,7 @@ func summarize(o options, out outcome) []summaryRow {
 	if len(out.Starts) > 0 {
 		m := median(out.Starts)
 		rows = append(rows, summaryRow{fmt.Sprintf("cold start to a healthy `/healthz`, median of %d restarts", len(out.Starts)),
-			msOf(m), "—", "—", "≤ " + msOf(startupAim), verdict(m <= startupAim)})
+			fmt.Sprintf("%s (CPU %s)", msOf(m), msOf(median(out.StartsCPU))), "—", "—", "≤ " + msOf(startupAim), verdict(m <= startupAim)})
 	}
 	if j := out.Join; j != nil {
 		jr := ratioOf(j.Web.Rate(), j.Base.Rate())
