@@ -390,7 +390,7 @@ from sending the request to reading the whole answer.
     bench/run.sh -reminders 0             # no reminder measure
     bench/run.sh -streams 0               # no recording measure (and no nginx)
     bench/run.sh -live-regs 0             # neither join nor recording measure
-    bench/run.sh -rounds 4 -phase-time 10s  # longer join and recording measures
+    bench/run.sh -rounds 8 -phase-time 5s   # longer join and recording measures
     go run ./bench/regbench -h            # every flag
 
 ~-duration~ bounds each phase (default 2m), each webhook setup too; a phase
