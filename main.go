@@ -153,6 +153,7 @@ func serve(ctx context.Context, cfg config.Config, dbPath string) (err error) {
 		jobs.Reminders(tickets.SendDueReminders),
 		jobs.Waitlist(tickets.OfferSeats),
 		jobs.Tiers(tickets.ReportEndedTiers),
+		jobs.RecordingsExpiry(tickets.ExpireRecordings),
 		jobs.Refunds(tickets.SendDueRefunds),
 		jobs.Reconcile(tickets.Reconcile),
 		jobs.Cleanup(tickets.ForgetIdempotency, time.Now),

@@ -43,6 +43,10 @@ type MailData struct {
 	// "attendee" (joined a session), "absentee" (joined none) or ""
 	// (everyone, as for an on-demand video).
 	Group string
+	// Watch: the registration is for watching recordings (an on-demand
+	// video, or a replay sold after the last session): access and
+	// access_resend lead to them rather than to a live session.
+	Watch bool
 }
 
 // MailSession is one session as the templates show it.

@@ -105,6 +105,11 @@ type Event struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	Sessions  []Session
+	// RecordingPrice is what the recording sells for once the last session
+	// is over (nil: the event's Price). See replay.go.
+	RecordingPrice *Money
+	// Recordings sums up the event's recordings as read with it.
+	Recordings RecordingsSummary
 }
 
 // Free reports whether the event costs nothing.
@@ -137,6 +142,10 @@ type Recording struct {
 	ContentType string
 	SHA256      string
 	CreatedAt   time.Time
+	// ExpiresAt is when it stops being watchable (nil: kept until deleted).
+	ExpiresAt *time.Time
+	// RemovedAt is when the retention job removed its file (nil: kept).
+	RemovedAt *time.Time
 }
 
 // External reports whether the recording lives at an external address.

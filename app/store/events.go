@@ -18,10 +18,20 @@ func scanEvent(row scanner) (*model.Event, error) {
 	var amount int64
 	var currency, providers string
 	var created, updated int64
+	var replayAmount int64
+	var replayCurrency string
+	var recordingsUntil sql.NullInt64
 	if err := row.Scan(&e.ID, &e.Slug, &e.Title, &e.Description, &e.RefundPolicy, &e.Kind, &e.SeriesRegistration,
 		&e.Timezone, &capacity, &amount, &currency, &providers, &e.ApprovalRequired, &e.JoinURL, &e.Status,
-		&e.CancelMessage, &created, &updated, &refundHours, &reminders); err != nil {
+		&e.CancelMessage, &created, &updated, &refundHours, &reminders,
+		&replayAmount, &replayCurrency, &e.Recordings.Count, &e.Recordings.Bytes, &recordingsUntil); err != nil {
 		return nil, notFound(err)
+	}
+	if replayCurrency != "" {
+		e.RecordingPrice = &model.Money{Amount: replayAmount, Currency: replayCurrency}
+	}
+	if e.Recordings.Count > 0 {
+		e.Recordings.Until = nullTime(recordingsUntil)
 	}
 	if capacity.Valid {
 		c := capacity.Int64
@@ -64,8 +74,14 @@ func eventArgs(e *model.Event) []any {
 	if e.Reminders != nil {
 		reminders = OffsetsJSON(e.Reminders)
 	}
+	var replayAmount int64
+	var replayCurrency string
+	if e.RecordingPrice != nil {
+		replayAmount, replayCurrency = e.RecordingPrice.Amount, e.RecordingPrice.Currency
+	}
 	return []any{e.Slug, e.Title, e.Description, e.RefundPolicy, e.Kind, e.SeriesRegistration, e.Timezone,
-		capacity, amount, currency, string(pj), e.ApprovalRequired, e.JoinURL, e.Status, idArg(e.CancelRefundHours), reminders}
+		capacity, amount, currency, string(pj), e.ApprovalRequired, e.JoinURL, e.Status, idArg(e.CancelRefundHours), reminders,
+		replayAmount, replayCurrency}
 }
 
 // InsertEvent stores a new event and its sessions, filling in their ids.

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"time"
 
 	"github.com/admit/admit/app/model"
 )
@@ -11,11 +12,13 @@ func scanRecording(row scanner) (*model.Recording, error) {
 	var r model.Recording
 	var session sql.NullInt64
 	var created int64
+	var expires, removed sql.NullInt64
 	if err := row.Scan(&r.ID, &r.EventID, &session, &r.Title, &r.StorageKey, &r.URL, &r.Size, &r.ContentType,
-		&r.SHA256, &created); err != nil {
+		&r.SHA256, &created, &expires, &removed); err != nil {
 		return nil, notFound(err)
 	}
 	r.SessionID, r.CreatedAt = nullID(session), fromUnix(created)
+	r.ExpiresAt, r.RemovedAt = nullTime(expires), nullTime(removed)
 	return &r, nil
 }
 
@@ -23,7 +26,7 @@ func scanRecording(row scanner) (*model.Recording, error) {
 func (t *Tx) InsertRecording(r *model.Recording) error {
 	r.CreatedAt = t.now
 	res, err := t.exec("insert-recording", r.EventID, idArg(r.SessionID), r.Title, r.StorageKey, r.URL, r.Size,
-		r.ContentType, r.SHA256, unix(t.now))
+		r.ContentType, r.SHA256, unix(t.now), timeArg(r.ExpiresAt))
 	if err != nil {
 		return err
 	}
@@ -48,6 +51,10 @@ func (s *Store) Recordings(ctx context.Context, eventID int64) ([]*model.Recordi
 	if err != nil {
 		return nil, err
 	}
+	return scanRecordings(rows)
+}
+
+func scanRecordings(rows *sql.Rows) ([]*model.Recording, error) {
 	defer rows.Close()
 	out := []*model.Recording{}
 	for rows.Next() {
@@ -64,4 +71,31 @@ func (s *Store) Recordings(ctx context.Context, eventID int64) ([]*model.Recordi
 func (t *Tx) DeleteRecording(eventID, id int64) error {
 	_, err := t.exec("delete-recording", id, eventID)
 	return err
+}
+
+// UpdateRecording stores a recording's title and expiry.
+func (t *Tx) UpdateRecording(r *model.Recording) error {
+	_, err := t.exec("update-recording", r.Title, timeArg(r.ExpiresAt), r.ID, r.EventID)
+	return err
+}
+
+// ExpiredRecordings lists up to limit recordings expired by now whose file
+// is still kept.
+func (s *Store) ExpiredRecordings(ctx context.Context, now time.Time, limit int) ([]*model.Recording, error) {
+	rows, err := s.read("list-expired-recordings").QueryContext(ctx, unix(now), limit)
+	if err != nil {
+		return nil, err
+	}
+	return scanRecordings(rows)
+}
+
+// MarkRecordingRemoved records that the retention job removed a
+// recording's file; false when it already was.
+func (t *Tx) MarkRecordingRemoved(id int64) (bool, error) {
+	res, err := t.exec("mark-recording-removed", unix(t.now), id)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }

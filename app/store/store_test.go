@@ -225,3 +225,74 @@ func TestSeatCountsFollowEveryChange(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestRecordingsSummaryAndExpiry: an event carries its recordings' count,
+// bytes and last expiry; expired ones are listed until marked removed,
+// which takes them out of the summary.
+func TestRecordingsSummaryAndExpiry(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	now := time.Date(2030, 1, 1, 9, 0, 0, 0, time.UTC)
+	s.SetClock(func() time.Time { return now })
+	soon, later := now.Add(time.Hour), now.Add(48*time.Hour)
+	e := &model.Event{Title: "T", Slug: "t", Kind: model.KindOnDemand, SeriesRegistration: model.SeriesAll, Timezone: "UTC",
+		Status: model.EventPublished, RecordingPrice: &model.Money{Amount: 500, Currency: "EUR"}}
+	err := s.Write(ctx, func(tx *Tx) error {
+		if err := tx.InsertEvent(e); err != nil {
+			return err
+		}
+		for _, r := range []*model.Recording{
+			{EventID: e.ID, Title: "a", StorageKey: "a", Size: 100, ExpiresAt: &soon},
+			{EventID: e.ID, Title: "b", StorageKey: "b", Size: 20, ExpiresAt: &later},
+		} {
+			if err := tx.InsertRecording(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Event(ctx, e.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.RecordingPrice == nil || *got.RecordingPrice != (model.Money{Amount: 500, Currency: "EUR"}) {
+		t.Errorf("recording price %v", got.RecordingPrice)
+	}
+	if r := got.Recordings; r.Count != 2 || r.Bytes != 120 || r.Until == nil || !r.Until.Equal(later) || !r.Watchable(now) || r.Watchable(later) {
+		t.Fatalf("summary %+v", r)
+	}
+	expired, err := s.ExpiredRecordings(ctx, now.Add(2*time.Hour), 10)
+	if err != nil || len(expired) != 1 || expired[0].Title != "a" {
+		t.Fatalf("expired %v %v", expired, err)
+	}
+	err = s.Write(ctx, func(tx *Tx) error {
+		if ok, err := tx.MarkRecordingRemoved(expired[0].ID); err != nil || !ok {
+			return fmt.Errorf("mark: %v %v", ok, err)
+		}
+		if ok, err := tx.MarkRecordingRemoved(expired[0].ID); err != nil || ok {
+			return fmt.Errorf("mark twice: %v %v", ok, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if expired, _ := s.ExpiredRecordings(ctx, now.Add(2*time.Hour), 10); len(expired) != 0 {
+		t.Fatalf("still listed: %v", expired)
+	}
+	got, _ = s.Event(ctx, e.ID)
+	if r := got.Recordings; r.Count != 1 || r.Bytes != 20 {
+		t.Fatalf("summary after removal %+v", r)
+	}
+	// One kept for good: no last expiry.
+	_ = s.Write(ctx, func(tx *Tx) error {
+		return tx.InsertRecording(&model.Recording{EventID: e.ID, Title: "c", URL: "https://v.example.org/c"})
+	})
+	got, _ = s.Event(ctx, e.ID)
+	if r := got.Recordings; r.Count != 2 || r.Until != nil || !r.Watchable(later.Add(time.Hour)) {
+		t.Fatalf("summary with a kept one %+v", r)
+	}
+}

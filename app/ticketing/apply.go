@@ -162,11 +162,9 @@ func (s *Service) applyPaid(tx *store.Tx, r *model.Registration, ev payment.Even
 		// code sold out meanwhile does not stop it (the money decides; the
 		// counters may then exceed their limit).
 		if e.Capacity != nil {
-			taken, err := tx.CountSeatsExcept(e.ID, r.SessionID, r.ID)
-			if err != nil {
+			if seat, err = lateSeat(tx, e, r); err != nil {
 				return nil, err
 			}
-			seat = taken < *e.Capacity
 		}
 		if seat {
 			// Someone with the same email may have registered again meanwhile.

@@ -55,7 +55,10 @@ func (s *Service) chooseProvider(e *model.Event, asked string) (string, error) {
 }
 
 // UsableProviders lists the providers a buyer can pay this event with now.
-func (s *Service) UsableProviders(e *model.Event) []string { return s.usableProviders(e) }
+func (s *Service) UsableProviders(e *model.Event) []string {
+	e, _ = forSale(e, s.now())
+	return s.usableProviders(e)
+}
 
 // openCheckout asks the provider for a payment page for a new paid
 // registration. The seat is already held; if the provider cannot be

@@ -31,6 +31,10 @@ var followUpKinds = map[string]bool{model.MailRecording: true, model.MailFollowU
 // withCalendar are the kinds that carry the .ics file.
 var withCalendar = map[string]bool{model.MailAccess: true, model.MailResend: true, model.MailEventChanged: true, model.MailReminder: true}
 
+// watchKinds are the kinds that lead to the recordings when the event is
+// watched rather than attended (model.Event.Watch).
+var watchKinds = map[string]bool{model.MailAccess: true, model.MailResend: true}
+
 // Compose writes a queued message at delivery time (mail.Composer): the
 // access link is derived again from the registration, so it is never stored.
 func (s *Service) Compose(ctx context.Context, m model.OutboxMail) (mail.Message, error) {
@@ -89,6 +93,7 @@ func (s *Service) Compose(ctx context.Context, m model.OutboxMail) (mail.Message
 		Status:           cmp.Or(extra.Status, r.Status),
 		EventURL:         s.publicURL + "/e/" + e.Slug,
 		Group:            extra.Group,
+		Watch:            watchKinds[m.Kind] && e.Watch(s.now()),
 	}
 	if followUpKinds[m.Kind] {
 		// The page opens in the language the mail is written in.
@@ -120,7 +125,7 @@ func (s *Service) Compose(ctx context.Context, m model.OutboxMail) (mail.Message
 		return mail.Message{}, err
 	}
 	msg := mail.Message{To: m.To, ToName: m.ToName, Subject: m.Subject, Text: text, HTML: html}
-	if withCalendar[m.Kind] && r.MayAttend() && len(a.Sessions) > 0 {
+	if withCalendar[m.Kind] && !d.Watch && r.MayAttend() && len(a.Sessions) > 0 {
 		ics, err := s.Calendar(a, access)
 		if err != nil {
 			return mail.Message{}, err

@@ -366,24 +366,8 @@ func (s *Service) apply(f fields, e *model.Event, in EventInput) {
 	if in.Price.Set {
 		if in.Price.Null {
 			e.Price = nil
-		} else {
-			p := in.Price.Value
-			switch {
-			case p.Amount == nil:
-				f.add("price.amount", "is required: an integer in the currency's minor unit (1999 = 19.99)")
-			case p.Currency == "":
-				f.add("price.currency", "is required: an ISO 4217 code such as EUR")
-			default:
-				if msg := pricing.CheckPrice(*p.Amount, p.Currency); msg != "" {
-					if _, ok := pricing.Lookup(p.Currency); ok {
-						f.add("price.amount", "%s", msg)
-					} else {
-						f.add("price.currency", "%s", msg)
-					}
-				} else {
-					e.Price = &model.Money{Amount: *p.Amount, Currency: p.Currency}
-				}
-			}
+		} else if m := checkMoney(f, "price", in.Price.Value); m != nil {
+			e.Price = m
 		}
 	}
 	if in.Providers != nil {
@@ -408,6 +392,7 @@ func (s *Service) apply(f fields, e *model.Event, in EventInput) {
 			f.add("providers", "PayPal does not accept %s: remove paypal or choose another currency", c.Code)
 		}
 	}
+	applyRecordingPrice(f, e, in)
 	if in.CancelRefundHours.Set {
 		if in.CancelRefundHours.Null {
 			e.CancelRefundHours = nil
@@ -456,15 +441,42 @@ func (s *Service) apply(f fields, e *model.Event, in EventInput) {
 	}
 }
 
+// checkMoney validates a price sent as field name against its currency's
+// limits; nil when it is not valid (the reason is in f).
+func checkMoney(f fields, name string, p MoneyInput) *model.Money {
+	switch {
+	case p.Amount == nil:
+		f.add(name+".amount", "is required: an integer in the currency's minor unit (1999 = 19.99)")
+	case p.Currency == "":
+		f.add(name+".currency", "is required: an ISO 4217 code such as EUR")
+	default:
+		if msg := pricing.CheckPrice(*p.Amount, p.Currency); msg != "" {
+			if _, ok := pricing.Lookup(p.Currency); ok {
+				f.add(name+".amount", "%s", msg)
+			} else {
+				f.add(name+".currency", "%s", msg)
+			}
+			return nil
+		}
+		return &model.Money{Amount: *p.Amount, Currency: p.Currency}
+	}
+	return nil
+}
+
 // belowProviderMinimum says why a provider the event may be paid through
 // would refuse to charge amount (its minimum charge in the event's
 // currency), or "" when every one would take it.
 func belowProviderMinimum(e *model.Event, amount int64) string {
+	return belowMinimumIn(e, amount, e.Price.Currency)
+}
+
+// belowMinimumIn is belowProviderMinimum for an amount in currency.
+func belowMinimumIn(e *model.Event, amount int64, currency string) string {
 	providers := e.Providers
 	if len(providers) == 0 {
 		providers = knownProviders
 	}
-	c, _ := pricing.Lookup(e.Price.Currency)
+	c, _ := pricing.Lookup(currency)
 	for _, p := range providers {
 		if msg := pricing.CheckProviderMinimum(amount, c.Code, p); msg != "" {
 			hint := "raise the price"

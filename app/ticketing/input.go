@@ -49,12 +49,15 @@ type EventInput struct {
 	Timezone           *string         `json:"timezone"`
 	Capacity           Opt[int64]      `json:"capacity"`
 	Price              Opt[MoneyInput] `json:"price"`
-	Providers          *[]string       `json:"providers"`
-	ApprovalRequired   *bool           `json:"approval_required"`
-	JoinURL            *string         `json:"join_url"`
-	Sessions           *[]SessionInput `json:"sessions"`
-	Status             *string         `json:"status"`
-	CancelRefundHours  Opt[int64]      `json:"cancel_refund_hours"`
+	// RecordingPrice is what the recording sells for once the last
+	// session is over: null or absent, the event's price.
+	RecordingPrice    Opt[MoneyInput] `json:"recording_price"`
+	Providers         *[]string       `json:"providers"`
+	ApprovalRequired  *bool           `json:"approval_required"`
+	JoinURL           *string         `json:"join_url"`
+	Sessions          *[]SessionInput `json:"sessions"`
+	Status            *string         `json:"status"`
+	CancelRefundHours Opt[int64]      `json:"cancel_refund_hours"`
 	// Reminders: null, the configured offsets; [], none; or offsets such
 	// as "24h", "30m".
 	Reminders Opt[[]string] `json:"reminders"`

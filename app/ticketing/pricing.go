@@ -260,12 +260,16 @@ func (s *Service) quote(e *model.Event, tiers []model.Tier, promos []model.Promo
 
 // Quote prices one ticket of a public event now.
 func (s *Service) Quote(ctx context.Context, e *model.Event, code string) (*Priced, error) {
+	e, replay := forSale(e, s.now())
 	if e.Price == nil {
 		return s.quote(e, nil, nil, code, s.now())
 	}
-	tiers, err := s.store.Tiers(ctx, e.ID)
-	if err != nil {
-		return nil, err
+	var tiers []model.Tier
+	var err error
+	if !replay {
+		if tiers, err = s.store.Tiers(ctx, e.ID); err != nil {
+			return nil, err
+		}
 	}
 	var promos []model.Promo
 	if strings.TrimSpace(code) != "" {

@@ -273,7 +273,7 @@ func (s *Service) DisconnectProvider(ctx context.Context, name string, makeFree 
 			}
 			affected = append(affected, EventRef{ID: e.ID, Slug: e.Slug, Title: e.Title})
 			if makeFree {
-				e.Price = nil
+				e.Price, e.RecordingPrice = nil, nil
 				if err := tx.UpdateEvent(e); err != nil {
 					return err
 				}

@@ -26,6 +26,10 @@ type RecordingInput struct {
 	Notify Groups
 	// FileName is the uploaded file's name, the title when none is given.
 	FileName string
+	// ExpiresAfterDays: the recording stops being watchable this many
+	// days after it is attached, and the retention job removes it (nil:
+	// kept until deleted).
+	ExpiresAfterDays *int64
 }
 
 // StoreRecordingFile streams an uploaded file into the recordings storage
@@ -108,6 +112,7 @@ func (s *Service) AttachRecording(ctx context.Context, eventID int64, in Recordi
 			f.add("url", "must start with https://")
 		}
 	}
+	checkExpiryDays(f, in.ExpiresAfterDays)
 	if len(f) > 0 {
 		return nil, n, model.Invalid(f)
 	}
@@ -133,6 +138,7 @@ func (s *Service) AttachRecording(ctx context.Context, eventID int64, in Recordi
 		if rec.Title == "" {
 			rec.Title = e.Title
 		}
+		rec.ExpiresAt = expiryAfter(tx.Now(), in.ExpiresAfterDays)
 		if err := tx.InsertRecording(rec); err != nil {
 			return err
 		}
@@ -221,20 +227,32 @@ func (s *Service) DeleteRecording(ctx context.Context, eventID, id int64) error 
 // gives no access; in a series registered per session, those of the whole
 // event and of its own session.
 func (s *Service) Watchable(ctx context.Context, a *Access) ([]*model.Recording, error) {
+	out, _, err := s.AccessRecordings(ctx, a)
+	return out, err
+}
+
+// AccessRecordings lists, for a registration that gives access, the
+// recordings it may watch and those that expired (no longer available).
+func (s *Service) AccessRecordings(ctx context.Context, a *Access) (watchable, expired []*model.Recording, err error) {
+	watchable = []*model.Recording{}
 	if a.DenyReason() != "" {
-		return []*model.Recording{}, nil
+		return watchable, nil, nil
 	}
 	all, err := s.store.Recordings(ctx, a.Event.ID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	out := []*model.Recording{}
+	now := s.now()
 	for _, r := range all {
-		if a.mayWatch(r) {
-			out = append(out, r)
+		switch {
+		case !a.mayWatch(r):
+		case r.Expired(now):
+			expired = append(expired, r)
+		default:
+			watchable = append(watchable, r)
 		}
 	}
-	return out, nil
+	return watchable, expired, nil
 }
 
 // mayWatch: a recording of the whole event, or of a session this
@@ -275,6 +293,9 @@ func (s *Service) OpenRecording(ctx context.Context, token string, id int64) (*S
 		return nil, model.ErrNotFound
 	}
 	st := &Stream{Access: a, Recording: rec, Deny: a.DenyReason()}
+	if st.Deny == "" && rec.Expired(s.now()) {
+		return nil, expiredProblem(rec)
+	}
 	if st.Deny != "" || rec.External() {
 		return st, nil
 	}

@@ -176,6 +176,10 @@ func openEvent(tx *store.Tx, slug string, asked *int64) (*model.Event, *int64, e
 		return nil, nil, model.Fail(model.ErrClosed, "This event has been cancelled.")
 	}
 	now := tx.Now()
+	if e.SellsReplay(now) {
+		// The recording is sold for the whole event: no session to pick.
+		return e, nil, nil
+	}
 	var sessionID *int64
 	if e.PerSession() {
 		if asked == nil {
@@ -209,6 +213,7 @@ func (s *Service) register(tx *store.Tx, slug string, in RegisterInput, email, e
 		return nil, err
 	}
 	now := tx.Now()
+	e, replay := forSale(e, now)
 	existing, err := tx.LiveRegistration(e.ID, sessionID, emailNorm)
 	switch {
 	case err == nil && existing.Status == model.StatusPendingPayment && !existing.Active(now):
@@ -229,8 +234,10 @@ func (s *Service) register(tx *store.Tx, slug string, in RegisterInput, email, e
 	var tiers []model.Tier
 	var promos []model.Promo
 	if e.Price != nil {
-		if tiers, err = tx.Tiers(e.ID); err != nil {
-			return nil, err
+		if !replay {
+			if tiers, err = tx.Tiers(e.ID); err != nil {
+				return nil, err
+			}
 		}
 		if strings.TrimSpace(in.PromoCode) != "" {
 			if promos, err = tx.Promos(e.ID); err != nil {
@@ -253,8 +260,10 @@ func (s *Service) register(tx *store.Tx, slug string, in RegisterInput, email, e
 			return nil, err
 		}
 	}
-	if err := seatFree(tx, e, sessionID, in.offered); err != nil {
-		return nil, err
+	if !replay { // a replay is not limited by the capacity: no live seat is left to take
+		if err := seatFree(tx, e, sessionID, in.offered); err != nil {
+			return nil, err
+		}
 	}
 	status := model.StatusConfirmed
 	if e.ApprovalRequired {

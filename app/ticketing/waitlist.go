@@ -68,6 +68,9 @@ func (s *Service) JoinWaitlist(ctx context.Context, slug string, in WaitInput) (
 		if e.Capacity == nil {
 			return model.Fail(model.ErrSeatsAvailable, "This event has no seat limit: register instead.")
 		}
+		if e.SellsReplay(tx.Now()) {
+			return model.Fail(model.ErrSeatsAvailable, "This event is over and its recording is on sale, with no seat limit: register instead.")
+		}
 		taken, err := tx.CountSeats(e.ID, sessionID)
 		if err != nil {
 			return err

@@ -89,6 +89,8 @@ type accessPageData struct {
 	// watching, so this one gets no player.
 	DevicesFull bool
 	MaxDevices  int
+	// Expired are the titles of recordings no longer available.
+	Expired []string
 }
 
 // accessRecording is a recording on the registrant's page: a player for a
@@ -108,9 +110,12 @@ func (s *Server) accessPage(c *fiber.Ctx) error {
 	j := a.Join(now)
 	d := accessPageData{Access: a, Token: c.Params("token"), Deny: a.DenyReason(), JoinOpen: a.JoinOpen(now), Next: j.Next,
 		Cancelled: c.Query("cancelled") == "1"}
-	recs, err := s.Tickets.Watchable(c.UserContext(), a)
+	recs, expired, err := s.Tickets.AccessRecordings(c.UserContext(), a)
 	if err != nil {
 		return err
+	}
+	for _, r := range expired {
+		d.Expired = append(d.Expired, r.Title)
 	}
 	if len(recs) > 0 {
 		dev := s.device(c, true)

@@ -107,6 +107,7 @@ type eventJSON struct {
 	Timezone           string        `json:"timezone"`
 	Capacity           *int64        `json:"capacity"`
 	Price              *moneyJSON    `json:"price"`
+	RecordingPrice     *moneyJSON    `json:"recording_price"`
 	Providers          []string      `json:"providers"`
 	ApprovalRequired   bool          `json:"approval_required"`
 	JoinURL            *string       `json:"join_url,omitempty"`
@@ -118,6 +119,8 @@ type eventJSON struct {
 	Sessions           []sessionJSON `json:"sessions"`
 	CreatedAt          *time.Time    `json:"created_at,omitempty"`
 	UpdatedAt          *time.Time    `json:"updated_at,omitempty"`
+	// RecordingsBytes is the storage the event's recordings use (admin).
+	RecordingsBytes *int64 `json:"recordings_bytes,omitempty"`
 }
 
 // eventView is an event as JSON; admin views carry the room links and
@@ -139,11 +142,16 @@ func (s *Server) eventView(e *model.Event, admin bool) eventJSON {
 	if e.Price != nil {
 		v.Price = &moneyJSON{Amount: e.Price.Amount, Currency: e.Price.Currency}
 	}
+	if e.RecordingPrice != nil {
+		v.RecordingPrice = &moneyJSON{Amount: e.RecordingPrice.Amount, Currency: e.RecordingPrice.Currency}
+	}
 	if admin {
 		join := e.JoinURL
 		v.JoinURL = &join
 		created, updated := e.CreatedAt, e.UpdatedAt
 		v.CreatedAt, v.UpdatedAt = &created, &updated
+		used := e.Recordings.Bytes
+		v.RecordingsBytes = &used
 	}
 	for _, ss := range e.Sessions {
 		sj := sessionJSON{ID: ss.ID, StartsAt: ss.StartsAt, EndsAt: ss.EndsAt(), DurationMinutes: ss.DurationMinutes}

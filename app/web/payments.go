@@ -225,6 +225,8 @@ func queryValues(c *fiber.Ctx) url.Values {
 type returnView struct {
 	*ticketing.ReturnResult
 	Self string
+	// WatchURL leads a buyer of recordings straight to them (replay.go).
+	WatchURL string
 }
 
 func (s *Server) payReturn(c *fiber.Ctx) error {
@@ -232,7 +234,11 @@ func (s *Server) payReturn(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.pages.render(c, fiber.StatusOK, "paid", res.Event.Title, returnView{ReturnResult: res, Self: c.OriginalURL()})
+	v := returnView{ReturnResult: res, Self: c.OriginalURL()}
+	if res.Outcome == ticketing.ReturnConfirmed {
+		v.WatchURL = s.watchURL(res.Event, res.Registration)
+	}
+	return s.pages.render(c, fiber.StatusOK, "paid", res.Event.Title, v)
 }
 
 func (s *Server) payCancel(c *fiber.Ctx) error {

@@ -47,6 +47,9 @@ type publicEventJSON struct {
 	SoldOut   bool          `json:"sold_out"`
 	// Providers are the ways to pay this event now.
 	Providers []string `json:"providers"`
+	// Replay: the event is over and sells its recording (at price), with
+	// no seat limit.
+	Replay bool `json:"replay"`
 }
 
 func (s *Server) publicEvent(c *fiber.Ctx) error {
@@ -80,12 +83,16 @@ func (s *Server) publicEventView(c *fiber.Ctx, e *model.Event) (*publicEventJSON
 		}
 	}
 	left := seats.Left
+	replay := e.SellsReplay(s.Now())
+	if replay {
+		left = nil // a replay is not limited by the capacity
+	}
 	q, err := s.Tickets.Quote(c.UserContext(), e, "")
 	if err != nil {
 		return nil, err
 	}
 	return &publicEventJSON{Event: ev, Sessions: ev.Sessions, Price: quoteView(q), SeatsLeft: left, SoldOut: left != nil && *left == 0,
-		Providers: s.Tickets.UsableProviders(e)}, nil
+		Providers: s.Tickets.UsableProviders(e), Replay: replay}, nil
 }
 
 func (s *Server) publicQuote(c *fiber.Ctx) error {
@@ -190,6 +197,8 @@ type eventPageData struct {
 	Upcoming  []model.Session
 	Options   []sessionJSON // sessions still open for registration
 	Closed    bool
+	// Replay: the event is over and its recording is what is sold.
+	Replay    bool
 	Price     string // the current price, "" when free
 	BasePrice string // the base price when a tier lowers it
 }
@@ -218,7 +227,8 @@ func (s *Server) renderEventPage(c *fiber.Ctx, status int, form ticketing.Regist
 			d.Options = append(d.Options, ss)
 		}
 	}
-	d.Closed = e.Status == model.EventCancelled || (e.Kind != model.KindOnDemand && len(d.Upcoming) == 0)
+	d.Replay = v.Replay
+	d.Closed = e.Status == model.EventCancelled || (e.Kind != model.KindOnDemand && len(d.Upcoming) == 0 && !d.Replay)
 	if q := v.Price; !q.Free {
 		d.Price = formatMoney(q.Amount, q.Currency, s.pages.locale(c))
 		if q.BaseAmount > q.Amount {
@@ -252,7 +262,8 @@ func (s *Server) eventPageRegister(c *fiber.Ctx) error {
 	if res.CheckoutURL != "" {
 		return c.Redirect(res.CheckoutURL, fiber.StatusSeeOther)
 	}
-	return s.pages.render(c, fiber.StatusCreated, "registered", res.Event.Title, res)
+	return s.pages.render(c, fiber.StatusCreated, "registered", res.Event.Title,
+		registeredPage{RegisterResult: res, WatchURL: s.watchURL(res.Event, res.Registration)})
 }
 
 // eventPageProblem shows the event page again with what was wrong with one

@@ -27,11 +27,15 @@ type recordingJSON struct {
 	ContentType string    `json:"content_type"`
 	SHA256      string    `json:"sha256"`
 	CreatedAt   time.Time `json:"created_at"`
+	// ExpiresAt is when it stops being watchable (null: kept until
+	// deleted); RemovedAt, when its file was removed on expiry.
+	ExpiresAt *time.Time `json:"expires_at"`
+	RemovedAt *time.Time `json:"removed_at,omitempty"`
 }
 
 func recordingView(r *model.Recording) recordingJSON {
 	return recordingJSON{ID: r.ID, EventID: r.EventID, SessionID: r.SessionID, Title: r.Title, URL: r.URL, Size: r.Size,
-		ContentType: r.ContentType, SHA256: r.SHA256, CreatedAt: r.CreatedAt}
+		ContentType: r.ContentType, SHA256: r.SHA256, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt, RemovedAt: r.RemovedAt}
 }
 
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
@@ -46,6 +50,8 @@ type recordingRequest struct {
 	Notify          *bool `json:"notify"`
 	NotifyAttendees *bool `json:"notify_attendees"`
 	NotifyAbsentees *bool `json:"notify_absentees"`
+	// ExpiresAfterDays: removed this many days after it is attached.
+	ExpiresAfterDays *int64 `json:"expires_after_days"`
 }
 
 // addRecording attaches a recording: a multipart upload (the file in field
@@ -67,7 +73,8 @@ func (s *Server) addRecording(c *fiber.Ctx) error {
 			return err
 		}
 		rec, n, err := s.Tickets.AttachRecording(ctx, id, ticketing.RecordingInput{URL: in.URL, Title: in.Title,
-			SessionID: in.SessionID, Notify: notifyFlags{in.Notify, in.NotifyAttendees, in.NotifyAbsentees}.groups()}, nil)
+			SessionID: in.SessionID, Notify: notifyFlags{in.Notify, in.NotifyAttendees, in.NotifyAbsentees}.groups(),
+			ExpiresAfterDays: in.ExpiresAfterDays}, nil)
 		if err != nil {
 			return err
 		}
@@ -156,6 +163,15 @@ func (s *Server) readUpload(c *fiber.Ctx, eventID int64, mr *multipart.Reader) (
 				return in, obj, bad("session_id", "must be a session id")
 			}
 			in.SessionID = &sid
+		case "expires_after_days":
+			if v == "" {
+				continue
+			}
+			days, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return in, obj, bad("expires_after_days", "must be a whole number of days")
+			}
+			in.ExpiresAfterDays = &days
 		case "notify", "notify_attendees", "notify_absentees":
 			nv, err := strconv.ParseBool(v)
 			if err != nil {
@@ -179,11 +195,38 @@ func (s *Server) listRecordings(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := list[recordingJSON]{Items: make([]recordingJSON, 0, len(recs))}
+	out := recordingList{Items: make([]recordingJSON, 0, len(recs))}
 	for _, r := range recs {
 		out.Items = append(out.Items, recordingView(r))
+		if r.RemovedAt == nil {
+			out.StorageBytes += r.Size
+		}
 	}
 	return c.JSON(out)
+}
+
+// recordingList is an event's recordings with the storage their files use
+// (those not removed on expiry).
+type recordingList struct {
+	Items        []recordingJSON `json:"items"`
+	StorageBytes int64           `json:"storage_bytes"`
+}
+
+// patchRecording changes a recording's title or expiry.
+func (s *Server) patchRecording(c *fiber.Ctx) error {
+	id, rid, err := recordingParams(c)
+	if err != nil {
+		return err
+	}
+	var in ticketing.RecordingChange
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	rec, err := s.Tickets.UpdateRecording(c.UserContext(), id, rid, in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(recordingView(rec))
 }
 
 // recordingParams are the event and recording ids of the path.

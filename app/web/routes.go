@@ -126,6 +126,7 @@ func (s *Server) routes(app *fiber.App) {
 	api.Delete("/settings/payments/:provider", s.deleteProvider)
 	api.Get("/events/:id/recordings", s.listRecordings)
 	api.Post("/events/:id/recordings", s.addRecording)
+	api.Patch("/events/:id/recordings/:rid", s.patchRecording)
 	api.Delete("/events/:id/recordings/:rid", s.deleteRecording)
 	// Resumable uploads (the tus protocol).
 	api.Post("/events/:id/recordings/uploads", s.tusRoute)

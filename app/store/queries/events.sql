@@ -1,12 +1,14 @@
 -- name: insert-event
 INSERT INTO events(slug, title, description, refund_policy, kind, series_registration, timezone, capacity,
-    price_amount, price_currency, providers, approval_required, join_url, status, cancel_refund_hours, reminders, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+    price_amount, price_currency, providers, approval_required, join_url, status, cancel_refund_hours, reminders,
+    recording_price_amount, recording_price_currency, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: update-event
 UPDATE events SET slug = ?, title = ?, description = ?, refund_policy = ?, kind = ?, series_registration = ?,
     timezone = ?, capacity = ?, price_amount = ?, price_currency = ?, providers = ?, approval_required = ?,
-    join_url = ?, status = ?, cancel_refund_hours = ?, reminders = ?, updated_at = ?
+    join_url = ?, status = ?, cancel_refund_hours = ?, reminders = ?,
+    recording_price_amount = ?, recording_price_currency = ?, updated_at = ?
 WHERE id = ?;
 
 -- name: cancel-event
@@ -15,19 +17,34 @@ UPDATE events SET status = 'cancelled', cancel_message = ?, updated_at = ? WHERE
 -- name: get-event
 SELECT id, slug, title, description, refund_policy, kind, series_registration, timezone, capacity,
     price_amount, price_currency, providers, approval_required, join_url, status, cancel_message, created_at, updated_at,
-    cancel_refund_hours, reminders
+    cancel_refund_hours, reminders,
+    recording_price_amount, recording_price_currency,
+    (SELECT COUNT(*) FROM recordings WHERE event_id = events.id AND removed_at IS NULL),
+    (SELECT ifnull(SUM(size), 0) FROM recordings WHERE event_id = events.id AND removed_at IS NULL),
+    (SELECT CASE WHEN COUNT(expires_at) < COUNT(*) THEN NULL ELSE MAX(expires_at) END
+     FROM recordings WHERE event_id = events.id AND removed_at IS NULL)
 FROM events WHERE id = ?;
 
 -- name: get-event-by-slug
 SELECT id, slug, title, description, refund_policy, kind, series_registration, timezone, capacity,
     price_amount, price_currency, providers, approval_required, join_url, status, cancel_message, created_at, updated_at,
-    cancel_refund_hours, reminders
+    cancel_refund_hours, reminders,
+    recording_price_amount, recording_price_currency,
+    (SELECT COUNT(*) FROM recordings WHERE event_id = events.id AND removed_at IS NULL),
+    (SELECT ifnull(SUM(size), 0) FROM recordings WHERE event_id = events.id AND removed_at IS NULL),
+    (SELECT CASE WHEN COUNT(expires_at) < COUNT(*) THEN NULL ELSE MAX(expires_at) END
+     FROM recordings WHERE event_id = events.id AND removed_at IS NULL)
 FROM events WHERE slug = ?;
 
 -- name: list-events
 SELECT id, slug, title, description, refund_policy, kind, series_registration, timezone, capacity,
     price_amount, price_currency, providers, approval_required, join_url, status, cancel_message, created_at, updated_at,
-    cancel_refund_hours, reminders
+    cancel_refund_hours, reminders,
+    recording_price_amount, recording_price_currency,
+    (SELECT COUNT(*) FROM recordings WHERE event_id = events.id AND removed_at IS NULL),
+    (SELECT ifnull(SUM(size), 0) FROM recordings WHERE event_id = events.id AND removed_at IS NULL),
+    (SELECT CASE WHEN COUNT(expires_at) < COUNT(*) THEN NULL ELSE MAX(expires_at) END
+     FROM recordings WHERE event_id = events.id AND removed_at IS NULL)
 FROM events ORDER BY id DESC;
 
 -- name: slug-taken

@@ -76,8 +76,13 @@ DELETE FROM settings WHERE key = ?;
 -- name: priced-events
 SELECT id, slug, title, description, refund_policy, kind, series_registration, timezone, capacity,
     price_amount, price_currency, providers, approval_required, join_url, status, cancel_message, created_at, updated_at,
-    cancel_refund_hours, reminders
-FROM events WHERE price_currency != '' AND price_amount > 0 AND status != 'cancelled' ORDER BY id;
+    cancel_refund_hours, reminders,
+    recording_price_amount, recording_price_currency,
+    (SELECT COUNT(*) FROM recordings WHERE event_id = events.id AND removed_at IS NULL),
+    (SELECT ifnull(SUM(size), 0) FROM recordings WHERE event_id = events.id AND removed_at IS NULL),
+    (SELECT CASE WHEN COUNT(expires_at) < COUNT(*) THEN NULL ELSE MAX(expires_at) END
+     FROM recordings WHERE event_id = events.id AND removed_at IS NULL)
+FROM events WHERE ((price_currency != '' AND price_amount > 0) OR recording_price_currency != '') AND status != 'cancelled' ORDER BY id;
 
 -- name: insert-waiting-event
 INSERT INTO waiting_payment_events(provider, event_id, payment_id, registration_id, event, received_at)
