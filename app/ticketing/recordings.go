@@ -167,6 +167,7 @@ func (s *Service) CheckRecording(ctx context.Context, eventID int64, in Recordin
 	if in.SessionID != nil && !hasSession(e, *in.SessionID) {
 		f.add("session_id", "is not a session of this event")
 	}
+	checkExpiryDays(f, in.ExpiresAfterDays)
 	if len(f) > 0 {
 		return model.Invalid(f)
 	}

@@ -164,14 +164,9 @@ func (s *Server) readUpload(c *fiber.Ctx, eventID int64, mr *multipart.Reader) (
 			}
 			in.SessionID = &sid
 		case "expires_after_days":
-			if v == "" {
-				continue
+			if in.ExpiresAfterDays, err = expiryDays(v); err != nil {
+				return in, obj, err
 			}
-			days, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				return in, obj, bad("expires_after_days", "must be a whole number of days")
-			}
-			in.ExpiresAfterDays = &days
 		case "notify", "notify_attendees", "notify_absentees":
 			nv, err := strconv.ParseBool(v)
 			if err != nil {
@@ -247,4 +242,18 @@ func (s *Server) deleteRecording(c *fiber.Ctx) error {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// expiryDays reads expires_after_days from a form field or upload metadata
+// ("" when absent); its range is checked where the recording is attached.
+func expiryDays(v string) (*int64, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return nil, nil
+	}
+	days, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return nil, model.Invalid(map[string]string{"expires_after_days": "must be a whole number of days"})
+	}
+	return &days, nil
 }

@@ -48,7 +48,7 @@ const (
 	tusMetaEvent = "event_id"
 )
 
-var tusClientMeta = []string{"title", "filename", "filetype", "session_id", "notify", "notify_attendees", "notify_absentees"}
+var tusClientMeta = []string{"title", "filename", "filetype", "session_id", "notify", "notify_attendees", "notify_absentees", "expires_after_days"}
 
 // newTus builds tusd's handler on the uploads folder.
 func (s *Server) newTus() (*handler.UnroutedHandler, error) {
@@ -270,6 +270,10 @@ func tusInput(meta handler.MetaData) (ticketing.RecordingInput, error) {
 			return in, model.Invalid(map[string]string{"session_id": "must be a session id"})
 		}
 		in.SessionID = &sid
+	}
+	var err error
+	if in.ExpiresAfterDays, err = expiryDays(meta["expires_after_days"]); err != nil {
+		return in, err
 	}
 	for _, name := range []string{"notify", "notify_attendees", "notify_absentees"} {
 		if v := strings.TrimSpace(meta[name]); v != "" {

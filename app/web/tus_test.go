@@ -141,7 +141,7 @@ func TestTusUpload(t *testing.T) {
 	}
 	tc := e.tusClient(e.serve())
 	file := fakeVideo(3<<20 + 12345)
-	loc := tc.create(eid, len(file), map[string]string{"title": "Replay", "filename": "replay.mp4"})
+	loc := tc.create(eid, len(file), map[string]string{"title": "Replay", "filename": "replay.mp4", "expires_after_days": "7"})
 	if items := e.listedRecordings(eid); len(items) != 0 {
 		t.Fatalf("listed before any byte: %v", items)
 	}
@@ -153,7 +153,8 @@ func TestTusUpload(t *testing.T) {
 	if err := json.Unmarshal(body, &rec); err != nil {
 		t.Fatalf("%v: %s", err, body)
 	}
-	if rec["title"] != "Replay" || num(rec["size"]) != int64(len(file)) || rec["sha256"] != sha(file) || rec["content_type"] != "video/mp4" {
+	if rec["title"] != "Replay" || num(rec["size"]) != int64(len(file)) || rec["sha256"] != sha(file) || rec["content_type"] != "video/mp4" ||
+		rec["expires_at"] != e.clock.Now().Add(7*24*time.Hour).UTC().Format(time.RFC3339) {
 		t.Errorf("recording %v", rec)
 	}
 	items := e.listedRecordings(eid)
@@ -256,6 +257,8 @@ func TestTusRefusals(t *testing.T) {
 		{"bad session id", tusMetadata(map[string]string{"session_id": "x"}), `"session_id"`, 422},
 		{"bad notify", tusMetadata(map[string]string{"notify": "maybe"}), `"notify"`, 422},
 		{"long title", tusMetadata(map[string]string{"title": strings.Repeat("t", 300)}), `"title"`, 422},
+		{"bad expiry", tusMetadata(map[string]string{"expires_after_days": "soon"}), `"expires_after_days"`, 422},
+		{"zero days", tusMetadata(map[string]string{"expires_after_days": "0"}), `"expires_after_days"`, 422},
 	} {
 		res, b := tc.do("POST", path, nil, "Upload-Length", "100", "Upload-Metadata", tc2.meta)
 		if res.StatusCode != tc2.status || !strings.Contains(string(b), tc2.want) || !strings.Contains(string(b), `"error"`) {
