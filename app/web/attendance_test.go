@@ -87,9 +87,9 @@ func TestAttendance(t *testing.T) {
 	cell := regexp.MustCompile(`(?s)<tr id="registration-(\d+)">.*?<td class="num attended"[^>]*>([^<]*)</td>`)
 	shown := map[string]string{}
 	for _, m := range cell.FindAllStringSubmatch(page, -1) {
-		shown[m[1]] = m[2]
+		shown[m[1]] = strings.TrimSpace(m[2]) // empty when none, as every empty cell of the table
 	}
-	if shown[fmt.Sprint(ada)] != "1" || shown[fmt.Sprint(bob)] != "—" || !strings.Contains(page, ">Joined</th>") {
+	if shown[fmt.Sprint(ada)] != "1" || shown[fmt.Sprint(bob)] != "" || !strings.Contains(page, ">Joined</th>") {
 		t.Errorf("admin page attendance cells %v", shown)
 	}
 }
