@@ -40,7 +40,18 @@ func (s *Store) Views(ctx context.Context, registrationID int64) ([]model.View, 
 // ViewCounts counts the views of each registration of an event that has
 // any.
 func (s *Store) ViewCounts(ctx context.Context, eventID int64) (map[int64]int64, error) {
-	rows, err := s.read("count-views-of-event").QueryContext(ctx, eventID)
+	return s.counts(ctx, "count-views-of-event", eventID)
+}
+
+// RecordingViewCounts counts the views of each recording of an event that
+// has any.
+func (s *Store) RecordingViewCounts(ctx context.Context, eventID int64) (map[int64]int64, error) {
+	return s.counts(ctx, "count-views-of-recordings", eventID)
+}
+
+// counts reads the (id, count) rows of a named query.
+func (s *Store) counts(ctx context.Context, query string, args ...any) (map[int64]int64, error) {
+	rows, err := s.read(query).QueryContext(ctx, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -347,3 +347,9 @@ func (s *Service) Views(ctx context.Context, registrationID int64) ([]model.View
 func (s *Service) ViewCounts(ctx context.Context, eventID int64) (map[int64]int64, error) {
 	return s.store.ViewCounts(ctx, eventID)
 }
+
+// RecordingViewCounts counts the views of each recording of an event
+// (absent: none).
+func (s *Service) RecordingViewCounts(ctx context.Context, eventID int64) (map[int64]int64, error) {
+	return s.store.RecordingViewCounts(ctx, eventID)
+}

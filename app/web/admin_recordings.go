@@ -30,7 +30,9 @@ type recordingForm struct {
 // recordingsSection is what the section shows: the recordings, and the form
 // that failed with its error.
 type recordingsSection struct {
-	Items   []*model.Recording
+	Items []*model.Recording
+	// Views counts each recording's views (absent: none).
+	Views   map[int64]int64
 	Form    recordingForm
 	Problem *apiErrorBody
 	// Uploads is false when Admit keeps no files (only external URLs).
@@ -44,7 +46,11 @@ func (s *Server) recordingsOf(c *fiber.Ctx, d *eventPageAdmin) error {
 	if err != nil {
 		return err
 	}
-	d.Rec = recordingsSection{Items: recs, Uploads: s.Uploads != nil, Form: recordingForm{Kind: "file"}}
+	views, err := s.Tickets.RecordingViewCounts(c.UserContext(), d.Event.ID)
+	if err != nil {
+		return err
+	}
+	d.Rec = recordingsSection{Items: recs, Views: views, Uploads: s.Uploads != nil, Form: recordingForm{Kind: "file"}}
 	if f, ok := c.Locals("recording_form").(recordingForm); ok {
 		d.Rec.Form, d.Rec.Problem, d.Problem = f, d.Problem, nil
 	}

@@ -206,3 +206,22 @@ func TestBrowserRecordingUpload(t *testing.T) {
 		t.Errorf("left in the uploads folder: %v", left)
 	}
 }
+
+// TestAdminUIRecordingViews: the recordings list counts each recording's
+// views (a device starting to watch it).
+func TestAdminUIRecordingViews(t *testing.T) {
+	e, _, token, plain := streamEnv(t)
+	a := e.browser("198.51.100.1", "Firefox/140")
+	if r := a.get(a.link(token)); r.Status != 206 {
+		t.Fatalf("watch: %d", r.Status)
+	}
+	rid := plain[strings.LastIndexByte(plain, '/')+1:]
+	ui := newAdminClient(t, e.serve())
+	ui.login(adminEmail, adminPassword)
+	_, body := ui.send("GET", "/admin/events/1", nil)
+	row := body[strings.Index(body, `id="recording-`+rid+`"`):]
+	row = row[:strings.Index(row, "</tr>")]
+	if !strings.Contains(row, `data-label="Views">1</td>`) {
+		t.Errorf("the recording's row does not count its view:\n%s", row)
+	}
+}

@@ -13,3 +13,8 @@ WHERE r.event_id = ? GROUP BY v.registration_id;
 
 -- name: rotate-token
 UPDATE registrations SET token_nonce = ?, token_hash = ?, updated_at = ? WHERE id = ?;
+
+-- name: count-views-of-recordings
+SELECT v.recording_id, COUNT(*)
+FROM registrations r JOIN recording_views v ON v.registration_id = r.id
+WHERE r.event_id = ? GROUP BY v.recording_id;
