@@ -170,7 +170,8 @@ func serve(ctx context.Context, cfg config.Config, dbPath string) (err error) {
 	if err != nil {
 		return err
 	}
-	app, err := web.New(web.Deps{Tickets: tickets, Auth: admins, Outbox: db, DB: db, Jobs: sched, I18n: tr, Pages: sub("public"), Admin: sub("admin"), Log: log,
+	app, err := web.New(web.Deps{Tickets: tickets, Auth: admins, Outbox: db, DB: db, Jobs: sched,
+		SMTP: web.SMTPStatus{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, TLS: cfg.SMTP.TLS, From: cfg.SMTP.From, Username: cfg.SMTP.Username != ""}, I18n: tr, Pages: sub("public"), Admin: sub("admin"), Log: log,
 		TrustedProxies: proxies, Uploads: uploads, Limits: web.Limits{PublicPerMinute: cfg.Limits.PublicPerMinute, PromoFailuresPerHour: web.PromoFailuresPerHour}})
 	if err != nil {
 		return err

@@ -56,6 +56,9 @@ type Status struct {
 	Outcome  string
 	Err      string
 	Running  bool
+	// NextRun is when the schedule runs the job next (zero: a job run
+	// without being added, which has no schedule).
+	NextRun time.Time
 }
 
 // entry is a scheduled job and its record.
@@ -196,13 +199,18 @@ func (s *Scheduler) RunDue() {
 	}
 }
 
-// Statuses lists every job, by name, with its last run.
+// Statuses lists every job, by name, with its last run and its next.
 func (s *Scheduler) Statuses() []Status {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]Status, 0, len(s.jobs))
+	now := s.now()
 	for _, e := range s.jobs {
-		out = append(out, e.status)
+		st := e.status
+		if e.schedule != nil {
+			st.NextRun = e.schedule.Next(now)
+		}
+		out = append(out, st)
 	}
 	slices.SortFunc(out, func(a, b Status) int { return cmp.Compare(a.Name, b.Name) })
 	return out

@@ -292,6 +292,8 @@ const (
 	// MailTierEnded, to the organizers: a tier expired or sold out, with its
 	// sales.
 	MailTierEnded = "tier_ended"
+	// MailTest, to an administrator who asked for it: checks the SMTP setup.
+	MailTest = "test"
 
 	// MailCheckoutResend: registering again while a payment is pending
 	// sends the checkout link to the address.

@@ -265,11 +265,8 @@ func (s *Service) DisconnectProvider(ctx context.Context, name string, makeFree 
 			return err
 		}
 		for _, e := range evs {
-			if len(s.usableProviders(e)) > 0 {
+			if !s.reliesOn(e, name) {
 				continue
-			}
-			if len(e.Providers) > 0 && !slices.Contains(e.Providers, name) {
-				continue // it never relied on this one
 			}
 			affected = append(affected, EventRef{ID: e.ID, Slug: e.Slug, Title: e.Title})
 			if makeFree {

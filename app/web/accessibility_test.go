@@ -2,10 +2,15 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/admit/admit/app/jobs"
+	"github.com/admit/admit/app/model"
+	"github.com/admit/admit/app/ticketing"
 )
 
 // adminA11yPages are the admin UI's pages checked by axe-core, in order
@@ -28,6 +33,14 @@ var adminA11yPages = []a11yPage{
 		clickAndLoad(t, ctx, `form.external-form button[type="submit"]`)
 	}},
 	{name: "settings", path: "/admin/settings", signedIn: true},
+	{name: "settings-errors", path: "/admin/settings", signedIn: true, then: func(t *testing.T, ctx context.Context) {
+		clickAndLoad(t, ctx, `#provider-paypal form.provider-form button[type="submit"]`)
+	}},
+	{name: "settings-test-mail", path: "/admin/settings", signedIn: true, then: func(t *testing.T, ctx context.Context) {
+		clickAndLoad(t, ctx, `form.test-mail button[type="submit"]`)
+	}},
+	{name: "outbox", path: "/admin/settings/outbox", signedIn: true},
+	{name: "jobs", path: "/admin/settings/jobs", signedIn: true},
 	{name: "users", path: "/admin/users", signedIn: true},
 	{name: "users-errors", path: "/admin/users", signedIn: true, then: func(t *testing.T, ctx context.Context) {
 		do(t, ctx, chromedp.SetValue(chromedp.ID("invite-email"), "not an address"))
@@ -53,11 +66,21 @@ var publicA11yPages = []a11yPage{
 // a11yFixture is an Admit with something on every page: a paid event with
 // a tier, a paid registration, a free event with a registrant.
 func a11yFixture(t *testing.T) (base string, vars map[string]string) {
-	e, ev, now := salesEnv(t, 5)
+	sched := jobs.New(jobs.Options{})
+	e, ev, now := salesEnv(t, 5, func(_ *ticketing.Options, d *Deps) { d.Jobs = sched })
+	broken := jobs.Func{JobName: "reconcile", Spec: "@every 5m", Fn: func(context.Context) error { return errors.New("provider unreachable") }}
+	if err := sched.Add(broken); err != nil {
+		t.Fatal(err)
+	}
+	sched.RunNow(broken)
 	ada := e.reg(e.buy("intro-to-go", "Ada Lovelace", nil))
 	e.webhook(paidWebhook("evt_ada", ada, 999), now)
 	_, token := e.registerOne("free-talk", "Cleo", "cleo@example.org")
 	e.upload(num(ev["id"]), fakeVideo(5000), "title", "The replay", "notify", "false")
+	// A mail that failed for good, for the outbox page.
+	if err := e.store.MarkFailed(context.Background(), e.lastMail(ada.ID, model.MailAccess).ID, 12, "550 mailbox unavailable"); err != nil {
+		t.Fatal(err)
+	}
 	// A co-organizer on the event (its page lists them), invited.
 	if r := e.do("POST", fmt.Sprintf("/api/v1/events/%d/registrations", num(ev["id"])),
 		map[string]any{"name": "Cora", "email": "cora@example.org", "role": "co_organizer"}, true); r.Status != 201 {

@@ -38,7 +38,7 @@ const (
 
 // adminPageNames are the templates of assets/admin.
 var adminPageNames = []string{"login", "dashboard", "events", "event", "settings", "users", "invite",
-	"event_edit", "event_confirm", "registration_confirm"}
+	"event_edit", "event_confirm", "registration_confirm", "outbox", "jobs"}
 
 // randomToken is a fresh random value for a form's CSRF cookie.
 func randomToken() string {

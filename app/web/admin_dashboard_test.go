@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/admit/admit/app/ticketing"
 )
 
 // TestAdminDashboard: the dashboard lists the sessions to come with their
@@ -76,8 +78,8 @@ func TestAdminDashboard(t *testing.T) {
 // (19.99 EUR, 10 seats, a tier "Early bird" at 9.99 EUR for tierSeats) and a
 // free one, "free-talk". Its clock is the real time (webhook signatures
 // carry it).
-func salesEnv(t *testing.T, tierSeats int) (*env, map[string]any, time.Time) {
-	e := stripeEnv(t)
+func salesEnv(t *testing.T, tierSeats int, tweaks ...func(*ticketing.Options, *Deps)) (*env, map[string]any, time.Time) {
+	e := stripeEnv(t, tweaks...)
 	now := time.Now().UTC().Truncate(time.Second)
 	e.clock.Set(now)
 	soon := []map[string]any{{"starts_at": now.Add(72 * time.Hour).Format(time.RFC3339), "duration_minutes": 60}}

@@ -438,16 +438,3 @@ func (s *Server) adminEventStatus(c *fiber.Ctx) error {
 	_, err = s.Tickets.UpdateEvent(c.UserContext(), id, ticketing.EventInput{Status: &status})
 	return s.adminActionResult(c, id, 0, status, err)
 }
-
-// adminSettings shows the payment providers.
-func (s *Server) adminSettings(c *fiber.Ctx) error {
-	var infos []*ticketing.ProviderInfo
-	for _, name := range []string{"stripe", "paypal"} {
-		info, err := s.Tickets.Provider(c.UserContext(), name)
-		if err != nil {
-			return err
-		}
-		infos = append(infos, info)
-	}
-	return s.renderAdmin(c, fiber.StatusOK, "settings", s.adminT(c, "admin.nav.settings"), infos)
-}

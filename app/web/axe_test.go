@@ -119,6 +119,11 @@ func checkAccessibility(t *testing.T, ctx context.Context, name string) {
 			t.Fatalf("%s at %s px: %v", name, vp.name, err)
 		}
 		screenshot(t, ctx, name+"-"+vp.name)
+		// Reflow (WCAG 1.4.10): the page never scrolls sideways; a wide
+		// table scrolls inside its own box.
+		if w, err := chromedp.Run(ctx, chromedp.Evaluate[int64](`document.documentElement.scrollWidth`)); err != nil || w > vp.width {
+			t.Errorf("%s at %s px: the page is %d px wide (%v)", name, vp.name, w, err)
+		}
 		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`typeof axe !== "undefined" || (function(){`+src+`
 ; return true})()`)); err != nil {
 			t.Fatalf("%s: loading axe-core: %v", name, err)

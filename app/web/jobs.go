@@ -21,6 +21,7 @@ type jobJSON struct {
 	Outcome    string     `json:"outcome"`
 	Error      string     `json:"error"`
 	Running    bool       `json:"running"`
+	NextRunAt  *time.Time `json:"next_run_at"`
 }
 
 // listJobs shows what each scheduled job did last.
@@ -34,6 +35,10 @@ func (s *Server) listJobs(c *fiber.Ctx) error {
 		if !st.LastRun.IsZero() {
 			at := st.LastRun.UTC()
 			j.LastRunAt = &at
+		}
+		if !st.NextRun.IsZero() {
+			at := st.NextRun.UTC()
+			j.NextRunAt = &at
 		}
 		out.Items = append(out.Items, j)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/admit/admit/app/model"
 	"github.com/admit/admit/app/payment"
+	"github.com/admit/admit/app/ticketing"
 	"github.com/admit/admit/plugins/stripe"
 	"github.com/admit/admit/plugins/stripe/stripetest"
 )
@@ -17,7 +18,7 @@ import (
 const whsec = "whsec_admit_test"
 
 // stripeEnv is an Admit with the real Stripe plugin talking to stripe-mock.
-func stripeEnv(t *testing.T) *env {
+func stripeEnv(t *testing.T, tweaks ...func(*ticketing.Options, *Deps)) *env {
 	t.Helper()
 	base := mockURL(t)
 	p, err := stripe.New(stripe.Config{SecretKey: stripetest.Key, WebhookSecret: whsec, APIBase: base})
@@ -26,7 +27,7 @@ func stripeEnv(t *testing.T) *env {
 	}
 	reg := payment.NewRegistry()
 	reg.Set(p)
-	return newEnvWith(t, reg)
+	return newEnvWith(t, reg, tweaks...)
 }
 
 func paidEvent(extra map[string]any) map[string]any {

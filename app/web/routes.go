@@ -73,7 +73,14 @@ func (s *Server) routes(app *fiber.App) {
 	ui.Post("/events/:id/cancel", s.adminCancelEvent)
 	ui.Get("/registrations/:id/:action", s.adminConfirmAction)
 	ui.Post("/registrations/:id/:action", s.adminRegistrationAction)
+	// Settings: payment providers, mail and the outbox, jobs.
 	ui.Get("/settings", s.adminSettings)
+	ui.Post("/settings/payments/:provider", s.adminConnectProvider)
+	ui.Post("/settings/payments/:provider/disconnect", s.adminDisconnectProvider)
+	ui.Post("/settings/mail/test", s.adminTestMail)
+	ui.Get("/settings/outbox", s.adminOutbox)
+	ui.Post("/settings/outbox/:id/retry", s.adminRetryMail)
+	ui.Get("/settings/jobs", s.adminJobs)
 	// Recordings: the form (multipart file or external URL), delete, and
 	// resumable uploads (tus) for the page's progress bar.
 	ui.Post("/events/:id/recordings", s.adminAddRecording)

@@ -47,6 +47,9 @@ type Deps struct {
 	DB      Pinger
 	// Jobs is the scheduler (nil: no jobs listed).
 	Jobs Jobs
+	// SMTP is the outgoing mail server, as the settings page shows it
+	// (no Host: none, mail stays in the outbox).
+	SMTP SMTPStatus
 	I18n *i18n.Bundle
 	// Pages is the contents of assets/public: page templates and static files.
 	Pages fs.FS

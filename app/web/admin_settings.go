@@ -1,0 +1,246 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/admit/admit/app/jobs"
+	"github.com/admit/admit/app/model"
+	"github.com/admit/admit/app/ticketing"
+)
+
+// The settings pages: payment providers (connect, disconnect), mail (the
+// SMTP server, a test mail, the outbox) and the scheduled jobs. Each action
+// goes through the same service call as its API route.
+
+// SMTPStatus is what the settings page shows of the outgoing mail server
+// (never its password).
+type SMTPStatus struct {
+	Host string
+	Port int
+	TLS  string
+	From string
+	// Username: the server is signed in to.
+	Username bool
+}
+
+// providerField is an input of a provider's form.
+type providerField struct {
+	Name   string
+	Secret bool
+	// Advanced fields are folded away (the API address, for tests and
+	// proxies).
+	Advanced bool
+	Options  []string
+}
+
+// providerForms are the inputs of each provider's form, in order: the
+// settings PUT /api/v1/settings/payments/{provider} takes.
+var providerForms = map[string][]providerField{
+	"stripe": {{Name: "secret_key", Secret: true}, {Name: "webhook_secret", Secret: true}, {Name: "api_base", Advanced: true}},
+	"paypal": {{Name: "client_id"}, {Name: "client_secret", Secret: true}, {Name: "webhook_id"},
+		{Name: "mode", Options: []string{"sandbox", "live"}}, {Name: "api_base", Advanced: true}},
+}
+
+// providerPanel is one provider on the settings page.
+type providerPanel struct {
+	Info   *ticketing.ProviderInfo
+	Fields []providerField
+	// Form is what was typed (secrets never sent back), Problem its errors.
+	Form    map[string]string
+	Problem *apiErrorBody
+	// Affected are the events disconnecting it would pause or make free.
+	Affected []ticketing.EventRef
+}
+
+type settingsPage struct {
+	Providers []providerPanel
+	SMTP      SMTPStatus
+	// TestMail is the test mail just queued (nil: none asked for).
+	TestMail *model.OutboxMail
+	// Failed counts the mails that failed for good.
+	Failed int
+	// Problem is the error of an action that is not a provider's form.
+	Problem *apiErrorBody
+}
+
+// settingsFailedShown bounds the failed mails counted and listed.
+const settingsFailedShown = 200
+
+func (s *Server) adminSettings(c *fiber.Ctx) error {
+	return s.renderSettings(c, fiber.StatusOK, "", nil, nil)
+}
+
+// renderSettings shows the settings page; problem, when set, is the error
+// of the form of provider (or of another action when provider is "").
+func (s *Server) renderSettings(c *fiber.Ctx, status int, provider string, form map[string]string, problem *apiErrorBody) error {
+	ctx := c.UserContext()
+	p := settingsPage{SMTP: s.SMTP}
+	if provider == "" {
+		p.Problem = problem
+	}
+	for _, name := range []string{"stripe", "paypal"} {
+		info, err := s.Tickets.Provider(ctx, name)
+		if err != nil {
+			return err
+		}
+		panel := providerPanel{Info: info, Fields: providerForms[name], Form: map[string]string{"mode": "sandbox"}}
+		for _, f := range panel.Fields {
+			if v := info.Settings[f.Name]; v != "" && !f.Secret {
+				panel.Form[f.Name] = v
+			}
+		}
+		if name == provider {
+			for k, v := range form {
+				panel.Form[k] = v
+			}
+			panel.Problem = problem
+		}
+		if info.Connected {
+			if panel.Affected, err = s.Tickets.DisconnectPreview(ctx, name); err != nil {
+				return err
+			}
+		}
+		p.Providers = append(p.Providers, panel)
+	}
+	if id, err := strconv.ParseInt(c.Query("mail"), 10, 64); err == nil && id > 0 {
+		m, _, err := s.Tickets.OutboxMessage(ctx, id)
+		if err != nil && !errors.Is(err, model.ErrNotFound) {
+			return err
+		}
+		if m != nil && m.Kind == model.MailTest {
+			p.TestMail = m
+		}
+	}
+	failed, err := s.Outbox.Outbox(ctx, model.MailFailed, settingsFailedShown)
+	if err != nil {
+		return err
+	}
+	p.Failed = len(failed)
+	return s.renderAdmin(c, status, "settings", s.adminT(c, "admin.nav.settings"), p)
+}
+
+// settingsResult shows the outcome of a settings action: a redirect with a
+// flash message, or the page again with the error.
+func (s *Server) settingsResult(c *fiber.Ctx, provider string, form map[string]string, done string, err error) error {
+	if err != nil {
+		status, body, known := classify(err)
+		if !known {
+			return err
+		}
+		return s.renderSettings(c, status, provider, form, &body)
+	}
+	return c.Redirect(s.adminURL(c, "/admin/settings?done="+done), fiber.StatusSeeOther)
+}
+
+// adminConnectProvider checks and saves a provider's keys, as PUT
+// /api/v1/settings/payments/{provider} does.
+func (s *Server) adminConnectProvider(c *fiber.Ctx) error {
+	name := c.Params("provider")
+	fields, ok := providerForms[name]
+	if !ok {
+		return model.ErrNotFound
+	}
+	creds, typed := ticketing.Credentials{}, map[string]string{}
+	for _, f := range fields {
+		v := strings.TrimSpace(c.FormValue(f.Name))
+		if v == "" {
+			continue
+		}
+		creds[f.Name] = v
+		if !f.Secret {
+			typed[f.Name] = v
+		}
+	}
+	_, err := s.Tickets.ConnectProvider(c.UserContext(), name, creds)
+	return s.settingsResult(c, name, typed, "connected_"+name, err)
+}
+
+// adminDisconnectProvider forgets a provider's keys, as DELETE
+// /api/v1/settings/payments/{provider} does: the events that relied on it
+// are paused, or made free when the form says so.
+func (s *Server) adminDisconnectProvider(c *fiber.Ctx) error {
+	name := c.Params("provider")
+	if _, ok := providerForms[name]; !ok {
+		return model.ErrNotFound
+	}
+	then := c.FormValue("then")
+	if then != "pause" && then != "free" {
+		return s.settingsResult(c, name, nil, "", model.Invalid(map[string]string{"then": "must be pause or free"}))
+	}
+	info, err := s.Tickets.DisconnectProvider(c.UserContext(), name, then == "free")
+	done := "disconnected"
+	if err == nil && len(info.Paused) > 0 {
+		done += "_" + then
+	}
+	return s.settingsResult(c, name, nil, done, err)
+}
+
+// adminTestMail queues a test mail to the signed-in administrator.
+func (s *Server) adminTestMail(c *fiber.Ctx) error {
+	u, _ := caller(c)
+	if u == nil {
+		return model.ErrUnauthorized
+	}
+	m, err := s.Tickets.SendTestMail(c.UserContext(), u.Email, s.admin.locale(c))
+	if err != nil {
+		return s.settingsResult(c, "", nil, "", err)
+	}
+	return c.Redirect(s.adminURL(c, fmt.Sprintf("/admin/settings?done=test_mail&mail=%d", m.ID))+"#mail", fiber.StatusSeeOther)
+}
+
+// outboxShown bounds the mails the outbox page lists.
+const outboxShown = 50
+
+type outboxPage struct {
+	// Failed are the mails that failed for good, Recent the latest of all.
+	Failed, Recent []model.OutboxMail
+	Problem        *apiErrorBody
+	// FailedID is the mail whose retry failed (its row shows why).
+	FailedID int64
+}
+
+func (s *Server) adminOutbox(c *fiber.Ctx) error { return s.renderOutbox(c, fiber.StatusOK, 0, nil) }
+
+func (s *Server) renderOutbox(c *fiber.Ctx, status int, failedID int64, problem *apiErrorBody) error {
+	p := outboxPage{Problem: problem, FailedID: failedID}
+	var err error
+	if p.Failed, err = s.Outbox.Outbox(c.UserContext(), model.MailFailed, settingsFailedShown); err != nil {
+		return err
+	}
+	if p.Recent, err = s.Outbox.Outbox(c.UserContext(), "", outboxShown); err != nil {
+		return err
+	}
+	return s.renderAdmin(c, status, "outbox", s.adminT(c, "admin.outbox.title"), p)
+}
+
+// adminRetryMail queues a failed mail again, as POST
+// /api/v1/outbox/{id}/retry does.
+func (s *Server) adminRetryMail(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := s.Tickets.RetryMail(c.UserContext(), id); err != nil {
+		status, body, known := classify(err)
+		if !known {
+			return err
+		}
+		return s.renderOutbox(c, status, id, &body)
+	}
+	return c.Redirect(s.adminURL(c, "/admin/settings/outbox?done=mail_retried"), fiber.StatusSeeOther)
+}
+
+// adminJobs shows what each scheduled job did last and when it runs next,
+// as GET /api/v1/jobs does.
+func (s *Server) adminJobs(c *fiber.Ctx) error {
+	var list []jobs.Status
+	if s.Jobs != nil {
+		list = s.Jobs.Statuses()
+	}
+	return s.renderAdmin(c, fiber.StatusOK, "jobs", s.adminT(c, "admin.jobs.title"), list)
+}
