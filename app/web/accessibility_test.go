@@ -32,6 +32,22 @@ var adminA11yPages = []a11yPage{
 		do(t, ctx, chromedp.SetValue(chromedp.ID("rec-url"), "http://insecure.example.org/v"))
 		clickAndLoad(t, ctx, `form.external-form button[type="submit"]`)
 	}},
+	{name: "event-search", path: "/admin/events/{event}?q=ada&status=confirmed&sort=amount", signedIn: true},
+	{name: "event-edit", path: "/admin/events/{event}/edit", signedIn: true},
+	{name: "event-edit-errors", path: "/admin/events/{event}/edit", signedIn: true, then: func(t *testing.T, ctx context.Context) {
+		do(t, ctx, chromedp.SetValue(chromedp.ID("slug"), "Not A Slug"))
+		clickAndLoad(t, ctx, `form.edit-form button[type="submit"]`)
+	}},
+	{name: "event-edit-tier-errors", path: "/admin/events/{event}/edit", signedIn: true, then: func(t *testing.T, ctx context.Context) {
+		do(t, ctx, chromedp.SetValue(chromedp.ID("tier_amount"), "lots"))
+		clickAndLoad(t, ctx, `form.add-tier button[type="submit"]`)
+	}},
+	{name: "sessions-preview", path: "/admin/events/{event}/edit", signedIn: true, then: func(t *testing.T, ctx context.Context) {
+		clickAndLoad(t, ctx, `form.sessions-form button[type="submit"]`)
+	}},
+	{name: "event-cancel", path: "/admin/events/{event}/cancel", signedIn: true},
+	{name: "registration-refund-errors", path: "/admin/registrations/{registration}/refund?amount=lots", signedIn: true},
+	{name: "registration-resend", path: "/admin/registrations/{registration}/resend", signedIn: true},
 	{name: "settings", path: "/admin/settings", signedIn: true},
 	{name: "settings-errors", path: "/admin/settings", signedIn: true, then: func(t *testing.T, ctx context.Context) {
 		clickAndLoad(t, ctx, `#provider-paypal form.provider-form button[type="submit"]`)
@@ -87,7 +103,7 @@ func a11yFixture(t *testing.T) (base string, vars map[string]string) {
 		t.Fatalf("add a co-organizer: %d %s", r.Status, r.Body)
 	}
 	return e.serve(), map[string]string{"event": fmt.Sprint(num(ev["id"])), "slug": "intro-to-go", "free": "free-talk", "token": token,
-		"invite": e.invitationPath("cora@example.org")}
+		"invite": e.invitationPath("cora@example.org"), "registration": fmt.Sprint(ada.ID)}
 }
 
 // TestAccessibilityAdmin: no admin page has a serious or critical WCAG 2
