@@ -90,13 +90,17 @@ const newSessionRows = 2
 
 const localMinute = "2006-01-02T15:04"
 
-func currencyLimits(lang string) []currencyLimit {
-	var out []currencyLimit
-	for _, code := range pricing.Codes() {
-		c, _ := pricing.Lookup(code)
-		out = append(out, currencyLimit{Code: code, Min: formatMoney(c.Min(), code, lang), Max: formatMoney(c.Max(), code, lang), StripeOnly: c.StripeOnly})
+// currencyLimits are every currency's price range, and that of code.
+func currencyLimits(lang, code string) (all []currencyLimit, of currencyLimit) {
+	for _, cur := range pricing.Codes() {
+		c, _ := pricing.Lookup(cur)
+		l := currencyLimit{Code: cur, Min: formatMoney(c.Min(), cur, lang), Max: formatMoney(c.Max(), cur, lang), StripeOnly: c.StripeOnly}
+		all = append(all, l)
+		if cur == code {
+			of = l
+		}
 	}
-	return out
+	return all, of
 }
 
 // editFormOf is the form filled with the event as it is.
@@ -183,13 +187,7 @@ func (s *Server) renderEdit(c *fiber.Ctx, status int, d *editData) error {
 	if d.Promo.Kind == "" {
 		d.Promo.Kind = "percent"
 	}
-	lang := s.admin.locale(c)
-	d.Currencies = currencyLimits(lang)
-	for _, l := range d.Currencies {
-		if l.Code == d.Form.Currency {
-			d.Limit = l
-		}
-	}
+	d.Currencies, d.Limit = currencyLimits(s.admin.locale(c), d.Form.Currency)
 	d.PublicURL = "/e/" + e.Slug
 	if d.Tiers, err = s.tierRows(c, e); err != nil {
 		return err

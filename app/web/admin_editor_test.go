@@ -171,7 +171,7 @@ func TestAdminUISessionsPreview(t *testing.T) {
 	}
 	wantAll(t, "preview", body, "Check the session changes", ">Moved</span>", ">Removed</span>", ">Added</span>",
 		"Registrants told: 1</strong> — the mail “the schedule changed”", "Registrants told: 1</strong> — the mail “your session was removed”",
-		"Ada &lt;ada@example.org&gt;", "Bob &lt;bob@example.org&gt;", "Save and tell 2 registrants", `name="confirm" value="yes"`,
+		"Ada &lt;ada@example.org&gt;", "Bob &lt;bob@example.org&gt;", "Save, and tell the registrants (2)", `name="confirm" value="yes"`,
 		`name="remove_1" value="on"`, `name="starts_at_2" value="2026-12-15T18:00"`)
 	if n := len(e.outbox()); n != mails {
 		t.Fatalf("the preview queued %d mails", n-mails)
@@ -296,7 +296,7 @@ func TestAdminUICancelEventConfirmed(t *testing.T) {
 		t.Fatalf("confirmation: %d\n%s", res.StatusCode, body)
 	}
 	wantAll(t, "confirmation", body, "Cancel “Intro to Go”?", "Registrants told: 1</strong> — the mail “event cancelled”", "Ada &lt;ada@example.org&gt;",
-		"1 payments refunded in full: 19.99 EUR", `name="refund" checked`, "Yes, cancel the event")
+		"Payments refunded in full: 1 (19.99 EUR)", `name="refund" checked`, "Yes, cancel the event")
 	if r := e.reg(ada.ID); r.Status != model.StatusConfirmed {
 		t.Fatalf("the confirmation page changed ada: %s", r.Status)
 	}

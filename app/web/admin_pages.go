@@ -122,10 +122,13 @@ type sessionForm struct {
 const sessionRows = 3
 
 type eventsData struct {
-	Events     []eventSummary
-	Form       eventForm
-	Problem    *apiErrorBody
-	Currencies []string
+	Events  []eventSummary
+	Form    eventForm
+	Problem *apiErrorBody
+	// Currencies are the price ranges of every currency, Limit that of the
+	// form's.
+	Currencies []currencyLimit
+	Limit      currencyLimit
 	// Other are the errors of fields that have no input of their own.
 	Other map[string]string
 }
@@ -144,7 +147,8 @@ func (s *Server) renderEvents(c *fiber.Ctx, status int, f eventForm, problem *ap
 	if err != nil {
 		return err
 	}
-	data := eventsData{Events: d.Events, Form: f, Problem: problem, Currencies: pricing.Codes()}
+	data := eventsData{Events: d.Events, Form: f, Problem: problem}
+	data.Currencies, data.Limit = currencyLimits(s.admin.locale(c), f.Currency)
 	if problem != nil {
 		data.Other = map[string]string{}
 		for k, v := range problem.Fields {

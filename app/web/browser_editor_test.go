@@ -171,7 +171,7 @@ func TestBrowserEventEditor(t *testing.T) {
 	if st := clickAndLoad(t, ctx, `.danger-zone a.button`); st != 200 {
 		t.Fatalf("cancel page: %d", st)
 	}
-	if s := text(t, ctx, "main"); !strings.Contains(s, "1 payments refunded in full: 6.00 EUR") {
+	if s := text(t, ctx, "main"); !strings.Contains(s, "Payments refunded in full: 1 (6.00 EUR)") {
 		t.Fatalf("cancel page %q", s)
 	}
 	screenshot(t, ctx, "cancel-confirm")
