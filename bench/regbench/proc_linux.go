@@ -68,6 +68,31 @@ func treeCPU(pid int) (time.Duration, error) {
 	return total, nil
 }
 
+// rssSplit is process pid's resident memory now, in bytes: anonymous
+// (heap, stacks, SQLite's caches) and file-backed (mostly the binary's own
+// code and data, shared with the page cache).
+func rssSplit(pid int) (anon, file int64, err error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		f := strings.Fields(v)
+		if !ok || len(f) != 2 || f[1] != "kB" {
+			continue
+		}
+		n, _ := strconv.ParseInt(f[0], 10, 64)
+		switch k {
+		case "RssAnon":
+			anon = n << 10
+		case "RssFile", "RssShmem":
+			file += n << 10
+		}
+	}
+	return anon, file, nil
+}
+
 // peakRSS is the most resident memory process pid has used since it
 // started (VmHWM in /proc/pid/status), in bytes.
 func peakRSS(pid int) (int64, error) {

@@ -19,3 +19,5 @@ func selfCPU() (time.Duration, error) { return 0, errNoCPU }
 func treeCPU(int) (time.Duration, error) { return 0, errNoCPU }
 
 func peakRSS(int) (int64, error) { return 0, errors.New("peak memory is only read on Linux") }
+
+func rssSplit(int) (int64, int64, error) { return 0, 0, errors.New("memory is only read on Linux") }

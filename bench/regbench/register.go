@@ -144,6 +144,9 @@ func rawGroupCommit(ctx context.Context, dir string, o options) (result, error) 
 type serverInfo struct {
 	Startup time.Duration // from a new data directory to healthy
 	RSS     int64         // peak resident memory (VmHWM) once the load is over; 0: unknown
+	// Anon is the most anonymous memory sampled during the load, File the
+	// file-backed memory at that sample; 0: unknown.
+	Anon, File int64
 }
 
 // httpRegister: free registrations through the real server's public API.
@@ -162,6 +165,7 @@ func httpRegister(ctx context.Context, bin, dir string, o options) (result, serv
 	}
 	url := srv.base + "/api/v1/public/events/" + ev.Slug + "/registrations"
 	cpu := srv.cpuMeter()
+	mem := sampleMemory(srv.cmd.Process.Pid)
 	res, err = measure(ctx, "HTTP", o.n, o.c, o.duration, func(_ int, i int64) error {
 		body := fmt.Sprintf(`{"name":"Bench %d","email":"http-%d@example.org"}`, i, i)
 		req, err := http.NewRequestWithContext(ctx, "POST", url, strings.NewReader(body))
@@ -184,6 +188,7 @@ func httpRegister(ctx context.Context, bin, dir string, o options) (result, serv
 		return nil
 	})
 	res.CPU = cpu()
+	info.Anon, info.File = mem.end()
 	if err != nil {
 		return res, info, nil, err
 	}

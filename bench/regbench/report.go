@@ -197,7 +197,12 @@ flight), one fsync a batch; a registration's latency there is its batch's.
 {{if .RSS}}
 Memory: admit's peak resident set (~VmHWM~ in ~/proc/<pid>/status~, read
 once the HTTP phase was over: the most it held at any time since it
-started) was **{{.RSSMB}}** — aim ≤ {{.RSSAim}}: {{if .RSSMet}}**met**{{else}}**not met**{{end}}.
+started) was **{{.RSSMB}}** — aim ≤ {{.RSSAim}}: {{if .RSSMet}}**met**{{else}}**not met**{{end}}.{{if .Anon}}
+Sampled every 50 ms during the phase (~RssAnon~, ~RssFile~), the most
+anonymous memory (Go's heap and stacks, SQLite's page caches) was
+{{.AnonMB}}, beside {{.FileMB}} file-backed at that moment: mostly the
+pages of the {{.BinMB}} binary's own code and data it has touched, shared
+with the page cache and given back by the kernel when memory runs short.{{end}}
 {{end}}{{if .Starts}}
 ## Cold start
 
@@ -508,6 +513,7 @@ func render(o options, dir string, out outcome) string {
 		"RemSessions": remSessions, "RemGap": joinDurations([]time.Duration{remGap}), "RemOffset": joinDurations([]time.Duration{remOffset}), "RemOffsets": joinDurations(remOffsets),
 		"LoadEnd": loadAvg(), "Busy": busyNote(append(out.Loads, loadAvg())), "Summary": summarize(o, out),
 		"Group": out.Group, "GroupRatio": ratio(out.Web.Rate(), out.Group.Rate()),
+		"Anon": out.Anon, "AnonMB": mbOf(out.Anon), "FileMB": mbOf(out.File), "BinMB": binSize(o.bin),
 		"RSS": out.RSS, "RSSMB": mbOf(out.RSS), "RSSAim": mbOf(rssAim), "RSSMet": out.RSS <= rssAim,
 		"Starts": out.Starts, "StartList": strings.Join(starts, ", "), "StartMedian": msOf(median(out.Starts)),
 		"StartCPUList": strings.Join(startsCPU, ", "), "StartCPUMedian": msOf(median(out.StartsCPU)),
@@ -520,6 +526,15 @@ func render(o options, dir string, out outcome) string {
 		panic(err)
 	}
 	return buf.String()
+}
+
+// binSize is the size of the admit binary measured ("31.2 MB").
+func binSize(path string) string {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "admit"
+	}
+	return mbOf(fi.Size())
 }
 
 func perSecond(n int, d time.Duration) float64 {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -41,4 +42,42 @@ func median(ds []time.Duration) time.Duration {
 	s := slices.Clone(ds)
 	slices.Sort(s)
 	return s[len(s)/2]
+}
+
+// memSampler reads a process's resident memory every 50 ms until stopped,
+// and keeps the sample with the most anonymous memory.
+type memSampler struct {
+	stop      chan struct{}
+	done      sync.WaitGroup
+	anon, rss int64 // at the sample with the most anonymous memory
+	file      int64
+}
+
+func sampleMemory(pid int) *memSampler {
+	m := &memSampler{stop: make(chan struct{})}
+	m.done.Add(1)
+	go func() {
+		defer m.done.Done()
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if anon, file, err := rssSplit(pid); err == nil && anon > m.anon {
+				m.anon, m.file = anon, file
+			}
+			select {
+			case <-m.stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return m
+}
+
+// end stops sampling and returns the most anonymous memory seen, and the
+// file-backed memory at that moment.
+func (m *memSampler) end() (anon, file int64) {
+	close(m.stop)
+	m.done.Wait()
+	return m.anon, m.file
 }

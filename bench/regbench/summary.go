@@ -47,7 +47,7 @@ func summarize(o options, out outcome) []summaryRow {
 	}
 	if out.RSS > 0 {
 		rows = append(rows, summaryRow{"admit's peak resident memory under the registration load (VmHWM)",
-			mbOf(out.RSS), "—", "—", "≤ " + mbOf(rssAim), verdict(out.RSS <= rssAim)})
+			rssCell(out), "—", "—", "≤ " + mbOf(rssAim), verdict(out.RSS <= rssAim)})
 	}
 	if len(out.Starts) > 0 {
 		m := median(out.Starts)
@@ -148,4 +148,12 @@ func cpuPair(name string, r result, baseName string, b result) []string {
 			x.n, x.r.CPU.Server.Seconds(), share(x.r.CPU.Server), runtime.NumCPU(), x.r.CPU.Client.Seconds(), share(x.r.CPU.Client)))
 	}
 	return out
+}
+
+// rssCell is the peak memory, with its anonymous part when sampled.
+func rssCell(out outcome) string {
+	if out.Anon == 0 {
+		return mbOf(out.RSS)
+	}
+	return fmt.Sprintf("%s (anonymous at most %s)", mbOf(out.RSS), mbOf(out.Anon))
 }
