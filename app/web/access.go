@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -122,8 +123,14 @@ func (s *Server) accessPage(c *fiber.Ctx) error {
 		d.MaxDevices = s.Tickets.MaxDevices()
 		d.DevicesFull = s.Tickets.DevicesFull(a.Registration.ID, dev.ID())
 		for _, r := range recs {
-			d.Recordings = append(d.Recordings, accessRecording{ID: r.ID, Title: r.Title, ContentType: r.ContentType, External: r.External(),
-				Path: s.streamPath(c, dev, r.ID)})
+			rec := accessRecording{ID: r.ID, Title: r.Title, ContentType: r.ContentType, External: r.External(),
+				Path: s.streamPath(c, dev, r.ID)}
+			if rec.External {
+				// A link followed whenever the registrant likes: the plain
+				// address hands out a fresh stream link then.
+				rec.Path = "/a/" + d.Token + "/recordings/" + strconv.FormatInt(r.ID, 10)
+			}
+			d.Recordings = append(d.Recordings, rec)
 		}
 	}
 	if r := a.Registration; r.Refundable() > 0 && a.RefundsOnCancel(now) {

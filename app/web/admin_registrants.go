@@ -105,7 +105,7 @@ func (s *Server) registrantTableOf(c *fiber.Ctx, eventID int64, regs []*model.Re
 }
 
 // registrationActions are the actions of the table's rows.
-var registrationActions = []string{"confirm", "reject", "cancel", "resend", "refund"}
+var registrationActions = []string{"confirm", "reject", "cancel", "resend", "rotate_token", "refund"}
 
 // actionPage is the confirmation of an action on a registration.
 type actionPage struct {
@@ -182,6 +182,8 @@ func (s *Server) adminRegistrationAction(c *fiber.Ctx) error {
 		_, err = s.Tickets.CancelRegistration(ctx, id)
 	case "resend":
 		_, err = s.Tickets.Resend(ctx, id)
+	case "rotate_token":
+		_, err = s.Tickets.RotateToken(ctx, id)
 	case "refund": // an amount in major units, or all that is left
 		var minor *int64
 		if amount != "" {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -499,5 +500,39 @@ func TestStreamAccessMatrix(t *testing.T) {
 		if r := b.get(p); r.Status != 404 {
 			t.Errorf("%s: %d, want 404", p, r.Status)
 		}
+	}
+}
+
+// TestRotateTokenAdminUI: the registrants' table links to a confirmation
+// that gives a new link, as the API does.
+func TestRotateTokenAdminUI(t *testing.T) {
+	e := newEnv(t)
+	e.createEvent(liveEvent(nil))
+	rid, old := e.registerOne("intro-to-go", "Ada", "ada@example.org")
+	base := e.serve()
+	a := newAdminClient(t, base)
+	a.login(adminEmail, adminPassword)
+	_, page := a.send("GET", "/admin/events/1", nil)
+	confirm := fmt.Sprintf("/admin/registrations/%d/rotate_token?lang=en", rid)
+	if !strings.Contains(page, `href="`+confirm) || !strings.Contains(page, "New link") {
+		t.Fatalf("no link to a new access link:\n%s", page)
+	}
+	res, body := a.send("GET", confirm, nil)
+	if res.StatusCode != 200 || !strings.Contains(body, "Give Ada a new access link?") || !strings.Contains(body, "stops working at once") {
+		t.Fatalf("confirmation: %d\n%s", res.StatusCode, body)
+	}
+	res, _ = a.send("POST", fmt.Sprintf("/admin/registrations/%d/rotate_token", rid), url.Values{"csrf": {a.csrf(confirm)}, "back": {"/admin/events/1"}})
+	if res.StatusCode != 303 || !strings.Contains(res.Header.Get("Location"), "done=rotate_token") {
+		t.Fatalf("the button: %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	if _, body := a.send("GET", res.Header.Get("Location"), nil); !strings.Contains(body, "A new access link is sent") {
+		t.Errorf("the event page does not say it:\n%s", body)
+	}
+	if r := e.do("GET", "/a/"+old, nil, false); r.Status != 404 {
+		t.Errorf("old link: %d", r.Status)
+	}
+	fresh := tokenIn(t, e.composed(rid, model.MailTokenRotated).Text)
+	if r := e.do("GET", "/a/"+fresh, nil, false); r.Status != 200 || fresh == old {
+		t.Errorf("new link: %d", r.Status)
 	}
 }
