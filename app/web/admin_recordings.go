@@ -22,7 +22,7 @@ import (
 // recordingForm is the recordings form as typed, kept to show it again.
 // Kind names the form: "file", "url" or "delete".
 type recordingForm struct {
-	Kind, Title, URL, SessionID string
+	Kind, Title, URL, SessionID, ExpiresAfterDays string
 	// RID is the recording a failed delete was for.
 	RID int64
 }
@@ -88,7 +88,11 @@ func (s *Server) adminAddRecording(c *fiber.Ctx) error {
 		} else if obj != nil {
 			s.Tickets.DiscardRecordingFile(ctx, *obj)
 		}
-		return s.adminRecordingResult(c, id, "recording_added", recordingForm{Kind: "file", Title: in.Title}, err)
+		f := recordingForm{Kind: "file", Title: in.Title}
+		if in.ExpiresAfterDays != nil {
+			f.ExpiresAfterDays = strconv.FormatInt(*in.ExpiresAfterDays, 10)
+		}
+		return s.adminRecordingResult(c, id, "recording_added", f, err)
 	}
 	if err := readBounded(c); err != nil {
 		return err
@@ -97,7 +101,7 @@ func (s *Server) adminAddRecording(c *fiber.Ctx) error {
 		return err
 	}
 	f := recordingForm{Kind: "url", Title: strings.TrimSpace(c.FormValue("title")), URL: strings.TrimSpace(c.FormValue("url")),
-		SessionID: strings.TrimSpace(c.FormValue("session_id"))}
+		SessionID: strings.TrimSpace(c.FormValue("session_id")), ExpiresAfterDays: strings.TrimSpace(c.FormValue("expires_after_days"))}
 	var notify notifyFlags
 	for _, name := range []string{"notify", "notify_attendees", "notify_absentees"} {
 		if v := lastFormValue(c, name); v != "" {
@@ -105,6 +109,9 @@ func (s *Server) adminAddRecording(c *fiber.Ctx) error {
 		}
 	}
 	in := ticketing.RecordingInput{Title: f.Title, URL: f.URL, Notify: notify.groups()}
+	if in.ExpiresAfterDays, err = expiryDays(f.ExpiresAfterDays); err != nil {
+		return s.adminRecordingResult(c, id, "", f, err)
+	}
 	if f.SessionID != "" {
 		sid, perr := strconv.ParseInt(f.SessionID, 10, 64)
 		if perr != nil || sid <= 0 {

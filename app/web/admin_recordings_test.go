@@ -70,7 +70,7 @@ func TestAdminUIRecordings(t *testing.T) {
 		t.Errorf("a text file: %d\n%s", res.StatusCode, body)
 	}
 
-	res, _ = a.postMultipart(post, fakeVideo(3<<20), "csrf", csrf, "title", "The replay", "notify", "false")
+	res, _ = a.postMultipart(post, fakeVideo(3<<20), "csrf", csrf, "title", "The replay", "notify", "false", "expires_after_days", "30")
 	if res.StatusCode != 303 || !strings.Contains(res.Header.Get("Location"), "done=recording_added") {
 		t.Fatalf("upload: %d %s", res.StatusCode, res.Header.Get("Location"))
 	}
@@ -83,6 +83,10 @@ func TestAdminUIRecordings(t *testing.T) {
 	if res.StatusCode != 422 || !strings.Contains(body, `id="rec-url-error"`) || !strings.Contains(body, `value="http://insecure.example.org/v"`) {
 		t.Errorf("a bad url: %d\n%s", res.StatusCode, body)
 	}
+	res, body = a.send("POST", post, url.Values{"csrf": {csrf}, "url": {"https://video.example.org/v"}, "expires_after_days": {"soon"}})
+	if res.StatusCode != 422 || !strings.Contains(body, `id="rec-url-expiry-error"`) || !strings.Contains(body, `value="soon"`) {
+		t.Errorf("a bad expiry: %d\n%s", res.StatusCode, body)
+	}
 	if res, _ := a.send("POST", post, url.Values{"url": {"https://video.example.org/v"}}); res.StatusCode != 403 {
 		t.Errorf("the url form without its token: %d", res.StatusCode)
 	}
@@ -91,7 +95,8 @@ func TestAdminUIRecordings(t *testing.T) {
 		t.Fatalf("url: %d", res.StatusCode)
 	}
 	_, body = a.send("GET", page, nil)
-	for _, want := range []string{"The replay", "3.0 MB", "Elsewhere", "https://video.example.org/v"} {
+	// Attached on 1 November 2026 (the test's clock), kept 30 days.
+	for _, want := range []string{"The replay", "3.0 MB", "Elsewhere", "https://video.example.org/v", "1 December 2026", "until deleted"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the list lacks %q", want)
 		}
@@ -170,7 +175,7 @@ func TestBrowserRecordingUpload(t *testing.T) {
 	}
 
 	// A video: uploaded with progress, then the page lists it.
-	do(t, ctx, chromedp.SendKeys(chromedp.ID("rec-upload-title"), "Browser replay"),
+	do(t, ctx, chromedp.SendKeys(chromedp.ID("rec-upload-title"), "Browser replay"), chromedp.SendKeys(chromedp.ID("rec-upload-expiry"), "7"),
 		chromedp.SetUploadFiles(chromedp.ID("rec-file"), []string{video}))
 	if _, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.ID("upload-submit"))); err != nil {
 		t.Fatal(err)
@@ -199,7 +204,7 @@ func TestBrowserRecordingUpload(t *testing.T) {
 	}
 	screenshot(t, ctx, "uploaded")
 	recs := e.listedRecordings(eid)
-	if len(recs) != 1 || recs[0].(map[string]any)["sha256"] != sha(file) {
+	if len(recs) != 1 || recs[0].(map[string]any)["sha256"] != sha(file) || recs[0].(map[string]any)["expires_at"] != "2026-11-08T12:00:00Z" {
 		t.Fatalf("listed %v", recs)
 	}
 	if left := e.uploadFiles(); len(left) != 0 {

@@ -44,6 +44,10 @@
     if (title) {
       meta.title = title;
     }
+    var days = form.elements.expires_after_days;
+    if (days && days.value.trim()) {
+      meta.expires_after_days = days.value.trim();
+    }
     var session = form.elements.session_id;
     if (session && session.value) {
       meta.session_id = session.value;
