@@ -27,19 +27,21 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// browserTimeout bounds each browser test as a whole.
+// browserTimeout bounds a browser test when the test binary has no
+// deadline of its own.
 const browserTimeout = 60 * time.Second
 
 // newBrowser starts a fresh headless Chromium for the test and returns the
-// chromedp context of its first tab. Everything ends with the test or after
-// browserTimeout, whichever comes first.
+// chromedp context of its first tab. Everything ends with the test.
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
 	return newBrowserFor(t, browserTimeout)
 }
 
-// newBrowserFor is newBrowser for a test of many pages, bounded by timeout
-// as a whole (a bound, not a wait: a loaded machine may need longer).
+// newBrowserFor is newBrowser for a test of many pages. The browser lives
+// until the test binary's own deadline (go test -timeout), less a margin to
+// report and clean up: a loaded machine is slow, not wrong, so no browser
+// test has a clock of its own. Only without a deadline does timeout bound it.
 func newBrowserFor(t *testing.T, timeout time.Duration) context.Context {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
@@ -49,7 +51,11 @@ func newBrowserFor(t *testing.T, timeout time.Duration) context.Context {
 		}
 		t.Skipf("chromium is not installed: %v", err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	end := time.Now().Add(timeout)
+	if d, ok := t.Deadline(); ok {
+		end = d.Add(-30 * time.Second)
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), end)
 	t.Cleanup(cancel)
 	// Chromium now and then fails to start on a loaded machine (it exits
 	// before it opens its DevTools port): a failed start is tried again, with
