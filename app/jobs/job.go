@@ -56,8 +56,9 @@ type Status struct {
 	Outcome  string
 	Err      string
 	Running  bool
-	// NextRun is when the schedule runs the job next (zero: a job run
-	// without being added, which has no schedule).
+	// NextRun is when the schedule runs the job next: its turn after the
+	// last run, or after now when it has not run (zero: a job run without
+	// being added, which has no schedule).
 	NextRun time.Time
 }
 
@@ -208,7 +209,12 @@ func (s *Scheduler) Statuses() []Status {
 	for _, e := range s.jobs {
 		st := e.status
 		if e.schedule != nil {
+			// The schedule counts from the last run (as the cron does),
+			// else from now.
 			st.NextRun = e.schedule.Next(now)
+			if next := e.schedule.Next(st.LastRun); !st.LastRun.IsZero() && next.After(now) {
+				st.NextRun = next
+			}
 		}
 		out = append(out, st)
 	}

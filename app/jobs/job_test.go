@@ -143,3 +143,32 @@ func TestScheduleRunsAndStopWaits(t *testing.T) {
 		t.Fatalf("a job stopped on shutdown is no failure: %+v", st)
 	}
 }
+
+// TestStatusesTellTheNextRun: a job's next run is its schedule's turn
+// after its last run, or after now before the first; a job run without
+// being added has none.
+func TestStatusesTellTheNextRun(t *testing.T) {
+	start := time.Date(2030, 1, 1, 9, 0, 0, 0, time.UTC)
+	clk := clocktest.New(start)
+	s := New(Options{Log: quiet(), Now: clk.Now})
+	hourly := Func{JobName: "hourly", Spec: "@every 1h", Fn: func(context.Context) error { return nil }}
+	daily := Func{JobName: "daily", Spec: "@every 24h", Fn: func(context.Context) error { return nil }}
+	for _, j := range []Job{hourly, daily} {
+		if err := s.Add(j); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.RunNow(hourly)
+	clk.Set(start.Add(20 * time.Minute))
+	s.RunNow(Func{JobName: "once", Spec: "@every 1h", Fn: func(context.Context) error { return nil }})
+	want := map[string]time.Time{
+		"hourly": start.Add(time.Hour),                     // from its run at 9:00, not from 9:20
+		"daily":  start.Add(20*time.Minute + 24*time.Hour), // never ran: counted from now
+		"once":   {},
+	}
+	for _, st := range s.Statuses() {
+		if !st.NextRun.Equal(want[st.Name]) {
+			t.Errorf("%s: next run %v, want %v", st.Name, st.NextRun, want[st.Name])
+		}
+	}
+}

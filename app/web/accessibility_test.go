@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -77,6 +78,9 @@ var publicA11yPages = []a11yPage{
 		clickAndLoad(t, ctx, `form.register button[type="submit"]`)
 	}},
 	{name: "access", path: "/a/{token}"},
+	{name: "join-wait", path: "/a/{token}/join"},
+	{name: "sold-out-waitlist", path: "/e/{full}"},
+	{name: "unknown-event", path: "/e/no-such-event"},
 }
 
 // a11yFixture is an Admit with something on every page: a paid event with
@@ -93,6 +97,10 @@ func a11yFixture(t *testing.T) (base string, vars map[string]string) {
 	e.webhook(paidWebhook("evt_ada", ada, 999), now)
 	_, token := e.registerOne("free-talk", "Cleo", "cleo@example.org")
 	e.upload(num(ev["id"]), fakeVideo(5000), "title", "The replay", "notify", "false")
+	// A sold-out event, whose page offers the waiting list.
+	soon := []map[string]any{{"starts_at": now.Add(72 * time.Hour).Format(time.RFC3339), "duration_minutes": 60}}
+	e.createEvent(liveEvent(map[string]any{"title": "Full House", "slug": "full-house", "capacity": 1, "sessions": soon}))
+	e.registerOne("full-house", "Dora", "dora@example.org")
 	// A mail that failed for good, for the outbox page.
 	if err := e.store.MarkFailed(context.Background(), e.lastMail(ada.ID, model.MailAccess).ID, 12, "550 mailbox unavailable"); err != nil {
 		t.Fatal(err)
@@ -102,7 +110,7 @@ func a11yFixture(t *testing.T) (base string, vars map[string]string) {
 		map[string]any{"name": "Cora", "email": "cora@example.org", "role": "co_organizer"}, true); r.Status != 201 {
 		t.Fatalf("add a co-organizer: %d %s", r.Status, r.Body)
 	}
-	return e.serve(), map[string]string{"event": fmt.Sprint(num(ev["id"])), "slug": "intro-to-go", "free": "free-talk", "token": token,
+	return e.serve(), map[string]string{"event": fmt.Sprint(num(ev["id"])), "slug": "intro-to-go", "free": "free-talk", "full": "full-house", "token": token,
 		"invite": e.invitationPath("cora@example.org"), "registration": fmt.Sprint(ada.ID)}
 }
 
