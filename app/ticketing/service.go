@@ -61,6 +61,8 @@ type Service struct {
 	files recordings.Storage
 	// devices are the devices watching each registration's recordings.
 	devices *devices
+	// joins are the join-link openings recorded lately (see Attend).
+	joins *recentJoins
 }
 
 // Options are the Service's dependencies.
@@ -134,7 +136,7 @@ func New(st *store.Store, o Options) (*Service, error) {
 		return nil, err
 	}
 	return &Service{store: st, secret: o.Secret, sealer: sealer, subjects: o.Subjects, renderer: o.Renderer, publicURL: o.PublicURL, hold: o.Hold, offer: o.Offer, holdsPerClient: o.HoldsPerClient, feePercent: o.ServiceFeePercent, providers: o.Providers, providerTimeout: o.ProviderTimeout, factory: o.Factory, configCreds: o.ConfigCredentials, reminders: o.Reminders, now: o.Now, log: o.Log, files: o.Recordings,
-		devices: newDevices(o.MaxDevices)}, nil
+		devices: newDevices(o.MaxDevices), joins: newRecentJoins()}, nil
 }
 
 // PublicURL is the base of every link Admit sends.
