@@ -70,9 +70,14 @@ func sampleData() MailData {
 // organizerKinds are the mails to the organizers: no registrant to greet.
 var organizerKinds = map[string]bool{model.MailOutboxFailed: true, model.MailTierEnded: true, model.MailTest: true}
 
+// TestRenderEveryKindInEveryLocale renders the templates built into the
+// binary: start-up only parses them.
 func TestRenderEveryKindInEveryLocale(t *testing.T) {
 	r := testRenderer(t)
 	tr := testBundle(t)
+	if err := r.check(); err != nil {
+		t.Fatalf("check: %v", err)
+	}
 	for _, kind := range modelKinds {
 		if !contains(r.Kinds(), kind) {
 			t.Errorf("no template for model kind %q", kind)
@@ -367,7 +372,10 @@ func TestRenderLateRefundWithoutEventURL(t *testing.T) {
 	}
 }
 
-func TestNewRendererFailsAtBoot(t *testing.T) {
+// TestBrokenTemplatesFail: a template that does not parse, or a kind
+// without its other version or its subject, fails NewRenderer; one that
+// parses but cannot execute fails check.
+func TestBrokenTemplatesFail(t *testing.T) {
 	tr := testBundle(t)
 	layoutHTML, _ := os.ReadFile("../../assets/email/layout.html")
 	layoutText, _ := os.ReadFile("../../assets/email/layout.txt")
@@ -379,7 +387,14 @@ func TestNewRendererFailsAtBoot(t *testing.T) {
 			"access.txt":  {Data: []byte(`{{define "content"}}{{template "greeting" .}}{{end}}`)},
 		}
 	}
-	if _, err := NewRenderer(good(), tr); err != nil {
+	load := func(f fstest.MapFS) error {
+		r, err := NewRenderer(f, tr)
+		if err == nil {
+			err = r.check()
+		}
+		return err
+	}
+	if err := load(good()); err != nil {
 		t.Fatalf("good templates: %v", err)
 	}
 	tests := map[string]func(fstest.MapFS){
@@ -402,8 +417,8 @@ func TestNewRendererFailsAtBoot(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			f := good()
 			breakIt(f)
-			if _, err := NewRenderer(f, tr); err == nil {
-				t.Error("NewRenderer succeeded, want an error")
+			if err := load(f); err == nil {
+				t.Error("the templates loaded, want an error")
 			}
 		})
 	}
