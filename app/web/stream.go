@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -19,11 +20,12 @@ import (
 // through Go buffers), or a 302 to an external recording. A registration
 // that may not watch gets a 403 page that says why.
 //
-// Only a signed stream link (?dev=&exp=&sig=, see ticketing.StreamPath)
-// serves: the plain address counts the device as watching and answers 302
-// to a fresh signed link bound to it (its device cookie, else its network).
-// A link opened by another device, expired or altered, or a device beyond
-// recordings.max_devices, gets a 403 that says why.
+// The plain address serves the device that opens it (its device cookie,
+// else its network and user agent), counted against
+// recordings.max_devices; the player on the access page uses signed stream
+// links (?dev=&exp=&sig=, see ticketing.StreamPath) bound to its device. A
+// signed link opened by another device, expired or altered, or a device
+// beyond recordings.max_devices, gets a 403 that says why.
 func (s *Server) streamRecording(c *fiber.Ctx) error {
 	rid, err := idParam(c, "id")
 	if err != nil {
@@ -45,7 +47,13 @@ func (s *Server) streamRecording(c *fiber.Ctx) error {
 		if err := s.Tickets.ReserveDevice(st.Registration.ID, dev.ID()); err != nil {
 			return s.refuseStream(c, st.Access, streamRefusal(err))
 		}
-		return c.Redirect(s.streamPath(c, dev, rid), fiber.StatusFound)
+		// Served as through a fresh signed link of this device.
+		u, err := url.Parse(s.streamPath(c, dev, rid))
+		if err != nil {
+			return err
+		}
+		q := u.Query()
+		link = ticketing.StreamLink{Dev: q.Get("dev"), Exp: q.Get("exp"), Sig: q.Get("sig")}
 	}
 	err = s.Tickets.StartStream(c.UserContext(), st, token, link,
 		ticketing.Viewer{Device: dev, ClientIP: clientOf(c).String(), UserAgent: strings.Clone(c.Get(fiber.HeaderUserAgent))})
