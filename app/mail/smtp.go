@@ -6,6 +6,8 @@ package mail
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"mime"
@@ -163,7 +165,7 @@ func (s *SMTP) build(m Message) (*gomail.Msg, error) {
 	msg.ToMailAddress(&netmail.Address{Name: m.ToName, Address: to.Address})
 	msg.Subject(m.Subject)
 	msg.SetDate()
-	msg.SetMessageID()
+	msg.SetMessageIDWithValue(s.messageID())
 	msg.SetGenHeader(gomail.Header("Auto-Submitted"), "auto-generated")
 
 	switch {
@@ -186,6 +188,18 @@ func (s *SMTP) build(m Message) (*gomail.Msg, error) {
 		}
 	}
 	return msg, nil
+}
+
+// messageID is a new Message-ID (without the angle brackets) in the domain
+// of smtp.from, never the machine's host name: "<random>@example.com".
+func (s *SMTP) messageID() string {
+	domain := s.from.Address[strings.LastIndexByte(s.from.Address, '@')+1:]
+	if domain == "" || strings.ContainsAny(domain, "<>[] ") {
+		domain = "admit.invalid"
+	}
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // crypto/rand.Read does not fail
+	return hex.EncodeToString(b) + "@" + strings.ToLower(domain)
 }
 
 // checkHeaders refuses a line break in any value that ends up in a header,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"mime"
 	"net/mail"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -272,5 +273,34 @@ func TestRenderedMailThroughSMTP(t *testing.T) {
 	addr, _ := mail.ParseAddress(got.Header.Get("To"))
 	if addr == nil || addr.Name != d.Name {
 		t.Errorf("To = %v", got.Header.Get("To"))
+	}
+}
+
+// The Message-ID is in the domain of smtp.from, not the machine's host name,
+// and new for each mail.
+func TestSMTPMessageIDInSendersDomain(t *testing.T) {
+	srv := mailtest.NewServer(t)
+	s := testSMTP(t, srv, SMTPConfig{From: "Events <noreply@Events.Example.org>"})
+	for range 2 {
+		if err := s.Send(context.Background(), Message{To: "zoe@example.com", Subject: "Hi", Text: "Hello"}); err != nil {
+			t.Fatalf("Send: %v", err)
+		}
+	}
+	msgs := srv.WaitFor(t, 2, 5*time.Second)
+	host, _ := os.Hostname()
+	seen := map[string]bool{}
+	for _, m := range msgs {
+		id := m.Header.Get("Message-Id")
+		addr, err := mail.ParseAddress(id) // <local@domain> reads as an address
+		if err != nil || !strings.HasPrefix(id, "<") || !strings.HasSuffix(addr.Address, "@events.example.org") || len(addr.Address) < 30 {
+			t.Errorf("Message-ID %q (%v), want <random@events.example.org>", id, err)
+		}
+		if host != "" && strings.Contains(id, "@"+host+">") {
+			t.Errorf("Message-ID %q names the machine", id)
+		}
+		if seen[id] {
+			t.Errorf("Message-ID %q twice", id)
+		}
+		seen[id] = true
 	}
 }
