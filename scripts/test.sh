@@ -4,8 +4,9 @@
 #   bash scripts/test.sh [go test flags...]     e.g. -count=1, -run TestX, -v
 #
 # 1. installs what the tests need when it is missing: Debian's chromium
-#    (browser tests), stripe-mock (Stripe plugin tests) and axe-core from npm
-#    (accessibility tests; into a cache folder, named to them by ADMIT_AXE);
+#    (browser tests), stripe-mock (Stripe plugin tests), axe-core from npm
+#    (accessibility tests; into a cache folder, named to them by ADMIT_AXE)
+#    and ical.js from npm (calendar files; likewise, ADMIT_ICALJS);
 # 2. gofmt check, go vet ./...;
 # 3. go test -race on the packages that run concurrent code, go test on every
 #    other package (each package is tested once);
@@ -18,6 +19,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 readonly STRIPE_MOCK_VERSION=v0.203.0
 # axe-core for the accessibility tests (app/web/axe_test.go's axeVersion).
 readonly AXE_VERSION=4.10.2
+# Mozilla's ical.js, the independent reader of the calendar files
+# (app/mail/mailtest/ical.go's ICalJSVersion).
+readonly ICALJS_VERSION=2.1.0
 # Packages run under the race detector; a pattern that matches no package yet
 # is skipped.
 readonly RACE_PATTERNS=(./app/store/... ./app/ticketing/... ./app/jobs/... ./app/web/... ./app/mail/... ./app/i18n/...)
@@ -87,17 +91,27 @@ if ! stripe_mock_ok; then
 	stripe_mock_ok || missing_tool "could not go install github.com/stripe/stripe-mock@$STRIPE_MOCK_VERSION"
 fi
 
-AXE_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/admit-test/axe-core-$AXE_VERSION"
-export ADMIT_AXE="$AXE_DIR/node_modules/axe-core/axe.min.js"
-if [ ! -s "$ADMIT_AXE" ]; then
-	step "installing axe-core $AXE_VERSION (npm)"
+# npm_tool PACKAGE VERSION DIR FILE: npm installs PACKAGE@VERSION into DIR
+# (a cache folder) unless FILE, a file of it, is there already.
+npm_tool() {
+	local pkg="$1" version="$2" dir="$3" file="$4"
+	[ -s "$file" ] && return 0
+	step "installing $pkg $version (npm)"
 	command -v npm >/dev/null 2>&1 || apt_install npm >/dev/null || true
 	if command -v npm >/dev/null 2>&1; then
-		mkdir -p "$AXE_DIR"
-		npm install --prefix "$AXE_DIR" --no-audit --no-fund --no-save "axe-core@$AXE_VERSION" >/dev/null || true
+		mkdir -p "$dir"
+		npm install --prefix "$dir" --no-audit --no-fund --no-save "$pkg@$version" >/dev/null || true
 	fi
-	[ -s "$ADMIT_AXE" ] || missing_tool "could not npm install axe-core@$AXE_VERSION"
-fi
+	[ -s "$file" ] || missing_tool "could not npm install $pkg@$version"
+}
+
+AXE_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/admit-test/axe-core-$AXE_VERSION"
+export ADMIT_AXE="$AXE_DIR/node_modules/axe-core/axe.min.js"
+npm_tool axe-core "$AXE_VERSION" "$AXE_DIR" "$ADMIT_AXE"
+
+ICALJS_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/admit-test/icaljs-$ICALJS_VERSION"
+export ADMIT_ICALJS="$ICALJS_DIR/node_modules/ical.js/dist/ical.es5.cjs"
+npm_tool ical.js "$ICALJS_VERSION" "$ICALJS_DIR" "$ADMIT_ICALJS"
 
 # ---------------------------------------------------------------- static checks
 

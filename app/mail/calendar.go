@@ -11,18 +11,25 @@ import (
 
 // CalendarData describes the .ics file of one registration.
 type CalendarData struct {
-	UID         string // stable prefix, e.g. "reg-12": each event's UID is UID-<session id>@admit
 	Title       string
 	Description string
 	URL         string // the registrant's access page
 	Timezone    string // the event's IANA zone, as a hint to clients (X-WR-TIMEZONE)
 	Sessions    []CalendarSession
 	Stamp       time.Time // DTSTAMP; zero: now
+	// Cancel makes the file METHOD:CANCEL with every event
+	// STATUS:CANCELLED (the registration or the event was cancelled), for
+	// the mail that says so: clients strike the entries.
+	Cancel bool
 }
 
 // CalendarSession is one VEVENT.
 type CalendarSession struct {
-	ID              int64
+	// UID is the event's globally unique id, the same each time the file
+	// is written for this registration and session.
+	UID string
+	// Sequence grows each time the session moves.
+	Sequence        int64
 	StartsAt        time.Time
 	DurationMinutes int64
 	JoinURL         string // where to join (shown as LOCATION and in the description); empty: URL
@@ -31,11 +38,8 @@ type CalendarSession struct {
 // Calendar writes an iCalendar (RFC 5545) file with one VEVENT per session.
 // Times are in UTC with a Z suffix, which every client reads the same way;
 // each client shows them in its user's zone. A session keeps its UID when it
-// moves, so importing the file again updates it.
+// moves and raises its SEQUENCE, so importing the file again updates it.
 func Calendar(c CalendarData) ([]byte, error) {
-	if strings.TrimSpace(c.UID) == "" {
-		return nil, errors.New("mail: calendar without a UID prefix")
-	}
 	stamp := c.Stamp
 	if stamp.IsZero() {
 		stamp = time.Now()
@@ -43,15 +47,26 @@ func Calendar(c CalendarData) ([]byte, error) {
 	cal := ics.NewCalendarFor("Admit")
 	cal.SetProductId("-//Admit//Admit//EN")
 	cal.SetMethod(ics.MethodPublish)
+	if c.Cancel {
+		cal.SetMethod(ics.MethodCancel)
+	}
 	cal.SetCalscale("GREGORIAN")
 	cal.SetXWRCalName(oneLine(c.Title))
 	if c.Timezone != "" {
 		cal.SetXWRTimezone(oneLine(c.Timezone))
 	}
 	for _, s := range c.Sessions {
+		uid := oneLine(s.UID)
+		if uid == "" || strings.ContainsAny(uid, " ") {
+			return nil, errors.New("mail: calendar event without a UID")
+		}
 		minutes := max(s.DurationMinutes, 0)
-		e := cal.AddEvent(fmt.Sprintf("%s-%d@admit", oneLine(c.UID), s.ID))
+		e := cal.AddEvent(uid)
 		e.SetDtStampTime(stamp)
+		e.SetSequence(int(max(s.Sequence, 0)))
+		if c.Cancel {
+			e.SetStatus(ics.ObjectStatusCancelled)
+		}
 		e.SetStartAt(s.StartsAt)
 		e.SetEndAt(s.StartsAt.Add(time.Duration(minutes) * time.Minute))
 		e.SetSummary(oneLine(c.Title))

@@ -127,6 +127,9 @@ type Session struct {
 	StartsAt        time.Time
 	DurationMinutes int64
 	JoinURL         string
+	// Revision counts the session's moves (read only: the store raises it
+	// when the start or the length changes).
+	Revision int64
 }
 
 // Recording is a recorded video of an event, or of one of its sessions: a

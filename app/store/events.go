@@ -162,7 +162,7 @@ func scanSessions(rows *sql.Rows) ([]model.Session, error) {
 	for rows.Next() {
 		var s model.Session
 		var starts int64
-		if err := rows.Scan(&s.ID, &s.EventID, &starts, &s.DurationMinutes, &s.JoinURL); err != nil {
+		if err := rows.Scan(&s.ID, &s.EventID, &starts, &s.DurationMinutes, &s.JoinURL, &s.Revision); err != nil {
 			return nil, err
 		}
 		s.StartsAt = fromUnix(starts)

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/admit/admit/app/i18n"
@@ -30,6 +29,11 @@ var followUpKinds = map[string]bool{model.MailRecording: true, model.MailFollowU
 
 // withCalendar are the kinds that carry the .ics file.
 var withCalendar = map[string]bool{model.MailAccess: true, model.MailResend: true, model.MailEventChanged: true, model.MailReminder: true}
+
+// withCancelCalendar are the kinds that carry a METHOD:CANCEL .ics when the
+// registration or the event is cancelled, so that clients strike the entries
+// the earlier files added.
+var withCancelCalendar = map[string]bool{model.MailCancelled: true, model.MailEventCancel: true, model.MailRefunded: true}
 
 // watchKinds are the kinds that lead to the recordings when the event is
 // watched rather than attended (model.Event.Watch).
@@ -132,6 +136,13 @@ func (s *Service) Compose(ctx context.Context, m model.OutboxMail) (mail.Message
 		}
 		msg.Attachments = append(msg.Attachments, mail.Attachment{Filename: e.Slug + ".ics", ContentType: "text/calendar; charset=utf-8; method=PUBLISH", Data: ics})
 	}
+	if withCancelCalendar[m.Kind] && a.calendarCancelled() && !e.Watch(s.now()) && len(a.Sessions) > 0 {
+		ics, err := s.calendar(a, access, true)
+		if err != nil {
+			return mail.Message{}, err
+		}
+		msg.Attachments = append(msg.Attachments, mail.Attachment{Filename: e.Slug + ".ics", ContentType: "text/calendar; charset=utf-8; method=CANCEL", Data: ics})
+	}
 	return msg, nil
 }
 
@@ -151,31 +162,6 @@ func (s *Service) composeWaitlist(ctx context.Context, m model.OutboxMail) (mail
 		return mail.Message{}, err
 	}
 	return mail.Message{To: m.To, ToName: m.ToName, Subject: m.Subject, Text: text, HTML: html}, nil
-}
-
-// Calendar is the iCalendar file of the sessions a registration may attend
-// (none when it gives no access: cancelled, refunded, unpaid, or the event
-// cancelled); accessURL is the registrant's page, where the join button
-// lives.
-func (s *Service) Calendar(a *Access, accessURL string) ([]byte, error) {
-	cd := mail.CalendarData{
-		UID:         "reg-" + strconv.FormatInt(a.Registration.ID, 10),
-		Title:       a.Event.Title,
-		Description: a.Event.Description,
-		URL:         accessURL,
-		Timezone:    a.Event.Timezone,
-		Stamp:       s.now(),
-	}
-	sessions := a.Sessions
-	if a.DenyReason() != "" {
-		sessions = nil
-	}
-	for _, ss := range sessions {
-		// The room link stays behind the access page, which checks the
-		// registration each time.
-		cd.Sessions = append(cd.Sessions, mail.CalendarSession{ID: ss.ID, StartsAt: ss.StartsAt, DurationMinutes: ss.DurationMinutes, JoinURL: accessURL + "/join"})
-	}
-	return mail.Calendar(cd)
 }
 
 // formatMoney writes an amount for people of a language ("19,99 EUR").

@@ -54,12 +54,16 @@ SELECT EXISTS(SELECT 1 FROM events WHERE slug = ? AND id != ?);
 INSERT INTO sessions(event_id, starts_at, duration_minutes, join_url) VALUES (?, ?, ?, ?);
 
 -- name: update-session
-UPDATE sessions SET starts_at = ?, duration_minutes = ?, join_url = ? WHERE id = ? AND event_id = ? AND removed_at IS NULL;
+-- A move (new start or length) counts in revision; the right-hand sides see
+-- the row as it was.
+UPDATE sessions SET revision = revision + (starts_at != ?1 OR duration_minutes != ?2),
+    starts_at = ?1, duration_minutes = ?2, join_url = ?3
+WHERE id = ?4 AND event_id = ?5 AND removed_at IS NULL;
 
 -- name: remove-session
 -- A removed session stays for the registrations that name it.
 UPDATE sessions SET removed_at = ? WHERE id = ? AND event_id = ? AND removed_at IS NULL;
 
 -- name: list-sessions
-SELECT id, event_id, starts_at, duration_minutes, join_url FROM sessions WHERE event_id = ? AND removed_at IS NULL
+SELECT id, event_id, starts_at, duration_minutes, join_url, revision FROM sessions WHERE event_id = ? AND removed_at IS NULL
 ORDER BY starts_at, id;
