@@ -12,6 +12,7 @@ import (
 	"github.com/admit/admit/app/model"
 	"github.com/admit/admit/app/payment"
 	"github.com/admit/admit/app/ticketing"
+	"github.com/admit/admit/plugins/paypal/paypaltest"
 )
 
 // TestAdminSettingsProviders: Stripe is connected from its form through the
@@ -261,5 +262,33 @@ func TestAdminSettingsAdminOnly(t *testing.T) {
 	}
 	if n := len(w.outbox()); n != before {
 		t.Errorf("%d mails queued by refused requests", n-before)
+	}
+}
+
+// TestAdminSettingsPayPal: PayPal is connected from its form through the
+// same key check as the API (at the PayPal fake): a secret it refuses is
+// explained with PayPal's words, what was typed stays but the secret.
+func TestAdminSettingsPayPal(t *testing.T) {
+	fake := paypaltest.NewServer(t, paypaltest.ClientID, paypaltest.Secret)
+	e := newEnvWith(t, payment.NewRegistry())
+	a := newAdminClient(t, e.serve())
+	a.login(adminEmail, adminPassword)
+	form := func(secret string) url.Values {
+		return url.Values{"csrf": {a.csrf("/admin/settings")}, "client_id": {paypaltest.ClientID}, "client_secret": {secret},
+			"webhook_id": {fake.WebhookID}, "mode": {"sandbox"}, "api_base": {fake.URL}}
+	}
+	res, body := a.send("POST", "/admin/settings/payments/paypal", form("wrong secret"))
+	if res.StatusCode != 422 || !strings.Contains(body, `id="paypal-client_id-error">Enter the client ID of your PayPal app. <span class="detail" lang="en">(`) ||
+		!strings.Contains(body, `value="`+paypaltest.ClientID+`"`) || strings.Contains(body, "wrong secret") {
+		t.Fatalf("refused: %d\n%s", res.StatusCode, body)
+	}
+	res, _ = a.send("POST", "/admin/settings/payments/paypal", form(paypaltest.Secret))
+	if loc := res.Header.Get("Location"); res.StatusCode != 303 || !strings.Contains(loc, "done=connected_paypal") {
+		t.Fatalf("connect: %d %q", res.StatusCode, loc)
+	}
+	_, body = a.send("GET", "/admin/settings?done=connected_paypal", nil)
+	if !strings.Contains(body, "PayPal is connected: it accepted the keys.") || !strings.Contains(body, "Disconnect PayPal") ||
+		strings.Contains(body, paypaltest.Secret) {
+		t.Fatalf("connected:\n%s", body)
 	}
 }
