@@ -114,21 +114,8 @@ const (
 // the same key and body queues nothing more and gets the first counts (the
 // same key with another body is refused); replayed tells which.
 func (s *Service) FollowUp(ctx context.Context, eventID int64, in FollowUpInput, key *FollowUpKey) (n Notified, replayed bool, err error) {
-	in.Message = strings.TrimSpace(strings.ReplaceAll(in.Message, "\r\n", "\n"))
-	in.Subject = strings.TrimSpace(in.Subject)
-	f := fields{}
-	if in.Message == "" {
-		f.add("message", "is required")
-	} else {
-		checkText(f, "message", in.Message, maxFollowUp)
-	}
-	checkLine(f, "subject", in.Subject, false, maxFollowUpSubject)
-	if !in.Groups.Attendees && !in.Groups.Absentees {
-		f.add("attendees", "or absentees must be true: choose who gets the message")
-		f.add("absentees", "or attendees must be true: choose who gets the message")
-	}
-	if len(f) > 0 {
-		return n, false, model.Invalid(f)
+	if in, err = checkFollowUp(in); err != nil {
+		return n, false, err
 	}
 	scope := "follow_up:" + strconv.FormatInt(eventID, 10)
 	err = s.store.Write(ctx, func(tx *store.Tx) error {
@@ -158,4 +145,45 @@ func (s *Service) FollowUp(ctx context.Context, eventID int64, in FollowUpInput,
 		return tx.SaveIdempotency(scope, key.Key, store.IdempotentAnswer{RequestHash: key.RequestHash, Status: 1, Body: []byte(mustJSON(n))})
 	})
 	return n, replayed, err
+}
+
+// checkFollowUp tidies a follow-up's text and checks it.
+func checkFollowUp(in FollowUpInput) (FollowUpInput, error) {
+	in.Message = strings.TrimSpace(strings.ReplaceAll(in.Message, "\r\n", "\n"))
+	in.Subject = strings.TrimSpace(in.Subject)
+	f := fields{}
+	if in.Message == "" {
+		f.add("message", "is required")
+	} else {
+		checkText(f, "message", in.Message, maxFollowUp)
+	}
+	checkLine(f, "subject", in.Subject, false, maxFollowUpSubject)
+	if !in.Groups.Attendees && !in.Groups.Absentees {
+		f.add("attendees", "or absentees must be true: choose who gets the message")
+		f.add("absentees", "or attendees must be true: choose who gets the message")
+	}
+	if len(f) > 0 {
+		return in, model.Invalid(f)
+	}
+	return in, nil
+}
+
+// PreviewFollowUp is what FollowUp would send, without sending it: how
+// many of each group would get the message, and the mails. Invalid input
+// gets the same errors as FollowUp.
+func (s *Service) PreviewFollowUp(ctx context.Context, eventID int64, in FollowUpInput) (Notified, *Preview, error) {
+	var n Notified
+	in, err := checkFollowUp(in)
+	if err != nil {
+		return n, nil, err
+	}
+	p, err := s.dryRun(ctx, func(tx *store.Tx) (*eventChange, error) {
+		e, err := tx.Event(eventID)
+		if err != nil {
+			return nil, err
+		}
+		n, err = s.notifyGroups(tx, e, 0, in.Groups, model.MailFollowUp, in.Subject, map[string]any{"message": in.Message})
+		return &eventChange{event: e}, err
+	})
+	return n, p, err
 }

@@ -33,10 +33,21 @@ var adminA11yPages = []a11yPage{
 		do(t, ctx, chromedp.SetValue(chromedp.ID("rec-url"), "http://insecure.example.org/v"))
 		clickAndLoad(t, ctx, `form.external-form button[type="submit"]`)
 	}},
+	{name: "event-followup-errors", path: "/admin/events/{event}", signedIn: true, then: func(t *testing.T, ctx context.Context) {
+		clickAndLoad(t, ctx, `form.followup-form button[type="submit"]`)
+	}},
+	{name: "followup-confirm", path: "/admin/events/{event}", signedIn: true, then: func(t *testing.T, ctx context.Context) {
+		do(t, ctx, chromedp.SetValue(chromedp.ID("followup-message"), "The slides are online.\nThank you!"))
+		clickAndLoad(t, ctx, `form.followup-form button[type="submit"]`)
+	}},
 	{name: "event-search", path: "/admin/events/{event}?q=ada&status=confirmed&sort=amount", signedIn: true},
 	{name: "event-edit", path: "/admin/events/{event}/edit", signedIn: true},
 	{name: "event-edit-errors", path: "/admin/events/{event}/edit", signedIn: true, then: func(t *testing.T, ctx context.Context) {
 		do(t, ctx, chromedp.SetValue(chromedp.ID("slug"), "Not A Slug"))
+		clickAndLoad(t, ctx, `form.edit-form button[type="submit"]`)
+	}},
+	{name: "event-edit-recording-price-errors", path: "/admin/events/{event}/edit", signedIn: true, then: func(t *testing.T, ctx context.Context) {
+		do(t, ctx, chromedp.SetValue(chromedp.ID("recording_price"), "lots"))
 		clickAndLoad(t, ctx, `form.edit-form button[type="submit"]`)
 	}},
 	{name: "event-edit-tier-errors", path: "/admin/events/{event}/edit", signedIn: true, then: func(t *testing.T, ctx context.Context) {

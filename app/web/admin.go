@@ -10,6 +10,7 @@ import (
 	"html/template"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,7 +39,7 @@ const (
 
 // adminPageNames are the templates of assets/admin.
 var adminPageNames = []string{"login", "dashboard", "events", "event", "settings", "users", "invite",
-	"event_edit", "event_confirm", "registration_confirm", "outbox", "jobs"}
+	"event_edit", "event_confirm", "registration_confirm", "outbox", "jobs", "followup_confirm"}
 
 // randomToken is a fresh random value for a form's CSRF cookie.
 func randomToken() string {
@@ -146,6 +147,9 @@ func (s *Server) renderAdmin(c *fiber.Ctx, status int, name, title string, data 
 	return s.admin.render(c, status, name, title, adminData{User: u, CSRF: csrf, Done: s.flash(c), Data: data})
 }
 
+// flashCounts are the query's numbers a flash message may show.
+var flashCounts = []string{"attendees", "absentees"}
+
 // flash is the translated result of the last action, named by ?done=.
 func (s *Server) flash(c *fiber.Ctx) string {
 	done := c.Query("done")
@@ -153,7 +157,14 @@ func (s *Server) flash(c *fiber.Ctx) string {
 		return ""
 	}
 	id := "admin.done." + done
-	if t := s.I18n.T(s.admin.locale(c), id, nil); t != id {
+	// Counts the flash message names (a follow-up's recipients).
+	vars := map[string]any{}
+	for _, k := range flashCounts {
+		if n, err := strconv.Atoi(c.Query(k)); err == nil && n >= 0 {
+			vars[k] = n
+		}
+	}
+	if t := s.I18n.T(s.admin.locale(c), id, vars); t != id {
 		return t
 	}
 	return ""

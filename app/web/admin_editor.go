@@ -25,6 +25,8 @@ import (
 type editForm struct {
 	eventForm
 	Slug, RefundPolicy, JoinURL, CancelRefundHours string
+	// RecordingPrice is the replay's price (empty: the event's price).
+	RecordingPrice string
 	// RemindersMode is default (the configured offsets), none or custom
 	// (Reminders, such as "24h, 1h").
 	RemindersMode, Reminders string
@@ -113,6 +115,9 @@ func (s *Server) editFormOf(e *model.Event) editForm {
 	}
 	if e.Price != nil {
 		f.Amount, f.Currency = majorUnits(e.Price.Amount, e.Price.Currency), e.Price.Currency
+	}
+	if e.RecordingPrice != nil {
+		f.RecordingPrice = majorUnits(e.RecordingPrice.Amount, e.RecordingPrice.Currency)
 	}
 	if e.CancelRefundHours != nil {
 		f.CancelRefundHours = strconv.FormatInt(*e.CancelRefundHours, 10)
@@ -256,7 +261,7 @@ func editorField(k string) bool {
 	case "title", "slug", "description", "refund_policy", "kind", "series_registration", "timezone", "capacity", "price.amount",
 		"price.currency", "providers", "approval_required", "join_url", "status", "cancel_refund_hours", "reminders", "sessions",
 		"tier.name", "tier.price.amount", "tier.quantity", "tier.expires_at",
-		"promo.code", "promo.value", "promo.max_uses", "promo.expires_at":
+		"promo.code", "promo.value", "promo.max_uses", "promo.expires_at", "recording_price":
 		return true
 	}
 	return strings.HasPrefix(k, "sessions[") || strings.HasPrefix(k, "providers[")
@@ -271,7 +276,7 @@ func readEditForm(c *fiber.Ctx) editForm {
 	}{{&f.Title, "title"}, {&f.Slug, "slug"}, {&f.Description, "description"}, {&f.RefundPolicy, "refund_policy"}, {&f.Kind, "kind"},
 		{&f.SeriesRegistration, "series_registration"}, {&f.Timezone, "timezone"}, {&f.Capacity, "capacity"}, {&f.Amount, "amount"},
 		{&f.Currency, "currency"}, {&f.Status, "status"}, {&f.JoinURL, "join_url"}, {&f.CancelRefundHours, "cancel_refund_hours"},
-		{&f.RemindersMode, "reminders_mode"}, {&f.Reminders, "reminders"}} {
+		{&f.RemindersMode, "reminders_mode"}, {&f.Reminders, "reminders"}, {&f.RecordingPrice, "recording_price"}} {
 		*k.dst = strings.TrimSpace(c.FormValue(k.name))
 	}
 	f.Approval = c.FormValue("approval_required") == "on"
@@ -304,6 +309,7 @@ func (s *Server) adminSaveEvent(c *fiber.Ctx) error {
 	if f.Amount == "" {
 		in.Price = ticketing.Opt[ticketing.MoneyInput]{Set: true, Null: true}
 	}
+	in.RecordingPrice = recordingPriceInput(f, bad)
 	in.CancelRefundHours = ticketing.Opt[int64]{Set: true, Null: f.CancelRefundHours == ""}
 	if f.CancelRefundHours != "" {
 		n, err := strconv.ParseInt(f.CancelRefundHours, 10, 64)
@@ -328,12 +334,27 @@ func (s *Server) adminSaveEvent(c *fiber.Ctx) error {
 		in.Reminders = ticketing.Opt[[]string]{Set: true, Null: true}
 	}
 	show := func(status int, p *apiErrorBody) error {
+		// The replay's amount and currency have one input.
+		p = prefixed(p, "", map[string]string{"recording_price.amount": "recording_price", "recording_price.currency": "recording_price"})
 		return s.renderEdit(c, status, &editData{Form: f, Problem: p})
 	}
 	return s.submitted(c, id, bad, show, "saved", func() error {
 		_, err := s.Tickets.UpdateEvent(c.UserContext(), id, in)
 		return err
 	})
+}
+
+// recordingPriceInput reads the replay's price, in the event's currency:
+// empty is the event's price (null), and an on-demand video has none.
+func recordingPriceInput(f editForm, bad map[string]string) ticketing.Opt[ticketing.MoneyInput] {
+	if f.RecordingPrice == "" || f.Kind == model.KindOnDemand {
+		return ticketing.Opt[ticketing.MoneyInput]{Set: true, Null: true}
+	}
+	amount, ok := parseAmount(f.RecordingPrice, f.Currency)
+	if !ok {
+		bad["recording_price"] = "must be an amount such as 9.99, or empty for the event's price"
+	}
+	return ticketing.Opt[ticketing.MoneyInput]{Set: true, Value: ticketing.MoneyInput{Amount: &amount, Currency: f.Currency}}
 }
 
 // editDone sends back to the editor with a flash message.

@@ -353,6 +353,10 @@ type eventPageAdmin struct {
 	Rec recordingsSection
 	// Table is the registrants as the query asks (admin_registrants.go).
 	Table registrantTable
+	// FollowUp is the follow-up form, FollowUpProblem its errors
+	// (admin_followup.go).
+	FollowUp        followUpForm
+	FollowUpProblem *apiErrorBody
 }
 
 // addForm is the "add a panelist or co-organizer" form.
@@ -395,6 +399,7 @@ func (s *Server) renderAdminEvent(c *fiber.Ctx, status int, id, failedID int64, 
 	if d.Team, err = s.Tickets.EventTeam(c.UserContext(), id); err != nil {
 		return err
 	}
+	followUpOf(c, &d)
 	if err := s.recordingsOf(c, &d); err != nil {
 		return err
 	}

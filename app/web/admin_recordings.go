@@ -141,12 +141,7 @@ func (s *Server) adminRecordingResult(c *fiber.Ctx, eventID int64, done string, 
 	if err == nil {
 		return s.adminActionResult(c, eventID, 0, done, nil)
 	}
-	status, body, known := classify(err)
-	if !known {
-		return err
-	}
-	c.Locals("recording_form", f)
-	return s.renderAdminEvent(c, status, eventID, 0, &body)
+	return s.eventFormFailed(c, eventID, "recording_form", f, "", err)
 }
 
 // adminDeleteRecording removes a recording once the organizer has ticked

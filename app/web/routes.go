@@ -85,6 +85,7 @@ func (s *Server) routes(app *fiber.App) {
 	// resumable uploads (tus) for the page's progress bar.
 	ui.Post("/events/:id/recordings", s.adminAddRecording)
 	ui.Post("/events/:id/recordings/:rid/delete", s.adminDeleteRecording)
+	ui.Post("/events/:id/follow_up", s.adminFollowUp)
 	ui.Post("/events/:id/recordings/uploads", s.tusRoute)
 	ui.Head("/events/:id/recordings/uploads/:uid", s.tusRoute)
 	ui.Patch("/events/:id/recordings/uploads/:uid", s.tusRoute)
