@@ -5,8 +5,8 @@
 #
 # 1. installs what the tests need when it is missing: Debian's chromium
 #    (browser tests), stripe-mock (Stripe plugin tests), axe-core from npm
-#    (accessibility tests; into a cache folder, named to them by ADMIT_AXE)
-#    and ical.js from npm (calendar files; likewise, ADMIT_ICALJS);
+#    (accessibility tests; into a cache folder, named to them by AXE_CORE_JS)
+#    and ical.js from npm (calendar files; likewise, ICAL_JS);
 # 2. gofmt check, go vet ./...;
 # 3. go test -race on the packages that run concurrent code, go test on every
 #    other package (each package is tested once);
@@ -105,13 +105,16 @@ npm_tool() {
 	[ -s "$file" ] || missing_tool "could not npm install $pkg@$version"
 }
 
+# The tools are named in variables outside ADMIT_*: admit reads every ADMIT_
+# variable of its environment as configuration and refuses unknown keys, so
+# one of those would fail every test that starts it.
 AXE_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/admit-test/axe-core-$AXE_VERSION"
-export ADMIT_AXE="$AXE_DIR/node_modules/axe-core/axe.min.js"
-npm_tool axe-core "$AXE_VERSION" "$AXE_DIR" "$ADMIT_AXE"
+export AXE_CORE_JS="$AXE_DIR/node_modules/axe-core/axe.min.js"
+npm_tool axe-core "$AXE_VERSION" "$AXE_DIR" "$AXE_CORE_JS"
 
 ICALJS_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/admit-test/icaljs-$ICALJS_VERSION"
-export ADMIT_ICALJS="$ICALJS_DIR/node_modules/ical.js/dist/ical.es5.cjs"
-npm_tool ical.js "$ICALJS_VERSION" "$ICALJS_DIR" "$ADMIT_ICALJS"
+export ICAL_JS="$ICALJS_DIR/node_modules/ical.js/dist/ical.es5.cjs"
+npm_tool ical.js "$ICALJS_VERSION" "$ICALJS_DIR" "$ICAL_JS"
 
 # ---------------------------------------------------------------- static checks
 

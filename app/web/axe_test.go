@@ -5,7 +5,7 @@ package web
 // serious or critical violation of a WCAG 2 A/AA rule.
 //
 // axe-core is a test tool, not part of Admit: scripts/test.sh installs it
-// from npm (axe-core@axeVersion) into a cache folder and points ADMIT_AXE at
+// from npm (axe-core@axeVersion) into a cache folder and points AXE_CORE_JS at
 // its axe.min.js. Without it the tests skip, except on CI (CI=true) where
 // they fail.
 
@@ -43,9 +43,9 @@ var axeScript struct {
 	err  error
 }
 
-// axePath is ADMIT_AXE, else where scripts/test.sh installs it.
+// axePath is AXE_CORE_JS, else where scripts/test.sh installs it.
 func axePath() string {
-	if p := os.Getenv("ADMIT_AXE"); p != "" {
+	if p := os.Getenv("AXE_CORE_JS"); p != "" {
 		return p
 	}
 	dir, err := os.UserCacheDir()
@@ -68,7 +68,7 @@ func axeSource(t *testing.T) string {
 		axeScript.src, axeScript.err = string(b), err
 	})
 	if axeScript.err != nil {
-		msg := fmt.Sprintf("axe-core is not installed (bash scripts/test.sh installs axe-core@%s from npm, or set ADMIT_AXE): %v", axeVersion, axeScript.err)
+		msg := fmt.Sprintf("axe-core is not installed (bash scripts/test.sh installs axe-core@%s from npm, or set AXE_CORE_JS): %v", axeVersion, axeScript.err)
 		if os.Getenv("CI") == "true" {
 			t.Fatal(msg)
 		}

@@ -12,7 +12,7 @@ import (
 )
 
 // ICalJSVersion is the version of Mozilla's ical.js that scripts/test.sh
-// installs from npm into a cache folder (and names in ADMIT_ICALJS).
+// installs from npm into a cache folder (and names in ICAL_JS).
 const ICalJSVersion = "2.1.0"
 
 // ICS is a calendar file as ical.js, a parser independent of the one that
@@ -53,9 +53,9 @@ process.stdin.on("end", () => {
   process.stdout.write(JSON.stringify(out));
 });`
 
-// icalJSPath is ADMIT_ICALJS, else where scripts/test.sh installs ical.js.
+// icalJSPath is ICAL_JS, else where scripts/test.sh installs ical.js.
 func icalJSPath() string {
-	if p := os.Getenv("ADMIT_ICALJS"); p != "" {
+	if p := os.Getenv("ICAL_JS"); p != "" {
 		return p
 	}
 	dir, err := os.UserCacheDir()
@@ -75,7 +75,7 @@ func ParseICS(t testing.TB, data []byte) ICS {
 		_, err = exec.LookPath("node")
 	}
 	if err != nil {
-		msg := fmt.Sprintf("ical.js is not installed (bash scripts/test.sh installs ical.js@%s from npm, or set ADMIT_ICALJS): %v", ICalJSVersion, err)
+		msg := fmt.Sprintf("ical.js is not installed (bash scripts/test.sh installs ical.js@%s from npm, or set ICAL_JS): %v", ICalJSVersion, err)
 		if os.Getenv("CI") == "true" {
 			t.Fatal(msg)
 		}
