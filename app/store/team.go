@@ -117,16 +117,7 @@ func (s *Store) VisibleEventIDs(ctx context.Context, userID int64) (map[int64]bo
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := map[int64]bool{}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out[id] = true
-	}
-	return out, rows.Err()
+	return idSet(rows)
 }
 
 // EventOwner is the user who owns an event (model.ErrNotFound: none).
@@ -200,4 +191,18 @@ func (t *Tx) InvitationByHash(hash []byte) (*model.Invitation, error) {
 func (t *Tx) UseInvitations(userID int64) error {
 	_, err := t.exec("use-invitations", unix(t.now), userID)
 	return err
+}
+
+// idSet reads rows of one id column into a set, and closes them.
+func idSet(rows *sql.Rows) (map[int64]bool, error) {
+	defer rows.Close()
+	out := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
 }

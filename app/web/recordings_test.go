@@ -480,13 +480,17 @@ func TestInterruptedUploadLeavesNothing(t *testing.T) {
 	}
 }
 
-// waitFor polls cond until it holds (the test's own deadline bounds it).
+// waitFor polls cond until it holds: until shortly before the test
+// binary's deadline (go test -timeout), else for 30 s.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
+	if d, ok := t.Deadline(); ok {
+		deadline = d.Add(-30 * time.Second)
+	}
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("waited 30 s for %s", what)
+			t.Fatalf("waited until the test's deadline for %s", what)
 		}
 		runtime.Gosched()
 		time.Sleep(5 * time.Millisecond)
