@@ -86,10 +86,7 @@ func (s *Server) routes(app *fiber.App) {
 	ui.Post("/events/:id/recordings", s.adminAddRecording)
 	ui.Post("/events/:id/recordings/:rid/delete", s.adminDeleteRecording)
 	ui.Post("/events/:id/follow_up", s.adminFollowUp)
-	ui.Post("/events/:id/recordings/uploads", s.tusRoute)
-	ui.Head("/events/:id/recordings/uploads/:uid", s.tusRoute)
-	ui.Patch("/events/:id/recordings/uploads/:uid", s.tusRoute)
-	ui.Delete("/events/:id/recordings/uploads/:uid", s.tusRoute)
+	s.tusRoutes(ui)
 	ui.Get("/users", s.adminUsers)
 	ui.Post("/users", s.adminInviteUser)
 	ui.Post("/users/:id/role", s.adminUserRole)
@@ -137,10 +134,7 @@ func (s *Server) routes(app *fiber.App) {
 	api.Patch("/events/:id/recordings/:rid", s.patchRecording)
 	api.Delete("/events/:id/recordings/:rid", s.deleteRecording)
 	// Resumable uploads (the tus protocol).
-	api.Post("/events/:id/recordings/uploads", s.tusRoute)
-	api.Head("/events/:id/recordings/uploads/:uid", s.tusRoute)
-	api.Patch("/events/:id/recordings/uploads/:uid", s.tusRoute)
-	api.Delete("/events/:id/recordings/uploads/:uid", s.tusRoute)
+	s.tusRoutes(api)
 	api.Post("/events/:id/follow_up", s.followUp)
 	api.Get("/outbox", s.outbox)
 	api.Get("/outbox/:id", s.outboxMessage)
@@ -155,4 +149,13 @@ func (s *Server) routes(app *fiber.App) {
 	api.Delete("/events/:id/co_organizers/:user", s.removeCoOrganizer)
 
 	app.Use(s.notFound)
+}
+
+// tusRoutes are the resumable uploads (the tus protocol) of an event's
+// recordings, the same under the API and the admin UI.
+func (s *Server) tusRoutes(r fiber.Router) {
+	r.Post("/events/:id/recordings/uploads", s.tusRoute)
+	r.Head("/events/:id/recordings/uploads/:uid", s.tusRoute)
+	r.Patch("/events/:id/recordings/uploads/:uid", s.tusRoute)
+	r.Delete("/events/:id/recordings/uploads/:uid", s.tusRoute)
 }
