@@ -135,6 +135,12 @@ func TestBrowserAdmin(t *testing.T) {
 	if _, err := chromedp.Call(ctx, emulation.ClearDeviceMetricsOverride, cdp.Empty{}); err != nil {
 		t.Fatal(err)
 	}
+	// Wait for the desktop layout before clicking: a click placed on the
+	// 390 px layout while the page reflows lands beside its link, and the
+	// navigation the test waits for never comes.
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`window.innerWidth > 390`)); err != nil {
+		t.Fatal(err)
+	}
 
 	// Cancel them with the button, which asks first.
 	if st := clickAndLoad(t, ctx, row+` a[data-action="cancel"]`); st != 200 {
