@@ -12,9 +12,11 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/admit/admit/app/mail"
+	"github.com/admit/admit/app/model"
 	"github.com/admit/admit/app/payment"
 	"github.com/admit/admit/app/recordings"
 	"github.com/admit/admit/app/store"
@@ -63,6 +65,12 @@ type Service struct {
 	devices *devices
 	// joins are the join-link openings recorded lately (see Attend).
 	joins *recentJoins
+	// brand caches the branding (nil: not read yet); SetBranding and the
+	// logo's changes replace it.
+	brand atomic.Pointer[model.Branding]
+	// brandMu orders the branding's writes, so the cache ends as the
+	// database does.
+	brandMu sync.Mutex
 }
 
 // Options are the Service's dependencies.

@@ -66,6 +66,8 @@ type settingsPage struct {
 	Failed int
 	// Problem is the error of an action that is not a provider's form.
 	Problem *apiErrorBody
+	// Branding is the branding section (admin_branding.go).
+	Branding brandingPanel
 }
 
 // settingsFailedShown bounds the failed mails counted and listed.
@@ -82,6 +84,10 @@ func (s *Server) renderSettings(c *fiber.Ctx, status int, provider string, form 
 	p := settingsPage{SMTP: s.SMTP}
 	if provider == "" {
 		p.Problem = problem
+	}
+	var err error
+	if p.Branding, err = s.brandingPanel(ctx, provider, form, problem); err != nil {
+		return err
 	}
 	for _, name := range []string{"stripe", "paypal"} {
 		info, err := s.Tickets.Provider(ctx, name)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -22,6 +23,12 @@ type pages struct {
 	fsys  fs.FS
 	i18n  *i18n.Bundle
 	views map[string]*template.Template
+	// brand gives the organization's branding to every page (nil: the
+	// admin UI, which is Admit's own).
+	brand func(ctx context.Context) (*model.Branding, error)
+	// embeddable tells whether a request asks for a page that may be
+	// shown inside another site's frame (embed.go).
+	embeddable func(c *fiber.Ctx) bool
 }
 
 var pageNames = []string{"event", "registered", "access", "join", "error", "paid", "paycancel", "waitlist"}
@@ -126,6 +133,15 @@ func (l loc) Locales() []string { return l.b.Locales() }
 type pageData struct {
 	L     loc
 	Title string
+	// Brand is the organization's branding (public pages; see
+	// branding.go), with the addresses of its logo and stylesheet.
+	Brand    *model.Branding
+	LogoURL  string
+	BrandCSS string
+	// Embed: the page is shown inside another site (?embed=1 on an
+	// embeddable page): the layout leaves out its header and footer, and
+	// links and forms open in the whole window.
+	Embed bool
 	// Here is the page's address with its query but without lang, ready
 	// for "lang=xx" to be appended: the language links keep the rest (the
 	// return page's registration and order).
@@ -147,7 +163,16 @@ func (p *pages) render(c *fiber.Ctx, status int, name, title string, data any) e
 	if enc := q.Encode(); enc != "" {
 		here += enc + "&"
 	}
-	err := p.views[name].Execute(&buf, pageData{L: loc{Lang: lang, b: p.i18n}, Title: title, Here: here, Data: data})
+	pd := pageData{L: loc{Lang: lang, b: p.i18n}, Title: title, Here: here, Data: data}
+	if p.brand != nil {
+		b, err := p.brand(c.UserContext())
+		if err != nil {
+			return err
+		}
+		pd.Brand, pd.LogoURL, pd.BrandCSS = b, logoURL(b), brandCSSURL(b)
+	}
+	pd.Embed = p.embeddable != nil && p.embeddable(c)
+	err := p.views[name].Execute(&buf, pd)
 	if err != nil {
 		return fmt.Errorf("web: render %s: %w", name, err)
 	}

@@ -210,7 +210,9 @@ func TestRolesAdminOnlyRoutes(t *testing.T) {
 		for _, rt := range [][2]string{{"GET", "/api/v1/outbox"}, {"GET", "/api/v1/outbox/1"}, {"POST", "/api/v1/outbox/1/retry"},
 			{"GET", "/api/v1/jobs"}, {"GET", "/api/v1/settings/payments/stripe"}, {"PUT", "/api/v1/settings/payments/stripe"},
 			{"DELETE", "/api/v1/settings/payments/paypal"}, {"GET", "/api/v1/users"}, {"POST", "/api/v1/users"},
-			{"PATCH", "/api/v1/users/1"}, {"DELETE", "/api/v1/users/1"}, {"GET", "/api/v1/registrations"}} {
+			{"PATCH", "/api/v1/users/1"}, {"DELETE", "/api/v1/users/1"}, {"GET", "/api/v1/registrations"},
+			{"GET", "/api/v1/settings/branding"}, {"PUT", "/api/v1/settings/branding"}, {"PUT", "/api/v1/settings/branding/logo"},
+			{"DELETE", "/api/v1/settings/branding/logo"}} {
 			wantForbidden(t, rt[0]+" "+rt[1], w.as(tok, rt[0], rt[1], map[string]any{}))
 		}
 		if r := w.as(tok, "GET", "/api/v1/auth/tokens", nil); r.Status != 200 {

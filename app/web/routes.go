@@ -10,6 +10,9 @@ func (s *Server) routes(app *fiber.App) {
 
 	app.Get("/healthz", s.health)
 	app.Get("/static/*", s.static)
+	// The organization's logo and accent colours (branding.go).
+	app.Get("/branding/logo", s.brandLogo)
+	app.Get("/branding/style.css", s.brandStyle)
 
 	// Public pages and API. Whatever writes or probes counts against the
 	// client's limitPublic allowance, joining the waiting list included.
@@ -78,6 +81,9 @@ func (s *Server) routes(app *fiber.App) {
 	ui.Post("/settings/payments/:provider", s.adminConnectProvider)
 	ui.Post("/settings/payments/:provider/disconnect", s.adminDisconnectProvider)
 	ui.Post("/settings/mail/test", s.adminTestMail)
+	ui.Post("/settings/branding", s.adminSaveBranding)
+	ui.Post("/settings/branding/logo", s.adminUploadLogo)
+	ui.Post("/settings/branding/logo/delete", s.adminDeleteLogo)
 	ui.Get("/settings/outbox", s.adminOutbox)
 	ui.Post("/settings/outbox/:id/retry", s.adminRetryMail)
 	ui.Get("/settings/jobs", s.adminJobs)
@@ -129,6 +135,10 @@ func (s *Server) routes(app *fiber.App) {
 	api.Get("/settings/payments/:provider", s.getProvider)
 	api.Put("/settings/payments/:provider", s.putProvider)
 	api.Delete("/settings/payments/:provider", s.deleteProvider)
+	api.Get("/settings/branding", s.getBranding)
+	api.Put("/settings/branding", s.putBranding)
+	api.Put("/settings/branding/logo", s.putLogo)
+	api.Delete("/settings/branding/logo", s.deleteLogo)
 	api.Get("/events/:id/recordings", s.listRecordings)
 	api.Post("/events/:id/recordings", s.addRecording)
 	api.Patch("/events/:id/recordings/:rid", s.patchRecording)

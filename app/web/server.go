@@ -96,6 +96,7 @@ func New(d Deps) (*fiber.App, error) {
 	if err != nil {
 		return nil, err
 	}
+	p.brand = d.Tickets.Branding
 	s := &Server{Deps: d, pages: p, admin: a, https: strings.HasPrefix(strings.ToLower(d.Tickets.PublicURL()), "https://"),
 		limits: newLimiters(d.Limits)}
 	app := fiber.New(fiber.Config{
