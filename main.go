@@ -126,7 +126,8 @@ func serve(ctx context.Context, cfg config.Config, dbPath string) (err error) {
 		Renderer: renderer, PublicURL: cfg.HTTP.PublicURL, Hold: cfg.HoldDuration(), Offer: time.Duration(cfg.Waitlist.OfferHours) * time.Hour,
 		HoldsPerClient: cfg.Limits.HoldsPerClient, ServiceFeePercent: cfg.Payments.ServiceFeePercent,
 		Factory: plugins.New, ConfigCredentials: cfg.ProviderSettings(), Reminders: offsets, Recordings: files,
-		MaxDevices: cfg.Recordings.MaxDevices, Log: log})
+		MaxDevices: cfg.Recordings.MaxDevices, Log: log,
+		Webhooks: ticketing.WebhookOptions{AllowPrivate: cfg.Webhooks.AllowPrivate, Views: web.HookViews{PublicURL: cfg.HTTP.PublicURL}}})
 	if err != nil {
 		return err
 	}
@@ -156,6 +157,7 @@ func serve(ctx context.Context, cfg config.Config, dbPath string) (err error) {
 		jobs.RecordingsExpiry(tickets.ExpireRecordings),
 		jobs.Refunds(tickets.SendDueRefunds),
 		jobs.Reconcile(tickets.Reconcile),
+		jobs.Webhooks(tickets.DeliverWebhooks),
 		jobs.Cleanup(tickets.ForgetIdempotency, time.Now),
 		jobs.Uploads(uploads.Clean, time.Now),
 	} {

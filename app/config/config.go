@@ -40,7 +40,7 @@ type Config struct {
 	Limits    Limits    `koanf:"limits"`
 	Log       Log       `koanf:"log"`
 	Backup    Backup    `koanf:"backup"`
-	// Webhooks is accepted and validated, but not used yet (docs/API.md,
+	// Recordings and Webhooks: see their types (docs/API.md,
 	// "Configuration").
 	Recordings Recordings `koanf:"recordings"`
 	Webhooks   Webhooks   `koanf:"webhooks"`
@@ -136,8 +136,9 @@ type Recordings struct {
 	MaxDevices int `koanf:"max_devices"`
 }
 
-// Webhooks: whether outgoing webhooks may target private and loopback
-// addresses. Not used yet (there are no outgoing webhooks).
+// Webhooks: whether outgoing webhooks may target private, loopback and
+// other internal addresses (false: refused when an endpoint is added and
+// again on each connection, after DNS resolution).
 type Webhooks struct {
 	AllowPrivate bool `koanf:"allow_private"`
 }

@@ -78,6 +78,10 @@ func (s *Store) runBatch(batch []writeReq) {
 			return
 		}
 		results[i] = call(r.fn, tx)
+		if results[i] == nil {
+			// What the write changed is reported in its own savepoint.
+			results[i] = call(func(tx *Tx) error { return tx.observe() }, tx)
+		}
 		var err error
 		if results[i] != nil {
 			_, err = undo.Exec()

@@ -105,8 +105,11 @@ func (t *Tx) InsertEvent(e *model.Event) error {
 // UpdateEvent stores an event's fields (not its sessions).
 func (t *Tx) UpdateEvent(e *model.Event) error {
 	e.UpdatedAt = t.now
-	_, err := t.exec("update-event", append(eventArgs(e), unix(t.now), e.ID)...)
-	return err
+	if _, err := t.exec("update-event", append(eventArgs(e), unix(t.now), e.ID)...); err != nil {
+		return err
+	}
+	t.note(model.HookEventUpdated, e.ID)
+	return nil
 }
 
 // CancelEvent marks an event cancelled; false when it already was.
@@ -116,6 +119,9 @@ func (t *Tx) CancelEvent(id int64, message string) (bool, error) {
 		return false, err
 	}
 	n, err := res.RowsAffected()
+	if n == 1 {
+		t.note(model.HookEventCancelled, id)
+	}
 	return n == 1, err
 }
 

@@ -170,16 +170,31 @@ func (t *Tx) SetPaid(id int64, status string, amount int64, currency, paymentID 
 	if mailed {
 		at = unix(t.now)
 	}
-	_, err := t.exec("set-paid", status, amount, currency, paymentID, unix(t.now), unix(t.now), at, id)
-	return err
+	if _, err := t.exec("set-paid", status, amount, currency, paymentID, unix(t.now), unix(t.now), at, id); err != nil {
+		return err
+	}
+	if amount > 0 {
+		t.note(model.HookPaymentSucceeded, id)
+	}
+	t.noteStatus(id, status)
+	return nil
 }
 
 // SetRefunded records the refunds of a registration's payment: the total,
 // the provider's own count and the part of it no refund row stands for, and
 // the status they lead to.
 func (t *Tx) SetRefunded(r *model.Registration) error {
-	_, err := t.exec("set-refunded", r.Status, r.AmountRefunded, r.ProviderRefunded, r.RefundedUnmatched, unix(t.now), r.ID)
-	return err
+	var before int64
+	if err := t.queryRow("registration-refunded-amount", r.ID).Scan(&before); err != nil {
+		return notFound(err)
+	}
+	if _, err := t.exec("set-refunded", r.Status, r.AmountRefunded, r.ProviderRefunded, r.RefundedUnmatched, unix(t.now), r.ID); err != nil {
+		return err
+	}
+	if r.AmountRefunded > before {
+		t.note(model.HookRegistrationRefunded, r.ID)
+	}
+	return nil
 }
 
 // SetStatus sets a registration's status whatever it was.

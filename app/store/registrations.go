@@ -66,8 +66,14 @@ func (t *Tx) InsertRegistration(r *model.Registration, emailNorm string) error {
 	if err != nil {
 		return err
 	}
-	r.ID, err = res.LastInsertId()
-	return err
+	if r.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	t.note(model.HookRegistrationCreated, r.ID)
+	if r.Status == model.StatusConfirmed {
+		t.note(model.HookRegistrationConfirmed, r.ID)
+	}
+	return nil
 }
 
 // Registration reads one registration.
@@ -140,7 +146,20 @@ func (t *Tx) SetRegistrationStatus(id int64, from, to string) (bool, error) {
 		return false, err
 	}
 	n, err := res.RowsAffected()
+	if n == 1 && from != to {
+		t.noteStatus(id, to)
+	}
 	return n == 1, err
+}
+
+// noteStatus notes a registration's new status for outgoing webhooks.
+func (t *Tx) noteStatus(id int64, status string) {
+	switch status {
+	case model.StatusConfirmed:
+		t.note(model.HookRegistrationConfirmed, id)
+	case model.StatusCancelled:
+		t.note(model.HookRegistrationCancelled, id)
+	}
 }
 
 // SetRegistrationMailed records when the access email was last queued.

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -44,6 +45,8 @@ type Store struct {
 	replicated bool
 	// savepoints are SAVEPOINT, RELEASE and ROLLBACK TO, prepared once.
 	savepoints [3]*sql.Stmt
+	// observer receives each write's changes (webhooks.go).
+	observer atomic.Pointer[ChangeObserver]
 }
 
 // Options tunes Open.
@@ -449,6 +452,8 @@ type Tx struct {
 	tx  *sql.Tx
 	ctx context.Context
 	now time.Time
+	// changes are what the write did that outgoing webhooks report.
+	changes []model.Change
 }
 
 // Now is the time the transaction started, used for every timestamp in it.

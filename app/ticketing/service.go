@@ -71,6 +71,8 @@ type Service struct {
 	// brandMu orders the branding's writes, so the cache ends as the
 	// database does.
 	brandMu sync.Mutex
+	// hooks send the outgoing webhooks (outhooks.go).
+	hooks *hooks
 }
 
 // Options are the Service's dependencies.
@@ -112,6 +114,9 @@ type Options struct {
 	MaxDevices int
 	Now        func() time.Time
 	Log        *slog.Logger
+
+	// Webhooks configure the outgoing webhooks.
+	Webhooks WebhookOptions
 }
 
 // New creates the service.
@@ -143,8 +148,10 @@ func New(st *store.Store, o Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{store: st, secret: o.Secret, sealer: sealer, subjects: o.Subjects, renderer: o.Renderer, publicURL: o.PublicURL, hold: o.Hold, offer: o.Offer, holdsPerClient: o.HoldsPerClient, feePercent: o.ServiceFeePercent, providers: o.Providers, providerTimeout: o.ProviderTimeout, factory: o.Factory, configCreds: o.ConfigCredentials, reminders: o.Reminders, now: o.Now, log: o.Log, files: o.Recordings,
-		devices: newDevices(o.MaxDevices), joins: newRecentJoins()}, nil
+	s := &Service{store: st, secret: o.Secret, sealer: sealer, subjects: o.Subjects, renderer: o.Renderer, publicURL: o.PublicURL, hold: o.Hold, offer: o.Offer, holdsPerClient: o.HoldsPerClient, feePercent: o.ServiceFeePercent, providers: o.Providers, providerTimeout: o.ProviderTimeout, factory: o.Factory, configCreds: o.ConfigCredentials, reminders: o.Reminders, now: o.Now, log: o.Log, files: o.Recordings,
+		devices: newDevices(o.MaxDevices), joins: newRecentJoins(), hooks: newHooks(o.Webhooks)}
+	st.OnChange(s.queueHooks)
+	return s, nil
 }
 
 // PublicURL is the base of every link Admit sends.

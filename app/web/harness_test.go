@@ -95,6 +95,7 @@ func newEnvWith(t *testing.T, providers *payment.Registry, tweaks ...func(*ticke
 	opts := ticketing.Options{Secret: bytes.Repeat([]byte{7}, 32), Subjects: ticketing.I18nSubjects{Bundle: tr},
 		Renderer: rd, PublicURL: "http://tickets.test", Now: clk.Now, Log: log, Providers: providers, Factory: plugins.New,
 		Recordings: files}
+	opts.Webhooks.Views = HookViews{PublicURL: opts.PublicURL}
 	uploads, err := recordings.NewUploads(filepath.Join(t.TempDir(), "uploads"))
 	if err != nil {
 		t.Fatal(err)

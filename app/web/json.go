@@ -126,11 +126,16 @@ type eventJSON struct {
 // eventView is an event as JSON; admin views carry the room links and
 // timestamps, public ones do not.
 func (s *Server) eventView(e *model.Event, admin bool) eventJSON {
+	return eventView(e, admin, s.Tickets.PublicURL())
+}
+
+// eventView is Server.eventView with the base of the event's page given.
+func eventView(e *model.Event, admin bool, publicURL string) eventJSON {
 	v := eventJSON{
 		ID: e.ID, Slug: e.Slug, Title: e.Title, Description: e.Description, RefundPolicy: e.RefundPolicy,
 		Kind: e.Kind, SeriesRegistration: e.SeriesRegistration, Timezone: e.Timezone, Capacity: e.Capacity,
 		Providers: e.Providers, ApprovalRequired: e.ApprovalRequired, Status: e.Status,
-		CancelMessage: e.CancelMessage, CancelRefundHours: e.CancelRefundHours, URL: s.Tickets.PublicURL() + "/e/" + e.Slug,
+		CancelMessage: e.CancelMessage, CancelRefundHours: e.CancelRefundHours, URL: publicURL + "/e/" + e.Slug,
 		Sessions: make([]sessionJSON, 0, len(e.Sessions)),
 	}
 	if e.Reminders != nil {

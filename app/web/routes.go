@@ -150,6 +150,14 @@ func (s *Server) routes(app *fiber.App) {
 	api.Get("/outbox/:id", s.outboxMessage)
 	api.Post("/outbox/:id/retry", s.retryOutbox)
 	api.Get("/jobs", s.listJobs)
+	// Outgoing webhooks: the organizer's endpoints, their delivery log and
+	// a test event.
+	api.Get("/webhooks", s.listWebhooks)
+	api.Post("/webhooks", s.createWebhook)
+	api.Get("/webhooks/:id", s.getWebhook)
+	api.Delete("/webhooks/:id", s.deleteWebhook)
+	api.Get("/webhooks/:id/deliveries", s.webhookDeliveries)
+	api.Post("/webhooks/:id/test", s.testWebhook)
 	// Users and roles.
 	api.Get("/users", s.listUsers)
 	api.Post("/users", s.inviteUser)
