@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -21,6 +22,7 @@ import (
 	"github.com/admit/admit/app/i18n"
 	"github.com/admit/admit/app/jobs"
 	"github.com/admit/admit/app/mail"
+	"github.com/admit/admit/app/metrics"
 	"github.com/admit/admit/app/recordings"
 	"github.com/admit/admit/app/store"
 	"github.com/admit/admit/app/ticketing"
@@ -57,24 +59,31 @@ func main() {
 		fmt.Fprintln(os.Stderr, "admit:", err)
 		os.Exit(2)
 	}
+	// From here every line goes through log, in log.format, and so does
+	// whatever a library writes with the standard log package.
+	log := cfg.Logger(os.Stderr)
+	slog.SetDefault(log)
 	dbPath := filepath.Join(cfg.Data.Dir, "admit.db")
 	switch {
 	case len(args) == 2 && args[0] == "backup":
 		err = store.Backup(ctx, dbPath, args[1])
 	case len(args) == 0 || (len(args) == 1 && args[0] == "serve"):
-		err = serve(ctx, cfg, dbPath)
+		err = serve(ctx, cfg, log, dbPath)
 	default:
 		flags.Usage()
 		os.Exit(2)
 	}
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "admit:", err)
+		if cfg.Log.Format == "json" {
+			log.Error("admit stopped", "err", err)
+		} else {
+			fmt.Fprintln(os.Stderr, "admit:", err)
+		}
 		os.Exit(1)
 	}
 }
 
-func serve(ctx context.Context, cfg config.Config, dbPath string) (err error) {
-	log := cfg.Logger(os.Stderr)
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, dbPath string) (err error) {
 	defer func() { // a signal during start-up is a clean stop too
 		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
 			err = nil
@@ -113,12 +122,16 @@ func serve(ctx context.Context, cfg config.Config, dbPath string) (err error) {
 	if err != nil {
 		return err
 	}
+	counts := metrics.New(db)
 	admins := auth.New(db, auth.Options{TokenTTL: cfg.TokenTTL(), SessionIdle: cfg.AdminIdle()})
 	email, password, err := admins.Bootstrap(ctx, cfg.Admin.Email, cfg.Admin.Password)
 	if err != nil {
 		return err
 	}
-	if password != "" {
+	if password != "" && cfg.Log.Format == "json" {
+		log.Warn("first administrator created: the password is shown once", "email", email, "password", password,
+			"sign_in", cfg.HTTP.PublicURL+"/admin/login")
+	} else if password != "" {
 		fmt.Fprintf(os.Stderr, "\nadmit: first administrator created: %s  password: %s\n(shown once: sign in at %s/admin/login, or exchange it for an API token with POST %s/api/v1/auth/token)\n\n", email, password, cfg.HTTP.PublicURL, cfg.HTTP.PublicURL)
 	}
 	offsets, _ := cfg.ReminderOffsets() // checked by config.Load
@@ -126,7 +139,7 @@ func serve(ctx context.Context, cfg config.Config, dbPath string) (err error) {
 		Renderer: renderer, PublicURL: cfg.HTTP.PublicURL, Hold: cfg.HoldDuration(), Offer: time.Duration(cfg.Waitlist.OfferHours) * time.Hour,
 		HoldsPerClient: cfg.Limits.HoldsPerClient, ServiceFeePercent: cfg.Payments.ServiceFeePercent,
 		Factory: plugins.New, ConfigCredentials: cfg.ProviderSettings(), Reminders: offsets, Recordings: files,
-		MaxDevices: cfg.Recordings.MaxDevices, Log: log,
+		MaxDevices: cfg.Recordings.MaxDevices, Log: log, Metrics: counts,
 		Webhooks: ticketing.WebhookOptions{AllowPrivate: cfg.Webhooks.AllowPrivate, Views: web.HookViews{PublicURL: cfg.HTTP.PublicURL}}})
 	if err != nil {
 		return err
@@ -146,8 +159,9 @@ func serve(ctx context.Context, cfg config.Config, dbPath string) (err error) {
 		log.Warn("no smtp.host: mail stays in the outbox (GET /api/v1/outbox) until one is set")
 	}
 	dispatcher := mail.NewDispatcher(db, tickets, sender, log, nil)
+	dispatcher.Observe(counts.Mail)
 
-	sched := jobs.New(jobs.Options{Log: log})
+	sched := jobs.New(jobs.Options{Log: log, Observe: counts.Job})
 	for _, j := range []jobs.Job{
 		jobs.Outbox(dispatcher.Run, tickets.ReportMailFailures),
 		jobs.Holds(tickets.ExpireHolds),
@@ -174,7 +188,7 @@ func serve(ctx context.Context, cfg config.Config, dbPath string) (err error) {
 	}
 	app, err := web.New(web.Deps{Tickets: tickets, Auth: admins, Outbox: db, DB: db, Jobs: sched,
 		SMTP: web.SMTPStatus{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, TLS: cfg.SMTP.TLS, From: cfg.SMTP.From, Username: cfg.SMTP.Username != ""}, I18n: tr, Pages: sub("public"), Admin: sub("admin"), Log: log,
-		TrustedProxies: proxies, Uploads: uploads, Limits: web.Limits{PublicPerMinute: cfg.Limits.PublicPerMinute, PromoFailuresPerHour: web.PromoFailuresPerHour}})
+		TrustedProxies: proxies, Uploads: uploads, Metrics: counts, MetricsToken: cfg.Metrics.Token, Limits: web.Limits{PublicPerMinute: cfg.Limits.PublicPerMinute, PromoFailuresPerHour: web.PromoFailuresPerHour}})
 	if err != nil {
 		return err
 	}

@@ -26,6 +26,11 @@ var rules = []struct {
 	{module + "/app/recordings", []string{module + "/app/", "github.com/gofiber/"}, "recording storage knows no domain"},
 	{module + "/app/outhooks", []string{module + "/app/", "github.com/"}, "sending webhooks knows no domain"},
 	{module + "/app/", []string{"github.com/stripe/", "github.com/plutov/"}, "vendor SDKs stay in plugins/"},
+	{module + "/app/ticketing", []string{"github.com/prometheus/", module + "/app/metrics"}, "the domain counts through its own Metrics interface"},
+	{module + "/app/store", []string{"github.com/prometheus/", module + "/app/metrics"}, "Prometheus stays in app/metrics"},
+	{module + "/app/mail", []string{"github.com/prometheus/", module + "/app/metrics"}, "mail counts through Dispatcher.Observe"},
+	{module + "/app/jobs", []string{"github.com/prometheus/", module + "/app/metrics"}, "jobs count through Options.Observe"},
+	{module + "/app/web", []string{"github.com/prometheus/"}, "Prometheus stays in app/metrics"},
 }
 
 func TestImportGraph(t *testing.T) {

@@ -44,6 +44,16 @@ type Config struct {
 	// "Configuration").
 	Recordings Recordings `koanf:"recordings"`
 	Webhooks   Webhooks   `koanf:"webhooks"`
+	Metrics    Metrics    `koanf:"metrics"`
+}
+
+// Metrics: GET /metrics answers a scraper that sends this bearer token
+// (empty: only an administrator's API token). A token of its own, rather
+// than an admin's, because a scraper's configuration holds it in plain
+// text for years: it must not expire with auth.token_days, nor be able to
+// do anything but read the metrics.
+type Metrics struct {
+	Token string `koanf:"token"`
 }
 
 type HTTP struct {
@@ -358,6 +368,9 @@ func (c *Config) Validate() error {
 	case "text", "json":
 	default:
 		return bad("log.format", "%q must be text or json", c.Log.Format)
+	}
+	if t := c.Metrics.Token; t != "" && (len(t) < 16 || len(t) > 256 || strings.ContainsFunc(t, func(r rune) bool { return r <= ' ' || r > '~' })) {
+		return bad("metrics.token", "must be 16 to 256 printable ASCII characters without spaces (openssl rand -hex 32 makes one)")
 	}
 	return nil
 }

@@ -93,6 +93,9 @@ func TestValidateNamesTheKey(t *testing.T) {
 		{"ADMIT_HTTP__TRUSTED_PROXIES", "10.0.0.0/33", "http.trusted_proxies"},
 		{"ADMIT_LIMITS__PUBLIC_PER_MINUTE", "-1", "limits.public_per_minute"},
 		{"ADMIT_LIMITS__HOLDS_PER_CLIENT", "-3", "limits.holds_per_client"},
+		{"ADMIT_LOG__FORMAT", "xml", "log.format"},
+		{"ADMIT_METRICS__TOKEN", "short", "metrics.token"},
+		{"ADMIT_METRICS__TOKEN", "with a space in it, long enough", "metrics.token"},
 	}
 	for _, c := range cases {
 		t.Run(c.key+"="+c.value, func(t *testing.T) {

@@ -76,6 +76,8 @@ type Options struct {
 	Log *slog.Logger
 	// Now is the clock of the records and of RunDue (default time.Now).
 	Now func() time.Time
+	// Observe is told each run's outcome, for /metrics (nil: nobody).
+	Observe func(job, outcome string)
 }
 
 // Scheduler runs jobs until stopped.
@@ -90,6 +92,8 @@ type Scheduler struct {
 	// runMu serialises the runs of each job started by RunNow and RunDue,
 	// as SkipIfStillRunning does for the cron's.
 	runMu map[string]*sync.Mutex
+	// observe is Options.Observe (never nil).
+	observe func(job, outcome string)
 }
 
 // New creates a scheduler.
@@ -100,15 +104,19 @@ func New(o Options) *Scheduler {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Observe == nil {
+		o.Observe = func(string, string) {}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Scheduler{
-		cron:   cron.New(cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger))),
-		log:    o.Log,
-		now:    o.Now,
-		ctx:    ctx,
-		cancel: cancel,
-		jobs:   map[string]*entry{},
-		runMu:  map[string]*sync.Mutex{},
+		cron:    cron.New(cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger))),
+		log:     o.Log,
+		now:     o.Now,
+		ctx:     ctx,
+		cancel:  cancel,
+		jobs:    map[string]*entry{},
+		runMu:   map[string]*sync.Mutex{},
+		observe: o.Observe,
 	}
 }
 
@@ -170,6 +178,7 @@ func (s *Scheduler) RunNow(j Job) {
 	if err != nil {
 		s.log.Error("job failed", "job", j.Name(), "outcome", outcome, "err", err)
 	}
+	s.observe(j.Name(), outcome)
 	s.mu.Lock()
 	e.status.Running = false
 	e.status.LastRun, e.status.Duration, e.status.Outcome, e.status.Err = startedAt, time.Since(start), outcome, ""

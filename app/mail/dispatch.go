@@ -64,6 +64,19 @@ type Dispatcher struct {
 	now    func() time.Time
 	mu     sync.Mutex // held by Run
 	logged int64      // without a sender: the highest mail id logged
+	// observe is told each delivery's outcome (Observe).
+	observe func(outcome string)
+}
+
+// Observe has f told the outcome of each delivery attempt: "sent", "retry"
+// (not sent, tried again later) or "failed" (given up), for /metrics. Call
+// it before the first Run.
+func (d *Dispatcher) Observe(f func(outcome string)) { d.observe = f }
+
+func (d *Dispatcher) count(outcome string) {
+	if d.observe != nil {
+		d.observe(outcome)
+	}
 }
 
 // NewDispatcher returns a dispatcher. A nil Sender means no SMTP server is
@@ -136,13 +149,16 @@ func (d *Dispatcher) deliver(ctx context.Context, m model.OutboxMail) error {
 	attempts := m.Attempts + 1
 	switch {
 	case err == nil:
+		d.count("sent")
 		d.log.Info("mail sent", "mail_id", m.ID, "kind", m.Kind, "attempts", attempts)
 		return d.record(ctx, m, d.ob.MarkSent(ctx, m.ID, d.now()))
 	case errors.Is(err, model.ErrNotFound), errors.Is(err, ErrRefused), attempts >= MaxAttempts:
+		d.count("failed")
 		d.log.Error("mail failed, giving up", "mail_id", m.ID, "kind", m.Kind, "attempts", attempts, "error", err)
 		return d.record(ctx, m, d.ob.MarkFailed(ctx, m.ID, attempts, short(err.Error())))
 	default:
 		next := d.now().Add(Backoff(attempts))
+		d.count("retry")
 		d.log.Warn("mail not sent, will retry", "mail_id", m.ID, "kind", m.Kind, "attempts", attempts,
 			"next_attempt_at", next, "error", err)
 		return d.record(ctx, m, d.ob.MarkRetry(ctx, m.ID, attempts, next, short(err.Error())))

@@ -106,6 +106,9 @@ func (s *Service) applyPayment(ctx context.Context, ev payment.Event, buyerHere 
 	if err != nil {
 		return "", err
 	}
+	if outcome == Applied {
+		s.metrics.Payment(ev.Provider, string(ev.Kind))
+	}
 	for _, id := range refundIDs {
 		_ = s.sendRefund(ctx, id) // on failure the refunds job retries
 	}

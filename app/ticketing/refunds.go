@@ -157,6 +157,9 @@ func (s *Service) sendRefund(ctx context.Context, id int64) error {
 		}
 		return s.queueMail(tx, r, e, model.MailRefunded, map[string]any{"amount": f.Amount, "currency": f.Currency})
 	})
+	if werr == nil {
+		s.metrics.Refund(f.Provider, refundOutcome(err == nil, ended))
+	}
 	if werr != nil || !(ended || done) {
 		return werr
 	}
@@ -169,6 +172,18 @@ func (s *Service) sendRefund(ctx context.Context, id int64) error {
 		msg += " " + left
 	}
 	return &model.Problem{Err: model.ErrConflict, Code: "refund_refused", Message: msg}
+}
+
+// refundOutcome names what became of a refund sent to its provider, for
+// /metrics.
+func refundOutcome(sent, ended bool) string {
+	switch {
+	case sent:
+		return "succeeded"
+	case ended:
+		return "failed"
+	}
+	return "retry"
 }
 
 // askProvider asks the provider what a payment holds now, once one of its

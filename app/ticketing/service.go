@@ -73,7 +73,24 @@ type Service struct {
 	brandMu sync.Mutex
 	// hooks send the outgoing webhooks (outhooks.go).
 	hooks *hooks
+	// metrics counts payments and refunds (never nil).
+	metrics Metrics
 }
+
+// Metrics counts what moves money, for /metrics.
+type Metrics interface {
+	// Payment: a provider event of kind (paid, failed, expired, refunded)
+	// changed a registration.
+	Payment(provider, kind string)
+	// Refund: a refund sent to provider succeeded, failed (refused or given
+	// up) or is retried.
+	Refund(provider, outcome string)
+}
+
+type noMetrics struct{}
+
+func (noMetrics) Payment(string, string) {}
+func (noMetrics) Refund(string, string)  {}
 
 // Options are the Service's dependencies.
 type Options struct {
@@ -117,6 +134,8 @@ type Options struct {
 
 	// Webhooks configure the outgoing webhooks.
 	Webhooks WebhookOptions
+	// Metrics counts payments and refunds (nil: nothing counted).
+	Metrics Metrics
 }
 
 // New creates the service.
@@ -141,6 +160,9 @@ func New(st *store.Store, o Options) (*Service, error) {
 	if o.Hold == 0 {
 		o.Hold = 30 * time.Minute
 	}
+	if o.Metrics == nil {
+		o.Metrics = noMetrics{}
+	}
 	if o.Offer == 0 {
 		o.Offer = 24 * time.Hour
 	}
@@ -149,7 +171,7 @@ func New(st *store.Store, o Options) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{store: st, secret: o.Secret, sealer: sealer, subjects: o.Subjects, renderer: o.Renderer, publicURL: o.PublicURL, hold: o.Hold, offer: o.Offer, holdsPerClient: o.HoldsPerClient, feePercent: o.ServiceFeePercent, providers: o.Providers, providerTimeout: o.ProviderTimeout, factory: o.Factory, configCreds: o.ConfigCredentials, reminders: o.Reminders, now: o.Now, log: o.Log, files: o.Recordings,
-		devices: newDevices(o.MaxDevices), joins: newRecentJoins(), hooks: newHooks(o.Webhooks)}
+		devices: newDevices(o.MaxDevices), joins: newRecentJoins(), hooks: newHooks(o.Webhooks), metrics: o.Metrics}
 	st.OnChange(s.queueHooks)
 	return s, nil
 }

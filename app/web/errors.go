@@ -125,7 +125,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 // wantsJSON is true for the API and webhooks and for clients that ask.
 func wantsJSON(c *fiber.Ctx) bool {
 	p := c.Path()
-	if strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/webhooks/") || p == "/healthz" {
+	if strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/webhooks/") || p == "/healthz" || p == "/metrics" {
 		return true
 	}
 	return c.Accepts(fiber.MIMETextHTML, fiber.MIMEApplicationJSON) == fiber.MIMEApplicationJSON

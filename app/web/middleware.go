@@ -55,8 +55,10 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 		// The error handler has not run yet: predict its status.
 		status, _, _ = classify(err)
 	}
+	took := time.Since(start)
+	s.Metrics.Request(methodLabel(c.Method()), s.routeOf(c), status, took)
 	s.Log.Info("http", "request_id", requestIDOf(c), "client_ip", clientOf(c).String(), "method", c.Method(), "path", redactPath(c.Path()),
-		"status", status, "duration_ms", time.Since(start).Milliseconds())
+		"status", status, "duration_ms", took.Milliseconds())
 	return err
 }
 

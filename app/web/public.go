@@ -124,6 +124,7 @@ func (s *Server) registerPublic(c *fiber.Ctx, in ticketing.RegisterInput, idem *
 	}
 	res, err := s.Tickets.Register(c.UserContext(), c.Params("slug"), in, idem)
 	s.countPromo(c, err)
+	s.Metrics.Registration(registrationOutcome(res, err))
 	return res, err
 }
 

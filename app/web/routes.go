@@ -9,6 +9,8 @@ func (s *Server) routes(app *fiber.App) {
 	app.Use(s.recoverer, s.requestID, s.findClient, s.accessLog, s.securityHeaders, s.boundedBodies, s.plainBodies)
 
 	app.Get("/healthz", s.health)
+	// Prometheus, for metrics.token or an administrator's API token.
+	app.Get("/metrics", s.metricsPage)
 	app.Get("/static/*", s.static)
 	// The organization's logo and accent colours (branding.go).
 	app.Get("/branding/logo", s.brandLogo)

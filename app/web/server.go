@@ -16,6 +16,7 @@ import (
 
 	"github.com/admit/admit/app/auth"
 	"github.com/admit/admit/app/i18n"
+	"github.com/admit/admit/app/metrics"
 	"github.com/admit/admit/app/model"
 	"github.com/admit/admit/app/recordings"
 	"github.com/admit/admit/app/ticketing"
@@ -65,6 +66,11 @@ type Deps struct {
 	// Uploads is the folder of resumable uploads (nil: the tus routes
 	// answer 409).
 	Uploads *recordings.Uploads
+	// Metrics are served on GET /metrics (nil: the server's own, counting
+	// only what it sees).
+	Metrics *metrics.Metrics
+	// MetricsToken is metrics.token (empty: admins' API tokens only).
+	MetricsToken string
 }
 
 // Server holds the handlers.
@@ -78,6 +84,10 @@ type Server struct {
 	limits *limiters
 	// tus is tusd's handler on Uploads (nil without).
 	tus *handler.UnroutedHandler
+	// metricsHandler serves Metrics; routes label the latency histogram
+	// (metrics.go).
+	metricsHandler fiber.Handler
+	routeNames     map[string]string
 }
 
 // New builds the fiber app with every route.
@@ -97,6 +107,7 @@ func New(d Deps) (*fiber.App, error) {
 		return nil, err
 	}
 	p.brand = d.Tickets.Branding
+	d.Metrics = newMetrics(d)
 	s := &Server{Deps: d, pages: p, admin: a, https: strings.HasPrefix(strings.ToLower(d.Tickets.PublicURL()), "https://"),
 		limits: newLimiters(d.Limits)}
 	app := fiber.New(fiber.Config{
@@ -128,6 +139,8 @@ func New(d Deps) (*fiber.App, error) {
 			return nil, err
 		}
 	}
+	s.metricsHandler = metricsRoute(d.Metrics)
 	s.routes(app)
+	s.routeNames = routeLabels(app)
 	return app, nil
 }
