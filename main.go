@@ -23,16 +23,27 @@ import (
 	"github.com/admit/admit/app/jobs"
 	"github.com/admit/admit/app/mail"
 	"github.com/admit/admit/app/metrics"
+	"github.com/admit/admit/app/payment"
 	"github.com/admit/admit/app/recordings"
 	"github.com/admit/admit/app/store"
 	"github.com/admit/admit/app/ticketing"
 	"github.com/admit/admit/app/web"
 	"github.com/admit/admit/assets"
-	"github.com/admit/admit/plugins"
+	"github.com/admit/admit/plugins/paypal"
+	"github.com/admit/admit/plugins/stripe"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "dev"
+
+// providers are the payment providers this binary offers, one line each:
+// adding one is a folder under plugins/ and a line here.
+func providers() *payment.Modules {
+	m := payment.NewModules()
+	m.Register(stripe.Module())
+	m.Register(paypal.Module())
+	return m
+}
 
 func main() {
 	// First of all, so that a signal during start-up also stops cleanly.
@@ -54,7 +65,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, "admit: this binary was built with CGO_ENABLED=0, but its SQLite driver (go-sqlite3) needs cgo: rebuild with CGO_ENABLED=1 and a C compiler (apt-get install gcc)")
 		os.Exit(2)
 	}
-	cfg, err := config.Load(*configPath)
+	mods := providers()
+	cfg, err := config.Load(*configPath, configSections(mods)...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "admit:", err)
 		os.Exit(2)
@@ -68,7 +80,7 @@ func main() {
 	case len(args) == 2 && args[0] == "backup":
 		err = store.Backup(ctx, dbPath, args[1])
 	case len(args) == 0 || (len(args) == 1 && args[0] == "serve"):
-		err = serve(ctx, cfg, log, dbPath)
+		err = serve(ctx, cfg, log, mods, dbPath)
 	default:
 		flags.Usage()
 		os.Exit(2)
@@ -83,7 +95,7 @@ func main() {
 	}
 }
 
-func serve(ctx context.Context, cfg config.Config, log *slog.Logger, dbPath string) (err error) {
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, mods *payment.Modules, dbPath string) (err error) {
 	defer func() { // a signal during start-up is a clean stop too
 		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
 			err = nil
@@ -138,7 +150,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, dbPath stri
 	tickets, err := ticketing.New(db, ticketing.Options{Secret: secret, Subjects: ticketing.I18nSubjects{Bundle: tr},
 		Renderer: renderer, PublicURL: cfg.HTTP.PublicURL, Hold: cfg.HoldDuration(), Offer: time.Duration(cfg.Waitlist.OfferHours) * time.Hour,
 		HoldsPerClient: cfg.Limits.HoldsPerClient, ServiceFeePercent: cfg.Payments.ServiceFeePercent,
-		Factory: plugins.New, ConfigCredentials: cfg.ProviderSettings(), Reminders: offsets, Recordings: files,
+		Modules: mods, ConfigCredentials: cfg.Providers, Reminders: offsets, Recordings: files,
 		MaxDevices: cfg.Recordings.MaxDevices, Log: log, Metrics: counts,
 		Webhooks: ticketing.WebhookOptions{AllowPrivate: cfg.Webhooks.AllowPrivate, Views: web.HookViews{PublicURL: cfg.HTTP.PublicURL}}})
 	if err != nil {
@@ -228,4 +240,18 @@ func addHousekeeping(sched *jobs.Scheduler, cfg config.Config, db *store.Store, 
 	return sched.Add(jobs.Backup(jobs.Backups{Dir: cfg.Backup.Dir, Every: every, Keep: cfg.Backup.Keep, Now: time.Now,
 		Copy:  func(ctx context.Context, dest string) error { return store.Backup(ctx, dbPath, dest) },
 		Check: store.CheckFile}))
+}
+
+// configSections are the payment providers' sections of the configuration:
+// their keys, defaults and checks, from the registry.
+func configSections(mods *payment.Modules) []config.Section {
+	var out []config.Section
+	for _, m := range mods.All() {
+		sec := config.Section{Name: m.Name}
+		for _, s := range m.Settings {
+			sec.Keys = append(sec.Keys, config.SectionKey{Name: s.Key, Default: s.Default, Check: s.CheckConfig})
+		}
+		out = append(out, sec)
+	}
+	return out
 }

@@ -23,6 +23,7 @@ var rules = []struct {
 	{module + "/app/mail", []string{module + "/app/web", module + "/app/ticketing", "github.com/gofiber/"}, "mail knows no domain"},
 	{module + "/app/pricing", []string{module + "/app/store", module + "/app/web", "github.com/"}, "pricing is pure"},
 	{module + "/app/config", []string{module + "/app/"}, "config depends on nothing of ours"},
+	{module + "/app/payment", []string{module + "/app/store", module + "/app/ticketing", module + "/app/web", module + "/app/config"}, "payment is the contract: below the domain, the store and the configuration"},
 	{module + "/app/recordings", []string{module + "/app/", "github.com/gofiber/"}, "recording storage knows no domain"},
 	{module + "/app/outhooks", []string{module + "/app/", "github.com/"}, "sending webhooks knows no domain"},
 	{module + "/app/", []string{"github.com/stripe/", "github.com/plutov/"}, "vendor SDKs stay in plugins/"},

@@ -31,8 +31,6 @@ type Config struct {
 	Data      Data      `koanf:"data"`
 	Admin     Admin     `koanf:"admin"`
 	SMTP      SMTP      `koanf:"smtp"`
-	Stripe    Stripe    `koanf:"stripe"`
-	PayPal    PayPal    `koanf:"paypal"`
 	Payments  Payments  `koanf:"payments"`
 	Reminders Reminders `koanf:"reminders"`
 	Waitlist  Waitlist  `koanf:"waitlist"`
@@ -45,6 +43,25 @@ type Config struct {
 	Recordings Recordings `koanf:"recordings"`
 	Webhooks   Webhooks   `koanf:"webhooks"`
 	Metrics    Metrics    `koanf:"metrics"`
+	// Providers are the payment providers' sections (the Sections given to
+	// Load), by section and key, defaults filled in.
+	Providers map[string]map[string]string `koanf:"-"`
+}
+
+// Section is a configuration section that a payment provider declares:
+// main hands the payment registry's sections to Load, so that config knows
+// which exist without naming any provider.
+type Section struct {
+	Name string
+	Keys []SectionKey
+}
+
+// SectionKey is one key of a Section.
+type SectionKey struct {
+	Name    string
+	Default string
+	// Check says what is wrong with a value that is set, "" when nothing.
+	Check func(v string) string
 }
 
 // Metrics: GET /metrics answers a scraper that sends this bearer token
@@ -93,20 +110,6 @@ type SMTP struct {
 	Password string `koanf:"password"`
 	From     string `koanf:"from"`
 	TLS      string `koanf:"tls"`
-}
-
-type Stripe struct {
-	SecretKey     string `koanf:"secret_key"`
-	WebhookSecret string `koanf:"webhook_secret"`
-	APIBase       string `koanf:"api_base"`
-}
-
-type PayPal struct {
-	ClientID     string `koanf:"client_id"`
-	ClientSecret string `koanf:"client_secret"`
-	Mode         string `koanf:"mode"`
-	APIBase      string `koanf:"api_base"`
-	WebhookID    string `koanf:"webhook_id"`
 }
 
 type Payments struct {
@@ -165,7 +168,6 @@ func Default() Config {
 			TrustedProxies: []string{"127.0.0.0/8", "::1/128"}},
 		Data:       Data{Dir: "./data"},
 		SMTP:       SMTP{Port: 587, From: "Admit <noreply@localhost>", TLS: "starttls"},
-		PayPal:     PayPal{Mode: "sandbox"},
 		Payments:   Payments{HoldMinutes: 30},
 		Reminders:  Reminders{Offsets: []string{"24h", "1h"}},
 		Waitlist:   Waitlist{OfferHours: 24},
@@ -183,14 +185,22 @@ const EnvPrefix = "ADMIT_"
 
 // Load reads defaults, then path (if not empty), then the ADMIT_ environment,
 // and validates the result. An unknown key is an error, so a typo in a file
-// or a variable never goes unnoticed.
-func Load(path string) (Config, error) {
+// or a variable never goes unnoticed. sections are the payment providers'
+// (their keys are known, and checked, as the built-in ones).
+func Load(path string, sections ...Section) (Config, error) {
 	k := koanf.New(".")
 	if err := k.Load(structs.Provider(Default(), "koanf"), nil); err != nil {
 		return Config{}, fmt.Errorf("config defaults: %w", err)
 	}
+	for _, sec := range sections {
+		for _, key := range sec.Keys {
+			if err := k.Set(sec.Name+"."+key.Name, key.Default); err != nil {
+				return Config{}, fmt.Errorf("config defaults: %w", err)
+			}
+		}
+	}
 	known := map[string]bool{}
-	for _, key := range Keys() {
+	for _, key := range Keys(sections...) {
 		known[key] = true
 	}
 	if path != "" {
@@ -220,6 +230,20 @@ func Load(path string) (Config, error) {
 	}
 	if err := c.Validate(); err != nil {
 		return Config{}, err
+	}
+	c.Providers = map[string]map[string]string{}
+	for _, sec := range sections {
+		c.Providers[sec.Name] = map[string]string{}
+		for _, key := range sec.Keys {
+			full := sec.Name + "." + key.Name
+			v := strings.TrimSpace(fmt.Sprint(k.Get(full)))
+			if v != "" && key.Check != nil {
+				if msg := key.Check(v); msg != "" {
+					return Config{}, &FieldError{Key: full, Problem: fmt.Sprintf("%q %s", v, msg)}
+				}
+			}
+			c.Providers[sec.Name][key.Name] = v
+		}
 	}
 	return c, nil
 }
@@ -308,19 +332,6 @@ func (c *Config) Validate() error {
 	for key, v := range map[string]string{"smtp.host": c.SMTP.Host, "smtp.username": c.SMTP.Username, "smtp.from": c.SMTP.From} {
 		if strings.ContainsAny(v, "\r\n") {
 			return bad(key, "must not contain line breaks")
-		}
-	}
-	switch c.PayPal.Mode {
-	case "sandbox", "live":
-	default:
-		return bad("paypal.mode", "%q must be sandbox or live", c.PayPal.Mode)
-	}
-	for key, v := range map[string]string{"stripe.api_base": c.Stripe.APIBase, "paypal.api_base": c.PayPal.APIBase} {
-		if v == "" {
-			continue
-		}
-		if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return bad(key, "%q must be an absolute http(s) URL", v)
 		}
 	}
 	if c.Payments.HoldMinutes < 30 || c.Payments.HoldMinutes > 24*60 {
@@ -437,14 +448,17 @@ func (c *Config) TokenTTL() time.Duration {
 	return time.Duration(c.Auth.TokenDays) * 24 * time.Hour
 }
 
-// Keys lists every configuration key with its default, for documentation
-// tests that compare config.example.toml to the struct.
-func Keys() []string {
+// Keys lists every configuration key, the sections' included, for
+// documentation tests that compare config.example.toml to the struct.
+func Keys(sections ...Section) []string {
 	var keys []string
 	var walk func(prefix string, t reflect.Type)
 	walk = func(prefix string, t reflect.Type) {
 		for i := 0; i < t.NumField(); i++ {
 			f := t.Field(i)
+			if f.Tag.Get("koanf") == "-" {
+				continue
+			}
 			name := prefix + f.Tag.Get("koanf")
 			if f.Type.Kind() == reflect.Struct {
 				walk(name+".", f.Type)
@@ -454,6 +468,11 @@ func Keys() []string {
 		}
 	}
 	walk("", reflect.TypeOf(Config{}))
+	for _, sec := range sections {
+		for _, key := range sec.Keys {
+			keys = append(keys, sec.Name+"."+key.Name)
+		}
+	}
 	sort.Strings(keys)
 	return keys
 }
@@ -466,14 +485,4 @@ func (c *Config) Logger(w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
-}
-
-// ProviderSettings are the payment providers' settings from the
-// configuration, by provider, keyed as in the file.
-func (c *Config) ProviderSettings() map[string]map[string]string {
-	return map[string]map[string]string{
-		"stripe": {"secret_key": c.Stripe.SecretKey, "webhook_secret": c.Stripe.WebhookSecret, "api_base": c.Stripe.APIBase},
-		"paypal": {"client_id": c.PayPal.ClientID, "client_secret": c.PayPal.ClientSecret, "mode": c.PayPal.Mode,
-			"api_base": c.PayPal.APIBase, "webhook_id": c.PayPal.WebhookID},
-	}
 }

@@ -16,8 +16,6 @@ type Currency struct {
 	Exponent int
 	// MaxMajor is the highest ticket price in major units.
 	MaxMajor int64
-	// StripeOnly currencies are not accepted by PayPal.
-	StripeOnly bool
 	// WholeUnits currencies take only whole major units: Stripe charges HUF
 	// with two decimals but requires amounts divisible by 100.
 	WholeUnits bool
@@ -102,9 +100,9 @@ var currencies = map[string]Currency{
 	"SEK": {Code: "SEK", Exponent: 2, MaxMajor: 18000},
 	"CHF": {Code: "CHF", Exponent: 2, MaxMajor: 2000},
 	"THB": {Code: "THB", Exponent: 2, MaxMajor: 66000},
-	"HUF": {Code: "HUF", Exponent: 2, MaxMajor: 700000, StripeOnly: true, WholeUnits: true},
-	"BGN": {Code: "BGN", Exponent: 2, MaxMajor: 4000, StripeOnly: true},
-	"RON": {Code: "RON", Exponent: 2, MaxMajor: 8000, StripeOnly: true},
+	"HUF": {Code: "HUF", Exponent: 2, MaxMajor: 700000, WholeUnits: true},
+	"BGN": {Code: "BGN", Exponent: 2, MaxMajor: 4000},
+	"RON": {Code: "RON", Exponent: 2, MaxMajor: 8000},
 }
 
 // Lookup finds a supported currency by its upper-case code.

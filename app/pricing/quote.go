@@ -125,8 +125,9 @@ func (p Promo) Active(now time.Time) bool {
 //     that is given must still be valid).
 //   - A percentage takes price × percent / 100 off, rounded half-up; 100 %
 //     makes the ticket free. A fixed amount takes AmountOff off, down to 0.
-//   - A discounted price above 0 but below MinimumCharge(currency) is raised
-//     to it (never above ListPrice), so the providers accept the charge.
+//   - A discounted price above 0 but below minCharge (MinimumCharge of the
+//     event's providers) is raised to it (never above ListPrice), so the
+//     providers accept the charge; minCharge is at least one minor unit.
 //   - For WholeUnits currencies (HUF) every discount and the service fee are
 //     rounded half-up to whole units, so every amount is a multiple of 100.
 //   - A tier dearer than the base price (the base was lowered after) sells at
@@ -135,11 +136,12 @@ func (p Promo) Active(now time.Time) bool {
 // Errors: ErrPromoInvalid (unknown, expired, used up or malformed code), or
 // an error wrapping ErrPriceInvalid (unsupported currency, base or tier price
 // outside the currency's limits, serviceFeePercent outside 0..100).
-func Calculate(base int64, currency string, tiers []Tier, promos []Promo, code string, now time.Time, serviceFeePercent int64) (Quote, error) {
+func Calculate(base int64, currency string, tiers []Tier, promos []Promo, code string, now time.Time, serviceFeePercent, minCharge int64) (Quote, error) {
 	if serviceFeePercent < 0 || serviceFeePercent > 100 {
 		return Quote{}, fmt.Errorf("%w: service fee %d %% is outside 0..100", ErrPriceInvalid, serviceFeePercent)
 	}
 	q := Quote{Currency: currency, BaseAmount: base}
+	minCharge = max(minCharge, 1)
 
 	var promo *Promo
 	if strings.TrimSpace(code) != "" {
@@ -189,10 +191,10 @@ func Calculate(base int64, currency string, tiers []Tier, promos []Promo, code s
 		}
 		if full {
 			amount = 0
-		} else if amount < MinimumCharge(currency) {
+		} else if amount < minCharge {
 			// Also catches a rounding that reached 0 without a full
 			// discount: only 100 % or an amount ≥ the price makes it free.
-			amount = min(MinimumCharge(currency), price)
+			amount = min(minCharge, price)
 			q.RaisedToMinimum = true
 		}
 	}
@@ -210,71 +212,23 @@ func roundDiv(n, d, step int64) int64 {
 	return (n + den/2) / den * step
 }
 
-// providerMinimums are the providers' minimum charges per currency, in
-// minor units, by provider name:
-//
-//   - Stripe, "Minimum and maximum charge amounts" in
-//     https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts
-//     (the same figures are carried by WooCommerce Stripe, MemberPress
-//     app/data/minimum_charge_amounts.php and Oro's StripePaymentBundle):
-//     USD 0.50, EUR 0.50, GBP 0.30, AUD 0.50, CAD 0.50, CHF 0.50, NZD 0.50,
-//     SGD 0.50, BGN 1.00, PLN 2.00, RON 2.00, DKK 2.50, NOK 3.00, SEK 3.00,
-//     HKD 4.00, MXN 10.00, THB 10.00, CZK 15.00, HUF 175.00.
-//     Stripe also requires the charge to convert to at least the minimum of
-//     the account's settlement currency; that depends on exchange rates and
-//     cannot be checked here.
-//   - PayPal (Orders v2) publishes no per-currency minimum beyond one minor
-//     unit; it refuses decimals for HUF, which is Stripe-only in Admit and
-//     whole units anyway.
-//   - ILS and PHP are not in Stripe's table: they get Admit's
-//     per-ticket minimum of one major unit (docs/API.md, "Currencies").
-var providerMinimums = map[string]struct {
-	title string
-	min   map[string]int64
-}{
-	"stripe": {title: "Stripe", min: map[string]int64{
-		"USD": 50, "EUR": 50, "GBP": 30, "AUD": 50, "CAD": 50, "CHF": 50,
-		"NZD": 50, "SGD": 50, "BGN": 100, "PLN": 200, "RON": 200, "DKK": 250,
-		"NOK": 300, "SEK": 300, "HKD": 400, "MXN": 1000, "THB": 1000,
-		"CZK": 1500, "HUF": 17500,
-	}},
-}
-
-// ProviderMinimum is the lowest amount a provider (by name: stripe,
-// paypal) accepts for one charge in currency, in minor units; 0 when it
-// states none.
-func ProviderMinimum(provider, currency string) int64 {
-	return providerMinimums[provider].min[currency]
-}
-
-// CheckProviderMinimum says why a provider would refuse to charge amount in
-// currency ("is below Stripe's minimum charge of 15.00 CZK (1500)"), or ""
-// when it would not.
-func CheckProviderMinimum(amount int64, currency, provider string) string {
-	m := ProviderMinimum(provider, currency)
-	if amount >= m {
-		return ""
-	}
-	c, _ := Lookup(currency)
-	return fmt.Sprintf("is below %s's minimum charge of %s (%d)", providerMinimums[provider].title, c.Format(m), m)
-}
-
-// MinimumCharge is the lowest amount every payment provider accepts for
-// one charge in currency, in minor units: a discounted price between 0 and
-// this is raised to it. It is the highest of the providers' minimums
-// (always Stripe's); currencies no provider states a minimum for get one
-// major unit; a currency Admit does not support gets 0.
-func MinimumCharge(currency string) int64 {
+// MinimumCharge is the lowest amount every payment provider an event may be
+// paid through accepts for one charge in currency, in minor units (their
+// minimums, from the payment registry): a discounted price between 0 and
+// this is raised to it. It is the highest of providerMinimums, and at least
+// one minor unit; with none given, one major unit. A currency Admit does
+// not support gets 0.
+func MinimumCharge(currency string, providerMinimums ...int64) int64 {
 	c, ok := Lookup(currency)
 	if !ok {
 		return 0
 	}
-	m := int64(0)
-	for name := range providerMinimums {
-		m = max(m, ProviderMinimum(name, currency))
-	}
-	if m == 0 {
+	if len(providerMinimums) == 0 {
 		return c.Unit()
+	}
+	m := int64(1)
+	for _, p := range providerMinimums {
+		m = max(m, p)
 	}
 	return m
 }

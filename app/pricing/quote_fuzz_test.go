@@ -104,8 +104,8 @@ func checkCalculate(t *testing.T, base int64, cur uint8, tierAmount int64, tierF
 	}
 	promos := []Promo{{Code: "OTHER", PercentOff: 100}, promo}
 
-	q, err := Calculate(base, currency, tiers, promos, typed, now, fee)
-	q2, err2 := Calculate(base, currency, tiers, promos, typed, now, fee)
+	q, err := Calculate(base, currency, tiers, promos, typed, now, fee, cardMinimum(currency))
+	q2, err2 := Calculate(base, currency, tiers, promos, typed, now, fee, cardMinimum(currency))
 	if q != q2 || (err == nil) != (err2 == nil) || err != nil && err.Error() != err2.Error() {
 		t.Fatalf("not deterministic: %+v %v / %+v %v", q, err, q2, err2)
 	}
@@ -171,7 +171,7 @@ func checkCalculate(t *testing.T, base int64, cur uint8, tierAmount int64, tierF
 	if q.Amount%step != 0 || q.ServiceFee%step != 0 {
 		t.Fatalf("%s needs whole units: %+v", currency, q)
 	}
-	floor := min(MinimumCharge(currency), q.ListPrice)
+	floor := min(cardMinimum(currency), q.ListPrice)
 	if q.Amount != 0 && q.Amount < floor {
 		t.Fatalf("amount %d below the minimum %d: %+v", q.Amount, floor, q)
 	}

@@ -167,7 +167,7 @@ func TestCalculate(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			q, err := Calculate(c.base, c.currency, c.tiers, promos, c.code, now, c.fee)
+			q, err := Calculate(c.base, c.currency, c.tiers, promos, c.code, now, c.fee, cardMinimum(c.currency))
 			if c.want.err != nil {
 				if !errors.Is(err, c.want.err) {
 					t.Fatalf("err = %v, want %v (quote %+v)", err, c.want.err, q)
@@ -197,7 +197,7 @@ func TestPromoErrorsAreOneAnswer(t *testing.T) {
 	}
 	var msgs []string
 	for _, code := range []string{"LATE", "USEDUP", "UNKNOWN"} {
-		_, err := Calculate(1000, "EUR", nil, promos, code, now, 0)
+		_, err := Calculate(1000, "EUR", nil, promos, code, now, 0, cardMinimum("EUR"))
 		if err != ErrPromoInvalid {
 			t.Fatalf("%s: %v is not exactly ErrPromoInvalid", code, err)
 		}
@@ -208,65 +208,49 @@ func TestPromoErrorsAreOneAnswer(t *testing.T) {
 	}
 }
 
-func TestMinimumCharge(t *testing.T) {
-	want := map[string]int64{
-		"USD": 50, "EUR": 50, "GBP": 30, "AUD": 50, "CAD": 50, "CHF": 50, "CZK": 1500,
-		"DKK": 250, "HKD": 400, "HUF": 17500, "MXN": 1000, "NOK": 300, "NZD": 50, "PLN": 200,
-		"RON": 200, "SEK": 300, "SGD": 50, "THB": 1000, "BGN": 100,
-		"ILS": 100, "PHP": 100, // not in Stripe's table: one major unit
-		"XYZ": 0, "eur": 0,
+// cardMinimums stand for a card provider's minimum charges (Stripe's
+// figures; the payment registry gives each provider's own).
+var cardMinimums = map[string]int64{
+	"USD": 50, "EUR": 50, "GBP": 30, "AUD": 50, "CAD": 50, "CHF": 50,
+	"NZD": 50, "SGD": 50, "BGN": 100, "PLN": 200, "RON": 200, "DKK": 250,
+	"NOK": 300, "SEK": 300, "HKD": 400, "MXN": 1000, "THB": 1000,
+	"CZK": 1500, "HUF": 17500,
+}
+
+// cardMinimum is MinimumCharge for an event paid by card only.
+func cardMinimum(currency string) int64 {
+	if m, ok := cardMinimums[currency]; ok {
+		return MinimumCharge(currency, m)
 	}
-	for code, w := range want {
-		if got := MinimumCharge(code); got != w {
-			t.Errorf("MinimumCharge(%s) = %d, want %d", code, got, w)
+	return MinimumCharge(currency)
+}
+
+func TestMinimumCharge(t *testing.T) {
+	cases := []struct {
+		currency string
+		mins     []int64
+		want     int64
+	}{
+		{"EUR", nil, 100},               // no provider states one: one major unit
+		{"EUR", []int64{50}, 50},        // the provider's own
+		{"CZK", []int64{1500, 0}, 1500}, // the highest of the providers'
+		{"EUR", []int64{0}, 1},          // at least one minor unit
+		{"XYZ", []int64{50}, 0},         // not a currency Admit sells in
+		{"eur", nil, 0},
+	}
+	for _, c := range cases {
+		if got := MinimumCharge(c.currency, c.mins...); got != c.want {
+			t.Errorf("MinimumCharge(%s, %v) = %d, want %d", c.currency, c.mins, got, c.want)
 		}
 	}
 	for _, code := range Codes() {
 		c, _ := Lookup(code)
-		m := MinimumCharge(code)
+		m := cardMinimum(code)
 		if m <= 0 || m > c.Max() {
 			t.Errorf("%s: minimum %d outside (0, %d]", code, m, c.Max())
 		}
 		if c.WholeUnits && m%c.Unit() != 0 {
 			t.Errorf("%s: minimum %d is not in whole units", code, m)
-		}
-	}
-	for _, p := range providerMinimums {
-		for code := range p.min {
-			if _, ok := Lookup(code); !ok {
-				t.Errorf("%s: minimum for unsupported currency %s", p.title, code)
-			}
-		}
-	}
-}
-
-// TestCheckProviderMinimum: a price a provider would refuse to charge is
-// named with the provider and its minimum, from the table the promo
-// raise-to-minimum uses.
-func TestCheckProviderMinimum(t *testing.T) {
-	cases := []struct {
-		provider, currency string
-		amount             int64
-		want               string
-	}{
-		{"stripe", "CZK", 100, "is below Stripe's minimum charge of 15.00 CZK (1500)"},
-		{"stripe", "HUF", 100, "is below Stripe's minimum charge of 175.00 HUF (17500)"},
-		{"stripe", "HUF", 17400, "is below Stripe's minimum charge of 175.00 HUF (17500)"},
-		{"stripe", "HUF", 17500, ""},
-		{"stripe", "CZK", 1500, ""},
-		{"stripe", "EUR", 100, ""},
-		{"stripe", "ILS", 100, ""}, // not in Stripe's table
-		{"paypal", "CZK", 100, ""}, // PayPal states no minimum
-		{"other", "CZK", 100, ""},
-	}
-	for _, c := range cases {
-		if got := CheckProviderMinimum(c.amount, c.currency, c.provider); got != c.want {
-			t.Errorf("CheckProviderMinimum(%d, %s, %s) = %q, want %q", c.amount, c.currency, c.provider, got, c.want)
-		}
-	}
-	for _, code := range Codes() {
-		if m := ProviderMinimum("stripe", code); m > MinimumCharge(code) {
-			t.Errorf("%s: Stripe's minimum %d is above MinimumCharge %d", code, m, MinimumCharge(code))
 		}
 	}
 }

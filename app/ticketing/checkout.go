@@ -19,12 +19,8 @@ import (
 // usableProviders are the event's providers (all known ones when it names
 // none) that are connected and take its currency.
 func (s *Service) usableProviders(e *model.Event) []string {
-	allowed := e.Providers
-	if len(allowed) == 0 {
-		allowed = knownProviders
-	}
 	out := []string{}
-	for _, name := range allowed {
+	for _, name := range s.allowedProviders(e) {
 		if p, ok := s.providers.Get(name); ok && e.Price != nil && p.Supports(e.Price.Currency) {
 			out = append(out, name)
 		}

@@ -34,7 +34,6 @@ const (
 var slugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
 // Providers Admit knows.
-var knownProviders = []string{"stripe", "paypal"}
 
 // CreateEvent validates and stores a new event.
 func (s *Service) CreateEvent(ctx context.Context, in EventInput) (*model.Event, error) {
@@ -373,8 +372,7 @@ func (s *Service) apply(f fields, e *model.Event, in EventInput) {
 	if in.Providers != nil {
 		e.Providers = []string{}
 		for i, p := range *in.Providers {
-			if !slices.Contains(knownProviders, p) {
-				f.add(fmt.Sprintf("providers[%d]", i), "%q is not a payment provider: use stripe or paypal", p)
+			if !s.checkProviderName(f, fmt.Sprintf("providers[%d]", i), p) {
 				continue
 			}
 			if !slices.Contains(e.Providers, p) {
@@ -383,16 +381,14 @@ func (s *Service) apply(f fields, e *model.Event, in EventInput) {
 		}
 	}
 	if e.Price != nil && (in.Price.Set || in.Providers != nil) && f["price.amount"] == "" && f["price.currency"] == "" {
-		if msg := belowProviderMinimum(e, e.Price.Amount); msg != "" {
+		if msg := s.belowProviderMinimum(e, e.Price.Amount); msg != "" {
 			f.add("price.amount", "%s", msg)
 		}
 	}
-	if e.Price != nil && slices.Contains(e.Providers, "paypal") {
-		if c, _ := pricing.Lookup(e.Price.Currency); c.StripeOnly {
-			f.add("providers", "PayPal does not accept %s: remove paypal or choose another currency", c.Code)
-		}
+	if e.Price != nil {
+		s.checkProviderCurrencies(f, e, e.Price.Currency)
 	}
-	applyRecordingPrice(f, e, in)
+	s.applyRecordingPrice(f, e, in)
 	if in.CancelRefundHours.Set {
 		if in.CancelRefundHours.Null {
 			e.CancelRefundHours = nil
@@ -461,32 +457,6 @@ func checkMoney(f fields, name string, p MoneyInput) *model.Money {
 		return &model.Money{Amount: *p.Amount, Currency: p.Currency}
 	}
 	return nil
-}
-
-// belowProviderMinimum says why a provider the event may be paid through
-// would refuse to charge amount (its minimum charge in the event's
-// currency), or "" when every one would take it.
-func belowProviderMinimum(e *model.Event, amount int64) string {
-	return belowMinimumIn(e, amount, e.Price.Currency)
-}
-
-// belowMinimumIn is belowProviderMinimum for an amount in currency.
-func belowMinimumIn(e *model.Event, amount int64, currency string) string {
-	providers := e.Providers
-	if len(providers) == 0 {
-		providers = knownProviders
-	}
-	c, _ := pricing.Lookup(currency)
-	for _, p := range providers {
-		if msg := pricing.CheckProviderMinimum(amount, c.Code, p); msg != "" {
-			hint := "raise the price"
-			if !c.StripeOnly {
-				hint += ", or leave " + p + " out of providers"
-			}
-			return fmt.Sprintf("%d %s: %s", amount, msg, hint)
-		}
-	}
-	return ""
 }
 
 func (s *Service) applySessions(f fields, e *model.Event, in []SessionInput) []model.Session {

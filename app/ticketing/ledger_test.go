@@ -272,7 +272,7 @@ func newLedgerRig(t *testing.T, f *ledgerProvider) *ledgerRig {
 	st.SetClock(func() time.Time { return g.now })
 	reg := payment.NewRegistry()
 	reg.Set(f)
-	g.s, err = New(st, Options{Secret: bytes.Repeat([]byte{3}, 32), PublicURL: "https://tickets.test", Providers: reg,
+	g.s, err = New(st, Options{Secret: bytes.Repeat([]byte{3}, 32), PublicURL: "https://tickets.test", Providers: reg, Modules: testModules("stripe", "paypal"),
 		Now: func() time.Time { return g.now }, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)

@@ -76,7 +76,7 @@ func (s *Service) AddTier(ctx context.Context, eventID int64, in TierInput) (*mo
 			}
 		}
 		if len(f) == 0 {
-			if msg := belowProviderMinimum(e, t.Amount); msg != "" {
+			if msg := s.belowProviderMinimum(e, t.Amount); msg != "" {
 				f.add("price.amount", "%s", msg)
 			}
 		}
@@ -237,7 +237,7 @@ func (s *Service) quote(e *model.Event, tiers []model.Tier, promos []model.Promo
 		}
 		pp = append(pp, pricing.Promo{Code: p.Code, PercentOff: p.PercentOff, AmountOff: p.AmountOff, MaxUses: p.MaxUses, Uses: p.Uses, ExpiresAt: p.ExpiresAt})
 	}
-	q, err := pricing.Calculate(e.Price.Amount, e.Price.Currency, pt, pp, code, now, s.feePercent)
+	q, err := pricing.Calculate(e.Price.Amount, e.Price.Currency, pt, pp, code, now, s.feePercent, s.minimumCharge(e, e.Price.Currency))
 	if errors.Is(err, pricing.ErrPromoInvalid) {
 		return nil, errPromoInvalid
 	}

@@ -5,9 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
-	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/admit/admit/app/model"
@@ -19,18 +16,6 @@ import (
 // webhook_secret, client_id …).
 type Credentials = map[string]string
 
-// ProviderFactory builds a provider from its credentials; main wires the
-// plugins in, so that app/ never imports them.
-type ProviderFactory func(name string, c map[string]string) (payment.Provider, error)
-
-// providerFields are the settings of each provider: required ones first.
-var providerFields = map[string]struct {
-	required, optional, secret []string
-}{
-	"stripe": {required: []string{"secret_key"}, optional: []string{"webhook_secret", "api_base"}, secret: []string{"secret_key", "webhook_secret"}},
-	"paypal": {required: []string{"client_id", "client_secret"}, optional: []string{"mode", "webhook_id", "api_base"}, secret: []string{"client_secret"}},
-}
-
 func settingKey(name string) string { return "payments." + name }
 
 // LoadProviders connects, at start, every provider whose credentials are in
@@ -41,7 +26,7 @@ func (s *Service) LoadProviders(ctx context.Context) error {
 	if err := s.sealStoredCredentials(ctx); err != nil {
 		return err
 	}
-	for _, name := range knownProviders {
+	for _, name := range s.modules.Names() {
 		c, source, err := s.providerCredentials(ctx, name)
 		if err != nil {
 			return err
@@ -49,7 +34,7 @@ func (s *Service) LoadProviders(ctx context.Context) error {
 		if source == "" {
 			continue
 		}
-		p, err := s.factory(name, c)
+		p, err := s.modules.New(name, c)
 		if err != nil {
 			return fmt.Errorf("payment provider %s (%s): %w", name, source, err)
 		}
@@ -62,7 +47,8 @@ func (s *Service) LoadProviders(ctx context.Context) error {
 // providerCredentials: the configuration's when it sets the provider's first
 // required field, else the stored ones.
 func (s *Service) providerCredentials(ctx context.Context, name string) (Credentials, string, error) {
-	if c := s.configCreds[name]; c[providerFields[name].required[0]] != "" {
+	m, _ := s.modules.Get(name)
+	if c := s.configCreds[name]; m.Primary() != "" && c[m.Primary()] != "" {
 		return c, "config", nil
 	}
 	stored, err := s.store.Setting(ctx, settingKey(name))
@@ -83,7 +69,7 @@ func (s *Service) providerCredentials(ctx context.Context, name string) (Credent
 // sealStoredCredentials seals the stored credentials that are still in
 // clear; run at every start, it changes nothing the second time.
 func (s *Service) sealStoredCredentials(ctx context.Context) error {
-	for _, name := range knownProviders {
+	for _, name := range s.modules.Names() {
 		key := settingKey(name)
 		stored, err := s.store.Setting(ctx, key)
 		if err != nil {
@@ -124,16 +110,10 @@ type EventRef struct {
 	Title string `json:"title"`
 }
 
-func knownProvider(name string) error {
-	if _, ok := providerFields[name]; !ok {
-		return model.ErrNotFound
-	}
-	return nil
-}
-
 // Provider describes a provider's connection, secrets masked.
 func (s *Service) Provider(ctx context.Context, name string) (*ProviderInfo, error) {
-	if err := knownProvider(name); err != nil {
+	m, err := s.module(name)
+	if err != nil {
 		return nil, err
 	}
 	c, source, err := s.providerCredentials(ctx, name)
@@ -142,13 +122,12 @@ func (s *Service) Provider(ctx context.Context, name string) (*ProviderInfo, err
 	}
 	_, connected := s.providers.Get(name)
 	info := &ProviderInfo{Provider: name, Connected: connected, Source: source, Settings: map[string]string{}}
-	f := providerFields[name]
-	for _, k := range append(slices.Clone(f.required), f.optional...) {
-		v := c[k]
-		if slices.Contains(f.secret, k) && v != "" {
+	for _, set := range m.Settings {
+		v := c[set.Key]
+		if set.Secret && v != "" {
 			v = mask(v)
 		}
-		info.Settings[k] = v
+		info.Settings[set.Key] = v
 	}
 	return info, nil
 }
@@ -168,7 +147,8 @@ func mask(v string) string {
 // ConnectProvider checks credentials against the provider and, when it
 // accepts them, stores them and connects it.
 func (s *Service) ConnectProvider(ctx context.Context, name string, c Credentials) (*ProviderInfo, error) {
-	if err := knownProvider(name); err != nil {
+	m, err := s.module(name)
+	if err != nil {
 		return nil, err
 	}
 	if _, source, err := s.providerCredentials(ctx, name); err != nil {
@@ -176,40 +156,43 @@ func (s *Service) ConnectProvider(ctx context.Context, name string, c Credential
 	} else if source == "config" {
 		return nil, model.Fail(model.ErrConflict, name+" is set in the configuration file or environment, which wins: change it there.")
 	}
-	f := providerFields[name]
 	bad := fields{}
 	clean := Credentials{}
 	for k, v := range c {
-		if !slices.Contains(f.required, k) && !slices.Contains(f.optional, k) {
-			bad.add(k, "is not a setting of %s (settings: %s)", name, strings.Join(append(slices.Clone(f.required), f.optional...), ", "))
+		set, ok := m.Setting(k)
+		if !ok {
+			bad.add(k, "is not a setting of %s (settings: %s)", name, strings.Join(m.Keys(), ", "))
 			continue
 		}
 		v = strings.TrimSpace(v)
-		checkLine(bad, k, v, false, 500)
+		if set.Multiline {
+			checkText(bad, k, v, maxSettingText)
+		} else {
+			checkLine(bad, k, v, false, 500)
+		}
+		if v != "" && bad[k] == "" {
+			if msg := set.CheckValue(v); msg != "" {
+				bad.add(k, "%s", msg)
+			}
+		}
 		clean[k] = v
 	}
-	for _, k := range f.required {
-		if clean[k] == "" {
-			bad.add(k, "is required")
+	for _, set := range m.Settings {
+		if set.Required && clean[set.Key] == "" {
+			bad.add(set.Key, "is required")
 		}
-	}
-	if v := clean["mode"]; v != "" && v != "sandbox" && v != "live" {
-		bad.add("mode", "must be sandbox or live")
-	}
-	if v := clean["api_base"]; v != "" && !secureBase(v) {
-		bad.add("api_base", "must be an https:// URL (plain http:// only for a loopback address such as http://127.0.0.1:12111)")
 	}
 	if len(bad) > 0 {
 		return nil, model.Invalid(bad)
 	}
-	p, err := s.factory(name, clean)
+	p, err := m.New(m.Complete(clean))
 	if err != nil {
-		return nil, model.Invalid(fields{f.required[0]: err.Error()})
+		return nil, model.Invalid(fields{firstKey(m): err.Error()})
 	}
 	if err := payment.WithDeadline(p, s.providerTimeout).Check(ctx); err != nil {
 		if errors.Is(err, payment.ErrCredentials) {
 			return nil, &model.Problem{Err: model.ErrValidation, Code: "credentials_refused", Message: err.Error(),
-				Fields: map[string]string{f.required[0]: err.Error()}}
+				Fields: map[string]string{firstKey(m): err.Error()}}
 		}
 		s.log.Error("payment provider check", "provider", name, "err", err)
 		return nil, model.Fail(model.ErrProviderFailed, name+" could not be reached to check the keys; nothing was changed. Try again.")
@@ -223,30 +206,27 @@ func (s *Service) ConnectProvider(ctx context.Context, name string, c Credential
 	return s.Provider(ctx, name)
 }
 
-// secureBase: the provider's keys travel to this address, so it is https,
-// or plain http to this very machine (a local test double).
-func secureBase(v string) bool {
-	u, err := url.Parse(v)
-	if err != nil || u.Host == "" {
-		return false
+// firstKey is the setting a refusal of the whole set of settings is shown
+// next to: the first required one, else the first.
+func firstKey(m payment.Module) string {
+	if k := m.Primary(); k != "" {
+		return k
 	}
-	switch strings.ToLower(u.Scheme) {
-	case "https":
-		return true
-	case "http":
-		h := u.Hostname()
-		ip := net.ParseIP(h)
-		return strings.EqualFold(h, "localhost") || (ip != nil && ip.IsLoopback())
+	if len(m.Settings) > 0 {
+		return m.Settings[0].Key
 	}
-	return false
+	return "settings"
 }
+
+// maxSettingText bounds a multi-line setting (payment instructions).
+const maxSettingText = 2000
 
 // DisconnectProvider forgets a provider's stored credentials. Paid events
 // that no connected provider can take any more are paused (registration
 // answers provider_unavailable) or, with makeFree, made free; the answer
 // lists them.
 func (s *Service) DisconnectProvider(ctx context.Context, name string, makeFree bool) (*ProviderInfo, error) {
-	if err := knownProvider(name); err != nil {
+	if _, err := s.module(name); err != nil {
 		return nil, err
 	}
 	if _, source, err := s.providerCredentials(ctx, name); err != nil {

@@ -70,7 +70,7 @@ func (s *Service) RefundRegistration(ctx context.Context, id int64, amount *int6
 		}
 		if l.queued > 0 {
 			return model.Fail(model.ErrConflict, fmt.Sprintf("A refund of %s is still on its way to %s, which could not be reached; it is retried automatically. Refund more once it is through.",
-				formatMoney(l.queued, r.MoneyCurrency(), "en"), providerTitle(r.Provider)))
+				formatMoney(l.queued, r.MoneyCurrency(), "en"), s.providerTitle(r.Provider)))
 		}
 		a := int64(0)
 		if amount != nil {
@@ -167,7 +167,7 @@ func (s *Service) sendRefund(ctx context.Context, id int64) error {
 	if !refused {
 		return nil
 	}
-	msg := fmt.Sprintf("%s refused the refund of %s: %s.", providerTitle(f.Provider), formatMoney(f.Amount, f.Currency, "en"), strings.TrimSuffix(err.Error(), "."))
+	msg := fmt.Sprintf("%s refused the refund of %s: %s.", s.providerTitle(f.Provider), formatMoney(f.Amount, f.Currency, "en"), strings.TrimSuffix(err.Error(), "."))
 	if left != "" {
 		msg += " " + left
 	}
@@ -221,19 +221,8 @@ func (s *Service) askProvider(ctx context.Context, p payment.Provider, f *model.
 		s.log.ErrorContext(ctx, "recording what the provider holds", "registration", r.ID, "err", err)
 		return ""
 	}
-	return fmt.Sprintf("%s reports %s refunded in all; %s can still be refunded.", providerTitle(f.Provider),
+	return fmt.Sprintf("%s reports %s refunded in all; %s can still be refunded.", s.providerTitle(f.Provider),
 		formatMoney(st.Refunded, f.Currency, "en"), formatMoney(left, f.Currency, "en"))
-}
-
-// providerTitle is a provider's name as people write it.
-func providerTitle(name string) string {
-	switch name {
-	case "paypal":
-		return "PayPal"
-	case "stripe":
-		return "Stripe"
-	}
-	return name
 }
 
 // SendDueRefunds sends the queued refunds whose time has come (the refunds

@@ -62,8 +62,8 @@ func (s *Service) Register(ctx context.Context, slug string, in RegisterInput, i
 	if in.PromoCode != "" {
 		checkLine(f, "promo_code", in.PromoCode, false, 64)
 	}
-	if in.Provider != "" && in.Provider != "stripe" && in.Provider != "paypal" {
-		f.add("provider", "%q must be stripe or paypal", in.Provider)
+	if in.Provider != "" {
+		s.checkProviderName(f, "provider", in.Provider)
 	}
 	if len(f) > 0 {
 		return nil, model.Invalid(f)

@@ -18,7 +18,7 @@ func (w *world) withReminders(offsets ...time.Duration) {
 	w.t.Helper()
 	o := w.svc
 	svc, err := New(w.store, Options{Secret: o.secret, Subjects: o.subjects, Renderer: o.renderer, PublicURL: o.publicURL,
-		Hold: o.hold, Providers: o.providers, Now: w.clock.Now, Reminders: offsets, Log: o.log})
+		Hold: o.hold, Providers: o.providers, Modules: o.modules, Now: w.clock.Now, Reminders: offsets, Log: o.log})
 	if err != nil {
 		w.t.Fatal(err)
 	}

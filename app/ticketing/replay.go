@@ -1,11 +1,9 @@
 package ticketing
 
 import (
-	"slices"
 	"time"
 
 	"github.com/admit/admit/app/model"
-	"github.com/admit/admit/app/pricing"
 	"github.com/admit/admit/app/store"
 )
 
@@ -31,7 +29,7 @@ func forSale(e *model.Event, now time.Time) (sale *model.Event, replay bool) {
 // the event has a price (promo codes take amounts off in that one), above
 // the providers' minimum, and not on an on-demand video (which sells at its
 // price).
-func applyRecordingPrice(f fields, e *model.Event, in EventInput) {
+func (s *Service) applyRecordingPrice(f fields, e *model.Event, in EventInput) {
 	if in.RecordingPrice.Set {
 		if in.RecordingPrice.Null {
 			e.RecordingPrice = nil
@@ -51,12 +49,10 @@ func applyRecordingPrice(f fields, e *model.Event, in EventInput) {
 		f.add("recording_price.currency", "must be the event's currency, %s", e.Price.Currency)
 		return
 	}
-	if msg := belowMinimumIn(e, rp.Amount, rp.Currency); msg != "" {
+	if msg := s.belowMinimumIn(e, rp.Amount, rp.Currency); msg != "" {
 		f.add("recording_price.amount", "%s", msg)
 	}
-	if c, _ := pricing.Lookup(rp.Currency); c.StripeOnly && slices.Contains(e.Providers, "paypal") {
-		f.add("providers", "PayPal does not accept %s: remove paypal or choose another currency", c.Code)
-	}
+	s.checkProviderCurrencies(f, e, rp.Currency)
 }
 
 // lateSeat reports whether a payment that came after its hold ran out

@@ -48,7 +48,8 @@ type Service struct {
 	providers  *payment.Registry
 	// providerTimeout bounds each call to a provider.
 	providerTimeout time.Duration
-	factory         ProviderFactory
+	// modules are the payment providers this build offers.
+	modules *payment.Modules
 	// configCreds are providers set in the configuration (they win).
 	configCreds map[string]map[string]string
 	now         func() time.Time
@@ -115,10 +116,11 @@ type Options struct {
 	// payment.DefaultTimeout); past it a registration answers
 	// provider_error and its seat is released.
 	ProviderTimeout time.Duration
-	// Factory builds providers from credentials (nil: none can connect).
-	Factory ProviderFactory
-	// ConfigCredentials are the providers set in the configuration file
-	// or environment, by name.
+	// Modules are the payment providers this build offers (nil: none);
+	// main registers them.
+	Modules *payment.Modules
+	// ConfigCredentials are the providers' sections of the configuration
+	// file and environment, by name.
 	ConfigCredentials map[string]map[string]string
 	// Reminders are the offsets before each session at which registrants
 	// are reminded, for events that set none (reminders.offsets).
@@ -149,10 +151,8 @@ func New(st *store.Store, o Options) (*Service, error) {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	if o.Factory == nil {
-		o.Factory = func(name string, _ Credentials) (payment.Provider, error) {
-			return nil, fmt.Errorf("no %s plugin in this build", name)
-		}
+	if o.Modules == nil {
+		o.Modules = payment.NewModules()
 	}
 	if o.Providers == nil {
 		o.Providers = payment.NewRegistry()
@@ -170,7 +170,7 @@ func New(st *store.Store, o Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{store: st, secret: o.Secret, sealer: sealer, subjects: o.Subjects, renderer: o.Renderer, publicURL: o.PublicURL, hold: o.Hold, offer: o.Offer, holdsPerClient: o.HoldsPerClient, feePercent: o.ServiceFeePercent, providers: o.Providers, providerTimeout: o.ProviderTimeout, factory: o.Factory, configCreds: o.ConfigCredentials, reminders: o.Reminders, now: o.Now, log: o.Log, files: o.Recordings,
+	s := &Service{store: st, secret: o.Secret, sealer: sealer, subjects: o.Subjects, renderer: o.Renderer, publicURL: o.PublicURL, hold: o.Hold, offer: o.Offer, holdsPerClient: o.HoldsPerClient, feePercent: o.ServiceFeePercent, providers: o.Providers, providerTimeout: o.ProviderTimeout, modules: o.Modules, configCreds: o.ConfigCredentials, reminders: o.Reminders, now: o.Now, log: o.Log, files: o.Recordings,
 		devices: newDevices(o.MaxDevices), joins: newRecentJoins(), hooks: newHooks(o.Webhooks), metrics: o.Metrics}
 	st.OnChange(s.queueHooks)
 	return s, nil

@@ -29,7 +29,7 @@ func (s *Service) reliesOn(e *model.Event, name string) bool {
 // pause (or, when asked, make free): what DisconnectProvider would answer,
 // without changing anything.
 func (s *Service) DisconnectPreview(ctx context.Context, name string) ([]EventRef, error) {
-	if err := knownProvider(name); err != nil {
+	if _, err := s.module(name); err != nil {
 		return nil, err
 	}
 	evs, err := s.store.Events(ctx)

@@ -93,7 +93,7 @@ func TestReportEndedTiers(t *testing.T) {
 			t.Fatal(err)
 		}
 		svc, err := New(w.store, Options{Secret: bytes.Repeat([]byte{7}, 32), Subjects: I18nSubjects{Bundle: text.tr},
-			Renderer: text.renderer, PublicURL: "https://tickets.test", Now: w.clock.Now})
+			Renderer: text.renderer, PublicURL: "https://tickets.test", Modules: testModules("stripe", "paypal"), Now: w.clock.Now})
 		if err != nil {
 			t.Fatal(err)
 		}

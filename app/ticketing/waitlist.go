@@ -270,8 +270,8 @@ func (s *Service) ClaimOffer(ctx context.Context, token, provider string) (*Regi
 	if !validTokenShape(token) {
 		return nil, model.ErrNotFound
 	}
-	if provider != "" && provider != "stripe" && provider != "paypal" {
-		return nil, model.Invalid(fields{"provider": "must be stripe or paypal"})
+	if f := (fields{}); provider != "" && !s.checkProviderName(f, "provider", provider) {
+		return nil, model.Invalid(f)
 	}
 	var res *RegisterResult
 	var refusal error

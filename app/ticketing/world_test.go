@@ -129,7 +129,7 @@ func newWorld(t *testing.T) *world {
 	providers := payment.NewRegistry()
 	providers.Set(pay)
 	svc, err := New(st, Options{Secret: secret, Subjects: I18nSubjects{Bundle: text.tr}, Renderer: text.renderer,
-		PublicURL: "https://tickets.test", Hold: holdFor, Providers: providers, Now: clk.Now,
+		PublicURL: "https://tickets.test", Hold: holdFor, Providers: providers, Modules: testModules("stripe", "paypal"), Now: clk.Now,
 		Log: slog.New(slog.NewTextHandler(testLog{t}, nil))})
 	if err != nil {
 		t.Fatal(err)

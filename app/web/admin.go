@@ -164,6 +164,9 @@ func (s *Server) flash(c *fiber.Ctx) string {
 			vars[k] = n
 		}
 	}
+	if m, ok := s.Tickets.Modules().Get(c.Query("provider")); ok {
+		vars["Provider"] = m.Title.In(s.admin.locale(c))
+	}
 	if t := s.I18n.T(s.admin.locale(c), id, vars); t != id {
 		return t
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/admit/admit/app/model"
+	"github.com/admit/admit/app/payment"
 	"github.com/admit/admit/app/pricing"
 	"github.com/admit/admit/app/ticketing"
 )
@@ -61,7 +62,8 @@ type promoRow struct {
 // currencyLimit is a currency's range of ticket prices, as shown.
 type currencyLimit struct {
 	Code, Min, Max string
-	StripeOnly     bool
+	// Providers are the registered payment providers that take it.
+	Providers []string
 }
 
 type editData struct {
@@ -83,6 +85,8 @@ type editData struct {
 	Currencies []currencyLimit
 	// Limit is the range of the event's currency.
 	Limit currencyLimit
+	// Providers are the registered payment providers, by name.
+	Providers []string
 	// PublicURL is the event's public page.
 	PublicURL string
 }
@@ -93,10 +97,15 @@ const newSessionRows = 2
 const localMinute = "2006-01-02T15:04"
 
 // currencyLimits are every currency's price range, and that of code.
-func currencyLimits(lang, code string) (all []currencyLimit, of currencyLimit) {
+func currencyLimits(mods *payment.Modules, lang, code string) (all []currencyLimit, of currencyLimit) {
 	for _, cur := range pricing.Codes() {
 		c, _ := pricing.Lookup(cur)
-		l := currencyLimit{Code: cur, Min: formatMoney(c.Min(), cur, lang), Max: formatMoney(c.Max(), cur, lang), StripeOnly: c.StripeOnly}
+		l := currencyLimit{Code: cur, Min: formatMoney(c.Min(), cur, lang), Max: formatMoney(c.Max(), cur, lang)}
+		for _, m := range mods.All() {
+			if _, ok := m.Takes(cur); ok {
+				l.Providers = append(l.Providers, m.Name)
+			}
+		}
 		all = append(all, l)
 		if cur == code {
 			of = l
@@ -192,7 +201,8 @@ func (s *Server) renderEdit(c *fiber.Ctx, status int, d *editData) error {
 	if d.Promo.Kind == "" {
 		d.Promo.Kind = "percent"
 	}
-	d.Currencies, d.Limit = currencyLimits(s.admin.locale(c), d.Form.Currency)
+	d.Currencies, d.Limit = currencyLimits(s.Tickets.Modules(), s.admin.locale(c), d.Form.Currency)
+	d.Providers = s.Tickets.Modules().Names()
 	d.PublicURL = "/e/" + e.Slug
 	if d.Tiers, err = s.tierRows(c, e); err != nil {
 		return err

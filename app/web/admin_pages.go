@@ -129,6 +129,8 @@ type eventsData struct {
 	// form's.
 	Currencies []currencyLimit
 	Limit      currencyLimit
+	// Providers are the registered payment providers, by name.
+	Providers []string
 	// Other are the errors of fields that have no input of their own.
 	Other map[string]string
 }
@@ -148,7 +150,8 @@ func (s *Server) renderEvents(c *fiber.Ctx, status int, f eventForm, problem *ap
 		return err
 	}
 	data := eventsData{Events: d.Events, Form: f, Problem: problem}
-	data.Currencies, data.Limit = currencyLimits(s.admin.locale(c), f.Currency)
+	data.Currencies, data.Limit = currencyLimits(s.Tickets.Modules(), s.admin.locale(c), f.Currency)
+	data.Providers = s.Tickets.Modules().Names()
 	if problem != nil {
 		data.Other = map[string]string{}
 		for k, v := range problem.Fields {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/admit/admit/app/jobs"
 	"github.com/admit/admit/app/model"
+	"github.com/admit/admit/app/payment"
 	"github.com/admit/admit/app/ticketing"
 )
 
@@ -28,27 +29,44 @@ type SMTPStatus struct {
 	Username bool
 }
 
-// providerField is an input of a provider's form.
+// providerField is an input of a provider's form, as its module declares
+// it, its texts in the page's language.
 type providerField struct {
 	Name   string
+	Label  string
+	Hint   string
 	Secret bool
 	// Advanced fields are folded away (the API address, for tests and
 	// proxies).
-	Advanced bool
-	Options  []string
+	Advanced  bool
+	Multiline bool
+	Options   []providerOption
 }
 
-// providerForms are the inputs of each provider's form, in order: the
+type providerOption struct{ Value, Label string }
+
+// providerFields are the inputs of a provider's form, in order: the
 // settings PUT /api/v1/settings/payments/{provider} takes.
-var providerForms = map[string][]providerField{
-	"stripe": {{Name: "secret_key", Secret: true}, {Name: "webhook_secret", Secret: true}, {Name: "api_base", Advanced: true}},
-	"paypal": {{Name: "client_id"}, {Name: "client_secret", Secret: true}, {Name: "webhook_id"},
-		{Name: "mode", Options: []string{"sandbox", "live"}}, {Name: "api_base", Advanced: true}},
+func providerFields(m payment.Module, lang string) []providerField {
+	out := make([]providerField, 0, len(m.Settings))
+	for _, set := range m.Settings {
+		f := providerField{Name: set.Key, Label: set.Label.In(lang), Secret: set.Secret, Advanced: set.Advanced, Multiline: set.Multiline}
+		if set.Hint != nil {
+			f.Hint = set.Hint.In(lang)
+		}
+		for _, o := range set.Options {
+			f.Options = append(f.Options, providerOption{Value: o.Value, Label: o.Label.In(lang)})
+		}
+		out = append(out, f)
+	}
+	return out
 }
 
 // providerPanel is one provider on the settings page.
 type providerPanel struct {
-	Info   *ticketing.ProviderInfo
+	Info *ticketing.ProviderInfo
+	// Hint tells where to find the settings.
+	Hint   string
 	Fields []providerField
 	// Form is what was typed (secrets never sent back), Problem its errors.
 	Form    map[string]string
@@ -89,15 +107,19 @@ func (s *Server) renderSettings(c *fiber.Ctx, status int, provider string, form 
 	if p.Branding, err = s.brandingPanel(ctx, provider, form, problem); err != nil {
 		return err
 	}
-	for _, name := range []string{"stripe", "paypal"} {
+	lang := s.admin.locale(c)
+	for _, m := range s.Tickets.Modules().All() {
+		name := m.Name
 		info, err := s.Tickets.Provider(ctx, name)
 		if err != nil {
 			return err
 		}
-		panel := providerPanel{Info: info, Fields: providerForms[name], Form: map[string]string{"mode": "sandbox"}}
-		for _, f := range panel.Fields {
-			if v := info.Settings[f.Name]; v != "" && !f.Secret {
-				panel.Form[f.Name] = v
+		panel := providerPanel{Info: info, Hint: m.Hint.In(lang), Fields: providerFields(m, lang), Form: map[string]string{}}
+		for _, set := range m.Settings {
+			if v := info.Settings[set.Key]; v != "" && !set.Secret {
+				panel.Form[set.Key] = v
+			} else if set.Default != "" {
+				panel.Form[set.Key] = set.Default
 			}
 		}
 		if name == provider {
@@ -147,23 +169,23 @@ func (s *Server) settingsResult(c *fiber.Ctx, provider string, form map[string]s
 // /api/v1/settings/payments/{provider} does.
 func (s *Server) adminConnectProvider(c *fiber.Ctx) error {
 	name := c.Params("provider")
-	fields, ok := providerForms[name]
+	m, ok := s.Tickets.Modules().Get(name)
 	if !ok {
 		return model.ErrNotFound
 	}
 	creds, typed := ticketing.Credentials{}, map[string]string{}
-	for _, f := range fields {
-		v := strings.TrimSpace(c.FormValue(f.Name))
+	for _, set := range m.Settings {
+		v := strings.TrimSpace(c.FormValue(set.Key))
 		if v == "" {
 			continue
 		}
-		creds[f.Name] = v
-		if !f.Secret {
-			typed[f.Name] = v
+		creds[set.Key] = v
+		if !set.Secret {
+			typed[set.Key] = v
 		}
 	}
 	_, err := s.Tickets.ConnectProvider(c.UserContext(), name, creds)
-	return s.settingsResult(c, name, typed, "connected_"+name, err)
+	return s.settingsResult(c, name, typed, "connected&provider="+name, err)
 }
 
 // adminDisconnectProvider forgets a provider's keys, as DELETE
@@ -171,7 +193,7 @@ func (s *Server) adminConnectProvider(c *fiber.Ctx) error {
 // are paused, or made free when the form says so.
 func (s *Server) adminDisconnectProvider(c *fiber.Ctx) error {
 	name := c.Params("provider")
-	if _, ok := providerForms[name]; !ok {
+	if _, ok := s.Tickets.Modules().Get(name); !ok {
 		return model.ErrNotFound
 	}
 	then := c.FormValue("then")

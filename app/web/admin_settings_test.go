@@ -58,11 +58,11 @@ func TestAdminSettingsProviders(t *testing.T) {
 	}
 	res, _ := a.send("POST", connect, url.Values{"csrf": {a.csrf("/admin/settings")}, "secret_key": {stripeKeyOK},
 		"webhook_secret": {whsec}, "api_base": {mock}})
-	if loc := res.Header.Get("Location"); res.StatusCode != 303 || loc != "/admin/settings?done=connected_stripe&lang=en" {
+	if loc := res.Header.Get("Location"); res.StatusCode != 303 || loc != "/admin/settings?done=connected&provider=stripe&lang=en" {
 		t.Fatalf("connect: %d %q", res.StatusCode, loc)
 	}
-	_, body = a.send("GET", "/admin/settings?done=connected_stripe", nil)
-	for _, want := range []string{"Stripe is connected: it accepted the keys.", "sk_test_••••", "Disconnect Card (Stripe)",
+	_, body = a.send("GET", "/admin/settings?done=connected&provider=stripe", nil)
+	for _, want := range []string{"Card (Stripe) is connected: it accepted the settings.", "sk_test_••••", "Disconnect Card (Stripe)",
 		">Intro to Go</a>", ">Second</a>", `name="then" value="free"`} {
 		if !strings.Contains(body, want) {
 			t.Fatalf("connected page lacks %q:\n%s", want, body)
@@ -283,11 +283,11 @@ func TestAdminSettingsPayPal(t *testing.T) {
 		t.Fatalf("refused: %d\n%s", res.StatusCode, body)
 	}
 	res, _ = a.send("POST", "/admin/settings/payments/paypal", form(paypaltest.Secret))
-	if loc := res.Header.Get("Location"); res.StatusCode != 303 || !strings.Contains(loc, "done=connected_paypal") {
+	if loc := res.Header.Get("Location"); res.StatusCode != 303 || !strings.Contains(loc, "done=connected&provider=paypal") {
 		t.Fatalf("connect: %d %q", res.StatusCode, loc)
 	}
-	_, body = a.send("GET", "/admin/settings?done=connected_paypal", nil)
-	if !strings.Contains(body, "PayPal is connected: it accepted the keys.") || !strings.Contains(body, "Disconnect PayPal") ||
+	_, body = a.send("GET", "/admin/settings?done=connected&provider=paypal", nil)
+	if !strings.Contains(body, "PayPal is connected: it accepted the settings.") || !strings.Contains(body, "Disconnect PayPal") ||
 		strings.Contains(body, paypaltest.Secret) {
 		t.Fatalf("connected:\n%s", body)
 	}

@@ -32,8 +32,9 @@ import (
 	"github.com/admit/admit/app/store"
 	"github.com/admit/admit/app/ticketing"
 	"github.com/admit/admit/assets"
-	"github.com/admit/admit/plugins"
+	"github.com/admit/admit/plugins/paypal"
 	"github.com/admit/admit/plugins/paypal/paypaltest"
+	"github.com/admit/admit/plugins/stripe"
 	"github.com/admit/admit/plugins/stripe/stripetest"
 )
 
@@ -93,7 +94,7 @@ func newEnvWith(t *testing.T, providers *payment.Registry, tweaks ...func(*ticke
 		t.Fatal(err)
 	}
 	opts := ticketing.Options{Secret: bytes.Repeat([]byte{7}, 32), Subjects: ticketing.I18nSubjects{Bundle: tr},
-		Renderer: rd, PublicURL: "http://tickets.test", Now: clk.Now, Log: log, Providers: providers, Factory: plugins.New,
+		Renderer: rd, PublicURL: "http://tickets.test", Now: clk.Now, Log: log, Providers: providers, Modules: testModules(),
 		Recordings: files}
 	opts.Webhooks.Views = HookViews{PublicURL: opts.PublicURL}
 	uploads, err := recordings.NewUploads(filepath.Join(t.TempDir(), "uploads"))
@@ -388,4 +389,14 @@ func (e *env) smtp() (*mailtest.Server, *mail.Dispatcher) {
 		e.t.Fatal(err)
 	}
 	return srv, mail.NewDispatcher(e.store, e.tickets, sender, nil, e.clock.Now)
+}
+
+// testModules are the payment providers the binary registers (main.go's
+// providers), plus extra ones a test adds.
+func testModules(extra ...payment.Module) *payment.Modules {
+	m := payment.NewModules(stripe.Module(), paypal.Module())
+	for _, x := range extra {
+		m.Register(x)
+	}
+	return m
 }

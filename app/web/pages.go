@@ -15,6 +15,7 @@ import (
 
 	"github.com/admit/admit/app/i18n"
 	"github.com/admit/admit/app/model"
+	"github.com/admit/admit/app/payment"
 )
 
 // pages renders the server-side HTML from assets/public (html/template:
@@ -22,6 +23,7 @@ import (
 type pages struct {
 	fsys  fs.FS
 	i18n  *i18n.Bundle
+	mods  *payment.Modules
 	views map[string]*template.Template
 	// brand gives the organization's branding to every page (nil: the
 	// admin UI, which is Admit's own).
@@ -33,8 +35,8 @@ type pages struct {
 
 var pageNames = []string{"event", "registered", "access", "join", "error", "paid", "paycancel", "waitlist"}
 
-func newPages(fsys fs.FS, tr *i18n.Bundle, names []string) (*pages, error) {
-	p := &pages{fsys: fsys, i18n: tr, views: map[string]*template.Template{}}
+func newPages(fsys fs.FS, tr *i18n.Bundle, mods *payment.Modules, names []string) (*pages, error) {
+	p := &pages{fsys: fsys, i18n: tr, mods: mods, views: map[string]*template.Template{}}
 	funcs := template.FuncMap{
 		"money": func(amount int64, currency, lang string) string { return formatMoney(amount, currency, lang) },
 		"list":  func(v ...string) []string { return v },
@@ -76,6 +78,16 @@ func newPages(fsys fs.FS, tr *i18n.Bundle, names []string) (*pages, error) {
 type loc struct {
 	Lang string
 	b    *i18n.Bundle
+	mods *payment.Modules
+}
+
+// Provider is a payment provider's name as people of the page's language
+// write it (the registry's title), or name itself when none is registered.
+func (l loc) Provider(name string) string {
+	if m, ok := l.mods.Get(name); ok {
+		return m.Title.In(l.Lang)
+	}
+	return name
 }
 
 // T translates a message id; pairs of arguments fill its placeholders:
@@ -163,7 +175,7 @@ func (p *pages) render(c *fiber.Ctx, status int, name, title string, data any) e
 	if enc := q.Encode(); enc != "" {
 		here += enc + "&"
 	}
-	pd := pageData{L: loc{Lang: lang, b: p.i18n}, Title: title, Here: here, Data: data}
+	pd := pageData{L: loc{Lang: lang, b: p.i18n, mods: p.mods}, Title: title, Here: here, Data: data}
 	if p.brand != nil {
 		b, err := p.brand(c.UserContext())
 		if err != nil {
@@ -190,7 +202,7 @@ type errorPage struct {
 
 func (p *pages) renderError(c *fiber.Ctx, status int, body apiErrorBody) error {
 	title := p.i18n.T(p.locale(c), "page.error.title", nil)
-	msg := loc{Lang: p.locale(c), b: p.i18n}.Problem(&body)
+	msg := loc{Lang: p.locale(c), b: p.i18n, mods: p.mods}.Problem(&body)
 	if err := p.render(c, status, "error", title, errorPage{Status: status, Code: body.Code, Message: msg}); err != nil {
 		return c.Status(status).SendString(body.Message)
 	}

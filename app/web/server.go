@@ -98,11 +98,11 @@ func New(d Deps) (*fiber.App, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	p, err := newPages(d.Pages, d.I18n, pageNames)
+	p, err := newPages(d.Pages, d.I18n, d.Tickets.Modules(), pageNames)
 	if err != nil {
 		return nil, err
 	}
-	a, err := newPages(d.Admin, d.I18n, adminPageNames)
+	a, err := newPages(d.Admin, d.I18n, d.Tickets.Modules(), adminPageNames)
 	if err != nil {
 		return nil, err
 	}

@@ -18,7 +18,7 @@ var paypalDecimals = map[string]int{
 }
 
 // decimals says how many decimals PayPal uses for a currency this plugin
-// takes: one Admit sells in (app/pricing), not Stripe-only, known to PayPal,
+// takes: one Admit sells in (app/pricing), known to PayPal,
 // and with the same number of minor-unit digits on both sides, so that
 // minor units map to PayPal's value one to one. That is the 18 currencies of
 // docs/API.md ("Currencies") outside HUF, BGN and RON (HUF is a PayPal currency, but a
@@ -26,7 +26,7 @@ var paypalDecimals = map[string]int{
 func decimals(currency string) (int, bool) {
 	code := strings.ToUpper(strings.TrimSpace(currency))
 	c, ok := pricing.Lookup(code)
-	if !ok || c.StripeOnly {
+	if !ok {
 		return 0, false
 	}
 	d, ok := paypalDecimals[code]

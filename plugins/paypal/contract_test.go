@@ -19,7 +19,7 @@ import (
 func TestProviderContract(t *testing.T) {
 	f := newFakePayPal(t)
 	w := &paypalWorld{f: f}
-	paymenttest.Run(t, f.provider(t), paymenttest.Harness{
+	paymenttest.Run(t, f.provider(t), paymenttest.Harness{Module: ptr(Module()),
 		Name:            Name,
 		Takes:           takenCurrencies(),
 		Refuses:         []string{"HUF", "BGN", "RON", "JPY", "XXX", ""},
@@ -32,11 +32,11 @@ func TestProviderContract(t *testing.T) {
 }
 
 // takenCurrencies are Admit's currencies PayPal takes: USD first (the
-// checkouts' currency), then every other one not Stripe only.
+// checkouts' currency), then every other one its Module declares.
 func takenCurrencies() []string {
 	out := []string{"USD"}
 	for _, c := range pricing.Codes() {
-		if cur, _ := pricing.Lookup(c); c != "USD" && !cur.StripeOnly {
+		if _, ok := Module().Takes(c); c != "USD" && ok {
 			out = append(out, c)
 		}
 	}
@@ -107,3 +107,5 @@ func forge(r payment.WebhookRequest) payment.WebhookRequest {
 	h.Set(HeaderTransmissionSig, "bm90IHBheXBhbCdzIHNpZ25hdHVyZSwganVzdCBhIGZvcmdlcnk=")
 	return payment.WebhookRequest{Body: r.Body, Header: h}
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -56,7 +56,7 @@ func TestProviderContract(t *testing.T) {
 			takes = append(takes, c)
 		}
 	}
-	paymenttest.Run(t, p, paymenttest.Harness{
+	paymenttest.Run(t, p, paymenttest.Harness{Module: ptr(Module()),
 		Name:            Name,
 		Takes:           takes,
 		Refuses:         []string{"JPY", "XXX", ""},
@@ -341,3 +341,5 @@ func readJSON(res *http.Response) (map[string]any, error) {
 	}
 	return out, nil
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -69,6 +69,10 @@ type Harness struct {
 	Forge func(r payment.WebhookRequest) payment.WebhookRequest
 	// UnknownCheckout is a checkout id the provider does not know.
 	UnknownCheckout string
+	// Module, when set, is what the plugin registers (payment.Module): Run
+	// checks that it describes p (its name, the currencies it takes) and
+	// that it registers.
+	Module *payment.Module
 }
 
 // Registration ids and idempotency keys Run uses.
@@ -94,6 +98,7 @@ func Run(t *testing.T, p payment.Provider, h Harness) {
 
 	t.Run("Name", s.testName)
 	t.Run("Supports", s.testSupports)
+	t.Run("Module", s.testModule)
 	t.Run("Check", func(t *testing.T) {
 		if err := p.Check(t.Context()); err != nil {
 			t.Fatalf("Check: %v", err)
@@ -580,4 +585,38 @@ func short(b []byte) string {
 		return fmt.Sprintf("%q... (%d bytes)", b[:40], len(b))
 	}
 	return fmt.Sprintf("%q", b)
+}
+
+// testModule: the registered description tells the truth about the
+// provider: same name, the currencies it declares are those it supports,
+// with sane limits, and it registers.
+func (s *suite) testModule(t *testing.T) {
+	if s.h.Module == nil {
+		t.Skip("no Harness.Module: the plugin's registration is not checked")
+	}
+	m := *s.h.Module
+	if m.Name != s.name {
+		t.Errorf("Module.Name %q, provider's Name() %q", m.Name, s.name)
+	}
+	for _, c := range append(append([]string{}, s.h.Takes...), s.h.Refuses...) {
+		if _, ok := m.Takes(c); ok != s.p.Supports(c) {
+			t.Errorf("%s: the module says it takes it: %v; Supports: %v", c, ok, s.p.Supports(c))
+		}
+	}
+	for code, l := range m.Currencies {
+		if !s.p.Supports(code) {
+			t.Errorf("%s: declared by the module, refused by Supports", code)
+		}
+		if l.Min < 1 || (l.Max != 0 && l.Max < l.Min) {
+			t.Errorf("%s: limits %+v: the minimum must be at least 1 and below the maximum", code, l)
+		}
+	}
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				t.Errorf("the module does not register: %v", r)
+			}
+		}()
+		payment.NewModules(m)
+	}()
 }

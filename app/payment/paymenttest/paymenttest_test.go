@@ -222,6 +222,7 @@ func (m *memProvider) harness() paymenttest.Harness {
 		Name:    "mem",
 		Takes:   []string{"EUR", "USD"},
 		Refuses: []string{"JPY", ""},
+		Module:  m.module(),
 		Pay: func(t *testing.T, co payment.Checkout) {
 			if m.checkouts[co.ID] == nil {
 				t.Fatalf("mem: no checkout %s", co.ID)
@@ -303,6 +304,7 @@ func TestSuiteCatchesBugs(t *testing.T) {
 		"type-before-signature":  "Webhook/Unsigned",
 		"ignored-plain-error":    "Webhook/Unrelated",
 		"returned-checkout-none": "ReturnedCheckout",
+		"module-lies":            "Module",
 	} {
 		t.Run(bug, func(t *testing.T) {
 			out, err := run(t, bug)
@@ -314,4 +316,20 @@ func TestSuiteCatchesBugs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// module is what the reference provider would register; with bug
+// module-lies it claims a currency the provider refuses.
+func (m *memProvider) module() *payment.Module {
+	text := payment.Text{}
+	for _, l := range payment.Languages {
+		text[l] = "Mem"
+	}
+	mod := payment.Module{Name: "mem", Title: text, Hint: text,
+		Currencies: map[string]payment.Limits{"EUR": {Min: 1}, "USD": {Min: 1}},
+		New:        func(map[string]string) (payment.Provider, error) { return m, nil }}
+	if m.bug == "module-lies" {
+		mod.Currencies["JPY"] = payment.Limits{Min: 1}
+	}
+	return &mod
 }
