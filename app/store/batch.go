@@ -82,6 +82,11 @@ func (s *Store) runBatch(batch []writeReq) {
 			// What the write changed is reported in its own savepoint.
 			results[i] = call(func(tx *Tx) error { return tx.observe() }, tx)
 		}
+		if results[i] == nil {
+			// The administrator's action the write's context carries is
+			// logged with it (audit.go).
+			results[i] = call(func(tx *Tx) error { return tx.writeAudit() }, tx)
+		}
 		var err error
 		if results[i] != nil {
 			_, err = undo.Exec()

@@ -56,7 +56,7 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/admin/invite/:token", s.invitePage)
 	app.Post("/admin/invite/:token", s.acceptInvite)
 	// authorize: roles, for every page and action below (roles.go).
-	ui := app.Group("/admin", s.requireSession, s.authorize)
+	ui := app.Group("/admin", s.requireSession, s.authorize, s.auditTrail)
 	ui.Get("/", s.adminDashboard)
 	ui.Post("/logout", s.adminLogout)
 	ui.Get("/events", s.adminEvents)
@@ -101,9 +101,11 @@ func (s *Server) routes(app *fiber.App) {
 	ui.Post("/users/:id/delete", s.adminDeleteUser)
 	ui.Post("/events/:id/co_organizers/:user/delete", s.adminRemoveCoOrganizer)
 
+	// auditTrail: every action below that changes something is logged
+	// (audit.go), here and in the admin UI above.
 	// authorize: roles, for every route below (roles.go): event routes for
 	// their owner and co-organizers, the rest for admins.
-	api := app.Group("/api/v1", s.requireAdmin, s.authorize)
+	api := app.Group("/api/v1", s.requireAdmin, s.authorize, s.auditTrail)
 	api.Delete("/auth/token", s.logout)
 	api.Get("/auth/tokens", s.listTokens)
 	api.Delete("/auth/tokens", s.revokeTokens)
@@ -152,6 +154,8 @@ func (s *Server) routes(app *fiber.App) {
 	api.Get("/outbox/:id", s.outboxMessage)
 	api.Post("/outbox/:id/retry", s.retryOutbox)
 	api.Get("/jobs", s.listJobs)
+	// The audit log: every administrator's action (audit.go).
+	api.Get("/audit", s.auditLog)
 	// Outgoing webhooks: the organizer's endpoints, their delivery log and
 	// a test event.
 	api.Get("/webhooks", s.listWebhooks)

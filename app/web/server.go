@@ -88,6 +88,8 @@ type Server struct {
 	// (metrics.go).
 	metricsHandler fiber.Handler
 	routeNames     map[string]string
+	// auditRoutes are the write routes the audit log knows (audit.go).
+	auditRoutes []auditRoute
 }
 
 // New builds the fiber app with every route.
@@ -142,5 +144,6 @@ func New(d Deps) (*fiber.App, error) {
 	s.metricsHandler = metricsRoute(d.Metrics)
 	s.routes(app)
 	s.routeNames = routeLabels(app)
+	s.auditRoutes = auditRoutes(app)
 	return app, nil
 }

@@ -1,0 +1,333 @@
+package web
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/admit/admit/app/model"
+	"github.com/admit/admit/app/store"
+)
+
+// The audit log records every administrator's action, from the API and
+// the admin UI alike: auditTrail runs after authorize on both groups and,
+// for each request that changes something (POST, PUT, PATCH, DELETE) and
+// succeeds (status below 400), writes who (user id and email), from which
+// address (clientAddr), what (action, target type and id, the event) and,
+// for money, the target's status and amounts before and after. Nothing of
+// the request's body is kept, so no password, key or token can end up
+// there.
+//
+// Recording a new action is one line in auditActions below, keyed by the
+// route's method and pattern without /api/v1 or /admin:
+//
+//	"POST /registrations/:id/mark_paid": {action: "registration.mark_paid", target: "registration", state: stateRegistration},
+//
+// A write route without a line is still recorded, as "POST /pattern" with
+// the first route parameter as its target; under /registrations/:id/ the
+// verb is the action ("registration.capture") with the registration's
+// money before and after, so the registrants' actions need no line at all.
+//
+// When the entry is written: a simple change (state "") is logged by the
+// first store write the handler makes, in that write's savepoint, so the
+// change and its entry commit together (store.WithAudit). An action whose
+// state is kept, or that creates its target (the id is known only after),
+// is logged once the handler succeeded, in a transaction of its own: a
+// refund is several writes around a call to the provider, and its "after"
+// is only known at the end.
+
+// Target states kept before and after an action.
+const (
+	stateRegistration = "registration"
+	stateEvent        = "event"
+)
+
+// auditSpec says how one route is logged: the action's name, the target's
+// type and the route parameter holding its id (default "id"; none: the
+// id of what the answer created), and which state to keep.
+type auditSpec struct {
+	action, target, param, state string
+	// skip: not an action worth logging (a chunk of an upload, signing out).
+	skip bool
+}
+
+var auditActions = map[string]auditSpec{
+	// Events.
+	"POST /events":                                {action: "event.create", target: "event", param: "-"},
+	"PATCH /events/:id":                           {action: "event.update", target: "event", state: stateEvent},
+	"POST /events/:id/edit":                       {action: "event.update", target: "event", state: stateEvent},
+	"POST /events/:id/status":                     {action: "event.status", target: "event", state: stateEvent},
+	"POST /events/:id/sessions":                   {action: "event.sessions", target: "event"},
+	"POST /events/:id/cancel":                     {action: "event.cancel", target: "event", state: stateEvent},
+	"POST /events/:id/tiers":                      {action: "tier.create", target: "event"},
+	"DELETE /events/:id/tiers/:tier":              {action: "tier.delete", target: "tier", param: "tier"},
+	"POST /events/:id/tiers/:tier/delete":         {action: "tier.delete", target: "tier", param: "tier"},
+	"POST /events/:id/promo_codes":                {action: "promo_code.create", target: "event"},
+	"DELETE /events/:id/promo_codes/:promo":       {action: "promo_code.delete", target: "promo_code", param: "promo"},
+	"POST /events/:id/promo_codes/:promo/delete":  {action: "promo_code.delete", target: "promo_code", param: "promo"},
+	"POST /events/:id/registrations":              {action: "registration.add", target: "event"},
+	"POST /events/:id/follow_up":                  {action: "follow_up.send", target: "event"},
+	"DELETE /events/:id/co_organizers/:user":      {action: "co_organizer.remove", target: "user", param: "user"},
+	"POST /events/:id/co_organizers/:user/delete": {action: "co_organizer.remove", target: "user", param: "user"},
+	// Recordings (an upload is logged when it starts, not chunk by chunk).
+	"POST /events/:id/recordings":                {action: "recording.create", target: "event"},
+	"PATCH /events/:id/recordings/:rid":          {action: "recording.update", target: "recording", param: "rid"},
+	"DELETE /events/:id/recordings/:rid":         {action: "recording.delete", target: "recording", param: "rid"},
+	"POST /events/:id/recordings/:rid/delete":    {action: "recording.delete", target: "recording", param: "rid"},
+	"POST /events/:id/recordings/uploads":        {action: "recording.upload", target: "event"},
+	"PATCH /events/:id/recordings/uploads/:uid":  {skip: true},
+	"DELETE /events/:id/recordings/uploads/:uid": {action: "recording.upload_cancel", target: "event"},
+	// Registrations (any other /registrations/:id/<verb> is logged as
+	// registration.<verb> with its money: see auditSpecOf).
+	"POST /registrations/:id/:action": {action: "registration.", target: "registration", state: stateRegistration},
+	// Payment providers, mail, branding.
+	"PUT /settings/payments/:provider":             {action: "provider.connect", target: "provider", param: "provider"},
+	"POST /settings/payments/:provider":            {action: "provider.connect", target: "provider", param: "provider"},
+	"DELETE /settings/payments/:provider":          {action: "provider.disconnect", target: "provider", param: "provider"},
+	"POST /settings/payments/:provider/disconnect": {action: "provider.disconnect", target: "provider", param: "provider"},
+	"POST /settings/mail/test":                     {action: "mail.test", target: "mail", param: "-"},
+	"POST /outbox/:id/retry":                       {action: "mail.retry", target: "mail"},
+	"POST /settings/outbox/:id/retry":              {action: "mail.retry", target: "mail"},
+	"PUT /settings/branding":                       {action: "branding.update", target: "branding", param: "-"},
+	"PUT /settings/branding/logo":                  {action: "branding.logo", target: "branding", param: "-"},
+	"DELETE /settings/branding/logo":               {action: "branding.logo_delete", target: "branding", param: "-"},
+	// Users, roles, invitations, tokens, passwords.
+	"POST /users":             {action: "user.invite", target: "user", param: "-"},
+	"PATCH /users/:id":        {action: "user.update", target: "user"},
+	"POST /users/:id/role":    {action: "user.role", target: "user"},
+	"DELETE /users/:id":       {action: "user.delete", target: "user"},
+	"POST /users/:id/delete":  {action: "user.delete", target: "user"},
+	"POST /auth/password":     {action: "user.password_change", target: "user", param: "self"},
+	"DELETE /auth/token":      {skip: true}, // signing out
+	"POST /logout":            {skip: true},
+	"DELETE /auth/tokens":     {action: "token.revoke_all", target: "user", param: "self"},
+	"DELETE /auth/tokens/:id": {action: "token.revoke", target: "token"},
+	// Outgoing webhooks.
+	"POST /webhooks":          {action: "webhook.create", target: "webhook", param: "-"},
+	"DELETE /webhooks/:id":    {action: "webhook.delete", target: "webhook"},
+	"POST /webhooks/:id/test": {action: "webhook.test", target: "webhook"},
+}
+
+// registrationVerbs are the registrants' actions the admin UI's one route
+// (/registrations/:id/:action) may name; another verb is not logged under
+// its own name (the handler refuses it anyway).
+var registrationVerbs = map[string]bool{"confirm": true, "reject": true, "cancel": true, "resend": true, "refund": true,
+	"rotate_token": true, "mark_paid": true, "capture": true, "void": true}
+
+// auditRoute is a write route of the API or the admin UI, as the audit log
+// matches a request to it before the handler runs.
+type auditRoute struct {
+	method string
+	segs   []string // the pattern's segments after the prefix, ":x" for a parameter
+	key    string   // "METHOD /pattern" (auditActions)
+}
+
+// auditRoutes are the write routes under /api/v1 and /admin.
+func auditRoutes(app *fiber.App) []auditRoute {
+	var out []auditRoute
+	for _, r := range app.GetRoutes(true) {
+		switch r.Method {
+		case fiber.MethodPost, fiber.MethodPut, fiber.MethodPatch, fiber.MethodDelete:
+		default:
+			continue
+		}
+		rest, ok := cutAdminPrefix(r.Path)
+		if !ok {
+			continue
+		}
+		out = append(out, auditRoute{method: r.Method, segs: splitPath(rest), key: r.Method + " " + rest})
+	}
+	return out
+}
+
+func cutAdminPrefix(p string) (string, bool) {
+	for _, prefix := range []string{"/api/v1", adminPrefix} {
+		if rest, ok := strings.CutPrefix(p, prefix); ok && strings.HasPrefix(rest, "/") {
+			return rest, true
+		}
+	}
+	return "", false
+}
+
+func splitPath(p string) []string {
+	var out []string
+	for _, s := range strings.Split(p, "/") {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// match finds the route of a request and its parameters (copied: fiber's
+// buffers are reused), literal segments first.
+func matchAuditRoute(routes []auditRoute, method, path string) (*auditRoute, map[string]string) {
+	rest, ok := cutAdminPrefix(path)
+	if !ok {
+		return nil, nil
+	}
+	segs := splitPath(rest)
+	var best *auditRoute
+	var bestParams map[string]string
+	bestLiterals := -1
+	for i := range routes {
+		r := &routes[i]
+		if r.method != method || len(r.segs) != len(segs) {
+			continue
+		}
+		params, literals := map[string]string{}, 0
+		for j, want := range r.segs {
+			if name, ok := strings.CutPrefix(want, ":"); ok {
+				params[name] = strings.Clone(segs[j])
+				continue
+			}
+			if !strings.EqualFold(want, segs[j]) {
+				params = nil
+				break
+			}
+			literals++
+		}
+		if params != nil && literals > bestLiterals {
+			best, bestParams, bestLiterals = r, params, literals
+		}
+	}
+	return best, bestParams
+}
+
+// auditSpecOf is how a route is logged: its line in auditActions, else
+// registration.<verb> under /registrations/:id/, else the route itself.
+func auditSpecOf(r *auditRoute, params map[string]string) auditSpec {
+	spec, ok := auditActions[r.key]
+	if ok && spec.action == "registration." {
+		verb := strings.ToLower(params["action"])
+		if !registrationVerbs[verb] {
+			verb = "action"
+		}
+		spec.action += verb
+		return spec
+	}
+	if ok {
+		return spec
+	}
+	if len(r.segs) == 3 && r.segs[0] == "registrations" && r.segs[1] == ":id" {
+		return auditSpec{action: "registration." + r.segs[2], target: "registration", state: stateRegistration}
+	}
+	spec = auditSpec{action: r.key, param: "-"}
+	for _, s := range r.segs {
+		if name, ok := strings.CutPrefix(s, ":"); ok {
+			spec.target, spec.param = strings.TrimSuffix(r.segs[0], "s"), name
+			break
+		}
+	}
+	return spec
+}
+
+// auditTrail logs the request's action once it succeeded (see above).
+func (s *Server) auditTrail(c *fiber.Ctx) error {
+	switch c.Method() {
+	case fiber.MethodPost, fiber.MethodPut, fiber.MethodPatch, fiber.MethodDelete:
+	default:
+		return c.Next()
+	}
+	r, params := matchAuditRoute(s.auditRoutes, c.Method(), c.Path())
+	if r == nil {
+		return c.Next()
+	}
+	spec := auditSpecOf(r, params)
+	if spec.skip {
+		return c.Next()
+	}
+	u, _ := caller(c)
+	if u == nil {
+		return c.Next()
+	}
+	ctx := c.UserContext()
+	a := &store.Audit{AuditEntry: model.AuditEntry{ActorID: u.ID, ActorEmail: u.Email, ClientIP: clientAddr(c),
+		Action: spec.action, TargetType: spec.target}}
+	switch spec.param {
+	case "-": // the answer says what was created
+	case "self":
+		a.TargetID = strconv.FormatInt(u.ID, 10)
+	case "":
+		a.TargetID = params["id"]
+	default:
+		a.TargetID = params[spec.param]
+	}
+	if id, err := strconv.ParseInt(params["id"], 10, 64); err == nil && len(r.segs) > 0 {
+		switch r.segs[0] {
+		case "events":
+			a.EventID = &id
+		case "registrations":
+			if ev, err := s.Tickets.RegistrationEvent(ctx, id); err == nil {
+				a.EventID = &ev
+			}
+		}
+	}
+	a.Before = s.auditState(c, spec.state, params["id"])
+	a.Deferred = spec.state != "" || a.TargetID == ""
+	c.SetUserContext(store.WithAudit(ctx, a))
+	err := c.Next()
+	if err != nil || c.Response().StatusCode() >= 400 {
+		return err // nothing done (a failed multi-step action may have logged its first write)
+	}
+	if a.Written() {
+		return nil
+	}
+	if a.TargetID == "" {
+		a.TargetID = createdID(c)
+	}
+	a.After = s.auditState(c, spec.state, params["id"])
+	if err := s.Tickets.RecordAudit(ctx, a); err != nil {
+		s.Log.ErrorContext(ctx, "audit entry not written", "request_id", requestIDOf(c), "action", a.Action, "err", err)
+	}
+	return nil
+}
+
+// auditState reads the state an action keeps (nil: none, or unreadable).
+func (s *Server) auditState(c *fiber.Ctx, state, rawID string) *model.AuditState {
+	id, err := strconv.ParseInt(rawID, 10, 64)
+	if err != nil || state == "" {
+		return nil
+	}
+	switch state {
+	case stateRegistration:
+		r, err := s.Tickets.Registration(c.UserContext(), id)
+		if err != nil {
+			return nil
+		}
+		return &model.AuditState{Status: r.Status, AmountPaid: r.AmountPaid, AmountRefunded: r.AmountRefunded, Currency: r.MoneyCurrency()}
+	case stateEvent:
+		e, err := s.Tickets.Event(c.UserContext(), id)
+		if err != nil {
+			return nil
+		}
+		return &model.AuditState{Status: e.Status}
+	}
+	return nil
+}
+
+// createdID is the id of what a request created: the "id" of a JSON
+// answer, or the last number of a redirect's path (/admin/events/12).
+func createdID(c *fiber.Ctx) string {
+	if loc := string(c.Response().Header.Peek(fiber.HeaderLocation)); loc != "" {
+		loc, _, _ = strings.Cut(loc, "?")
+		segs := splitPath(loc)
+		for i := len(segs) - 1; i >= 0; i-- {
+			if _, err := strconv.ParseInt(segs[i], 10, 64); err == nil {
+				return segs[i]
+			}
+		}
+		return ""
+	}
+	var body struct {
+		ID json.Number `json:"id"`
+	}
+	if strings.HasPrefix(string(c.Response().Header.ContentType()), fiber.MIMEApplicationJSON) && json.Unmarshal(c.Response().Body(), &body) == nil {
+		if _, err := body.ID.Int64(); err == nil {
+			return body.ID.String()
+		}
+	}
+	return ""
+}
