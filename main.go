@@ -180,6 +180,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, mods *payme
 		jobs.Reminders(tickets.SendDueReminders),
 		jobs.Waitlist(tickets.OfferSeats),
 		jobs.Tiers(tickets.ReportEndedTiers),
+		jobs.Authorizations(tickets.CheckAuthorizations),
 		jobs.RecordingsExpiry(tickets.ExpireRecordings),
 		jobs.Refunds(tickets.SendDueRefunds),
 		jobs.Reconcile(tickets.Reconcile),

@@ -39,6 +39,7 @@ var modelKinds = []string{
 	model.MailRefunded, model.MailLateRefund, model.MailSessionRemoved,
 	model.MailPaymentFailed, model.MailPaymentMismatch, model.MailOutboxFailed, model.MailTierEnded,
 	model.MailInvitation, model.MailTokenRotated,
+	model.MailAuthLapsing, model.MailCaptureFailed, model.MailAuthLapsed, model.MailPayAgain,
 }
 
 // messageID finds a message id left untranslated.
@@ -68,7 +69,8 @@ func sampleData() MailData {
 }
 
 // organizerKinds are the mails to the organizers: no registrant to greet.
-var organizerKinds = map[string]bool{model.MailOutboxFailed: true, model.MailTierEnded: true, model.MailTest: true}
+var organizerKinds = map[string]bool{model.MailOutboxFailed: true, model.MailTierEnded: true, model.MailTest: true,
+	model.MailAuthLapsing: true, model.MailCaptureFailed: true}
 
 // TestRenderEveryKindInEveryLocale renders the templates built into the
 // binary: start-up only parses them.
@@ -115,6 +117,12 @@ func TestRenderEveryKindInEveryLocale(t *testing.T) {
 				case kind == model.MailTierEnded:
 					for _, want := range []string{d.Item, d.Amount, "2"} {
 						if !strings.Contains(text, want) || !strings.Contains(htm, want) {
+							t.Errorf("%s: %q missing:\n%s", kind, want, text)
+						}
+					}
+				case kind == model.MailAuthLapsing || kind == model.MailCaptureFailed:
+					for _, want := range []string{d.Item, d.Amount, d.Message} {
+						if !strings.Contains(text, want) {
 							t.Errorf("%s: %q missing:\n%s", kind, want, text)
 						}
 					}

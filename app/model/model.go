@@ -204,6 +204,9 @@ type Registration struct {
 	// client's /64 network), for the limit on unpaid holds per client. It
 	// is written with the registration and not read back.
 	ClientIP string
+	// Authorization is the payment held for a later capture, when the
+	// service read it (nil otherwise, and when there is none).
+	Authorization *Authorization
 }
 
 // MoneyCurrency is the currency of the money taken: PaidCurrency once a

@@ -96,6 +96,9 @@ type Event struct {
 	// Fee is the provider's fee when known.
 	Fee        int64
 	OccurredAt time.Time
+	// Authorization is set on Authorized events: until when the money
+	// held can be captured (see authorize.go).
+	Authorization *AuthorizationTerms
 }
 
 // CheckoutRequest asks a provider for a hosted payment page.
@@ -113,6 +116,10 @@ type CheckoutRequest struct {
 	CancelURL  string
 	// IdempotencyKey is derived from our ids ("checkout-<registration>").
 	IdempotencyKey string
+	// Authorize asks the provider to hold the amount without taking it,
+	// for a capture or a void later (see Authorizer); only for a provider
+	// that CanAuthorize.
+	Authorize bool
 }
 
 // Checkout is where the buyer pays.

@@ -53,6 +53,12 @@ func (s *Service) Access(ctx context.Context, token string) (*Access, error) {
 	if err != nil {
 		return nil, err
 	}
+	if r.Status == model.StatusPendingApproval {
+		// The page says whether its payment is held, not charged.
+		if r, err = s.withAuthorization(ctx, r); err != nil {
+			return nil, err
+		}
+	}
 	return newAccess(r, e), nil
 }
 
@@ -134,13 +140,14 @@ func (s *Service) CancelByRegistrant(ctx context.Context, token string) (*Access
 	if !validTokenShape(token) {
 		return nil, model.ErrNotFound
 	}
-	var refundID int64
+	var refundID, regID int64
 	var open []*model.Registration // cancelled while its checkout was open
 	err := s.store.Write(ctx, func(tx *store.Tx) error {
 		r, err := tx.RegistrationByToken(HashToken(token))
 		if err != nil {
 			return err
 		}
+		regID = r.ID
 		switch r.Status {
 		case model.StatusCancelled, model.StatusRefunded:
 			// Cancelling twice is harmless: a registration cancelled with
@@ -178,6 +185,7 @@ func (s *Service) CancelByRegistrant(ctx context.Context, token string) (*Access
 		return nil, err
 	}
 	s.closeCheckouts(ctx, open)
+	s.releaseHold(ctx, regID)
 	if refundID != 0 {
 		_ = s.sendRefund(ctx, refundID) // on failure the refunds job retries
 	}

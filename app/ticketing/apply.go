@@ -49,6 +49,7 @@ func (s *Service) applyPayment(ctx context.Context, ev payment.Event, buyerHere 
 	}
 	outcome := Duplicate
 	var refundIDs []int64
+	var voids []payment.VoidRequest // holds Admit cannot keep
 	err := s.store.Write(ctx, func(tx *store.Tx) error {
 		r, err := s.findPaymentRegistration(tx, ev)
 		if err != nil && !errors.Is(err, model.ErrNotFound) {
@@ -80,6 +81,7 @@ func (s *Service) applyPayment(ctx context.Context, ev payment.Event, buyerHere 
 			return nil
 		}
 		before := *r
+		held := false
 		switch ev.Kind {
 		case payment.Paid:
 			refundIDs, err = s.applyPaid(tx, r, ev)
@@ -87,9 +89,16 @@ func (s *Service) applyPayment(ctx context.Context, ev payment.Event, buyerHere 
 			err = s.applyUnpaid(tx, r, ev.Kind, buyerHere)
 		case payment.Refunded:
 			err = s.applyRefunded(tx, r, ev)
+		case payment.Authorized:
+			held, voids, err = s.applyAuthorized(tx, r, ev)
+		case payment.Voided:
+			held, err = s.applyVoided(tx, r, ev)
 		}
 		if err != nil {
 			return err
+		}
+		if held {
+			outcome = Applied
 		}
 		// Read back rather than trusted from r: whatever the event did to
 		// the registration counts, however it was written.
@@ -112,6 +121,7 @@ func (s *Service) applyPayment(ctx context.Context, ev payment.Event, buyerHere 
 	for _, id := range refundIDs {
 		_ = s.sendRefund(ctx, id) // on failure the refunds job retries
 	}
+	s.sendVoids(ctx, ev.Provider, voids)
 	return outcome, nil
 }
 
@@ -137,7 +147,11 @@ func (s *Service) findPaymentRegistration(tx *store.Tx, ev payment.Event) (*mode
 		}
 	}
 	if ev.PaymentID != "" {
-		return tx.RegistrationByPayment(ev.Provider, ev.PaymentID)
+		r, err := tx.RegistrationByPayment(ev.Provider, ev.PaymentID)
+		if errors.Is(err, model.ErrNotFound) {
+			return tx.RegistrationByAuthorization(ev.Provider, ev.PaymentID)
+		}
+		return r, err
 	}
 	return nil, model.ErrNotFound
 }
@@ -158,22 +172,16 @@ func (s *Service) applyPaid(tx *store.Tx, r *model.Registration, ev payment.Even
 	}
 	currency := strings.ToUpper(ev.Currency)
 	mismatch := ev.Amount != r.Amount || currency != r.Currency
-	seat := !mismatch && e.Status != model.EventCancelled && (r.Status == model.StatusPendingPayment || r.Status == model.StatusExpired)
-	now := tx.Now()
-	if seat && (r.Status != model.StatusPendingPayment || !r.Active(now)) {
-		// Late: the seat is taken only if one is left. A tier or promo
-		// code sold out meanwhile does not stop it (the money decides; the
-		// counters may then exceed their limit).
-		if e.Capacity != nil {
-			if seat, err = lateSeat(tx, e, r); err != nil {
-				return nil, err
-			}
-		}
-		if seat {
-			// Someone with the same email may have registered again meanwhile.
-			if other, err := tx.LiveRegistration(e.ID, r.SessionID, strings.ToLower(r.Email)); err == nil && other.ID != r.ID {
-				seat = false
-			}
+	// A payment held for the organizer's decision, captured now: its
+	// registration keeps the seat it holds, and is confirmed.
+	hold, err := openHold(tx, r)
+	if err != nil {
+		return nil, err
+	}
+	seat := !mismatch
+	if seat && hold == nil {
+		if seat, err = s.seatLeft(tx, e, r); err != nil {
+			return nil, err
 		}
 	}
 	var waiting []string
@@ -210,8 +218,13 @@ func (s *Service) applyPaid(tx *store.Tx, r *model.Registration, ev payment.Even
 		return []int64{id}, s.queueMail(tx, r, e, kind, map[string]any{"amount": r.AmountPaid, "currency": r.PaidCurrency})
 	}
 	status, kind := model.StatusConfirmed, model.MailAccess
-	if e.ApprovalRequired {
+	if e.ApprovalRequired && hold == nil && !approved(tx, r) {
 		status, kind = model.StatusPendingApproval, model.MailPending
+	}
+	if hold != nil {
+		if _, err := tx.SetAuthorizationStatus(r.ID, hold.Status, model.AuthCaptured, ""); err != nil {
+			return nil, err
+		}
 	}
 	if len(waiting) == 0 {
 		// The access email's time is set with the payment.
@@ -231,6 +244,31 @@ func (s *Service) applyPaid(tx *store.Tx, r *model.Registration, ev payment.Even
 		return nil, s.queueAccessMail(tx, r, e, kind)
 	}
 	return nil, s.queueMail(tx, r, e, kind, nil)
+}
+
+// seatLeft says whether a payment or a hold arriving for r may take its
+// seat: the registration waits for it (or its hold ran out and a seat is
+// still free), and neither it nor its event was cancelled.
+func (s *Service) seatLeft(tx *store.Tx, e *model.Event, r *model.Registration) (bool, error) {
+	seat := e.Status != model.EventCancelled && (r.Status == model.StatusPendingPayment || r.Status == model.StatusExpired)
+	if seat && (r.Status != model.StatusPendingPayment || !r.Active(tx.Now())) {
+		// Late: the seat is taken only if one is left. A tier or promo
+		// code sold out meanwhile does not stop it (the money decides; the
+		// counters may then exceed their limit).
+		if e.Capacity != nil {
+			var err error
+			if seat, err = lateSeat(tx, e, r); err != nil {
+				return false, err
+			}
+		}
+		if seat {
+			// Someone with the same email may have registered again meanwhile.
+			if other, err := tx.LiveRegistration(e.ID, r.SessionID, strings.ToLower(r.Email)); err == nil && other.ID != r.ID {
+				seat = false
+			}
+		}
+	}
+	return seat, nil
 }
 
 // recordPayment stores a payment on r with the status it leads to, then

@@ -67,24 +67,11 @@ func (s *Service) openCheckout(ctx context.Context, res *RegisterResult) error {
 	if !ok {
 		err = fmt.Errorf("provider %s disconnected", r.Provider)
 	} else {
-		id := strconv.FormatInt(r.ID, 10)
-		base := s.publicURL + "/pay/" + r.Provider
-		co, err = p.CreateCheckout(ctx, payment.CheckoutRequest{
-			RegistrationID: r.ID,
-			Amount:         r.Amount,
-			Currency:       r.Currency,
-			Title:          e.Title,
-			Email:          r.Email,
-			Locale:         r.Locale,
-			// A little past the hold, and fixed from the registration: Stripe
-			// wants 30 minutes at least, and a retry with the same
-			// idempotency key must send the same parameters. A payment in
-			// those last minutes is taken if a seat is still free.
-			ExpiresAt:      r.HoldExpiresAt.Add(2 * time.Minute),
-			SuccessURL:     base + "/return?" + s.returnQuery(r.Provider, r.ID),
-			CancelURL:      base + "/cancel?" + s.returnQuery(r.Provider, r.ID),
-			IdempotencyKey: "checkout-" + id,
-		})
+		req := s.checkoutRequest(r, e, "checkout-"+strconv.FormatInt(r.ID, 10))
+		// With manual approval, a provider that can only holds the money
+		// until the organizer decides (authorize.go).
+		req.Authorize = e.ApprovalRequired && canAuthorize(p)
+		co, err = p.CreateCheckout(ctx, req)
 	}
 	if err != nil {
 		s.log.Error("checkout could not be opened", "registration", r.ID, "provider", r.Provider, "err", err)
@@ -105,6 +92,28 @@ func (s *Service) openCheckout(ctx context.Context, res *RegisterResult) error {
 	r.CheckoutID, r.CheckoutURL = co.ID, co.RedirectURL
 	res.CheckoutURL = co.RedirectURL
 	return nil
+}
+
+// checkoutRequest asks for a payment page for registration r, whose hold
+// is set, under an idempotency key.
+func (s *Service) checkoutRequest(r *model.Registration, e *model.Event, key string) payment.CheckoutRequest {
+	base := s.publicURL + "/pay/" + r.Provider
+	return payment.CheckoutRequest{
+		RegistrationID: r.ID,
+		Amount:         r.Amount,
+		Currency:       r.Currency,
+		Title:          e.Title,
+		Email:          r.Email,
+		Locale:         r.Locale,
+		// A little past the hold, and fixed from the registration: Stripe
+		// wants 30 minutes at least, and a retry with the same
+		// idempotency key must send the same parameters. A payment in
+		// those last minutes is taken if a seat is still free.
+		ExpiresAt:      r.HoldExpiresAt.Add(2 * time.Minute),
+		SuccessURL:     base + "/return?" + s.returnQuery(r.Provider, r.ID),
+		CancelURL:      base + "/cancel?" + s.returnQuery(r.Provider, r.ID),
+		IdempotencyKey: key,
+	}
 }
 
 // returnQuery is the query of a registration's return and cancel URLs: its
@@ -298,12 +307,19 @@ func (s *Service) returnResult(ctx context.Context, id int64, hint string, prove
 	if err != nil {
 		return nil, err
 	}
+	if r.Status == model.StatusPendingApproval {
+		// The page says whether the payment is only held.
+		if r, err = s.withAuthorization(ctx, r); err != nil {
+			return nil, err
+		}
+	}
 	res := &ReturnResult{Registration: r, Event: e}
 	held := r.Status == model.StatusPendingPayment && r.Active(s.now())
 	switch {
 	case r.AmountPaid > 0 && (r.Status == model.StatusConfirmed || r.Status == model.StatusPartiallyRefunded):
 		res.Outcome = ReturnConfirmed
-	case r.AmountPaid > 0 && r.Status == model.StatusPendingApproval:
+	case r.Status == model.StatusPendingApproval:
+		// Paid, or its payment held until the organizer decides.
 		res.Outcome = ReturnPendingApproval
 	case e.Status == model.EventCancelled:
 		res.Outcome = ReturnEventCancelled

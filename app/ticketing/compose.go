@@ -103,7 +103,7 @@ func (s *Service) Compose(ctx context.Context, m model.OutboxMail) (mail.Message
 		// The page opens in the language the mail is written in.
 		d.AccessURL += "?lang=" + url.QueryEscape(m.Locale)
 	}
-	if m.Kind == model.MailCheckoutResend {
+	if m.Kind == model.MailCheckoutResend || m.Kind == model.MailPayAgain {
 		// The way back to the payment, not the access page (it opens only
 		// once paid).
 		d.AccessURL, d.CalendarURL = r.CheckoutURL, ""

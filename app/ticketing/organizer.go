@@ -17,7 +17,8 @@ import (
 const organizerLocale = "en"
 
 // organizerKinds are the kinds of mail to the organizers.
-var organizerKinds = map[string]bool{model.MailOutboxFailed: true, model.MailTierEnded: true, model.MailTest: true}
+var organizerKinds = map[string]bool{model.MailOutboxFailed: true, model.MailTierEnded: true, model.MailTest: true,
+	model.MailAuthLapsing: true, model.MailCaptureFailed: true}
 
 // organizerData is what a mail to the organizers says, kept in its data.
 type organizerData struct {

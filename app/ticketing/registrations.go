@@ -557,12 +557,27 @@ func (s *Service) Registrations(ctx context.Context, eventID int64, status strin
 	default:
 		return nil, model.Invalid(fields{"status": fmt.Sprintf("%q is not a registration status", status)})
 	}
-	return s.store.Registrations(ctx, eventID, status)
+	regs, err := s.store.Registrations(ctx, eventID, status)
+	if err != nil {
+		return nil, err
+	}
+	holds, err := s.store.EventAuthorizations(ctx, eventID)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range regs {
+		r.Authorization = holds[r.ID]
+	}
+	return regs, nil
 }
 
-// Registration reads one registration.
+// Registration reads one registration, with its held payment.
 func (s *Service) Registration(ctx context.Context, id int64) (*model.Registration, error) {
-	return s.store.Registration(ctx, id)
+	r, err := s.store.Registration(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.withAuthorization(ctx, r)
 }
 
 // transition moves a registration from one of the allowed statuses to `to`
@@ -574,6 +589,13 @@ func (s *Service) transition(ctx context.Context, id int64, allowed []string, to
 // transitionRefunding is transition that, with refund, also gives back all
 // the money paid (a rejected registrant is never charged in the end).
 func (s *Service) transitionRefunding(ctx context.Context, id int64, allowed []string, to, mailKind, refusal string, refund bool) (*model.Registration, error) {
+	return s.transitionWith(ctx, id, allowed, to, mailKind, refusal, refund, nil)
+}
+
+// transitionWith is transitionRefunding that also runs also, when not nil,
+// in the transaction that moves the registration.
+func (s *Service) transitionWith(ctx context.Context, id int64, allowed []string, to, mailKind, refusal string, refund bool,
+	also func(tx *store.Tx, r *model.Registration) error) (*model.Registration, error) {
 	var out *model.Registration
 	var refundID int64
 	var open []*model.Registration // cancelled while its checkout was open
@@ -600,6 +622,11 @@ func (s *Service) transitionRefunding(ctx context.Context, id int64, allowed []s
 			open = append(open, r)
 		}
 		r.Status = to
+		if also != nil {
+			if err := also(tx, r); err != nil {
+				return err
+			}
+		}
 		if refund {
 			left, _, err := refundable(tx, r)
 			if err != nil {
@@ -635,16 +662,25 @@ func (s *Service) transitionRefunding(ctx context.Context, id int64, allowed []s
 	return out, nil
 }
 
-// Confirm accepts a registration awaiting approval and sends the access link.
+// Confirm accepts a registration awaiting approval and sends the access
+// link. A payment held for the decision is captured (authorize.go); one
+// whose hold lapsed is asked for again.
 func (s *Service) Confirm(ctx context.Context, id int64) (*model.Registration, error) {
+	if r, handled, err := s.decideHeld(ctx, id, true); handled || err != nil {
+		return r, err
+	}
 	return s.transition(ctx, id, []string{model.StatusPendingApproval}, model.StatusConfirmed, model.MailAccess,
 		"Only a registration awaiting approval can be confirmed; this one is %s.")
 }
 
 // Reject refuses a registration awaiting approval (or already confirmed)
 // and tells the registrant.
-// Whatever was paid is refunded in full.
+// A payment held for the decision is released (authorize.go): nothing is
+// charged. Whatever was paid is refunded in full.
 func (s *Service) Reject(ctx context.Context, id int64) (*model.Registration, error) {
+	if r, handled, err := s.decideHeld(ctx, id, false); handled || err != nil {
+		return r, err
+	}
 	return s.transitionRefunding(ctx, id, []string{model.StatusPendingApproval, model.StatusConfirmed}, model.StatusRejected, model.MailRejected,
 		"Only a registration awaiting approval or confirmed can be rejected; this one is %s.", true)
 }
@@ -652,8 +688,12 @@ func (s *Service) Reject(ctx context.Context, id int64) (*model.Registration, er
 // CancelRegistration cancels on the organizer's behalf and tells the
 // registrant; the seat frees.
 func (s *Service) CancelRegistration(ctx context.Context, id int64) (*model.Registration, error) {
-	return s.transition(ctx, id, []string{model.StatusPendingApproval, model.StatusConfirmed, model.StatusPendingPayment},
+	r, err := s.transition(ctx, id, []string{model.StatusPendingApproval, model.StatusConfirmed, model.StatusPendingPayment},
 		model.StatusCancelled, model.MailCancelled, "This registration is %s and cannot be cancelled.")
+	if err == nil {
+		s.releaseHold(ctx, id)
+	}
+	return r, err
 }
 
 // Resend sends the access email again.

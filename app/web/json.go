@@ -197,6 +197,8 @@ type registrationJSON struct {
 	// Views counts the times a device started watching one of its
 	// recordings (in the registrations list only).
 	Views *int64 `json:"views,omitempty"`
+	// Authorization is the payment held for the organizer's decision.
+	Authorization *authorizationJSON `json:"authorization,omitempty"`
 }
 
 func registrationView(r *model.Registration) registrationJSON {
@@ -205,7 +207,7 @@ func registrationView(r *model.Registration) registrationJSON {
 		Role: r.Role, Locale: r.Locale, Amount: r.Amount, AmountPaid: r.AmountPaid, AmountRefunded: r.AmountRefunded,
 		Currency: r.Currency, PaidCurrency: r.PaidCurrency, Tier: r.Tier, PromoCode: r.PromoCode, Provider: r.Provider, ServiceFee: r.ServiceFee,
 		PaymentID: r.PaymentID, PaidAt: r.PaidAt,
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Authorization: authorizationView(r.Authorization),
 	}
 }
 

@@ -50,6 +50,11 @@ type publicEventJSON struct {
 	// Replay: the event is over and sells its recording (at price), with
 	// no seat limit.
 	Replay bool `json:"replay"`
+	// Approval, for a paid event with manual approval: how each way to pay
+	// handles the decision, "authorize" (the money is held and taken only
+	// on approval) or "charge_then_refund" (taken now, refunded in full on
+	// rejection).
+	Approval map[string]string `json:"approval,omitempty"`
 }
 
 func (s *Server) publicEvent(c *fiber.Ctx) error {
@@ -91,8 +96,13 @@ func (s *Server) publicEventView(c *fiber.Ctx, e *model.Event) (*publicEventJSON
 	if err != nil {
 		return nil, err
 	}
+	providers := s.Tickets.UsableProviders(e)
+	var approval map[string]string
+	if !q.Free {
+		approval = s.approvalOf(e, providers)
+	}
 	return &publicEventJSON{Event: ev, Sessions: ev.Sessions, Price: quoteView(q), SeatsLeft: left, SoldOut: left != nil && *left == 0,
-		Providers: s.Tickets.UsableProviders(e), Replay: replay}, nil
+		Providers: providers, Replay: replay, Approval: approval}, nil
 }
 
 func (s *Server) publicQuote(c *fiber.Ctx) error {
@@ -202,6 +212,11 @@ type eventPageData struct {
 	Replay    bool
 	Price     string // the current price, "" when free
 	BasePrice string // the base price when a tier lowers it
+	// Approval says, next to the pay button of an event with manual
+	// approval, what happens to the money: "authorize", "refund" or
+	// "mixed" (then AuthorizeWith and RefundWith name the ways to pay).
+	Approval                  string
+	AuthorizeWith, RefundWith string
 }
 
 func (s *Server) eventPage(c *fiber.Ctx) error {
@@ -229,6 +244,7 @@ func (s *Server) renderEventPage(c *fiber.Ctx, status int, form ticketing.Regist
 		}
 	}
 	d.Replay = v.Replay
+	d.Approval, d.AuthorizeWith, d.RefundWith = s.approvalNote(c, v.Approval)
 	d.Closed = e.Status == model.EventCancelled || (e.Kind != model.KindOnDemand && len(d.Upcoming) == 0 && !d.Replay)
 	if q := v.Price; !q.Free {
 		d.Price = formatMoney(q.Amount, q.Currency, s.pages.locale(c))

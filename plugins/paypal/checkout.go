@@ -98,10 +98,14 @@ func (p *Provider) CreateCheckout(ctx context.Context, r payment.CheckoutRequest
 		ReturnURL:          r.SuccessURL,
 		CancelURL:          r.CancelURL,
 	}
+	intent := intentCapture
+	if r.Authorize {
+		intent = intentAuthorize
+	}
 	var order *pp.Order
 	err = p.do(func(c *pp.Client) error {
 		var err error
-		order, err = c.CreateOrderWithPaypalRequestID(ctx, "CAPTURE", []pp.PurchaseUnitRequest{unit}, nil, appCtx, r.IdempotencyKey)
+		order, err = c.CreateOrderWithPaypalRequestID(ctx, intent, []pp.PurchaseUnitRequest{unit}, nil, appCtx, r.IdempotencyKey)
 		return err
 	})
 	if err != nil {
@@ -168,12 +172,19 @@ func (p *Provider) Status(ctx context.Context, orderID string) (payment.Event, e
 	if err := checkID("order", orderID); err != nil {
 		return payment.Event{}, err
 	}
-	order, err := p.getOrder(ctx, orderID)
+	order, doc, err := p.orderDoc(ctx, http.MethodGet, "/v2/checkout/orders/"+url.PathEscape(orderID), "")
 	if err != nil {
-		return payment.Event{}, err
+		return payment.Event{}, classify("get order "+orderID, err)
 	}
 	if order.Status != orderApproved {
-		return eventFromOrder(order)
+		return p.orderEvent(ctx, order, doc)
+	}
+	if order.Intent == intentAuthorize {
+		ev, err := p.authorizeOrder(ctx, orderID)
+		if errors.Is(err, payment.ErrNotApproved) && !errors.Is(err, payment.ErrDeclined) {
+			return eventFromOrder(order)
+		}
+		return ev, err
 	}
 	ev, err := p.captureOrder(ctx, orderID)
 	if errors.Is(err, payment.ErrNotApproved) && !errors.Is(err, payment.ErrDeclined) {
@@ -215,6 +226,9 @@ func (p *Provider) captureOrder(ctx context.Context, orderID string) (payment.Ev
 	case is == issueAlreadyCaptured:
 		// Captured before (an earlier return, the reconciler): report it.
 		return p.reportOrder(ctx, orderID)
+	case is == issueIntentMismatch:
+		// An order that authorizes only (authorize.go).
+		return p.authorizeOrder(ctx, orderID)
 	case is == issueNotApproved || is == issueInstrumentDeclined || is == issuePayerAction:
 		return p.captureAgain(ctx, orderID, is)
 	}
@@ -235,20 +249,20 @@ func (p *Provider) captureOrder(ctx context.Context, orderID string) (payment.Ev
 // concurrent returns of the same approval share it, a new approval gets its
 // own. Safe: an order with intent CAPTURE can be captured only once.
 func (p *Provider) captureAgain(ctx context.Context, orderID, refusal string) (payment.Event, error) {
-	current, err := p.getOrder(ctx, orderID)
+	current, doc, err := p.orderDoc(ctx, http.MethodGet, "/v2/checkout/orders/"+url.PathEscape(orderID), "")
 	if err != nil {
-		return payment.Event{}, err
+		return payment.Event{}, classify("get order "+orderID, err)
 	}
 	// This approval: the buyer approving again changes the order's
 	// update_time.
-	approval := "approved"
-	if current.UpdateTime != nil && !current.UpdateTime.IsZero() {
-		approval = strconv.FormatInt(current.UpdateTime.Unix(), 10)
-	}
+	approval := approvalOf(current)
 	switch current.Status {
 	case orderCompleted, orderVoided:
-		return eventFromOrder(current)
+		return p.orderEvent(ctx, current, doc)
 	case orderApproved:
+		if current.Intent == intentAuthorize {
+			return p.authorizeOrder(ctx, orderID)
+		}
 		order, err := p.postCapture(ctx, orderID, "capture-"+orderID+"-"+approval)
 		if err == nil {
 			return p.reportCaptured(ctx, order)
@@ -286,11 +300,11 @@ func (p *Provider) captureAgain(ctx context.Context, orderID, refusal string) (p
 
 // reportOrder reads an order and reports its state.
 func (p *Provider) reportOrder(ctx context.Context, orderID string) (payment.Event, error) {
-	order, err := p.getOrder(ctx, orderID)
+	order, doc, err := p.orderDoc(ctx, http.MethodGet, "/v2/checkout/orders/"+url.PathEscape(orderID), "")
 	if err != nil {
-		return payment.Event{}, err
+		return payment.Event{}, classify("get order "+orderID, err)
 	}
-	return eventFromOrder(order)
+	return p.orderEvent(ctx, order, doc)
 }
 
 // postCapture is POST /v2/checkout/orders/{id}/capture with a request id.

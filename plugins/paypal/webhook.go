@@ -47,6 +47,8 @@ const (
 //     Amount is this refund, RefundID its id and PaymentID the capture named
 //     by its "up" link. RefundedTotal is 0: the domain adds refunds up by
 //     their ids;
+//   - PAYMENT.AUTHORIZATION.CREATED is Authorized and
+//     PAYMENT.AUTHORIZATION.VOIDED Voided (authorize.go);
 //   - anything else is payment.ErrIgnored.
 //
 // Event.ID is the webhook event id; RegistrationID comes from custom_id.
@@ -201,6 +203,9 @@ func parseEvent(body []byte) (payment.Event, error) {
 		}
 		ev.Kind = payment.Paid
 		return ev, nil
+
+	case EventAuthorizationCreated, EventAuthorizationVoided:
+		return authorizationEvent(we, ev)
 
 	case EventCaptureRefunded:
 		var rf refundResource

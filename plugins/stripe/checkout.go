@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	stripego "github.com/stripe/stripe-go/v76"
 
@@ -56,6 +57,9 @@ func (p *Provider) CreateCheckout(ctx context.Context, r payment.CheckoutRequest
 		SuccessURL: stripego.String(successURL(r.SuccessURL)),
 		CancelURL:  stripego.String(r.CancelURL),
 		Locale:     stripego.String(checkoutLocale(r.Locale)),
+	}
+	if r.Authorize {
+		manualCapture(params)
 	}
 	if email := strings.TrimSpace(r.Email); email != "" {
 		params.CustomerEmail = stripego.String(email)
@@ -120,6 +124,12 @@ func (p *Provider) Status(ctx context.Context, checkoutID string) (payment.Event
 	case stripego.CheckoutSessionStatusExpired:
 		kind = payment.Expired
 	case stripego.CheckoutSessionStatusComplete:
+		switch {
+		case authorizedSession(s):
+			kind = payment.Authorized
+		case s.Metadata[metaCapture] == captureManual && s.PaymentIntent != nil && s.PaymentIntent.Status == stripego.PaymentIntentStatusCanceled:
+			kind = payment.Voided
+		}
 		switch s.PaymentStatus {
 		case stripego.CheckoutSessionPaymentStatusPaid, stripego.CheckoutSessionPaymentStatusNoPaymentRequired:
 			kind = payment.Paid
@@ -127,7 +137,7 @@ func (p *Provider) Status(ctx context.Context, checkoutID string) (payment.Event
 			// An asynchronous method (SEPA debit, bank transfer...) that
 			// failed sends the PaymentIntent back for a new method or
 			// cancels it; otherwise it is still processing.
-			if pi := s.PaymentIntent; pi != nil &&
+			if pi := s.PaymentIntent; kind == payment.Pending && pi != nil &&
 				(pi.Status == stripego.PaymentIntentStatusRequiresPaymentMethod || pi.Status == stripego.PaymentIntentStatusCanceled) {
 				kind = payment.Failed
 			}
@@ -137,6 +147,13 @@ func (p *Provider) Status(ctx context.Context, checkoutID string) (payment.Event
 	ev.ID = "status:" + s.ID + ":" + string(kind)
 	ev.Kind = kind
 	ev.OccurredAt = p.now().UTC()
+	if kind == payment.Authorized {
+		at := ev.OccurredAt
+		if s.PaymentIntent.Created > 0 {
+			at = time.Unix(s.PaymentIntent.Created, 0)
+		}
+		ev.Authorization = captureBefore(s.PaymentIntent, at)
+	}
 	return ev, nil
 }
 

@@ -41,13 +41,7 @@ func (p *Provider) Refund(ctx context.Context, r payment.RefundRequest) (payment
 	}
 	ref, err := p.api.Refunds.New(params)
 	if err != nil {
-		out := p.apiError("refunding "+pi, err)
-		var se *stripego.Error
-		if errors.As(err, &se) && (se.HTTPStatusCode == http.StatusBadRequest || se.HTTPStatusCode == http.StatusPaymentRequired) &&
-			!errors.Is(out, payment.ErrNotFound) {
-			out = payment.Refused(out)
-		}
-		return payment.Refund{}, out
+		return payment.Refund{}, p.refusal("refunding "+pi, err)
 	}
 	return payment.Refund{ID: ref.ID, Amount: ref.Amount, Status: string(ref.Status)}, nil
 }

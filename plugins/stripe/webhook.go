@@ -31,8 +31,13 @@ const (
 // body (HMAC-SHA256 with the endpoint's signing secret, at most 5 minutes
 // old; any API version) and normalizes it:
 //
-//   - checkout.session.completed: Paid when payment_status is paid, Pending
-//     when an asynchronous method is still processing;
+//   - checkout.session.completed: Paid when payment_status is paid,
+//     Authorized when the checkout only authorizes (metadata capture=manual)
+//     and the money is held, Pending when an asynchronous method is still
+//     processing;
+//   - payment_intent.amount_capturable_updated: Authorized, and
+//     payment_intent.canceled: Voided, for PaymentIntents carrying our
+//     registration id (authorize.go);
 //   - checkout.session.async_payment_succeeded: Paid;
 //   - checkout.session.async_payment_failed: Failed;
 //   - checkout.session.expired: Expired;
@@ -89,7 +94,9 @@ func (p *Provider) ParseWebhook(_ context.Context, r payment.WebhookRequest) (pa
 		switch t {
 		case evCheckoutCompleted:
 			se.Kind = payment.Pending
-			if s.PaymentStatus == stripego.CheckoutSessionPaymentStatusPaid ||
+			if authorizedSession(&s) {
+				se.Kind, se.Authorization = payment.Authorized, terms(ev.OccurredAt)
+			} else if s.PaymentStatus == stripego.CheckoutSessionPaymentStatusPaid ||
 				s.PaymentStatus == stripego.CheckoutSessionPaymentStatusNoPaymentRequired {
 				se.Kind = payment.Paid
 			}
@@ -101,6 +108,9 @@ func (p *Provider) ParseWebhook(_ context.Context, r payment.WebhookRequest) (pa
 			se.Kind = payment.Expired
 		}
 		return se, nil
+
+	case evIntentCapturable, evIntentCanceled:
+		return intentEvent(t, ev, e.Data.Raw)
 
 	case evChargeRefunded:
 		var c stripego.Charge

@@ -95,19 +95,21 @@ type Server struct {
 	srv              *httptest.Server
 	clientID, secret string
 
-	mu         sync.Mutex
-	seq        int
-	now        time.Time
-	tokens     map[string]bool
-	orders     map[string]*Order
-	captures   map[string]*Capture
-	refunds    map[string]*Refund
-	replies    map[string]answer // route + " " + PayPal-Request-Id
-	signKey    []byte
-	outbox     []Delivery
-	calls      map[string]int // "METHOD /path-pattern"
-	verifyLog  [][]byte       // webhook_event bytes as received
-	prettyJSON bool           // deliver webhooks indented, as a proxy might
+	mu       sync.Mutex
+	seq      int
+	now      time.Time
+	tokens   map[string]bool
+	orders   map[string]*Order
+	captures map[string]*Capture
+	refunds  map[string]*Refund
+	// authorizations of AUTHORIZE orders (authorizations.go)
+	authorizations map[string]*Authorization
+	replies        map[string]answer // route + " " + PayPal-Request-Id
+	signKey        []byte
+	outbox         []Delivery
+	calls          map[string]int // "METHOD /path-pattern"
+	verifyLog      [][]byte       // webhook_event bytes as received
+	prettyJSON     bool           // deliver webhooks indented, as a proxy might
 	// ignorePrefer answers minimal bodies whatever Prefer says.
 	ignorePrefer bool
 }
@@ -123,6 +125,7 @@ type Order struct {
 	UserAction, BrandName string
 	ShippingPref, Locale  string
 	CaptureID             string
+	AuthorizationID       string
 	decline               bool
 	instrumentDeclined    bool
 	failAfterCapture      bool
@@ -183,18 +186,19 @@ func (d Delivery) Request(target string) *http.Request {
 func NewServer(t testing.TB, clientID, secret string) *Server {
 	t.Helper()
 	f := &Server{
-		WebhookID: DefaultWebhookID,
-		t:         t,
-		clientID:  clientID,
-		secret:    secret,
-		now:       time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC),
-		tokens:    map[string]bool{},
-		orders:    map[string]*Order{},
-		captures:  map[string]*Capture{},
-		refunds:   map[string]*Refund{},
-		replies:   map[string]answer{},
-		signKey:   []byte("fake-paypal-webhook-signing-key"),
-		calls:     map[string]int{},
+		WebhookID:      DefaultWebhookID,
+		t:              t,
+		clientID:       clientID,
+		secret:         secret,
+		now:            time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC),
+		tokens:         map[string]bool{},
+		orders:         map[string]*Order{},
+		captures:       map[string]*Capture{},
+		refunds:        map[string]*Refund{},
+		authorizations: map[string]*Authorization{},
+		replies:        map[string]answer{},
+		signKey:        []byte("fake-paypal-webhook-signing-key"),
+		calls:          map[string]int{},
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/oauth2/token", f.handleToken)
@@ -203,6 +207,7 @@ func NewServer(t testing.TB, clientID, secret string) *Server {
 	mux.HandleFunc("POST /v2/checkout/orders/{id}/capture", f.authed(f.handleCapture))
 	mux.HandleFunc("POST /v2/payments/captures/{id}/refund", f.authed(f.handleRefund))
 	mux.HandleFunc("POST /v1/notifications/verify-webhook-signature", f.authed(f.handleVerify))
+	f.routeAuthorizations(mux)
 	f.srv = httptest.NewServer(f.count(mux))
 	f.URL = f.srv.URL
 	t.Cleanup(f.srv.Close)
@@ -756,11 +761,17 @@ func (f *Server) orderJSON(o *Order, full bool) map[string]any {
 	if o.InvoiceID != "" {
 		unit["invoice_id"] = o.InvoiceID
 	}
+	payments := map[string]any{}
+	if a := f.authorizations[o.AuthorizationID]; a != nil {
+		payments["authorizations"] = []any{f.authorizationJSON(a)}
+	}
 	if c := f.captures[o.CaptureID]; c != nil {
-		payments := map[string]any{"captures": []any{f.captureJSON(c)}}
+		payments["captures"] = []any{f.captureJSON(c)}
 		if refunds := f.refundsOf(c); len(refunds) > 0 {
 			payments["refunds"] = refunds
 		}
+	}
+	if len(payments) > 0 {
 		unit["payments"] = payments
 	}
 	out["intent"] = o.Intent

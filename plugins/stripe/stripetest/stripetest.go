@@ -145,3 +145,20 @@ func Charge(id, paymentIntent string, amount, refunded int64, currency string) s
 	return fmt.Sprintf(`{"id":%q,"object":"charge","amount":%d,"amount_refunded":%d,"currency":%q,"payment_intent":%q,"refunded":%t,"metadata":{}}`,
 		id, amount, refunded, strings.ToLower(currency), paymentIntent, refunded >= amount)
 }
+
+// AuthorizedSession is a checkout.session object of a checkout that only
+// authorizes (metadata capture=manual), completed by its buyer: the money
+// is held on its PaymentIntent, not taken (payment_status unpaid).
+func AuthorizedSession(id string, registrationID int64, amount int64, currency, paymentIntent string) string {
+	return fmt.Sprintf(`{"id":%q,"object":"checkout.session","mode":"payment","status":"complete","payment_status":"unpaid",`+
+		`"amount_total":%d,"currency":%q,"client_reference_id":"%d","metadata":{"registration_id":"%d","capture":"manual"},"payment_intent":%q}`,
+		id, amount, strings.ToLower(currency), registrationID, registrationID, paymentIntent)
+}
+
+// PaymentIntent is a payment_intent object of a registration's checkout:
+// status requires_capture with amount_capturable held, or canceled.
+func PaymentIntent(id string, registrationID int64, amount, capturable int64, currency, status string) string {
+	return fmt.Sprintf(`{"id":%q,"object":"payment_intent","amount":%d,"amount_capturable":%d,"amount_received":0,"capture_method":"manual",`+
+		`"currency":%q,"status":%q,"metadata":{"registration_id":"%d"}}`,
+		id, amount, capturable, strings.ToLower(currency), status, registrationID)
+}

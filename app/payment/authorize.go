@@ -1,0 +1,100 @@
+package payment
+
+import (
+	"context"
+	"time"
+)
+
+// Authorize then capture: for events whose registrations the organizer
+// approves, a provider that can holds the buyer's money at checkout
+// (Authorized), takes it when the organizer confirms (Capture: Paid) and
+// releases it when they reject (Void: Voided). Nothing is charged, and no
+// fee is paid, for a registration that is turned down.
+const (
+	// Authorized: the buyer approved the payment and the provider holds
+	// Amount for a later capture; nothing is taken yet. PaymentID is what
+	// Capture and Void take (Stripe's PaymentIntent, PayPal's
+	// authorization) and Authorization says until when.
+	Authorized Kind = "authorized"
+	// Voided: the hold ended without a capture (voided by Admit, or
+	// lapsed at the provider). PaymentID names the authorization.
+	Voided Kind = "voided"
+)
+
+// AuthorizationTerms are the deadlines of a hold.
+type AuthorizationTerms struct {
+	// CaptureBy is the last moment a capture is sure to succeed (Stripe: 7
+	// days, when the hold ends; PayPal: the end of its 3-day honor period).
+	CaptureBy time.Time
+	// ExpiresAt is when the hold ends for good (Stripe: 7 days; PayPal:
+	// 29 days); after it nothing can be captured.
+	ExpiresAt time.Time
+}
+
+// CaptureRequest takes the money an authorization holds.
+type CaptureRequest struct {
+	// CheckoutID and PaymentID are the Authorized event's.
+	CheckoutID     string
+	PaymentID      string
+	Amount         int64
+	Currency       string
+	RegistrationID int64
+	// IdempotencyKey is derived from our ids ("capture-<registration>").
+	IdempotencyKey string
+}
+
+// VoidRequest releases an authorization.
+type VoidRequest struct {
+	CheckoutID     string
+	PaymentID      string
+	RegistrationID int64
+	// IdempotencyKey is derived from our ids ("void-<registration>").
+	IdempotencyKey string
+}
+
+// Authorizer is an optional capability of a Provider: it can authorize at
+// checkout (CheckoutRequest.Authorize) and capture or void later.
+type Authorizer interface {
+	// Capture takes the authorized money and answers the Paid event of the
+	// capture (its ID fixed by the capture, so that a webhook about the
+	// same capture is a duplicate). Asking again with the same key takes
+	// nothing more. A hold that lapsed, was voided or whose capture was
+	// declined is an ErrRefused whose text is the provider's reason.
+	Capture(ctx context.Context, r CaptureRequest) (Event, error)
+	// Void releases the hold and answers the Voided event. A hold already
+	// voided or lapsed is not an error.
+	Void(ctx context.Context, r VoidRequest) (Event, error)
+}
+
+// CanAuthorize reports whether a provider can authorize and capture later.
+func CanAuthorize(p Provider) bool {
+	if d, ok := p.(deadline); ok {
+		p = d.p
+	}
+	_, ok := p.(Authorizer)
+	return ok
+}
+
+// Capture takes an authorization's money at a provider that can;
+// ErrUnsupported otherwise.
+func Capture(ctx context.Context, p Provider, r CaptureRequest) (Event, error) {
+	if d, ok := p.(deadline); ok {
+		return within(ctx, d.d, func(ctx context.Context) (Event, error) { return Capture(ctx, d.p, r) })
+	}
+	if a, ok := p.(Authorizer); ok {
+		return a.Capture(ctx, r)
+	}
+	return Event{}, ErrUnsupported
+}
+
+// Void releases an authorization at a provider that can; ErrUnsupported
+// otherwise.
+func Void(ctx context.Context, p Provider, r VoidRequest) (Event, error) {
+	if d, ok := p.(deadline); ok {
+		return within(ctx, d.d, func(ctx context.Context) (Event, error) { return Void(ctx, d.p, r) })
+	}
+	if a, ok := p.(Authorizer); ok {
+		return a.Void(ctx, r)
+	}
+	return Event{}, ErrUnsupported
+}

@@ -1,0 +1,55 @@
+-- name: get-authorization
+SELECT registration_id, provider, checkout_id, authorization_id, amount, currency, status, authorized_at, capture_by,
+    expires_at, flagged_at, approved_at, last_error, updated_at
+FROM authorizations WHERE registration_id = ?;
+
+-- name: authorizations-of-event
+SELECT a.registration_id, a.provider, a.checkout_id, a.authorization_id, a.amount, a.currency, a.status, a.authorized_at,
+    a.capture_by, a.expires_at, a.flagged_at, a.approved_at, a.last_error, a.updated_at
+FROM authorizations a JOIN registrations r ON r.id = a.registration_id WHERE r.event_id = ?;
+
+-- name: registration-by-authorization
+SELECT registration_id FROM authorizations WHERE provider = ? AND authorization_id = ?;
+
+-- name: hold-authorization
+-- A new hold on a registration (replacing an earlier one that ended).
+INSERT INTO authorizations(registration_id, provider, checkout_id, authorization_id, amount, currency, status,
+    authorized_at, capture_by, expires_at, flagged_at, last_error, updated_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'authorized', ?7, ?8, ?9, NULL, '', ?7)
+ON CONFLICT(registration_id) DO UPDATE SET provider = excluded.provider, checkout_id = excluded.checkout_id,
+    authorization_id = excluded.authorization_id, amount = excluded.amount, currency = excluded.currency,
+    status = 'authorized', authorized_at = excluded.authorized_at, capture_by = excluded.capture_by,
+    expires_at = excluded.expires_at, flagged_at = NULL, last_error = '', updated_at = excluded.updated_at;
+
+-- name: set-authorization-status
+-- Moves a hold from one status to another; last_error says why when it failed.
+UPDATE authorizations SET status = ?1, last_error = ?2, updated_at = ?3 WHERE registration_id = ?4 AND status = ?5;
+
+-- name: approve-authorization
+-- The organizer confirmed the registration before it was paid again.
+INSERT INTO authorizations(registration_id, provider, status, approved_at, updated_at) VALUES (?1, ?2, 'lapsed', ?3, ?3)
+ON CONFLICT(registration_id) DO UPDATE SET approved_at = excluded.approved_at, updated_at = excluded.updated_at;
+
+-- name: flag-authorization
+UPDATE authorizations SET flagged_at = ?1, updated_at = ?1 WHERE registration_id = ?2 AND flagged_at IS NULL;
+
+-- name: authorizations-to-flag
+-- Holds still waiting for a decision whose capture deadline is before ?1,
+-- not flagged to the organizers yet.
+SELECT a.registration_id, a.provider, a.checkout_id, a.authorization_id, a.amount, a.currency, a.status, a.authorized_at,
+    a.capture_by, a.expires_at, a.flagged_at, a.approved_at, a.last_error, a.updated_at
+FROM authorizations a JOIN registrations r ON r.id = a.registration_id
+WHERE a.status = 'authorized' AND a.flagged_at IS NULL AND a.capture_by <= ?1 AND r.status = 'pending_approval'
+ORDER BY a.capture_by LIMIT ?2;
+
+-- name: authorizations-lapsed
+-- Holds still open whose end has passed.
+SELECT registration_id, provider, checkout_id, authorization_id, amount, currency, status, authorized_at, capture_by,
+    expires_at, flagged_at, approved_at, last_error, updated_at
+FROM authorizations WHERE status = 'authorized' AND expires_at <= ?1 ORDER BY expires_at LIMIT ?2;
+
+-- name: reopen-payment
+-- A registration confirmed while no money was held goes back to paying,
+-- with a hold on its seat until ?1.
+UPDATE registrations SET status = 'pending_payment', hold_expires_at = ?1, updated_at = ?2
+WHERE id = ?3 AND status = 'pending_approval';

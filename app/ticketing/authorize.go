@@ -1,0 +1,484 @@
+package ticketing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/admit/admit/app/model"
+	"github.com/admit/admit/app/payment"
+	"github.com/admit/admit/app/store"
+)
+
+// Approval without charging. For an event with manual approval, a provider
+// that can authorize holds the buyer's money at checkout: the registration
+// waits as pending_approval with its payment authorized (an Authorization
+// row). Confirm captures it through ApplyPayment, exactly once; Reject voids
+// it: nothing is charged, no fee is paid, nothing is refunded. A hold about
+// to lapse is flagged to the organizers a day before its capture deadline;
+// one that lapses is recorded as lapsed and its registrant told, and
+// confirming them later sends a link to pay. Providers that cannot authorize
+// keep charging at checkout and refunding on rejection.
+
+// canAuthorize reports whether a provider can hold a payment and capture it
+// later.
+func canAuthorize(p payment.Provider) bool { return payment.CanAuthorize(p) }
+
+// CanAuthorize reports whether the connected provider called name holds
+// payments for events with manual approval (false when it is not
+// connected): the event page says how rejection is handled.
+func (s *Service) CanAuthorize(name string) bool {
+	p, ok := s.providers.Get(name)
+	return ok && canAuthorize(p)
+}
+
+// payAgainHold is how long the seat of a registration confirmed after its
+// hold lapsed is kept while its registrant pays (within Stripe's 24 hours
+// for a checkout).
+const payAgainHold = 23 * time.Hour
+
+// authorizationBatch is how many holds one transaction of the check flags
+// or lapses.
+const authorizationBatch = 100
+
+// flagAhead is how long before a hold's capture deadline the organizers
+// are told.
+const flagAhead = 24 * time.Hour
+
+// openHold is the money held for r that a capture now takes: r awaits
+// approval and its hold is authorized (or its capture was refused and may
+// be tried again). nil otherwise.
+func openHold(tx *store.Tx, r *model.Registration) (*model.Authorization, error) {
+	if r.Status != model.StatusPendingApproval {
+		return nil, nil
+	}
+	a, err := tx.Authorization(r.ID)
+	if errors.Is(err, model.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if a.Status != model.AuthAuthorized && a.Status != model.AuthCaptureFailed {
+		return nil, nil
+	}
+	return a, nil
+}
+
+// approved: the organizer confirmed r while no money was held, so its
+// payment confirms it at once.
+func approved(tx *store.Tx, r *model.Registration) bool {
+	a, err := tx.Authorization(r.ID)
+	return err == nil && a.ApprovedAt != nil
+}
+
+// applyAuthorized records a hold on r's payment: r waits for the
+// organizer's decision (pending_approval) with nothing charged, and is told
+// so. A hold Admit cannot keep (its amount or currency is not r's, it came
+// after the seat's hold ran out and no seat is left, or r was cancelled) is
+// voided: nothing is taken. It reports whether it changed anything, and
+// the holds to void once committed.
+func (s *Service) applyAuthorized(tx *store.Tx, r *model.Registration, ev payment.Event) (bool, []payment.VoidRequest, error) {
+	if r.AmountPaid > 0 || ev.PaymentID == "" {
+		return false, nil, nil
+	}
+	if a, err := tx.Authorization(r.ID); err == nil && a.AuthorizationID == ev.PaymentID {
+		return false, nil, nil // recorded before (the return page, then the webhook)
+	} else if err != nil && !errors.Is(err, model.ErrNotFound) {
+		return false, nil, err
+	}
+	e, err := tx.EventOnly(r.EventID)
+	if err != nil {
+		return false, nil, err
+	}
+	hold := &model.Authorization{RegistrationID: r.ID, Provider: ev.Provider, CheckoutID: ev.CheckoutID, AuthorizationID: ev.PaymentID,
+		Amount: ev.Amount, Currency: strings.ToUpper(ev.Currency)}
+	if hold.CheckoutID == "" {
+		hold.CheckoutID = r.CheckoutID
+	}
+	if t := ev.Authorization; t != nil {
+		by, exp := t.CaptureBy, t.ExpiresAt
+		hold.CaptureBy, hold.ExpiresAt = &by, &exp
+	} else {
+		// Without the provider's word, the shortest hold there is.
+		end := tx.Now().Add(7 * 24 * time.Hour)
+		hold.CaptureBy, hold.ExpiresAt = &end, &end
+	}
+	if err := tx.HoldAuthorization(hold); err != nil {
+		return false, nil, err
+	}
+	r.Authorization = hold
+	seat := hold.Amount == r.Amount && hold.Currency == r.Currency
+	if seat {
+		if seat, err = s.seatLeft(tx, e, r); err != nil {
+			return false, nil, err
+		}
+	}
+	void := voidRequest(hold)
+	if !seat {
+		s.log.Warn("payment authorized without a seat, or not matching the registration: released", "registration", r.ID,
+			"provider", ev.Provider, "amount", ev.Amount, "currency", ev.Currency)
+		if _, err := tx.SetAuthorizationStatus(r.ID, model.AuthAuthorized, model.AuthVoided, "no seat for it"); err != nil {
+			return false, nil, err
+		}
+		if r.Status == model.StatusPendingPayment {
+			if _, err := tx.SetRegistrationStatus(r.ID, r.Status, model.StatusExpired); err != nil {
+				return false, nil, err
+			}
+			r.Status = model.StatusExpired
+			if err := s.queueMail(tx, r, e, model.MailPaymentFailed, nil); err != nil {
+				return false, nil, err
+			}
+		}
+		return true, []payment.VoidRequest{void}, nil
+	}
+	if _, err := tx.SetRegistrationStatus(r.ID, r.Status, model.StatusPendingApproval); err != nil {
+		return false, nil, err
+	}
+	r.Status = model.StatusPendingApproval
+	if err := s.queueMail(tx, r, e, model.MailPending, map[string]any{"amount": hold.Amount, "currency": hold.Currency}); err != nil {
+		return false, nil, err
+	}
+	return true, nil, tx.SetRegistrationMailed(r.ID)
+}
+
+// applyVoided records that the provider ended a hold that Admit had not
+// (Stripe cancels an uncaptured payment after 7 days, PayPal voids an
+// authorization after 29): for a registration still awaiting approval it
+// lapsed, and its registrant is told. A hold Admit voided itself, or
+// captured, is left as it is.
+func (s *Service) applyVoided(tx *store.Tx, r *model.Registration, ev payment.Event) (bool, error) {
+	a, err := tx.Authorization(r.ID)
+	if errors.Is(err, model.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil || a.Status != model.AuthAuthorized || (ev.PaymentID != "" && a.AuthorizationID != ev.PaymentID) {
+		return false, err
+	}
+	return true, s.lapse(tx, r, a, "ended by "+providerTitle(ev.Provider))
+}
+
+// lapse records that a hold ran out: lapsed, and its registrant told, when
+// the registration still awaits approval; voided otherwise.
+func (s *Service) lapse(tx *store.Tx, r *model.Registration, a *model.Authorization, why string) error {
+	if r.Status != model.StatusPendingApproval {
+		_, err := tx.SetAuthorizationStatus(r.ID, a.Status, model.AuthVoided, why)
+		return err
+	}
+	if ok, err := tx.SetAuthorizationStatus(r.ID, a.Status, model.AuthLapsed, why); err != nil || !ok {
+		return err
+	}
+	e, err := tx.EventOnly(r.EventID)
+	if err != nil {
+		return err
+	}
+	s.log.Info("payment authorization lapsed before a decision: nothing charged", "registration", r.ID, "provider", a.Provider)
+	return s.queueMail(tx, r, e, model.MailAuthLapsed, map[string]any{"amount": a.Amount, "currency": a.Currency})
+}
+
+// voidRequest asks to release a hold, under a key made of our ids.
+func voidRequest(a *model.Authorization) payment.VoidRequest {
+	return payment.VoidRequest{CheckoutID: a.CheckoutID, PaymentID: a.AuthorizationID, RegistrationID: a.RegistrationID,
+		IdempotencyKey: "void-" + strconv.FormatInt(a.RegistrationID, 10) + "-" + a.AuthorizationID}
+}
+
+// sendVoids releases holds Admit cannot keep. One that fails lapses on its
+// own at the provider: nothing is taken either way.
+func (s *Service) sendVoids(ctx context.Context, provider string, voids []payment.VoidRequest) {
+	if len(voids) == 0 {
+		return
+	}
+	p, ok := s.provider(provider)
+	if !ok {
+		return
+	}
+	for _, v := range voids {
+		if _, err := payment.Void(ctx, p, v); err != nil {
+			s.log.ErrorContext(ctx, "releasing a payment authorization", "registration", v.RegistrationID, "provider", provider, "err", err)
+		}
+	}
+}
+
+// withAuthorization reads r's hold into r.Authorization.
+func (s *Service) withAuthorization(ctx context.Context, r *model.Registration) (*model.Registration, error) {
+	if r == nil {
+		return r, nil
+	}
+	a, err := s.store.Authorization(ctx, r.ID)
+	switch {
+	case errors.Is(err, model.ErrNotFound):
+		return r, nil
+	case err != nil:
+		return nil, err
+	}
+	r.Authorization = a
+	return r, nil
+}
+
+// decideHeld runs the organizer's decision on a registration awaiting
+// approval whose payment is held, lapsed or refused; handled is false when
+// the registration has no such payment (the usual decision then applies).
+func (s *Service) decideHeld(ctx context.Context, id int64, confirm bool) (out *model.Registration, handled bool, err error) {
+	r, err := s.store.Registration(ctx, id)
+	if err != nil || r.Status != model.StatusPendingApproval {
+		return nil, false, err
+	}
+	a, err := s.store.Authorization(ctx, id)
+	if errors.Is(err, model.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	switch {
+	case confirm && a.Status == model.AuthAuthorized:
+		out, err = s.capture(ctx, r, a)
+	case confirm && (a.Status == model.AuthLapsed || a.Status == model.AuthVoided || a.Status == model.AuthCaptureFailed):
+		out, err = s.payAgain(ctx, r, a)
+	case !confirm && a.Status == model.AuthAuthorized:
+		out, err = s.rejectHeld(ctx, r, a)
+	default:
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, true, err
+	}
+	out, err = s.withAuthorization(ctx, out)
+	return out, true, err
+}
+
+// capture takes the money held for r, which the organizer confirms: the
+// provider's Paid event goes through ApplyPayment, which confirms r and
+// sends its access once, however often the organizer clicks. A capture the
+// provider refuses leaves r awaiting approval with the hold marked
+// capture_failed and the reason, and the organizers told.
+func (s *Service) capture(ctx context.Context, r *model.Registration, a *model.Authorization) (*model.Registration, error) {
+	p, ok := s.provider(a.Provider)
+	if !ok {
+		return nil, model.Fail(model.ErrProviderMissing, providerTitle(a.Provider)+" is not connected: the payment stays authorized until it is connected again (or the authorization lapses).")
+	}
+	ev, err := payment.Capture(ctx, p, payment.CaptureRequest{CheckoutID: a.CheckoutID, PaymentID: a.AuthorizationID,
+		Amount: a.Amount, Currency: a.Currency, RegistrationID: r.ID,
+		IdempotencyKey: "capture-" + strconv.FormatInt(r.ID, 10) + "-" + a.AuthorizationID})
+	switch {
+	case errors.Is(err, payment.ErrRefused) || errors.Is(err, payment.ErrNotFound):
+		return nil, s.captureFailed(ctx, r, a, err)
+	case err != nil:
+		s.log.ErrorContext(ctx, "capture of an authorized payment", "registration", r.ID, "provider", a.Provider, "err", err)
+		return nil, model.Fail(model.ErrProviderFailed, providerTitle(a.Provider)+" could not be reached to take the payment; nothing changed and the payment stays authorized. Try again.")
+	case ev.Kind == payment.Pending:
+		return nil, model.Fail(model.ErrConflict, providerTitle(a.Provider)+" holds the payment as pending; the registration is confirmed once it completes.")
+	case ev.Kind != payment.Paid:
+		return nil, model.Fail(model.ErrProviderFailed, providerTitle(a.Provider)+" did not say the payment was taken; nothing changed. Try again.")
+	}
+	if _, err := s.ApplyPayment(ctx, ev); err != nil {
+		return nil, err
+	}
+	return s.store.Registration(ctx, r.ID)
+}
+
+// captureFailed records a capture the provider refused and tells the
+// organizers; the answer says what happened and what to do.
+func (s *Service) captureFailed(ctx context.Context, r *model.Registration, a *model.Authorization, cause error) error {
+	reason := cause.Error()
+	s.log.WarnContext(ctx, "capture refused: nothing charged", "registration", r.ID, "provider", a.Provider, "err", cause)
+	err := s.store.Write(ctx, func(tx *store.Tx) error {
+		ok, err := tx.SetAuthorizationStatus(r.ID, model.AuthAuthorized, model.AuthCaptureFailed, reason)
+		if err != nil || !ok {
+			return err
+		}
+		e, err := tx.EventOnly(r.EventID)
+		if err != nil {
+			return err
+		}
+		_, err = s.queueOrganizerMail(tx, model.MailCaptureFailed, organizerData{Title: e.Title, Item: r.Name + " <" + r.Email + ">",
+			Message: reason, Count: 1, Amount: formatMoney(a.Amount, a.Currency, organizerLocale)})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return &model.Problem{Err: model.ErrConflict, Code: "capture_failed",
+		Message: fmt.Sprintf("%s refused to take the payment (%s). Nothing was charged and the registration still awaits approval: confirm it again to send %s a link to pay, or reject it.",
+			providerTitle(a.Provider), reason, r.Name)}
+}
+
+// payAgain confirms a registration whose hold lapsed (or was refused):
+// its seat is held while its registrant pays at a new checkout, which
+// confirms it at once, and they are sent the link.
+func (s *Service) payAgain(ctx context.Context, r *model.Registration, a *model.Authorization) (*model.Registration, error) {
+	p, ok := s.provider(r.Provider)
+	if !ok {
+		return nil, model.Fail(model.ErrProviderMissing, providerTitle(r.Provider)+" is not connected: connect it to send a link to pay.")
+	}
+	var e *model.Event
+	err := s.store.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		if e, err = tx.Event(r.EventID); err != nil {
+			return err
+		}
+		if err := tx.ApproveAuthorization(r.ID, r.Provider); err != nil {
+			return err
+		}
+		hold := tx.Now().Add(payAgainHold)
+		ok, err := tx.ReopenPayment(r.ID, hold)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return model.Fail(model.ErrConflict, "This registration no longer awaits approval.")
+		}
+		r.Status, r.HoldExpiresAt = model.StatusPendingPayment, &hold
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	co, err := p.CreateCheckout(ctx, s.checkoutRequest(r, e, "checkout-"+strconv.FormatInt(r.ID, 10)+"-approved"))
+	if err != nil {
+		s.log.ErrorContext(ctx, "checkout to pay again could not be opened", "registration", r.ID, "provider", r.Provider, "err", err)
+		_ = s.store.Write(ctx, func(tx *store.Tx) error {
+			_, err := tx.SetRegistrationStatus(r.ID, model.StatusPendingPayment, model.StatusPendingApproval)
+			return err
+		})
+		return nil, model.Fail(model.ErrProviderFailed, providerTitle(r.Provider)+" could not be reached to open a payment page; nothing changed. Try again.")
+	}
+	err = s.store.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.SetCheckout(r.ID, co.ID, co.RedirectURL); err != nil {
+			return err
+		}
+		r.CheckoutID, r.CheckoutURL = co.ID, co.RedirectURL
+		return s.queueAccessMail(tx, r, e, model.MailPayAgain)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.store.Registration(ctx, r.ID)
+}
+
+// rejectHeld releases the money held for r and rejects it: nothing is
+// charged, nothing refunded. A release the provider refuses leaves r as it
+// is, with the reason.
+func (s *Service) rejectHeld(ctx context.Context, r *model.Registration, a *model.Authorization) (*model.Registration, error) {
+	why := ""
+	if p, ok := s.provider(a.Provider); ok {
+		_, err := payment.Void(ctx, p, voidRequest(a))
+		switch {
+		case errors.Is(err, payment.ErrRefused):
+			return nil, model.Fail(model.ErrConflict, fmt.Sprintf("%s refused to release the payment (%s); nothing changed.", providerTitle(a.Provider), err.Error()))
+		case err != nil && !errors.Is(err, payment.ErrNotFound):
+			s.log.ErrorContext(ctx, "void of an authorized payment", "registration", r.ID, "provider", a.Provider, "err", err)
+			return nil, model.Fail(model.ErrProviderFailed, providerTitle(a.Provider)+" could not be reached to release the payment; nothing changed. Try again.")
+		}
+	} else {
+		why = providerTitle(a.Provider) + " not connected: the authorization lapses on its own"
+	}
+	return s.transitionWith(ctx, r.ID, []string{model.StatusPendingApproval}, model.StatusRejected, model.MailRejected,
+		"Only a registration awaiting approval or confirmed can be rejected; this one is %s.", false,
+		func(tx *store.Tx, r *model.Registration) error {
+			_, err := tx.SetAuthorizationStatus(r.ID, model.AuthAuthorized, model.AuthVoided, why)
+			return err
+		})
+}
+
+// CheckAuthorizations flags to the organizers, by email, the holds whose
+// capture deadline is less than a day away, and records as lapsed those
+// that ended (their registrants are told), each once. It returns how many
+// it flagged and how many lapsed.
+func (s *Service) CheckAuthorizations(ctx context.Context) (flagged, lapsed int, err error) {
+	for {
+		n := 0
+		err := s.store.Write(ctx, func(tx *store.Tx) error {
+			due, err := tx.AuthorizationsToFlag(tx.Now().Add(flagAhead).Unix(), authorizationBatch)
+			if err != nil {
+				return err
+			}
+			n = len(due)
+			for _, a := range due {
+				ok, err := tx.FlagAuthorization(a.RegistrationID)
+				if err != nil || !ok {
+					return err
+				}
+				r, err := tx.Registration(a.RegistrationID)
+				if err != nil {
+					return err
+				}
+				e, err := tx.EventOnly(r.EventID)
+				if err != nil {
+					return err
+				}
+				if _, err := s.queueOrganizerMail(tx, model.MailAuthLapsing, organizerData{Title: e.Title, Item: r.Name + " <" + r.Email + ">",
+					Count: 1, Amount: formatMoney(a.Amount, a.Currency, organizerLocale), Message: a.CaptureBy.UTC().Format(time.RFC1123)}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return flagged, lapsed, err
+		}
+		flagged += n
+		if n < authorizationBatch {
+			break
+		}
+	}
+	for {
+		n := 0
+		err := s.store.Write(ctx, func(tx *store.Tx) error {
+			ended, err := tx.LapsedAuthorizations(authorizationBatch)
+			if err != nil {
+				return err
+			}
+			n = len(ended)
+			for _, a := range ended {
+				r, err := tx.Registration(a.RegistrationID)
+				if err != nil {
+					return err
+				}
+				if err := s.lapse(tx, r, a, "the authorization expired"); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return flagged, lapsed, err
+		}
+		lapsed += n
+		if n < authorizationBatch {
+			break
+		}
+	}
+	if flagged+lapsed > 0 {
+		s.log.InfoContext(ctx, "payment authorizations checked", "flagged", flagged, "lapsed", lapsed)
+	}
+	return flagged, lapsed, nil
+}
+
+// releaseHold voids the money held for a registration that was just
+// cancelled, and records it. A void that fails is logged: the hold lapses
+// on its own, and the check records it then; nothing is taken either way.
+func (s *Service) releaseHold(ctx context.Context, id int64) {
+	a, err := s.store.Authorization(ctx, id)
+	if err != nil || a.Status != model.AuthAuthorized {
+		return
+	}
+	why := ""
+	if p, ok := s.provider(a.Provider); ok {
+		if _, err := payment.Void(ctx, p, voidRequest(a)); err != nil {
+			s.log.ErrorContext(ctx, "releasing the payment of a cancelled registration", "registration", id, "provider", a.Provider, "err", err)
+			return
+		}
+	} else {
+		why = providerTitle(a.Provider) + " not connected: the authorization lapses on its own"
+	}
+	if err := s.store.Write(ctx, func(tx *store.Tx) error {
+		_, err := tx.SetAuthorizationStatus(id, model.AuthAuthorized, model.AuthVoided, why)
+		return err
+	}); err != nil {
+		s.log.ErrorContext(ctx, "recording a released payment", "registration", id, "err", err)
+	}
+}

@@ -1,0 +1,86 @@
+package web
+
+import (
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/admit/admit/app/model"
+)
+
+// authorizationJSON is a registration's payment held for the organizer's
+// decision (events with manual approval, at a provider that can authorize).
+type authorizationJSON struct {
+	// Status is authorized (held, not charged), captured, voided, lapsed
+	// or capture_failed.
+	Status   string `json:"status"`
+	Amount   int64  `json:"amount"`
+	Currency string `json:"currency"`
+	// CaptureBy: a capture is sure to succeed until then; ExpiresAt: the
+	// hold ends then.
+	CaptureBy *time.Time `json:"capture_by,omitempty"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	// Flagged: the organizers were told the hold lapses within a day.
+	Flagged bool `json:"flagged"`
+	// Error is the provider's reason for a refused capture.
+	Error string `json:"error,omitempty"`
+}
+
+func authorizationView(a *model.Authorization) *authorizationJSON {
+	if a == nil || a.AuthorizationID == "" {
+		return nil
+	}
+	return &authorizationJSON{Status: a.Status, Amount: a.Amount, Currency: a.Currency, CaptureBy: a.CaptureBy,
+		ExpiresAt: a.ExpiresAt, Flagged: a.FlaggedAt != nil, Error: a.LastError}
+}
+
+// approvalNote says how the event page describes paying for an event with
+// manual approval: "authorize" (every way to pay holds the money until the
+// organizer decides), "refund" (every way charges now and refunds a
+// rejection), "mixed" (with the names of the ways to pay of each kind, in
+// the page's language), or "" (no approval, free, or no way to pay).
+func (s *Server) approvalNote(c *fiber.Ctx, approval map[string]string) (note, authorize, refund string) {
+	var with, without []string
+	for _, p := range slices.Sorted(maps.Keys(approval)) {
+		name := s.I18n.T(s.pages.locale(c), "page.provider."+p, nil)
+		if approval[p] == approvalAuthorize {
+			with = append(with, name)
+		} else {
+			without = append(without, name)
+		}
+	}
+	switch {
+	case len(with) > 0 && len(without) > 0:
+		return "mixed", strings.Join(with, ", "), strings.Join(without, ", ")
+	case len(with) > 0:
+		return "authorize", "", ""
+	case len(without) > 0:
+		return "refund", "", ""
+	}
+	return "", "", ""
+}
+
+// How a way to pay handles manual approval (publicEventJSON.Approval).
+const (
+	approvalAuthorize = "authorize"
+	approvalRefund    = "charge_then_refund"
+)
+
+// approvalOf maps each way to pay a paid event with manual approval to how
+// it handles the decision; nil for other events.
+func (s *Server) approvalOf(e *model.Event, providers []string) map[string]string {
+	if !e.ApprovalRequired || len(providers) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(providers))
+	for _, p := range providers {
+		out[p] = approvalRefund
+		if s.Tickets.CanAuthorize(p) {
+			out[p] = approvalAuthorize
+		}
+	}
+	return out
+}
