@@ -52,8 +52,9 @@ type VoidRequest struct {
 	IdempotencyKey string
 }
 
-// Authorizer is an optional capability of a Provider: it can authorize at
-// checkout (CheckoutRequest.Authorize) and capture or void later.
+// Authorizer is what a Provider whose Module declares Authorize implements:
+// it authorizes at checkout (CheckoutRequest.Authorize) and captures or
+// voids later.
 type Authorizer interface {
 	// Capture takes the authorized money and answers the Paid event of the
 	// capture (its ID fixed by the capture, so that a webhook about the
@@ -64,15 +65,6 @@ type Authorizer interface {
 	// Void releases the hold and answers the Voided event. A hold already
 	// voided or lapsed is not an error.
 	Void(ctx context.Context, r VoidRequest) (Event, error)
-}
-
-// CanAuthorize reports whether a provider can authorize and capture later.
-func CanAuthorize(p Provider) bool {
-	if d, ok := p.(deadline); ok {
-		p = d.p
-	}
-	_, ok := p.(Authorizer)
-	return ok
 }
 
 // Capture takes an authorization's money at a provider that can;

@@ -118,7 +118,7 @@ type CheckoutRequest struct {
 	IdempotencyKey string
 	// Authorize asks the provider to hold the amount without taking it,
 	// for a capture or a void later (see Authorizer); only for a provider
-	// that CanAuthorize.
+	// whose Module declares Authorize.
 	Authorize bool
 }
 

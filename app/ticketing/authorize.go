@@ -23,16 +23,13 @@ import (
 // confirming them later sends a link to pay. Providers that cannot authorize
 // keep charging at checkout and refunding on rejection.
 
-// canAuthorize reports whether a provider can hold a payment and capture it
-// later.
-func canAuthorize(p payment.Provider) bool { return payment.CanAuthorize(p) }
-
-// CanAuthorize reports whether the connected provider called name holds
-// payments for events with manual approval (false when it is not
-// connected): the event page says how rejection is handled.
+// CanAuthorize reports whether the provider called name declares (in its
+// payment.Module) that it can authorize a payment and capture it later:
+// events with manual approval then hold the money at checkout, and the
+// event page says how a rejection is handled.
 func (s *Service) CanAuthorize(name string) bool {
-	p, ok := s.providers.Get(name)
-	return ok && canAuthorize(p)
+	m, ok := s.modules.Get(name)
+	return ok && m.Authorize
 }
 
 // payAgainHold is how long the seat of a registration confirmed after its
@@ -158,7 +155,7 @@ func (s *Service) applyVoided(tx *store.Tx, r *model.Registration, ev payment.Ev
 	if err != nil || a.Status != model.AuthAuthorized || (ev.PaymentID != "" && a.AuthorizationID != ev.PaymentID) {
 		return false, err
 	}
-	return true, s.lapse(tx, r, a, "ended by "+providerTitle(ev.Provider))
+	return true, s.lapse(tx, r, a, "ended by "+s.providerTitle(ev.Provider))
 }
 
 // lapse records that a hold ran out: lapsed, and its registrant told, when
@@ -258,7 +255,7 @@ func (s *Service) decideHeld(ctx context.Context, id int64, confirm bool) (out *
 func (s *Service) capture(ctx context.Context, r *model.Registration, a *model.Authorization) (*model.Registration, error) {
 	p, ok := s.provider(a.Provider)
 	if !ok {
-		return nil, model.Fail(model.ErrProviderMissing, providerTitle(a.Provider)+" is not connected: the payment stays authorized until it is connected again (or the authorization lapses).")
+		return nil, model.Fail(model.ErrProviderMissing, s.providerTitle(a.Provider)+" is not connected: the payment stays authorized until it is connected again (or the authorization lapses).")
 	}
 	ev, err := payment.Capture(ctx, p, payment.CaptureRequest{CheckoutID: a.CheckoutID, PaymentID: a.AuthorizationID,
 		Amount: a.Amount, Currency: a.Currency, RegistrationID: r.ID,
@@ -268,11 +265,11 @@ func (s *Service) capture(ctx context.Context, r *model.Registration, a *model.A
 		return nil, s.captureFailed(ctx, r, a, err)
 	case err != nil:
 		s.log.ErrorContext(ctx, "capture of an authorized payment", "registration", r.ID, "provider", a.Provider, "err", err)
-		return nil, model.Fail(model.ErrProviderFailed, providerTitle(a.Provider)+" could not be reached to take the payment; nothing changed and the payment stays authorized. Try again.")
+		return nil, model.Fail(model.ErrProviderFailed, s.providerTitle(a.Provider)+" could not be reached to take the payment; nothing changed and the payment stays authorized. Try again.")
 	case ev.Kind == payment.Pending:
-		return nil, model.Fail(model.ErrConflict, providerTitle(a.Provider)+" holds the payment as pending; the registration is confirmed once it completes.")
+		return nil, model.Fail(model.ErrConflict, s.providerTitle(a.Provider)+" holds the payment as pending; the registration is confirmed once it completes.")
 	case ev.Kind != payment.Paid:
-		return nil, model.Fail(model.ErrProviderFailed, providerTitle(a.Provider)+" did not say the payment was taken; nothing changed. Try again.")
+		return nil, model.Fail(model.ErrProviderFailed, s.providerTitle(a.Provider)+" did not say the payment was taken; nothing changed. Try again.")
 	}
 	if _, err := s.ApplyPayment(ctx, ev); err != nil {
 		return nil, err
@@ -303,7 +300,7 @@ func (s *Service) captureFailed(ctx context.Context, r *model.Registration, a *m
 	}
 	return &model.Problem{Err: model.ErrConflict, Code: "capture_failed",
 		Message: fmt.Sprintf("%s refused to take the payment (%s). Nothing was charged and the registration still awaits approval: confirm it again to send %s a link to pay, or reject it.",
-			providerTitle(a.Provider), reason, r.Name)}
+			s.providerTitle(a.Provider), reason, r.Name)}
 }
 
 // payAgain confirms a registration whose hold lapsed (or was refused):
@@ -312,7 +309,7 @@ func (s *Service) captureFailed(ctx context.Context, r *model.Registration, a *m
 func (s *Service) payAgain(ctx context.Context, r *model.Registration, a *model.Authorization) (*model.Registration, error) {
 	p, ok := s.provider(r.Provider)
 	if !ok {
-		return nil, model.Fail(model.ErrProviderMissing, providerTitle(r.Provider)+" is not connected: connect it to send a link to pay.")
+		return nil, model.Fail(model.ErrProviderMissing, s.providerTitle(r.Provider)+" is not connected: connect it to send a link to pay.")
 	}
 	var e *model.Event
 	err := s.store.Write(ctx, func(tx *store.Tx) error {
@@ -344,7 +341,7 @@ func (s *Service) payAgain(ctx context.Context, r *model.Registration, a *model.
 			_, err := tx.SetRegistrationStatus(r.ID, model.StatusPendingPayment, model.StatusPendingApproval)
 			return err
 		})
-		return nil, model.Fail(model.ErrProviderFailed, providerTitle(r.Provider)+" could not be reached to open a payment page; nothing changed. Try again.")
+		return nil, model.Fail(model.ErrProviderFailed, s.providerTitle(r.Provider)+" could not be reached to open a payment page; nothing changed. Try again.")
 	}
 	err = s.store.Write(ctx, func(tx *store.Tx) error {
 		if err := tx.SetCheckout(r.ID, co.ID, co.RedirectURL); err != nil {
@@ -368,13 +365,13 @@ func (s *Service) rejectHeld(ctx context.Context, r *model.Registration, a *mode
 		_, err := payment.Void(ctx, p, voidRequest(a))
 		switch {
 		case errors.Is(err, payment.ErrRefused):
-			return nil, model.Fail(model.ErrConflict, fmt.Sprintf("%s refused to release the payment (%s); nothing changed.", providerTitle(a.Provider), err.Error()))
+			return nil, model.Fail(model.ErrConflict, fmt.Sprintf("%s refused to release the payment (%s); nothing changed.", s.providerTitle(a.Provider), err.Error()))
 		case err != nil && !errors.Is(err, payment.ErrNotFound):
 			s.log.ErrorContext(ctx, "void of an authorized payment", "registration", r.ID, "provider", a.Provider, "err", err)
-			return nil, model.Fail(model.ErrProviderFailed, providerTitle(a.Provider)+" could not be reached to release the payment; nothing changed. Try again.")
+			return nil, model.Fail(model.ErrProviderFailed, s.providerTitle(a.Provider)+" could not be reached to release the payment; nothing changed. Try again.")
 		}
 	} else {
-		why = providerTitle(a.Provider) + " not connected: the authorization lapses on its own"
+		why = s.providerTitle(a.Provider) + " not connected: the authorization lapses on its own"
 	}
 	return s.transitionWith(ctx, r.ID, []string{model.StatusPendingApproval}, model.StatusRejected, model.MailRejected,
 		"Only a registration awaiting approval or confirmed can be rejected; this one is %s.", false,
@@ -473,7 +470,7 @@ func (s *Service) releaseHold(ctx context.Context, id int64) {
 			return
 		}
 	} else {
-		why = providerTitle(a.Provider) + " not connected: the authorization lapses on its own"
+		why = s.providerTitle(a.Provider) + " not connected: the authorization lapses on its own"
 	}
 	if err := s.store.Write(ctx, func(tx *store.Tx) error {
 		_, err := tx.SetAuthorizationStatus(id, model.AuthAuthorized, model.AuthVoided, why)

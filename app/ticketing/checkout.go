@@ -70,7 +70,7 @@ func (s *Service) openCheckout(ctx context.Context, res *RegisterResult) error {
 		req := s.checkoutRequest(r, e, "checkout-"+strconv.FormatInt(r.ID, 10))
 		// With manual approval, a provider that can only holds the money
 		// until the organizer decides (authorize.go).
-		req.Authorize = e.ApprovalRequired && canAuthorize(p)
+		req.Authorize = e.ApprovalRequired && s.CanAuthorize(r.Provider)
 		co, err = p.CreateCheckout(ctx, req)
 	}
 	if err != nil {

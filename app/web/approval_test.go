@@ -12,6 +12,7 @@ import (
 	"github.com/admit/admit/app/model"
 	"github.com/admit/admit/app/payment"
 	"github.com/admit/admit/app/ticketing"
+	"github.com/admit/admit/plugins/paypal"
 	"github.com/admit/admit/plugins/stripe"
 	"github.com/admit/admit/plugins/stripe/stripetest"
 )
@@ -278,10 +279,6 @@ func TestApprovalAuthorizationLapses(t *testing.T) {
 	}
 }
 
-// plainProvider is a provider that cannot authorize (its Capture and Void
-// are hidden): approval keeps charging, then refunding.
-type plainProvider struct{ payment.Provider }
-
 // TestApprovalWithoutAuthorizationSaysRefund: the event page says, near the
 // pay button, that a rejection is refunded when the provider cannot hold
 // the payment.
@@ -291,8 +288,11 @@ func TestApprovalWithoutAuthorizationSaysRefund(t *testing.T) {
 		t.Fatal(err)
 	}
 	reg := payment.NewRegistry()
-	reg.Set(plainProvider{p})
-	e := newEnvWith(t, reg, func(*ticketing.Options, *Deps) {})
+	reg.Set(p)
+	// A Stripe that does not declare it can authorize.
+	plain := stripe.Module()
+	plain.Authorize = false
+	e := newEnvWith(t, reg, func(o *ticketing.Options, _ *Deps) { o.Modules = payment.NewModules(plain, paypal.Module()) })
 	e.createEvent(paidEvent(map[string]any{"approval_required": true}))
 	page := string(e.do("GET", "/e/intro-to-go", nil, false).Body)
 	if !strings.Contains(page, "if your registration is declined, you are refunded in full") || strings.Contains(page, "only authorized") {

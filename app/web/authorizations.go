@@ -45,7 +45,10 @@ func authorizationView(a *model.Authorization) *authorizationJSON {
 func (s *Server) approvalNote(c *fiber.Ctx, approval map[string]string) (note, authorize, refund string) {
 	var with, without []string
 	for _, p := range slices.Sorted(maps.Keys(approval)) {
-		name := s.I18n.T(s.pages.locale(c), "page.provider."+p, nil)
+		name := p
+		if m, ok := s.Tickets.Modules().Get(p); ok {
+			name = m.Title.In(s.pages.locale(c))
+		}
 		if approval[p] == approvalAuthorize {
 			with = append(with, name)
 		} else {

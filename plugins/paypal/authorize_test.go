@@ -23,8 +23,8 @@ func TestAuthorizeThenCapture(t *testing.T) {
 	ctx := context.Background()
 	f := newFakePayPal(t)
 	p := f.provider(t)
-	if !payment.CanAuthorize(p) {
-		t.Fatal("the PayPal provider does not say it can authorize")
+	if !Module().Authorize {
+		t.Fatal("the PayPal module does not declare it can authorize")
 	}
 	co, err := p.CreateCheckout(ctx, authorizeRequest(42))
 	if err != nil {

@@ -56,6 +56,7 @@ func Module() payment.Module {
 			payment.APIBase(),
 		},
 		Currencies: cur,
+		Authorize:  true, // authorize.go
 		New: func(s map[string]string) (payment.Provider, error) {
 			return New(Config{ClientID: s["client_id"], ClientSecret: s["client_secret"], Mode: s["mode"],
 				APIBase: s["api_base"], WebhookID: s["webhook_id"]})

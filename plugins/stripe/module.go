@@ -57,7 +57,7 @@ func Module() payment.Module {
 			payment.APIBase(),
 		},
 		Currencies: cur,
-		Authorize:  false,
+		Authorize:  true, // authorize.go
 		New: func(s map[string]string) (payment.Provider, error) {
 			return New(Config{SecretKey: s["secret_key"], WebhookSecret: s["webhook_secret"], APIBase: s["api_base"]})
 		},
