@@ -69,6 +69,16 @@ var adminA11yPages = []a11yPage{
 	}},
 	{name: "outbox", path: "/admin/settings/outbox", signedIn: true},
 	{name: "jobs", path: "/admin/settings/jobs", signedIn: true},
+	{name: "webhooks", path: "/admin/settings/webhooks", signedIn: true},
+	{name: "webhooks-errors", path: "/admin/settings/webhooks", signedIn: true, then: func(t *testing.T, ctx context.Context) {
+		do(t, ctx, chromedp.SetValue(chromedp.ID("webhook-url"), "ftp://crm.example.com/hook"))
+		clickAndLoad(t, ctx, `form.add-form button[type="submit"]`)
+	}},
+	{name: "webhooks-created", path: "/admin/settings/webhooks", signedIn: true, then: func(t *testing.T, ctx context.Context) {
+		do(t, ctx, chromedp.SetValue(chromedp.ID("webhook-url"), "http://127.0.0.1:9/crm-hooks"))
+		clickAndLoad(t, ctx, `form.add-form button[type="submit"]`)
+	}},
+	{name: "webhook-log", path: "/admin/settings/webhooks/{webhook}", signedIn: true},
 	{name: "users", path: "/admin/users", signedIn: true},
 	{name: "users-errors", path: "/admin/users", signedIn: true, then: func(t *testing.T, ctx context.Context) {
 		do(t, ctx, chromedp.SetValue(chromedp.ID("invite-email"), "not an address"))
@@ -98,7 +108,7 @@ var publicA11yPages = []a11yPage{
 // a tier, a paid registration, a free event with a registrant.
 func a11yFixture(t *testing.T) (base string, vars map[string]string) {
 	sched := jobs.New(jobs.Options{})
-	e, ev, now := salesEnv(t, 5, func(_ *ticketing.Options, d *Deps) { d.Jobs = sched })
+	e, ev, now := salesEnv(t, 5, func(o *ticketing.Options, d *Deps) { d.Jobs = sched; o.Webhooks.AllowPrivate = true })
 	broken := jobs.Func{JobName: "reconcile", Spec: "@every 5m", Fn: func(context.Context) error { return errors.New("provider unreachable") }}
 	if err := sched.Add(broken); err != nil {
 		t.Fatal(err)
@@ -121,7 +131,16 @@ func a11yFixture(t *testing.T) (base string, vars map[string]string) {
 		map[string]any{"name": "Cora", "email": "cora@example.org", "role": "co_organizer"}, true); r.Status != 201 {
 		t.Fatalf("add a co-organizer: %d %s", r.Status, r.Body)
 	}
-	return e.serve(), map[string]string{"event": fmt.Sprint(num(ev["id"])), "slug": "intro-to-go", "free": "free-talk", "full": "full-house", "token": token,
+	// A webhook endpoint that failed a test event, then received one.
+	hooks := newHookReceiver(t, e.clock.Now)
+	hooks.fail[model.HookTest] = 1
+	hook := e.addHook(hooks)
+	for range 2 {
+		if _, err := e.tickets.TestWebhook(context.Background(), hook); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return e.serve(), map[string]string{"webhook": fmt.Sprint(hook), "event": fmt.Sprint(num(ev["id"])), "slug": "intro-to-go", "free": "free-talk", "full": "full-house", "token": token,
 		"invite": e.invitationPath("cora@example.org"), "registration": fmt.Sprint(ada.ID)}
 }
 

@@ -39,7 +39,8 @@ const (
 
 // adminPageNames are the templates of assets/admin.
 var adminPageNames = []string{"login", "dashboard", "events", "event", "settings", "users", "invite",
-	"event_edit", "event_confirm", "registration_confirm", "outbox", "jobs", "followup_confirm"}
+	"event_edit", "event_confirm", "registration_confirm", "outbox", "jobs", "followup_confirm",
+	"webhooks", "webhook"}
 
 // randomToken is a fresh random value for a form's CSRF cookie.
 func randomToken() string {

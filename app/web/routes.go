@@ -89,6 +89,11 @@ func (s *Server) routes(app *fiber.App) {
 	ui.Get("/settings/outbox", s.adminOutbox)
 	ui.Post("/settings/outbox/:id/retry", s.adminRetryMail)
 	ui.Get("/settings/jobs", s.adminJobs)
+	ui.Get("/settings/webhooks", s.adminWebhooks)
+	ui.Post("/settings/webhooks", s.adminAddWebhook)
+	ui.Get("/settings/webhooks/:id", s.adminWebhook)
+	ui.Post("/settings/webhooks/:id/test", s.adminTestWebhook)
+	ui.Post("/settings/webhooks/:id/delete", s.adminDeleteWebhook)
 	// Recordings: the form (multipart file or external URL), delete, and
 	// resumable uploads (tus) for the page's progress bar.
 	ui.Post("/events/:id/recordings", s.adminAddRecording)
