@@ -10,9 +10,12 @@ import (
 // Dates are written from translated parts: the patterns "date.format.*" put
 // the weekday ("date.weekday.monday"), the day, the month ("date.month.january",
 // in the form the language uses inside a date: genitive in Russian) and the
-// year in the locale's order. Times are 24-hour "15:04", in the event's zone,
-// followed by its IANA name so that nobody has to guess; a time that happens
-// twice (when clocks go back) adds its UTC offset: "02:30 UTC+2".
+// year in the locale's order; the first of the month may have a word of its
+// own ("date.day.first": "1er" in French). Times are 24-hour "15:04", in the
+// event's zone, followed by the zone's city in the reader's language
+// (ZoneName: "Paris time", "heure : Moscou") so that nobody has to guess; a
+// time that happens twice (when clocks go back) adds its UTC offset:
+// "02:30 UTC+2".
 
 var weekdayIDs = [...]string{"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"}
 
@@ -43,19 +46,19 @@ func (b *Bundle) FormatDate(locale string, t time.Time, tz string) string {
 }
 
 // FormatDateTime writes a point in time in zone tz:
-// "Monday 5 January 2026, 18:00 (Europe/Paris)".
+// "Monday 5 January 2026, 18:00 (Paris time)".
 func (b *Bundle) FormatDateTime(locale string, t time.Time, tz string) string {
 	loc := b.Location(tz)
 	t = t.In(loc)
 	return b.T(locale, "date.format.datetime", map[string]any{
 		"Date": b.date(locale, t),
 		"Time": clock(t),
-		"Zone": loc.String(),
+		"Zone": b.ZoneName(locale, tz),
 	})
 }
 
 // FormatSession writes a session that starts at start and lasts minutes, in
-// zone tz: "Monday 5 January 2026, 18:00–19:30 (Europe/Paris)"; a session that
+// zone tz: "Monday 5 January 2026, 18:00–19:30 (Paris time)"; a session that
 // ends on another day repeats the date.
 func (b *Bundle) FormatSession(locale string, start time.Time, minutes int64, tz string) string {
 	loc := b.Location(tz)
@@ -65,7 +68,7 @@ func (b *Bundle) FormatSession(locale string, start time.Time, minutes int64, tz
 		"Date":  b.date(locale, start),
 		"Start": clock(start),
 		"End":   clock(end),
-		"Zone":  loc.String(),
+		"Zone":  b.ZoneName(locale, tz),
 	}
 	sy, sm, sd := start.Date()
 	ey, em, ed := end.Date()
@@ -77,9 +80,13 @@ func (b *Bundle) FormatSession(locale string, start time.Time, minutes int64, tz
 }
 
 func (b *Bundle) date(locale string, t time.Time) string {
+	day := strconv.Itoa(t.Day())
+	if t.Day() == 1 {
+		day = b.T(locale, "date.day.first", nil)
+	}
 	s := b.T(locale, "date.format.date", map[string]any{
 		"Weekday": b.T(locale, "date.weekday."+weekdayIDs[t.Weekday()], nil),
-		"Day":     strconv.Itoa(t.Day()),
+		"Day":     day,
 		"Month":   b.T(locale, "date.month."+monthIDs[t.Month()-1], nil),
 		"Year":    strconv.Itoa(t.Year()),
 	})

@@ -5,6 +5,7 @@
 package i18n
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -48,7 +49,6 @@ func New(fsys fs.FS) (*Bundle, error) {
 		localizers: make(map[string]*goi18n.Localizer),
 		ids:        make(map[string][]string),
 	}
-	b.bundle.RegisterUnmarshalFunc("toml", toml.Unmarshal)
 	for _, name := range names {
 		locale := strings.TrimSuffix(path.Base(name), ".toml")
 		tag, err := language.Parse(locale)
@@ -58,8 +58,18 @@ func New(fsys fs.FS) (*Bundle, error) {
 		if tag.String() != locale {
 			return nil, fmt.Errorf("i18n: %s: name the file %s.toml", name, tag)
 		}
-		mf, err := b.bundle.LoadMessageFileFS(fsys, name)
+		buf, err := fs.ReadFile(fsys, name)
 		if err != nil {
+			return nil, fmt.Errorf("i18n: %s: %w", name, err)
+		}
+		mf, err := goi18n.ParseMessageFileBytes(buf, name, map[string]goi18n.UnmarshalFunc{"toml": toml.Unmarshal})
+		if err != nil {
+			return nil, fmt.Errorf("i18n: %s: %w", name, err)
+		}
+		for _, m := range mf.Messages {
+			fillPlurals(m)
+		}
+		if err := b.bundle.AddMessages(mf.Tag, mf.Messages...); err != nil {
 			return nil, fmt.Errorf("i18n: %s: %w", name, err)
 		}
 		ids := make([]string, 0, len(mf.Messages))
@@ -89,6 +99,32 @@ func New(fsys fs.FS) (*Bundle, error) {
 	// The first tag is what the matcher answers when nothing matches.
 	b.matcher = language.NewMatcher(b.tags)
 	return b, nil
+}
+
+// fillPlurals gives a message the plural forms its file leaves out, so
+// that a count whose form is missing ("few" in a Russian message that has
+// only "one" and "other", or "one" in a message that has only "other")
+// shows the "other" form rather than the message's id.
+func fillPlurals(m *goi18n.Message) {
+	forms := []*string{&m.Zero, &m.One, &m.Two, &m.Few, &m.Many}
+	if m.Other == "" {
+		m.Other = cmp.Or(m.Many, m.Few, m.One, m.Two, m.Zero)
+	}
+	for _, f := range forms {
+		if *f == "" {
+			*f = m.Other
+		}
+	}
+}
+
+// LanguageName is the name of a locale's language in that language
+// ("Français"), for the language switch; the tag itself when its catalog
+// has none.
+func (b *Bundle) LanguageName(locale string) string {
+	if n := b.T(locale, "language.self", nil); n != "language.self" && (locale == Default || n != b.T(Default, "language.self", nil)) {
+		return n
+	}
+	return locale
 }
 
 // check parses every message of every locale: a template that does not
@@ -143,6 +179,47 @@ func (b *Bundle) Match(query, acceptLanguage string) string {
 	}
 	return Default
 }
+
+// MatchTag is Match keeping the region the request names for the matched
+// language, for numbers written as there: "es-MX" from ?lang=es-MX or from
+// Accept-Language "es-MX,es;q=0.9" ("es" when no region is named). Only the
+// language part chooses the translation.
+func (b *Bundle) MatchTag(query, acceptLanguage string) string {
+	l := b.Match(query, acceptLanguage)
+	var tags []language.Tag
+	if t, err := language.Parse(strings.TrimSpace(query)); err == nil {
+		tags = append(tags, t)
+	}
+	if len(tags) == 0 || b.Match(query, "") != l {
+		tags, _, _ = language.ParseAcceptLanguage(acceptLanguage)
+	}
+	for _, t := range tags {
+		base, _ := t.Base()
+		if base.String() != l {
+			continue
+		}
+		if r, conf := t.Region(); conf == language.Exact {
+			return l + "-" + r.String()
+		}
+		return l
+	}
+	return l
+}
+
+// Has reports whether tag names one of the loaded languages, in any
+// regional variant ("fr", "fr-CA"; not "it").
+func (b *Bundle) Has(tag string) bool {
+	t, err := language.Parse(strings.TrimSpace(tag))
+	if err != nil {
+		return false
+	}
+	_, ok := b.match(t)
+	return ok
+}
+
+// SameLanguage reports whether two locale tags choose the same catalog
+// ("es" and "es-MX" do).
+func (b *Bundle) SameLanguage(x, y string) bool { return b.Match(x, "") == b.Match(y, "") }
 
 func (b *Bundle) match(tags ...language.Tag) (string, bool) {
 	_, i, conf := b.matcher.Match(tags...)

@@ -280,13 +280,13 @@ func TestFormatSession(t *testing.T) {
 		minutes    int64
 		want       string
 	}{
-		{"en", "Europe/Paris", 90, "Monday 5 January 2026, 18:00–19:30 (Europe/Paris)"},
-		{"fr", "Europe/Paris", 60, "lundi 5 janvier 2026, 18:00–19:00 (Europe/Paris)"},
-		{"es", "America/Mexico_City", 60, "lunes, 5 de enero de 2026, 11:00–12:00 (America/Mexico_City)"},
-		{"ru", "Europe/Moscow", 60, "понедельник, 5 января 2026\u00a0г., 20:00–21:00 (Europe/Moscow)"},
-		{"de", "Europe/Berlin", 45, "Montag, 5. Januar 2026, 18:00–18:45 Uhr (Europe/Berlin)"},
-		{"en", "Asia/Tokyo", 60, "Tuesday 6 January 2026, 02:00–03:00 (Asia/Tokyo)"},
-		{"en", "Europe/Paris", 420, "Monday 5 January 2026, 18:00 – Tuesday 6 January 2026, 01:00 (Europe/Paris)"},
+		{"en", "Europe/Paris", 90, "Monday 5 January 2026, 18:00–19:30 (Paris time)"},
+		{"fr", "Europe/Paris", 60, "lundi 5 janvier 2026, 18:00–19:00 (heure\u00a0: Paris)"},
+		{"es", "America/Mexico_City", 60, "lunes, 5 de enero de 2026, 11:00–12:00 (hora de Ciudad de México)"},
+		{"ru", "Europe/Moscow", 60, "понедельник, 5 января 2026\u00a0г., 20:00–21:00 (Москва)"},
+		{"de", "Europe/Berlin", 45, "Montag, 5. Januar 2026, 18:00–18:45 Uhr (Ortszeit Berlin)"},
+		{"en", "Asia/Tokyo", 60, "Tuesday 6 January 2026, 02:00–03:00 (Tokyo time)"},
+		{"en", "Europe/Paris", 420, "Monday 5 January 2026, 18:00 – Tuesday 6 January 2026, 01:00 (Paris time)"},
 		{"en", "", 60, "Monday 5 January 2026, 17:00–18:00 (UTC)"},
 		{"en", "Not/AZone", 60, "Monday 5 January 2026, 17:00–18:00 (UTC)"},
 	}
@@ -297,10 +297,10 @@ func TestFormatSession(t *testing.T) {
 	}
 	// Summer time is the zone's, not a fixed offset.
 	summer := time.Date(2026, 7, 1, 16, 0, 0, 0, time.UTC)
-	if got, want := b.FormatDateTime("de", summer, "Europe/Berlin"), "Mittwoch, 1. Juli 2026, 18:00 Uhr (Europe/Berlin)"; got != want {
+	if got, want := b.FormatDateTime("de", summer, "Europe/Berlin"), "Mittwoch, 1. Juli 2026, 18:00 Uhr (Ortszeit Berlin)"; got != want {
 		t.Errorf("FormatDateTime = %q, want %q", got, want)
 	}
-	if got, want := b.FormatDate("fr", summer, "Europe/Paris"), "mercredi 1 juillet 2026"; got != want {
+	if got, want := b.FormatDate("fr", summer, "Europe/Paris"), "mercredi 1er juillet 2026"; got != want {
 		t.Errorf("FormatDate = %q, want %q", got, want)
 	}
 }
@@ -319,22 +319,22 @@ func TestAmbiguousTimesShowTheirOffset(t *testing.T) {
 		minutes    int64
 		want       string
 	}{
-		{"en", "Europe/Paris", cest, 60, "Sunday 25 October 2026, 02:30 UTC+2–02:30 UTC+1 (Europe/Paris)"},
-		{"en", "Europe/Paris", cet, 60, "Sunday 25 October 2026, 02:30 UTC+1–03:30 (Europe/Paris)"},
-		{"en", "Europe/Paris", cest.Add(-time.Hour), 30, "Sunday 25 October 2026, 01:30–02:00 UTC+2 (Europe/Paris)"},
-		{"en", "Europe/Paris", cet.Add(time.Hour), 30, "Sunday 25 October 2026, 03:30–04:00 (Europe/Paris)"},
-		{"de", "Europe/Berlin", cest, 60, "Sonntag, 25. Oktober 2026, 02:30 UTC+2–02:30 UTC+1 Uhr (Europe/Berlin)"},
+		{"en", "Europe/Paris", cest, 60, "Sunday 25 October 2026, 02:30 UTC+2–02:30 UTC+1 (Paris time)"},
+		{"en", "Europe/Paris", cet, 60, "Sunday 25 October 2026, 02:30 UTC+1–03:30 (Paris time)"},
+		{"en", "Europe/Paris", cest.Add(-time.Hour), 30, "Sunday 25 October 2026, 01:30–02:00 UTC+2 (Paris time)"},
+		{"en", "Europe/Paris", cet.Add(time.Hour), 30, "Sunday 25 October 2026, 03:30–04:00 (Paris time)"},
+		{"de", "Europe/Berlin", cest, 60, "Sonntag, 25. Oktober 2026, 02:30 UTC+2–02:30 UTC+1 Uhr (Ortszeit Berlin)"},
 		// Spring forward skips an hour: nothing is ambiguous.
-		{"en", "Europe/Paris", time.Date(2026, 3, 29, 0, 30, 0, 0, time.UTC), 60, "Sunday 29 March 2026, 01:30–03:30 (Europe/Paris)"},
+		{"en", "Europe/Paris", time.Date(2026, 3, 29, 0, 30, 0, 0, time.UTC), 60, "Sunday 29 March 2026, 01:30–03:30 (Paris time)"},
 		// A half-hour offset (Newfoundland goes back at 02:00 local time).
-		{"en", "America/St_Johns", time.Date(2026, 11, 1, 4, 0, 0, 0, time.UTC), 30, "Sunday 1 November 2026, 01:30 UTC-2:30–01:00 UTC-3:30 (America/St_Johns)"},
+		{"en", "America/St_Johns", time.Date(2026, 11, 1, 4, 0, 0, 0, time.UTC), 30, "Sunday 1 November 2026, 01:30 UTC-2:30–01:00 UTC-3:30 (St. John’s time)"},
 	}
 	for _, tt := range tests {
 		if got := b.FormatSession(tt.locale, tt.start, tt.minutes, tt.tz); got != tt.want {
 			t.Errorf("FormatSession(%s, %s, %s) = %q, want %q", tt.locale, tt.tz, tt.start, got, tt.want)
 		}
 	}
-	if got, want := b.FormatDateTime("en", cet, "Europe/Paris"), "Sunday 25 October 2026, 02:30 UTC+1 (Europe/Paris)"; got != want {
+	if got, want := b.FormatDateTime("en", cet, "Europe/Paris"), "Sunday 25 October 2026, 02:30 UTC+1 (Paris time)"; got != want {
 		t.Errorf("FormatDateTime = %q, want %q", got, want)
 	}
 }

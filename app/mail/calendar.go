@@ -102,5 +102,8 @@ func text(s string) string {
 	return strings.TrimSpace(strings.ReplaceAll(s, "\r", "\n"))
 }
 
-// oneLine is for values that must not span lines.
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+// oneLine is for values that must not span lines: runs of ASCII white
+// space become one space; a no-break space ("19,99\u00a0EUR") stays.
+func oneLine(s string) string {
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\v' || r == '\f' }), " ")
+}

@@ -243,7 +243,7 @@ func (r *Renderer) Render(kind, locale string, data any) (subject, text, html st
 		"lines":    lines,
 	}
 	// A subject is one line whatever the data holds.
-	subject = strings.Join(strings.Fields(r.tr.T(locale, "mail."+kind+".subject", vars)), " ")
+	subject = oneLine(r.tr.T(locale, "mail."+kind+".subject", vars))
 	v := view{MailData: d, Kind: kind, Locale: locale, Subject: subject}
 
 	hc, err := h.Clone()

@@ -60,7 +60,7 @@ func sampleData() MailData {
 			{StartsAt: time.Date(2026, 7, 1, 16, 0, 0, 0, time.UTC), DurationMinutes: 60},
 		},
 		ExpiresAt: time.Date(2026, 1, 4, 17, 0, 0, 0, time.UTC),
-		Amount:    "19.99 EUR",
+		Amount:    "19.99\u00a0EUR",
 		EventURL:  "https://admit.example/e/go-sqlite",
 		Count:     2,
 		Item:      "Early bird",
@@ -149,7 +149,7 @@ func TestRenderEveryKindInEveryLocale(t *testing.T) {
 					if !strings.Contains(text, when) || !strings.Contains(htm, html.EscapeString(when)) {
 						t.Errorf("%s: session %q missing:\n%s", kind, when, text)
 					}
-					if !strings.Contains(text, "18:00") || !strings.Contains(text, "(Europe/Paris)") {
+					if !strings.Contains(text, "18:00") || !strings.Contains(text, "("+tr.ZoneName(locale, "Europe/Paris")+")") {
 						t.Errorf("%s: local time missing:\n%s", kind, text)
 					}
 					if cancel := tr.T(locale, "mail.cancel.hint", nil); !strings.Contains(text, cancel) {
@@ -375,7 +375,7 @@ func TestRenderLateRefundWithoutEventURL(t *testing.T) {
 	if strings.Contains(text, "event page") || strings.Contains(htm, "event page") {
 		t.Errorf("event link shown without EventURL:\n%s", text)
 	}
-	if !strings.Contains(text, "The full amount, 19.99 EUR, has therefore been refunded") {
+	if !strings.Contains(text, "The full amount, 19.99\u00a0EUR, has therefore been refunded") {
 		t.Errorf("amount sentence missing:\n%s", text)
 	}
 }

@@ -49,36 +49,12 @@ func (c Currency) Format(amount int64) string {
 	return fmt.Sprintf("%s%d.%0*d %s", sign, amount/u, c.Exponent, amount%u, c.Code)
 }
 
-// decimalComma are the languages that write 19,99 (and group thousands
-// with a space): the others write 19.99 and 1,000.
-var decimalComma = map[string]bool{"fr": true, "es": true, "de": true, "ru": true}
-
-// FormatIn writes an amount for people of a language: "19.99 EUR" in
-// English, "19,99 EUR" in French; thousands grouped ("1,200.00",
-// "1 200,00"). The ISO code keeps it unambiguous in every language.
-func (c Currency) FormatIn(amount int64, lang string) string {
-	sign := ""
-	if amount < 0 {
-		sign, amount = "-", -amount
-	}
-	u := c.Unit()
-	whole, frac := amount/u, amount%u
-	dec, group := ".", ","
-	if decimalComma[strings.ToLower(strings.SplitN(strings.SplitN(lang, "-", 2)[0], "_", 2)[0])] {
-		dec, group = ",", "\u00a0"
-	}
-	digits := fmt.Sprint(whole)
-	var b strings.Builder
-	for i, d := range digits {
-		if i > 0 && (len(digits)-i)%3 == 0 {
-			b.WriteString(group)
-		}
-		b.WriteRune(d)
-	}
-	if c.Exponent > 0 {
-		return fmt.Sprintf("%s%s%s%0*d %s", sign, b.String(), dec, c.Exponent, frac, c.Code)
-	}
-	return fmt.Sprintf("%s%s %s", sign, b.String(), c.Code)
+// FormatIn writes an amount for people of a locale: "19.99\u00a0EUR" in
+// English, "19,99\u00a0EUR" in French, "1.200,00\u00a0EUR" in German,
+// "19.99\u00a0MXN" in Mexican Spanish ("es-MX"). The ISO code, after a
+// non-breaking space, keeps it unambiguous in every language.
+func (c Currency) FormatIn(amount int64, locale string) string {
+	return formatAmount(amount, c.Exponent, c.Code, locale)
 }
 
 var currencies = map[string]Currency{

@@ -56,17 +56,50 @@ func TestFormatIn(t *testing.T) {
 		lang   string
 		want   string
 	}{
-		{eur, 1999, "en", "19.99 EUR"},
-		{eur, 1999, "fr", "19,99 EUR"},
-		{eur, 120000, "en", "1,200.00 EUR"},
-		{eur, 120000, "de", "1\u00a0200,00 EUR"},
-		{huf, 70000000, "ru", "700\u00a0000,00 HUF"},
-		{eur, 5, "es-MX", "0,05 EUR"},
-		{eur, 100, "", "1.00 EUR"},
+		{eur, 1999, "en", "19.99\u00a0EUR"},
+		{eur, 1999, "fr", "19,99\u00a0EUR"},
+		{eur, 120000, "en", "1,200.00\u00a0EUR"},
+		{eur, 120000, "fr", "1\u202f200,00\u00a0EUR"},
+		{eur, 120000, "de", "1.200,00\u00a0EUR"},
+		{eur, 1200000, "de-CH", "12’000.00\u00a0EUR"},
+		{huf, 70000000, "ru", "700\u00a0000,00\u00a0HUF"},
+		{eur, 1999, "es", "19,99\u00a0EUR"},
+		{eur, 120000, "es", "1200,00\u00a0EUR"}, // CLDR: four digits stay whole in Spanish
+		{eur, 1200000, "es-ES", "12.000,00\u00a0EUR"},
+		{eur, 1999, "es-MX", "19.99\u00a0EUR"},
+		{eur, 120000, "es-MX", "1,200.00\u00a0EUR"},
+		{eur, 1999, "es-419", "19.99\u00a0EUR"},
+		{eur, 1999, "es-AR", "19,99\u00a0EUR"},
+		{eur, 1999, "es_mx", "19.99\u00a0EUR"},
+		{eur, 1999, "fr-CA", "19,99\u00a0EUR"},
+		{eur, -1999, "de", "-19,99\u00a0EUR"},
+		{eur, 5, "en", "0.05\u00a0EUR"},
+		{eur, 100, "", "1.00\u00a0EUR"},
 	}
 	for _, c := range cases {
 		if got := c.c.FormatIn(c.amount, c.lang); got != c.want {
 			t.Errorf("FormatIn(%d, %q) = %q, want %q", c.amount, c.lang, got, c.want)
+		}
+	}
+}
+
+// TestFormatMoneyUnknownCurrency: a currency Admit does not sell in (one a
+// provider reported) still shows an amount, with ISO 4217's decimals.
+func TestFormatMoneyUnknownCurrency(t *testing.T) {
+	cases := []struct {
+		amount           int64
+		code, lang, want string
+	}{
+		{1999, "EUR", "de", "19,99\u00a0EUR"},
+		{1999, "JPY", "en", "1,999\u00a0JPY"},
+		{1999, "KWD", "fr", "1,999\u00a0KWD"},
+		{1999, "XYZ", "en", "19.99\u00a0XYZ"},
+		{1999, "usd", "en", "19.99\u00a0USD"},
+		{1999, "", "en", "19.99\u00a0?"},
+	}
+	for _, c := range cases {
+		if got := FormatMoney(c.amount, c.code, c.lang); got != c.want {
+			t.Errorf("FormatMoney(%d, %q, %q) = %q, want %q", c.amount, c.code, c.lang, got, c.want)
 		}
 	}
 }

@@ -162,6 +162,13 @@ func (t *Tx) noteStatus(id int64, status string) {
 	}
 }
 
+// SetRegistrationLocale records the language a registrant chose; the mails
+// that follow are written in it.
+func (t *Tx) SetRegistrationLocale(id int64, locale string) error {
+	_, err := t.exec("set-registration-locale", locale, unix(t.now), id)
+	return err
+}
+
 // SetRegistrationMailed records when the access email was last queued.
 func (t *Tx) SetRegistrationMailed(id int64) error {
 	_, err := t.exec("set-registration-mailed", unix(t.now), id)

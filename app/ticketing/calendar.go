@@ -26,7 +26,7 @@ func (s *Service) calendar(a *Access, accessURL string, cancel bool) ([]byte, er
 	cd := mail.CalendarData{
 		Title:       a.Event.Title,
 		Description: a.Event.Description,
-		URL:         accessURL,
+		URL:         WithLang(accessURL, a.Registration.Locale),
 		Timezone:    a.Event.Timezone,
 		Stamp:       s.now(),
 		Cancel:      cancel,
@@ -40,7 +40,7 @@ func (s *Service) calendar(a *Access, accessURL string, cancel bool) ([]byte, er
 		// registration each time.
 		cd.Sessions = append(cd.Sessions, mail.CalendarSession{
 			UID: s.calendarUID(a.Registration.ID, ss.ID), Sequence: ss.Revision,
-			StartsAt: ss.StartsAt, DurationMinutes: ss.DurationMinutes, JoinURL: accessURL + "/join",
+			StartsAt: ss.StartsAt, DurationMinutes: ss.DurationMinutes, JoinURL: WithLang(accessURL+"/join", a.Registration.Locale),
 		})
 	}
 	return mail.Calendar(cd)

@@ -110,8 +110,8 @@ func (s *Service) checkoutRequest(r *model.Registration, e *model.Event, key str
 		// idempotency key must send the same parameters. A payment in
 		// those last minutes is taken if a seat is still free.
 		ExpiresAt:      r.HoldExpiresAt.Add(2 * time.Minute),
-		SuccessURL:     base + "/return?" + s.returnQuery(r.Provider, r.ID),
-		CancelURL:      base + "/cancel?" + s.returnQuery(r.Provider, r.ID),
+		SuccessURL:     WithLang(base+"/return?"+s.returnQuery(r.Provider, r.ID), r.Locale),
+		CancelURL:      WithLang(base+"/cancel?"+s.returnQuery(r.Provider, r.ID), r.Locale),
 		IdempotencyKey: key,
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"time"
 
 	"github.com/admit/admit/app/i18n"
@@ -22,10 +21,6 @@ type I18nSubjects struct{ Bundle *i18n.Bundle }
 func (s I18nSubjects) Subject(kind, locale string, data map[string]any) string {
 	return s.Bundle.T(locale, "mail."+kind+".subject", data)
 }
-
-// followUpKinds are the mails after an event, whose access link carries
-// the registration's language.
-var followUpKinds = map[string]bool{model.MailRecording: true, model.MailFollowUp: true}
 
 // withCalendar are the kinds that carry the .ics file.
 var withCalendar = map[string]bool{model.MailAccess: true, model.MailResend: true, model.MailEventChanged: true, model.MailReminder: true}
@@ -91,17 +86,13 @@ func (s *Service) Compose(ctx context.Context, m model.OutboxMail) (mail.Message
 		EventTitle:       e.Title,
 		EventDescription: e.Description,
 		Timezone:         e.Timezone,
-		AccessURL:        access,
+		AccessURL:        WithLang(access, m.Locale),
 		CalendarURL:      access + "/calendar.ics",
 		Message:          extra.Message,
 		Status:           cmp.Or(extra.Status, r.Status),
-		EventURL:         s.publicURL + "/e/" + e.Slug,
+		EventURL:         WithLang(s.publicURL+"/e/"+e.Slug, m.Locale),
 		Group:            extra.Group,
 		Watch:            watchKinds[m.Kind] && e.Watch(s.now()),
-	}
-	if followUpKinds[m.Kind] {
-		// The page opens in the language the mail is written in.
-		d.AccessURL += "?lang=" + url.QueryEscape(m.Locale)
 	}
 	if m.Kind == model.MailCheckoutResend || m.Kind == model.MailPayAgain {
 		// The way back to the payment, not the access page (it opens only
@@ -164,12 +155,9 @@ func (s *Service) composeWaitlist(ctx context.Context, m model.OutboxMail) (mail
 	return mail.Message{To: m.To, ToName: m.ToName, Subject: m.Subject, Text: text, HTML: html}, nil
 }
 
-// formatMoney writes an amount for people of a language ("19,99 EUR").
+// formatMoney writes an amount for people of a locale ("19,99 EUR").
 func formatMoney(amount int64, currency, lang string) string {
-	if c, ok := pricing.Lookup(currency); ok {
-		return c.FormatIn(amount, lang)
-	}
-	return fmt.Sprintf("%d %s", amount, currency)
+	return pricing.FormatMoney(amount, currency, lang)
 }
 
 // OutboxMessage is a queued (or sent) mail composed as it would leave now.

@@ -216,9 +216,9 @@ func (s *Service) composeOffer(ctx context.Context, id int64) (mail.MailData, er
 		Name:       w.Name,
 		EventTitle: e.Title,
 		Timezone:   e.Timezone,
-		AccessURL:  link,
-		LeaveURL:   link + "/leave",
-		EventURL:   s.publicURL + "/e/" + e.Slug,
+		AccessURL:  WithLang(link, w.Locale),
+		LeaveURL:   WithLang(link+"/leave", w.Locale),
+		EventURL:   WithLang(s.publicURL+"/e/"+e.Slug, w.Locale),
 	}
 	if w.OfferExpiresAt != nil {
 		d.ExpiresAt = *w.OfferExpiresAt

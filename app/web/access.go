@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -77,11 +78,21 @@ func (s *Server) accessJSON(c *fiber.Ctx) error {
 
 type accessPageData struct {
 	*ticketing.Access
-	Token     string
-	Deny      string
-	JoinOpen  bool
-	Next      *model.Session
-	Cancelled bool
+	Token    string
+	Deny     string
+	JoinOpen bool
+	Next     *model.Session
+	// Schedule is Sessions with their join windows and calendar links.
+	Schedule []accessSession
+	// Now is the server's time, from which the countdowns count.
+	Now time.Time
+	// Cancelled is set on the page shown after cancelling: "1", or what
+	// the cancellation gave back (outcomeRefund, outcomeNoRefund,
+	// outcomeFree).
+	Cancelled string
+	// Outcome is what cancelling now gives back (outcome*), and Paid the
+	// amount it is about.
+	Outcome, Paid string
 	// Refund is what cancelling now gives back automatically ("" none).
 	Refund string
 	// Recordings the registrant may watch.
@@ -107,10 +118,18 @@ func (s *Server) accessPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	s.rememberLocale(c, a)
 	now := s.Now()
 	j := a.Join(now)
-	d := accessPageData{Access: a, Token: c.Params("token"), Deny: a.DenyReason(), JoinOpen: a.JoinOpen(now), Next: j.Next,
-		Cancelled: c.Query("cancelled") == "1"}
+	token := c.Params("token")
+	d := accessPageData{Access: a, Token: token, Deny: a.DenyReason(), JoinOpen: a.JoinOpen(now), Next: j.Next, Now: now,
+		Cancelled: c.Query("cancelled"), Outcome: cancelOutcome(a, now)}
+	switch d.Cancelled {
+	case "", "1", outcomeRefund, outcomeNoRefund, outcomeFree:
+	default:
+		d.Cancelled = "1"
+	}
+	d.Schedule = s.schedule(a, ticketing.WithLang(s.Tickets.PublicURL()+"/a/"+token, s.pages.tag(c)))
 	recs, expired, err := s.Tickets.AccessRecordings(c.UserContext(), a)
 	if err != nil {
 		return err
@@ -133,8 +152,11 @@ func (s *Server) accessPage(c *fiber.Ctx) error {
 			d.Recordings = append(d.Recordings, rec)
 		}
 	}
-	if r := a.Registration; r.Refundable() > 0 && a.RefundsOnCancel(now) {
-		d.Refund = formatMoney(r.Refundable(), r.Currency, s.pages.locale(c))
+	if r := a.Registration; r.Refundable() > 0 {
+		d.Paid = formatMoney(r.Refundable(), r.MoneyCurrency(), s.pages.tag(c))
+		if d.Outcome == outcomeRefund {
+			d.Refund = d.Paid
+		}
 	}
 	return s.pages.render(c, fiber.StatusOK, "access", a.Event.Title, d)
 }
@@ -186,8 +208,13 @@ func (s *Server) calendar(c *fiber.Ctx) error {
 	return c.Send(b)
 }
 
-// cancelByRegistrant cancels from the access page (a form) or the API.
+// cancelByRegistrant cancels from the access page (a form) or the API; the
+// page shown next says what the cancellation gave back.
 func (s *Server) cancelByRegistrant(c *fiber.Ctx) error {
+	outcome := "1"
+	if before, err := s.access(c); err == nil && before.Registration.Status != model.StatusCancelled && before.Registration.Status != model.StatusRefunded {
+		outcome = cancelOutcome(before, s.Now())
+	}
 	a, err := s.Tickets.CancelByRegistrant(c.UserContext(), c.Params("token"))
 	if err != nil {
 		return err
@@ -195,9 +222,9 @@ func (s *Server) cancelByRegistrant(c *fiber.Ctx) error {
 	if strings.Contains(c.Get(fiber.HeaderAccept), fiber.MIMEApplicationJSON) || strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationJSON) {
 		return c.JSON(fiber.Map{"registration": fiber.Map{"id": a.Registration.ID, "status": a.Registration.Status}})
 	}
-	target := "/a/" + c.Params("token") + "?cancelled=1"
-	if lang := c.Query("lang"); lang != "" && s.I18n.Supported(lang) {
-		target += "&lang=" + lang
+	target := "/a/" + c.Params("token") + "?cancelled=" + outcome
+	if lang := c.Query("lang"); lang != "" && s.I18n.Has(lang) {
+		target = ticketing.WithLang(target, s.I18n.MatchTag(lang, ""))
 	}
 	return c.Redirect(target, fiber.StatusSeeOther)
 }

@@ -41,14 +41,14 @@ func TestAdminDashboard(t *testing.T) {
 	for _, c := range []struct{ section, want string }{
 		{"upcoming-title", "Intro to Go"},
 		{"upcoming-title", "Seats taken: 3 / 10"}, // Ada, Bob and Dan's hold
-		{"revenue-title", "29.98 EUR"},
+		{"revenue-title", "29.98\u00a0EUR"},
 		{"revenue-title", "Provider fees are not recorded"},
 		{"sales-title", "3 tickets sold in the last 30 days"},
 		{"sales-title", `role="img" aria-labelledby="sales-title sales-summary"`},
 		{"sales-title", fmt.Sprintf("<title>%s: 3</title>", now.Format("2006-01-02"))},
 		{"sales-title", fmt.Sprintf(`<th scope="row">%s</th><td class="num">3</td>`, now.Format("2006-01-02"))},
 		{"tiers-title", `<td>Intro to Go</td><th scope="row">Early bird</th><td class="num">1</td>`},
-		{"tiers-title", "9.99 EUR"},
+		{"tiers-title", "9.99\u00a0EUR"},
 		{"tiers-title", `<th scope="row">Base price</th><td class="num">1</td>`},
 		{"tiers-title", `<td>Free Talk</td><th scope="row">Base price</th><td class="num">1</td>`},
 		{"recent-title", "Cleo"},

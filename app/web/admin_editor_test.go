@@ -70,7 +70,7 @@ func TestAdminUIEditEventFields(t *testing.T) {
 		`value="Europe/Paris"`, `name="capacity" type="number" min="1" step="1" inputmode="numeric" value="50"`, `value="https://meet.example.org/intro"`,
 		`name="reminders" type="text" maxlength="200" value="48h"`, `name="reminders_mode" value="custom" checked`, `value="24"`,
 		`<a href="/e/intro-to-go">/e/intro-to-go</a>`, `<label for="slug">`, `<label for="join_url">`, `id="starts_at_0"`, `value="2026-12-01T18:00"`,
-		`id="starts_at_1"`, `name="rows" value="3"`, `Allowed: 1.00 EUR to 2,000.00 EUR.`)
+		`id="starts_at_1"`, `name="rows" value="3"`, "Allowed: 1.00\u00a0EUR to 2,000.00\u00a0EUR.")
 
 	// Mistakes, each next to its input, in words.
 	bad := editFormValues(map[string]string{"title": "", "slug": "Not A Slug", "timezone": "Mars/Olympus", "amount": "0.50", "capacity": "many",
@@ -246,7 +246,7 @@ func TestAdminUITiersAndPromos(t *testing.T) {
 	// Someone buys with the code: the tier has one sold (held while they pay), the code one use.
 	e.buy("intro-to-go", "Ada", map[string]any{"promo_code": "FIVE"})
 	_, body = a.send("GET", page+"?done=promo_added", nil)
-	wantAll(t, "lists", body, "The promo code is added.", "Early bird", "9.99 EUR", "20 November 2026", "<code>FIVE</code>", "5.00 EUR")
+	wantAll(t, "lists", body, "The promo code is added.", "Early bird", "9.99\u00a0EUR", "20 November 2026", "<code>FIVE</code>", "5.00\u00a0EUR")
 	tiers := body[strings.Index(body, `<table class="tiers">`):strings.Index(body, `<form method="post" action="/admin/events/1/tiers?`)]
 	if !strings.Contains(tiers, `<td class="num">0</td><td class="num">1</td>`) || !strings.Contains(tiers, `<td class="num">9</td>`) {
 		t.Fatalf("tier row, want 0 sold, 1 held, 9 left:\n%s", tiers)
@@ -296,7 +296,7 @@ func TestAdminUICancelEventConfirmed(t *testing.T) {
 		t.Fatalf("confirmation: %d\n%s", res.StatusCode, body)
 	}
 	wantAll(t, "confirmation", body, "Cancel “Intro to Go”?", "Registrants told: 1</strong> — the mail “event cancelled”", "Ada &lt;ada@example.org&gt;",
-		"Payments refunded in full: 1 (19.99 EUR)", `name="refund" checked`, "Yes, cancel the event")
+		"Payments refunded in full: 1 (19.99\u00a0EUR)", `name="refund" checked`, "Yes, cancel the event")
 	if r := e.reg(ada.ID); r.Status != model.StatusConfirmed {
 		t.Fatalf("the confirmation page changed ada: %s", r.Status)
 	}

@@ -114,7 +114,7 @@ func TestAdminUIRecordingPrice(t *testing.T) {
 	a := e.signedIn(t)
 	_, body := a.send("GET", page, nil)
 	wantAll(t, "editor", body, `<label for="recording_price">Replay price</label>`, `aria-describedby="recording_price-hint" name="recording_price"`,
-		`Empty: the event&#39;s price.`, `Allowed: 1.00 EUR to 2,000.00 EUR.`)
+		`Empty: the event&#39;s price.`, "Allowed: 1.00\u00a0EUR to 2,000.00\u00a0EUR.")
 
 	form := editFormValues(map[string]string{"amount": "19.99", "recording_price": "lots"})
 	st, _, body := a.post(page, page, form)

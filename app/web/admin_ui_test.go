@@ -310,11 +310,11 @@ func TestAdminUIRefundButton(t *testing.T) {
 	a.login(adminEmail, adminPassword)
 	page := fmt.Sprintf("/admin/events/%d", num(ev["id"]))
 	_, body := a.send("GET", "/admin/?lang=fr", nil)
-	if !strings.Contains(body, "19,99 EUR") {
+	if !strings.Contains(body, "19,99\u00a0EUR") {
 		t.Fatalf("dashboard revenue before the refund:\n%s", body)
 	}
 	_, body = a.send("GET", page, nil)
-	if !strings.Contains(body, "19.99 EUR") || !strings.Contains(body, `value="refund"`) {
+	if !strings.Contains(body, "19.99\u00a0EUR") || !strings.Contains(body, `value="refund"`) {
 		t.Fatalf("event page before the refund:\n%s", body)
 	}
 	refund := fmt.Sprintf("/admin/registrations/%d/refund", ada.ID)
@@ -359,7 +359,7 @@ func TestAdminUIRefundButton(t *testing.T) {
 		t.Fatalf("event page after the refund:\n%s", body)
 	}
 	_, body = a.send("GET", "/admin/", nil)
-	if !strings.Contains(body, "0.00 EUR") {
+	if !strings.Contains(body, "0.00\u00a0EUR") {
 		t.Fatalf("dashboard after the refund:\n%s", body)
 	}
 	// Refunding again is refused, and the page says why.

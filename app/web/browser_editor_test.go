@@ -52,7 +52,7 @@ func TestBrowserEventEditor(t *testing.T) {
 		t.Fatalf("editor: %d", st)
 	}
 	screenshot(t, ctx, "editor")
-	if s := text(t, ctx, "#amount-hint"); !strings.Contains(s, "Allowed: 1.00 EUR to 2,000.00 EUR.") {
+	if s := text(t, ctx, "#amount-hint"); !strings.Contains(s, "Allowed: 1.00\u00a0EUR to 2,000.00\u00a0EUR.") {
 		t.Fatalf("price hint %q", s)
 	}
 	do(t, ctx, chromedp.SendKeys(chromedp.ID("tier_name"), "Early bird"), chromedp.SendKeys(chromedp.ID("tier_amount"), "25"))
@@ -75,7 +75,7 @@ func TestBrowserEventEditor(t *testing.T) {
 	if st := clickAndLoad(t, ctx, `form.add-promo button[type="submit"]`); st != 200 {
 		t.Fatalf("add code: %d", st)
 	}
-	if s := text(t, ctx, "table.promos tbody"); !strings.Contains(s, "FIVE") || !strings.Contains(s, "5.00 EUR") {
+	if s := text(t, ctx, "table.promos tbody"); !strings.Contains(s, "FIVE") || !strings.Contains(s, "5.00\u00a0EUR") {
 		t.Fatalf("codes %q", s)
 	}
 	screenshot(t, ctx, "editor-tiers-codes")
@@ -115,7 +115,7 @@ func TestBrowserEventEditor(t *testing.T) {
 	// The registrants: Ada paid 10 EUR with the tier and the code.
 	open(t, ctx, eventPage)
 	row := fmt.Sprintf("#registration-%d", ada.ID)
-	if s := text(t, ctx, row); !strings.Contains(s, "Ada Lovelace") || !strings.Contains(s, "10.00 EUR") || !strings.Contains(s, "Early bird") ||
+	if s := text(t, ctx, row); !strings.Contains(s, "Ada Lovelace") || !strings.Contains(s, "10.00\u00a0EUR") || !strings.Contains(s, "Early bird") ||
 		!strings.Contains(s, "FIVE") || !strings.Contains(s, "Stripe") {
 		t.Fatalf("row %q", s)
 	}
@@ -156,7 +156,7 @@ func TestBrowserEventEditor(t *testing.T) {
 	if r := e.reg(ada.ID); r.AmountRefunded != 400 || r.Status != model.StatusPartiallyRefunded {
 		t.Fatalf("after refunding 4: %s, refunded %d", r.Status, r.AmountRefunded)
 	}
-	if s := text(t, ctx, row); !strings.Contains(s, "4.00 EUR") || !strings.Contains(s, "Partly refunded") {
+	if s := text(t, ctx, row); !strings.Contains(s, "4.00\u00a0EUR") || !strings.Contains(s, "Partly refunded") {
 		t.Fatalf("row after the refund %q", s)
 	}
 	screenshot(t, ctx, "refunded")
@@ -171,7 +171,7 @@ func TestBrowserEventEditor(t *testing.T) {
 	if st := clickAndLoad(t, ctx, `.danger-zone a.button`); st != 200 {
 		t.Fatalf("cancel page: %d", st)
 	}
-	if s := text(t, ctx, "main"); !strings.Contains(s, "Payments refunded in full: 1 (6.00 EUR)") {
+	if s := text(t, ctx, "main"); !strings.Contains(s, "Payments refunded in full: 1 (6.00\u00a0EUR)") {
 		t.Fatalf("cancel page %q", s)
 	}
 	screenshot(t, ctx, "cancel-confirm")

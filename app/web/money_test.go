@@ -163,7 +163,7 @@ func TestPaymentThatDoesNotMatchIsRefunded(t *testing.T) {
 		t.Fatalf("mails %v", kinds)
 	}
 	text := e.composed(ada.ID, model.MailPaymentMismatch).Text
-	if !strings.Contains(text, "9.99 EUR") || !strings.Contains(text, "does not match the price") || strings.Contains(text, "/a/") {
+	if !strings.Contains(text, "9.99\u00a0EUR") || !strings.Contains(text, "does not match the price") || strings.Contains(text, "/a/") {
 		t.Fatalf("the email does not explain it:\n%s", text)
 	}
 

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"html/template"
@@ -75,10 +76,11 @@ func newPages(fsys fs.FS, tr *i18n.Bundle, mods *payment.Modules, names []string
 }
 
 // loc is the registrant's language inside a template: {{.L.T "page.x"}}.
+// Tag is Lang with the region the request named ("es-MX"), for numbers.
 type loc struct {
-	Lang string
-	b    *i18n.Bundle
-	mods *payment.Modules
+	Lang, Tag string
+	b         *i18n.Bundle
+	mods      *payment.Modules
 }
 
 // Provider is a payment provider's name as people of the page's language
@@ -89,6 +91,17 @@ func (l loc) Provider(name string) string {
 	}
 	return name
 }
+
+// Money writes an amount as the registrant's region writes it.
+func (l loc) Money(amount int64, currency string) string {
+	return formatMoney(amount, currency, cmp.Or(l.Tag, l.Lang))
+}
+
+// LanguageName names a locale in its own language, for the switch.
+func (l loc) LanguageName(locale string) string { return l.b.LanguageName(locale) }
+
+// Zone names an IANA zone in the page's language ("heure : Paris").
+func (l loc) Zone(tz string) string { return l.b.ZoneName(l.Lang, tz) }
 
 // T translates a message id; pairs of arguments fill its placeholders:
 // {{.L.T "page.seats_left" "Count" 3}}.
@@ -166,6 +179,12 @@ func (p *pages) locale(c *fiber.Ctx) string {
 	return p.i18n.Match(c.Query("lang"), c.Get(fiber.HeaderAcceptLanguage))
 }
 
+// tag is locale with the region the request names ("es-MX"): the locale a
+// registration keeps, and the one amounts are written for.
+func (p *pages) tag(c *fiber.Ctx) string {
+	return p.i18n.MatchTag(c.Query("lang"), c.Get(fiber.HeaderAcceptLanguage))
+}
+
 func (p *pages) render(c *fiber.Ctx, status int, name, title string, data any) error {
 	lang := p.locale(c)
 	var buf bytes.Buffer
@@ -175,7 +194,7 @@ func (p *pages) render(c *fiber.Ctx, status int, name, title string, data any) e
 	if enc := q.Encode(); enc != "" {
 		here += enc + "&"
 	}
-	pd := pageData{L: loc{Lang: lang, b: p.i18n, mods: p.mods}, Title: title, Here: here, Data: data}
+	pd := pageData{L: loc{Lang: lang, Tag: p.tag(c), b: p.i18n, mods: p.mods}, Title: title, Here: here, Data: data}
 	if p.brand != nil {
 		b, err := p.brand(c.UserContext())
 		if err != nil {

@@ -47,7 +47,7 @@ func TestPayPalRefusedRefundIsShownNotRetried(t *testing.T) {
 
 	r := e.do("POST", path, nil, true)
 	if r.Status != 409 || !strings.Contains(string(r.Body), `"code":"refund_refused"`) || !strings.Contains(string(r.Body), "REFUND_AMOUNT_EXCEEDED") ||
-		!strings.Contains(string(r.Body), "29.00 EUR can still be refunded") {
+		!strings.Contains(string(r.Body), "29.00\u00a0EUR can still be refunded") {
 		t.Fatalf("the rest, refused: %d %s", r.Status, r.Body)
 	}
 	calls := fake.Calls(refundRoute)

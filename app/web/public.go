@@ -166,12 +166,12 @@ func registerAnswer(res *ticketing.RegisterResult, err error) (int, []byte) {
 // else the page's.
 func (s *Server) registerLocale(c *fiber.Ctx, asked string) (string, error) {
 	if asked == "" {
-		return s.pages.locale(c), nil
+		return s.pages.tag(c), nil
 	}
 	if len(asked) > 35 {
 		return "", model.Invalid(map[string]string{"locale": "is not a language tag"})
 	}
-	return s.I18n.Match(asked, c.Get(fiber.HeaderAcceptLanguage)), nil
+	return s.I18n.MatchTag(asked, c.Get(fiber.HeaderAcceptLanguage)), nil
 }
 
 func (s *Server) register(c *fiber.Ctx) error {
@@ -263,7 +263,7 @@ func (s *Server) eventPageRegister(c *fiber.Ctx) error {
 		PromoCode: c.FormValue("promo_code"),
 		Provider:  c.FormValue("provider"),
 	}
-	in.Locale = s.pages.locale(c)
+	in.Locale = s.pages.tag(c)
 	if v := strings.TrimSpace(c.FormValue("session_id")); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {

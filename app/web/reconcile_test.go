@@ -217,7 +217,7 @@ func TestRegistrantCancelRefundsPerPolicy(t *testing.T) {
 	early, earlyTok := pay("intro-to-go", "Ada")
 	late, lateTok := pay("intro-to-go", "Bob")
 	none, noneTok := pay("no-refunds", "Cy")
-	if r := e.do("GET", "/a/"+earlyTok, nil, false); !strings.Contains(string(r.Body), "refunds you 19.99 EUR in full") {
+	if r := e.do("GET", "/a/"+earlyTok, nil, false); !strings.Contains(string(r.Body), "refunds you 19.99\u00a0EUR in full") {
 		t.Fatalf("the page does not say the refund:\n%s", r.Body)
 	}
 	e.do("POST", "/a/"+earlyTok+"/cancel", nil, false, "Accept", "application/json")

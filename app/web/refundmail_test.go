@@ -33,13 +33,13 @@ func TestRefundMailsKeepTheirFacts(t *testing.T) {
 		}
 		subjects = append(subjects, m.Subject)
 		msg := e.compose(m)
-		if strings.Contains(m.Subject, "5.00 EUR") {
+		if strings.Contains(m.Subject, "5.00\u00a0EUR") {
 			partial = msg.Text
 		} else {
 			full = msg.Text
 		}
 	}
-	if len(subjects) != 2 || subjects[0] != "Refund of 5.00 EUR: Intro to Go" || subjects[1] != "Refund of 14.99 EUR: Intro to Go" {
+	if len(subjects) != 2 || subjects[0] != "Refund of 5.00\u00a0EUR: Intro to Go" || subjects[1] != "Refund of 14.99\u00a0EUR: Intro to Go" {
 		t.Fatalf("subjects %q", subjects)
 	}
 	if !strings.Contains(partial, "partial refund") || strings.Contains(partial, "no longer gives access") {
@@ -52,7 +52,7 @@ func TestRefundMailsKeepTheirFacts(t *testing.T) {
 	// In the registrant's language.
 	bob, _ := e.payFake(f, "intro-to-go", "Bob", 1999, map[string]any{"locale": "fr"})
 	e.do("POST", fmt.Sprintf("/api/v1/registrations/%d/refund", bob.ID), map[string]any{"amount": 1250}, true)
-	if m := e.lastMail(bob.ID, model.MailRefunded); m.Subject != "Remboursement de 12,50 EUR\u00a0: Intro to Go" {
+	if m := e.lastMail(bob.ID, model.MailRefunded); m.Subject != "Remboursement de 12,50\u00a0EUR\u00a0: Intro to Go" {
 		t.Errorf("French subject %q", m.Subject)
 	}
 }

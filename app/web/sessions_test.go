@@ -94,7 +94,7 @@ func TestRemovedSessionRefundsItsRegistrants(t *testing.T) {
 		t.Fatalf("%d schedule-change notices for a removal that only touched one session's registrants", n)
 	}
 	msg := e.composed(ada.ID, model.MailSessionRemoved)
-	for _, want := range []string{"removed", "Wednesday 9 December 2026, 19:00–20:00", "20.00 EUR", "http://tickets.test/e/course"} {
+	for _, want := range []string{"removed", "Wednesday 9 December 2026, 19:00–20:00", "20.00\u00a0EUR", "http://tickets.test/e/course"} {
 		if !strings.Contains(msg.Text, want) {
 			t.Errorf("the notice lacks %q:\n%s", want, msg.Text)
 		}
@@ -162,7 +162,7 @@ func TestCancelRefundHoursFromOwnSession(t *testing.T) {
 	late, lateTok := e.payFake(f, "course", "Ada", 2000, map[string]any{"session_id": s[2]})
 	soon, soonTok := e.payFake(f, "course", "Bob", 2000, map[string]any{"session_id": s[1]})
 	e.clock.Set(time.Date(2026, 12, 8, 12, 0, 0, 0, time.UTC)) // the first session is past; the second is 30 hours away
-	if r := e.do("GET", "/a/"+lateTok, nil, false); !strings.Contains(string(r.Body), "refunds you 20.00 EUR in full") {
+	if r := e.do("GET", "/a/"+lateTok, nil, false); !strings.Contains(string(r.Body), "refunds you 20.00\u00a0EUR in full") {
 		t.Fatalf("the page of a session 8 days away does not offer the refund:\n%s", r.Body)
 	}
 	if r := e.do("GET", "/a/"+soonTok, nil, false); strings.Contains(string(r.Body), "in full") {

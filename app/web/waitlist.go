@@ -46,7 +46,7 @@ func (s *Server) joinWaitlist(c *fiber.Ctx) error {
 // place but not the link: that comes by email, so that only the owner of
 // the address can claim a seat with it.
 func (s *Server) eventPageWaitlist(c *fiber.Ctx) error {
-	in := ticketing.WaitInput{Name: c.FormValue("name"), Email: c.FormValue("email"), Locale: s.pages.locale(c)}
+	in := ticketing.WaitInput{Name: c.FormValue("name"), Email: c.FormValue("email"), Locale: s.pages.tag(c)}
 	form := ticketing.RegisterInput{Name: in.Name, Email: in.Email}
 	if v := strings.TrimSpace(c.FormValue("session_id")); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)

@@ -159,3 +159,6 @@ SELECT id, event_id, session_id, name, email, status, role, locale, amount, curr
     tier_id, promo_id, service_fee, checkout_id, checkout_url, payment_id, paid_at,
     paid_currency, provider_refunded, refunded_unmatched
 FROM registrations WHERE event_id = ? AND amount_paid > amount_refunded ORDER BY id;
+
+-- name: set-registration-locale
+UPDATE registrations SET locale = ?, updated_at = ? WHERE id = ?;
