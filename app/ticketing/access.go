@@ -155,7 +155,7 @@ func (s *Service) CancelByRegistrant(ctx context.Context, token string) (*Access
 			return nil
 		case model.StatusConfirmed, model.StatusPendingApproval, model.StatusPendingPayment:
 		default:
-			return model.Fail(model.ErrConflict, "This registration is "+r.Status+" and cannot be cancelled.")
+			return &model.Problem{Err: model.ErrConflict, Message: "This registration is " + r.Status + " and cannot be cancelled.", Detail: "not_cancellable"}
 		}
 		e, err := tx.Event(r.EventID)
 		if err != nil {

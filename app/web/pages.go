@@ -122,7 +122,10 @@ func (l loc) T(id string, args ...any) string {
 
 // Problem is the message shown for an error: the translation of its code
 // and detail ("page.error.<code>_<detail>"), else of its code
-// ("page.error.<code>"), else the API's message.
+// ("page.error.<code>"), else (a code without a page message, which
+// TestEveryErrorCodeHasAPageMessage keeps from happening) the API's message
+// in English and a general one in the other languages: never English text
+// on a translated page.
 func (l loc) Problem(p *apiErrorBody) string {
 	if p.Code == "validation" {
 		return l.b.T(l.Lang, "page.form.error.summary", nil)
@@ -136,7 +139,10 @@ func (l loc) Problem(p *apiErrorBody) string {
 			return t
 		}
 	}
-	return p.Message
+	if l.Lang == i18n.Default && p.Message != "" {
+		return p.Message
+	}
+	return l.b.T(l.Lang, "page.error.fallback", nil)
 }
 
 // Session writes a session's date and time in the event's zone.
