@@ -67,13 +67,16 @@ func (s *Server) schedule(a *ticketing.Access, page string) []accessSession {
 const (
 	outcomeRefund   = "refund"    // a full refund of what is left, automatically
 	outcomeNoRefund = "no_refund" // paid, but the policy gives nothing back now
-	outcomeFree     = "free"      // nothing was paid
+	outcomeFree     = "free"      // the ticket is free
+	outcomeUnpaid   = "unpaid"    // not free, but nothing was charged (yet)
 )
 
 // cancelOutcome is what cancelling now gives back to the registrant.
 func cancelOutcome(a *ticketing.Access, now time.Time) string {
 	r := a.Registration
 	switch {
+	case r.Refundable() <= 0 && r.Amount > 0:
+		return outcomeUnpaid
 	case r.Refundable() <= 0:
 		return outcomeFree
 	case a.RefundsOnCancel(now):

@@ -182,6 +182,11 @@ func TestCancelSaysWhatItGivesBack(t *testing.T) {
 	after := cancel(cleo, "de")
 	check("free, after", after, "Es wurde nichts bezahlt")
 
+	// Not paid yet: nothing charged, nothing to refund.
+	dan := strings.TrimPrefix(e.tickets.AccessURL(e.reg(e.buy("intro-to-go", "Dan", nil)).TokenNonce), "http://tickets.test/a/")
+	check("unpaid, before", string(e.do("GET", "/a/"+dan, nil, false).Body), "Nothing has been charged yet")
+	check("unpaid, after", cancel(dan, "en"), "Nothing was paid")
+
 	// Cancelling twice says it is cancelled, nothing more, in the language.
 	r := e.do("POST", "/a/"+cleo+"/cancel?lang=de", nil, false, "Content-Type", "application/x-www-form-urlencoded")
 	if loc := r.Header.Get("Location"); r.Status != 303 || !strings.Contains(loc, "cancelled=1") || !strings.Contains(loc, "lang=de") {
