@@ -340,6 +340,11 @@ func (s *Service) attemptHook(ctx context.Context, d *model.HookDelivery) (*mode
 	start := time.Now()
 	a.StatusCode, a.Error = s.postHook(ctx, d)
 	a.Duration = time.Since(start)
+	if a.StatusCode == 0 && ctx.Err() != nil {
+		// Stopped (shutdown): not the receiver's failure. Nothing is
+		// recorded; the delivery is due again when its lease ends.
+		return nil, ctx.Err()
+	}
 	status, next := model.HookDelivered, a.At
 	if a.StatusCode < 200 || a.StatusCode > 299 {
 		status = model.HookFailed

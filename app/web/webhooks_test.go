@@ -29,6 +29,9 @@ type hookReceiver struct {
 	secret string
 	fail   map[string]int
 	got    []receivedHook
+	// entered, when set, receives each request that then waits for its
+	// sender to give up.
+	entered chan struct{}
 }
 
 type receivedHook struct {
@@ -46,6 +49,14 @@ func newHookReceiver(t *testing.T, now func() time.Time) *hookReceiver {
 
 func (h *hookReceiver) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
+	h.mu.Lock()
+	entered := h.entered
+	h.mu.Unlock()
+	if entered != nil {
+		entered <- struct{}{}
+		<-r.Context().Done()
+		return
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if err := outhooks.Verify(r.Header.Get("Admit-Signature"), h.secret, body, h.now(), 5*time.Minute); err != nil {
@@ -368,5 +379,39 @@ func TestWebhookPrivateAddressRefused(t *testing.T) {
 	}
 	if len(h2.received()) != 0 {
 		t.Fatal("the refused address was reached")
+	}
+}
+
+// TestWebhookStoppedMidDelivery: a delivery cut short by a shutdown is not
+// counted as an attempt; it is sent again, as its first, once its lease
+// ends.
+func TestWebhookStoppedMidDelivery(t *testing.T) {
+	e := newEnvWith(t, nil, allowPrivateHooks)
+	h := newHookReceiver(t, e.clock.Now)
+	hook := e.addHook(h)
+	h.entered = make(chan struct{})
+	e.createEvent(liveEvent(nil))
+	e.do("PATCH", "/api/v1/events/1", map[string]any{"title": "Renamed"}, true)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-h.entered
+		cancel()
+	}()
+	if err := e.tickets.DeliverWebhooks(ctx); err == nil {
+		t.Fatal("a stopped delivery reported no error")
+	}
+	h.mu.Lock()
+	h.entered = nil
+	h.mu.Unlock()
+	e.deliverHooks() // leased: not due yet
+	if len(h.received()) != 0 {
+		t.Fatal("sent again during its lease")
+	}
+	e.clock.Add(2 * time.Minute)
+	e.deliverHooks()
+	var items struct{ Items []hookAttemptJSON }
+	_ = json.Unmarshal(e.do("GET", fmt.Sprintf("/api/v1/webhooks/%d/deliveries", hook), nil, true).Body, &items)
+	if len(h.received()) != 1 || len(items.Items) != 1 || items.Items[0].Attempt != 1 || items.Items[0].StatusCode != 200 {
+		t.Fatalf("received %d, log %+v", len(h.received()), items.Items)
 	}
 }
