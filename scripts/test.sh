@@ -4,7 +4,8 @@
 #   bash scripts/test.sh [go test flags...]     e.g. -count=1, -run TestX, -v
 #
 # 1. installs what the tests need when it is missing: Debian's chromium
-#    (browser tests), stripe-mock (Stripe plugin tests), axe-core from npm
+#    (browser tests), Debian's spamassassin (every kind of mail scored with
+#    its local rules), stripe-mock (Stripe plugin tests), axe-core from npm
 #    (accessibility tests; into a cache folder, named to them by AXE_CORE_JS)
 #    and ical.js from npm (calendar files; likewise, ICAL_JS);
 # 2. gofmt check, go vet ./...;
@@ -78,6 +79,12 @@ if ! command -v chromium >/dev/null 2>&1; then
 	step "installing chromium (Debian package)"
 	apt_install chromium >/dev/null || true
 	command -v chromium >/dev/null 2>&1 || missing_tool "could not install Debian's chromium (apt-get install chromium, as root)"
+fi
+
+if ! command -v spamassassin >/dev/null 2>&1; then
+	step "installing spamassassin (Debian package)"
+	apt_install spamassassin >/dev/null || true
+	command -v spamassassin >/dev/null 2>&1 || missing_tool "could not install Debian's spamassassin (apt-get install spamassassin, as root)"
 fi
 
 stripe_mock_ok() {

@@ -79,6 +79,10 @@ type HTTP struct {
 	// TrustedProxies are the peers (CIDRs or addresses) whose
 	// X-Forwarded-For names the client.
 	TrustedProxies []string `koanf:"trusted_proxies"`
+	// FrameAncestors are the origins (https://example.com) whose pages may
+	// show the registration form in a frame (/e/{slug}?embed=1); none by
+	// default.
+	FrameAncestors []string `koanf:"frame_ancestors"`
 }
 
 type Data struct {
@@ -165,7 +169,7 @@ type Log struct {
 func Default() Config {
 	return Config{
 		HTTP: HTTP{Address: "127.0.0.1:8080", PublicURL: "http://127.0.0.1:8080",
-			TrustedProxies: []string{"127.0.0.0/8", "::1/128"}},
+			TrustedProxies: []string{"127.0.0.0/8", "::1/128"}, FrameAncestors: []string{}},
 		Data:       Data{Dir: "./data"},
 		SMTP:       SMTP{Port: 587, From: "Admit <noreply@localhost>", TLS: "starttls"},
 		Payments:   Payments{HoldMinutes: 30},
@@ -250,7 +254,7 @@ func Load(path string, sections ...Section) (Config, error) {
 
 // listKeys are the keys that take a list, comma-separated in the
 // environment.
-var listKeys = map[string]bool{"reminders.offsets": true, "http.trusted_proxies": true}
+var listKeys = map[string]bool{"reminders.offsets": true, "http.trusted_proxies": true, "http.frame_ancestors": true}
 
 // envKey maps ADMIT_SMTP__HOST to smtp.host; a list (reminders.offsets,
 // http.trusted_proxies) is comma-separated.
@@ -364,6 +368,9 @@ func (c *Config) Validate() error {
 	if _, err := c.Proxies(); err != nil {
 		return bad("http.trusted_proxies", "%v", err)
 	}
+	if _, err := c.FrameOrigins(); err != nil {
+		return bad("http.frame_ancestors", "%v", err)
+	}
 	if c.Limits.PublicPerMinute < 0 || c.Limits.PublicPerMinute > 100000 {
 		return bad("limits.public_per_minute", "%d must be between 0 (off) and 100000", c.Limits.PublicPerMinute)
 	}
@@ -412,6 +419,28 @@ func (c *Config) BackupEvery() (time.Duration, error) {
 		return 0, fmt.Errorf("%q must be between 1m and 720h", c.Backup.Every)
 	}
 	return d, nil
+}
+
+// FrameOrigins parses http.frame_ancestors: origins such as
+// "https://example.com", "http://localhost:3000" or "https://*.example.com",
+// in lower case and without a trailing slash, as a Content-Security-Policy
+// frame-ancestors source list takes them.
+func (c *Config) FrameOrigins() ([]string, error) {
+	out := make([]string, 0, len(c.HTTP.FrameAncestors))
+	for _, s := range c.HTTP.FrameAncestors {
+		s = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(s), "/"))
+		u, err := url.Parse(s)
+		host := ""
+		if err == nil {
+			host = strings.TrimPrefix(u.Hostname(), "*.")
+		}
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || host == "" || strings.Contains(host, "*") ||
+			u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(s, " ;,'\"") {
+			return nil, fmt.Errorf("%q is not an origin such as https://example.com (scheme and host, a port if any, no path)", s)
+		}
+		out = append(out, s)
+	}
+	return out, nil
 }
 
 // Proxies parses http.trusted_proxies: CIDRs ("10.0.0.0/8") or single

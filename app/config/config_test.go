@@ -87,6 +87,11 @@ func TestValidateNamesTheKey(t *testing.T) {
 		{"ADMIT_RECORDINGS__MAX_DEVICES", "0", "recordings.max_devices"},
 		{"ADMIT_HTTP__TRUSTED_PROXIES", "10.0.0.0/8,localhost", "http.trusted_proxies"},
 		{"ADMIT_HTTP__TRUSTED_PROXIES", "10.0.0.0/33", "http.trusted_proxies"},
+		{"ADMIT_HTTP__FRAME_ANCESTORS", "example.com", "http.frame_ancestors"},
+		{"ADMIT_HTTP__FRAME_ANCESTORS", "https://example.com/page", "http.frame_ancestors"},
+		{"ADMIT_HTTP__FRAME_ANCESTORS", "javascript:alert(1)", "http.frame_ancestors"},
+		{"ADMIT_HTTP__FRAME_ANCESTORS", "https://example.com;script-src *", "http.frame_ancestors"},
+		{"ADMIT_HTTP__FRAME_ANCESTORS", "https://*", "http.frame_ancestors"},
 		{"ADMIT_LIMITS__PUBLIC_PER_MINUTE", "-1", "limits.public_per_minute"},
 		{"ADMIT_LIMITS__HOLDS_PER_CLIENT", "-3", "limits.holds_per_client"},
 		{"ADMIT_LOG__FORMAT", "xml", "log.format"},
@@ -102,6 +107,26 @@ func TestValidateNamesTheKey(t *testing.T) {
 				t.Fatalf("err = %v, want a FieldError on %s", err, c.key)
 			}
 		})
+	}
+}
+
+// TestFrameAncestors: origins are kept as a frame-ancestors list takes
+// them; none by default.
+func TestFrameAncestors(t *testing.T) {
+	c, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := c.FrameOrigins(); len(got) != 0 {
+		t.Fatalf("default: %v", got)
+	}
+	t.Setenv("ADMIT_HTTP__FRAME_ANCESTORS", "https://Example.com/, http://localhost:3000,https://*.example.org")
+	if c, err = Load(""); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := c.FrameOrigins()
+	if strings.Join(got, " ") != "https://example.com http://localhost:3000 https://*.example.org" {
+		t.Fatalf("origins: %v", got)
 	}
 }
 

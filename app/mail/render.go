@@ -47,6 +47,10 @@ type MailData struct {
 	// video, or a replay sold after the last session): access and
 	// access_resend lead to them rather than to a live session.
 	Watch bool
+	// RefundPolicy is the event's (the confirmation states it).
+	RefundPolicy string
+	// Brand is the organization's look (BrandOf); empty, Admit's own.
+	Brand Brand
 }
 
 // MailSession is one session as the templates show it.
@@ -159,7 +163,10 @@ func (r *Renderer) check() error {
 		Name: "Ann", EventTitle: "Sample", EventDescription: "About", Timezone: "Europe/Paris",
 		AccessURL: "https://example.com/a/t", CalendarURL: "https://example.com/a/t/calendar.ics",
 		Message: "Note", Status: "confirmed", ExpiresAt: time.Unix(0, 0), Count: 2, Item: "Early bird",
-		Sessions: []MailSession{{StartsAt: time.Unix(0, 0), DurationMinutes: 60}},
+		Sessions:     []MailSession{{StartsAt: time.Unix(0, 0), DurationMinutes: 60}},
+		RefundPolicy: "Refunds until a day before.",
+		Brand: Brand{Name: "Org", Accent: "#0f766e", AccentInk: "#ffffff", Footer: "Org Ltd", PrivacyURL: "https://example.com/privacy",
+			ContactEmail: "hello@example.com", LogoCID: "logo.png"},
 	}
 	for _, kind := range r.kinds {
 		for _, locale := range r.tr.Locales() {
@@ -180,7 +187,19 @@ func placeholderFuncs() map[string]any {
 		"datetime": func(time.Time) string { return "" },
 		"button":   func(string, string) button { return button{} },
 		"lines":    lines,
+		"brand":    func() Brand { return Brand{} },
+		"mso":      mso,
 	}
+}
+
+// mso is the head that only Outlook for Windows reads, in a conditional
+// comment (html/template drops comments written in a template): images
+// at their size whatever the screen's DPI, and a font it has.
+func mso() htmltemplate.HTML {
+	return `<!--[if mso]>
+<noscript><xml><o:OfficeDocumentSettings><o:AllowPNG/><o:PixelsPerInch>96</o:PixelsPerInch></o:OfficeDocumentSettings></xml></noscript>
+<style>body, table, td, p, a, li, h1, h2 { font-family: Arial, Helvetica, sans-serif !important; }</style>
+<![endif]-->`
 }
 
 // lines splits text into its lines, for templates to join with <br>:
@@ -215,8 +234,12 @@ func (r *Renderer) Render(kind, locale string, data any) (subject, text, html st
 		return "", "", "", fmt.Errorf("%w: %q", ErrUnknownKind, kind)
 	}
 	locale = r.tr.Match(locale, "")
+	if d.Brand.Accent == "" {
+		d.Brand = BrandOf(nil).Brand
+	}
 
 	vars := map[string]any{
+		"Organization": d.Brand.Name, "Contact": d.Brand.ContactEmail,
 		"Name": d.Name, "EventTitle": d.EventTitle, "EventDescription": d.EventDescription,
 		"Timezone": d.Timezone, "AccessURL": d.AccessURL, "CalendarURL": d.CalendarURL,
 		"Message": d.Message, "Status": d.Status, "Amount": d.Amount, "EventURL": d.EventURL,
@@ -241,6 +264,10 @@ func (r *Renderer) Render(kind, locale string, data any) (subject, text, html st
 		"datetime": func(t time.Time) string { return r.tr.FormatDateTime(locale, t, d.Timezone) },
 		"button":   func(url, label string) button { return button{URL: url, Label: label} },
 		"lines":    lines,
+		// brand is the organization's look, for partials that are given
+		// something else as their dot (button).
+		"brand": func() Brand { return d.Brand },
+		"mso":   mso,
 	}
 	// A subject is one line whatever the data holds.
 	subject = oneLine(r.tr.T(locale, "mail."+kind+".subject", vars))

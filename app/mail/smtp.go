@@ -22,6 +22,20 @@ import (
 type Message struct {
 	To, ToName, Subject, Text, HTML string
 	Attachments                     []Attachment
+	// FromName is the sender's display name (empty: smtp.from's own);
+	// the address is always smtp.from's.
+	FromName string
+	// ReplyTo is where replies go (empty: no Reply-To).
+	ReplyTo string
+	// Inline are images the HTML shows as cid:ContentID
+	// (multipart/related).
+	Inline []Inline
+}
+
+// Inline is an image inside a Message, shown by the HTML part.
+type Inline struct {
+	ContentID, Filename, ContentType string
+	Data                             []byte
 }
 
 // Attachment is a file attached to a Message.
@@ -161,7 +175,18 @@ func (s *SMTP) build(m Message) (*gomail.Msg, error) {
 	}
 
 	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
-	msg.FromMailAddress(s.from)
+	from := s.from
+	if m.FromName != "" {
+		from = &netmail.Address{Name: m.FromName, Address: s.from.Address}
+	}
+	msg.FromMailAddress(from)
+	if m.ReplyTo != "" {
+		rt, err := netmail.ParseAddress(m.ReplyTo)
+		if err != nil {
+			return nil, fmt.Errorf("mail: reply-to %q: %w", m.ReplyTo, err)
+		}
+		msg.ReplyToMailAddress(rt)
+	}
 	msg.ToMailAddress(&netmail.Address{Name: m.ToName, Address: to.Address})
 	msg.Subject(m.Subject)
 	msg.SetDate()
@@ -176,6 +201,15 @@ func (s *SMTP) build(m Message) (*gomail.Msg, error) {
 		msg.SetBodyString(gomail.TypeTextHTML, m.HTML)
 	default:
 		msg.SetBodyString(gomail.TypeTextPlain, m.Text)
+	}
+	if m.HTML != "" {
+		for _, in := range m.Inline {
+			err := msg.EmbedReader(in.Filename, bytes.NewReader(in.Data), gomail.WithFileContentType(gomail.ContentType(in.ContentType)),
+				gomail.WithFileContentID("<"+in.ContentID+">"))
+			if err != nil {
+				return nil, fmt.Errorf("mail: inline %q: %w", in.Filename, err)
+			}
+		}
 	}
 	for _, a := range m.Attachments {
 		ct := a.ContentType
@@ -206,7 +240,13 @@ func (s *SMTP) messageID() string {
 // and attachment metadata that is not what it claims to be. Input
 // validation should have caught these long before.
 func checkHeaders(m Message) error {
-	fields := []struct{ name, v string }{{"To", m.To}, {"To name", m.ToName}, {"Subject", m.Subject}}
+	fields := []struct{ name, v string }{{"To", m.To}, {"To name", m.ToName}, {"Subject", m.Subject}, {"From name", m.FromName}, {"Reply-To", m.ReplyTo}}
+	for _, in := range m.Inline {
+		fields = append(fields,
+			struct{ name, v string }{"inline filename", in.Filename},
+			struct{ name, v string }{"inline content type", in.ContentType},
+			struct{ name, v string }{"inline content id", in.ContentID})
+	}
 	for _, a := range m.Attachments {
 		fields = append(fields,
 			struct{ name, v string }{"attachment filename", a.Filename},

@@ -10,12 +10,13 @@ import (
 	_ "image/jpeg" // logos: DecodeConfig reads JPEG
 	_ "image/png"  // and PNG
 	"net/http"
-	"net/mail"
+	netmail "net/mail"
 	"net/url"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/admit/admit/app/mail"
 	"github.com/admit/admit/app/model"
 	"github.com/admit/admit/app/store"
 )
@@ -84,7 +85,7 @@ func (s *Service) SetBranding(ctx context.Context, in BrandingInput) (*model.Bra
 		}
 	}
 	if in.ContactEmail != "" {
-		a, err := mail.ParseAddress(in.ContactEmail)
+		a, err := netmail.ParseAddress(in.ContactEmail)
 		if err != nil || a.Address != in.ContactEmail || len(in.ContactEmail) > 254 {
 			bad["contact_email"] = "must be an email address"
 		}
@@ -153,4 +154,23 @@ func (s *Service) updateBranding(ctx context.Context, change func(*model.Brandin
 	}
 	s.brand.Store(&next)
 	return &next, nil
+}
+
+// renderMail renders a queued mail with data in the organization's
+// branding: its look, the sender's name, the reply address and the inline
+// logo.
+func (s *Service) renderMail(ctx context.Context, m model.OutboxMail, d mail.MailData) (mail.Message, error) {
+	b, err := s.Branding(ctx)
+	if err != nil {
+		return mail.Message{}, fmt.Errorf("ticketing: mail %d: branding: %w", m.ID, err)
+	}
+	br := mail.BrandOf(b)
+	d.Brand = br.Brand
+	_, text, html, err := s.renderer.Render(m.Kind, m.Locale, d)
+	if err != nil {
+		return mail.Message{}, err
+	}
+	msg := mail.Message{To: m.To, ToName: m.ToName, Subject: m.Subject, Text: text, HTML: html}
+	br.Apply(&msg)
+	return msg, nil
 }

@@ -41,7 +41,7 @@ func (s *Service) Compose(ctx context.Context, m model.OutboxMail) (mail.Message
 		return mail.Message{}, fmt.Errorf("ticketing: no mail renderer")
 	}
 	if organizerKinds[m.Kind] {
-		return s.composeOrganizer(m)
+		return s.composeOrganizer(ctx, m)
 	}
 	if m.Kind == model.MailWaitlist {
 		return s.composeWaitlist(ctx, m)
@@ -115,11 +115,13 @@ func (s *Service) Compose(ctx context.Context, m model.OutboxMail) (mail.Message
 			d.Sessions = append(d.Sessions, mail.MailSession{StartsAt: ss.StartsAt, DurationMinutes: ss.DurationMinutes})
 		}
 	}
-	_, text, html, err := s.renderer.Render(m.Kind, m.Locale, d)
+	if m.Kind == model.MailAccess || m.Kind == model.MailResend {
+		d.RefundPolicy = e.RefundPolicy
+	}
+	msg, err := s.renderMail(ctx, m, d)
 	if err != nil {
 		return mail.Message{}, err
 	}
-	msg := mail.Message{To: m.To, ToName: m.ToName, Subject: m.Subject, Text: text, HTML: html}
 	if withCalendar[m.Kind] && !d.Watch && r.MayAttend() && len(a.Sessions) > 0 {
 		ics, err := s.Calendar(a, access)
 		if err != nil {
@@ -148,11 +150,7 @@ func (s *Service) composeWaitlist(ctx context.Context, m model.OutboxMail) (mail
 	if err != nil {
 		return mail.Message{}, fmt.Errorf("ticketing: mail %d: %w", m.ID, err)
 	}
-	_, text, html, err := s.renderer.Render(m.Kind, m.Locale, d)
-	if err != nil {
-		return mail.Message{}, err
-	}
-	return mail.Message{To: m.To, ToName: m.ToName, Subject: m.Subject, Text: text, HTML: html}, nil
+	return s.renderMail(ctx, m, d)
 }
 
 // formatMoney writes an amount for people of a locale ("19,99 EUR").

@@ -52,17 +52,13 @@ func (s *Service) queueOrganizerMail(tx *store.Tx, kind string, d organizerData)
 }
 
 // composeOrganizer writes a mail to the organizers from what it keeps.
-func (s *Service) composeOrganizer(m model.OutboxMail) (mail.Message, error) {
+func (s *Service) composeOrganizer(ctx context.Context, m model.OutboxMail) (mail.Message, error) {
 	var d organizerData
 	if err := json.Unmarshal([]byte(m.Data), &d); err != nil {
 		return mail.Message{}, fmt.Errorf("ticketing: mail %d: data: %w", m.ID, err)
 	}
-	_, text, html, err := s.renderer.Render(m.Kind, m.Locale, mail.MailData{
+	return s.renderMail(ctx, m, mail.MailData{
 		EventTitle: d.Title, Message: d.Message, Count: d.Count, Item: d.Item, Amount: d.Amount, Status: d.Reason, Organizer: true})
-	if err != nil {
-		return mail.Message{}, err
-	}
-	return mail.Message{To: m.To, ToName: m.ToName, Subject: m.Subject, Text: text, HTML: html}, nil
 }
 
 // Failed mails: one summary covers up to failureReportMax of them and

@@ -289,12 +289,8 @@ func (s *Service) composeInvitation(ctx context.Context, m model.OutboxMail) (ma
 	if err != nil {
 		return mail.Message{}, fmt.Errorf("ticketing: mail %d: %w", m.ID, err)
 	}
-	_, text, html, err := s.renderer.Render(m.Kind, m.Locale, mail.MailData{Name: cmp.Or(d.Name, m.To), EventTitle: d.EventTitle,
+	return s.renderMail(ctx, m, mail.MailData{Name: cmp.Or(d.Name, m.To), EventTitle: d.EventTitle,
 		Role: d.Role, AccessURL: s.InvitationURL(inv), ExpiresAt: inv.ExpiresAt, Organizer: true})
-	if err != nil {
-		return mail.Message{}, err
-	}
-	return mail.Message{To: m.To, ToName: m.ToName, Subject: m.Subject, Text: text, HTML: html}, nil
 }
 
 // openInvitation finds the invitation of a token that still works.

@@ -67,6 +67,10 @@ var adminA11yPages = []a11yPage{
 	{name: "settings-test-mail", path: "/admin/settings", signedIn: true, then: func(t *testing.T, ctx context.Context) {
 		clickAndLoad(t, ctx, `form.test-mail button[type="submit"]`)
 	}},
+	{name: "settings-branding-errors", path: "/admin/settings", signedIn: true, then: func(t *testing.T, ctx context.Context) {
+		do(t, ctx, chromedp.SetValue(chromedp.ID("brand-accent"), "teal"), chromedp.SetValue(chromedp.ID("brand-privacy"), "ftp://x"))
+		clickAndLoad(t, ctx, `form.branding-form button[type="submit"]`)
+	}},
 	{name: "outbox", path: "/admin/settings/outbox", signedIn: true},
 	{name: "jobs", path: "/admin/settings/jobs", signedIn: true},
 	{name: "webhooks", path: "/admin/settings/webhooks", signedIn: true},
@@ -102,6 +106,7 @@ var publicA11yPages = []a11yPage{
 	{name: "join-wait", path: "/a/{token}/join"},
 	{name: "sold-out-waitlist", path: "/e/{full}"},
 	{name: "unknown-event", path: "/e/no-such-event"},
+	{name: "event-embed", path: "/e/{slug}?embed=1"},
 }
 
 // a11yFixture is an Admit with something on every page: a paid event with
@@ -114,6 +119,15 @@ func a11yFixture(t *testing.T) (base string, vars map[string]string) {
 		t.Fatal(err)
 	}
 	sched.RunNow(broken)
+	// A branding whose colour is too light for white text, with a logo:
+	// every public page shows it, and must stay readable.
+	if r := e.do("PUT", "/api/v1/settings/branding", map[string]any{"name": "Go Academy", "accent_color": "#ffd400",
+		"footer": "Go Academy Ltd, 1 Main Street", "privacy_url": "https://example.com/privacy", "contact_email": "hello@example.com"}, true); r.Status != 200 {
+		t.Fatalf("branding: %d %s", r.Status, r.Body)
+	}
+	if r := e.do("PUT", "/api/v1/settings/branding/logo", testPNG(t, 120, 40), true); r.Status != 200 {
+		t.Fatalf("logo: %d %s", r.Status, r.Body)
+	}
 	ada := e.reg(e.buy("intro-to-go", "Ada Lovelace", nil))
 	e.webhook(paidWebhook("evt_ada", ada, 999), now)
 	_, token := e.registerOne("free-talk", "Cleo", "cleo@example.org")

@@ -360,6 +360,8 @@ type eventPageAdmin struct {
 	// (admin_followup.go).
 	FollowUp        followUpForm
 	FollowUpProblem *apiErrorBody
+	// Embed is the snippet that shows the form on another site (embed.go).
+	Embed embedSection
 }
 
 // addForm is the "add a panelist or co-organizer" form.
@@ -389,7 +391,7 @@ func (s *Server) renderAdminEvent(c *fiber.Ctx, status int, id, failedID int64, 
 		return err
 	}
 	d := eventPageAdmin{Event: e, Registrations: regs, Attended: att, Problem: problem, FailedID: failedID, Now: s.Now(), Summary: eventSummary{Event: e},
-		Add: addForm{Role: model.RolePanelist}}
+		Add: addForm{Role: model.RolePanelist}, Embed: embedSection{Snippet: embedSnippet(e, s.Tickets.PublicURL()), Origins: s.FrameAncestors}}
 	if c.Method() == fiber.MethodPost && strings.HasSuffix(c.Path(), "/registrations") {
 		d.Add = addForm{Name: c.FormValue("name"), Email: c.FormValue("email"), Role: c.FormValue("role")}
 		d.AddProblem = problem

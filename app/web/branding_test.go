@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/admit/admit/app/mail/mailtest"
 	"github.com/admit/admit/app/model"
 )
 
@@ -182,5 +183,62 @@ func TestBrandingAdminForm(t *testing.T) {
 	_, body = a.send("GET", res.Header.Get("Location"), nil)
 	if !strings.Contains(body, `id="logo-current"`) || !strings.Contains(body, "Logo saved.") || !strings.Contains(body, `value="#0f766e"`) {
 		t.Fatalf("page after upload:\n%s", body)
+	}
+}
+
+// TestBrandedConfirmationDelivered: the confirmation of a real
+// registration, delivered over SMTP, carries the branding (the sender's
+// name, the inline logo, the colour, the footer), the event's refund policy
+// and the organization's contact, keeps a title full of HTML inert, and
+// SpamAssassin's local rules still score it 0.
+func TestBrandedConfirmationDelivered(t *testing.T) {
+	e := newEnv(t)
+	e.createEvent(liveEvent(map[string]any{"title": `Go <script>alert("t")</script>`, "slug": "intro-to-go", "refund_policy": "Full refund until 24 hours before."}))
+	e.do("PUT", "/api/v1/settings/branding", map[string]any{"name": "Go Academy", "accent_color": "#ffd400",
+		"footer": "Go Academy Ltd", "privacy_url": "https://example.com/privacy", "contact_email": "hello@example.com"}, true)
+	logo := testPNG(t, 90, 30)
+	e.do("PUT", "/api/v1/settings/branding/logo", logo, true)
+	srv, d := e.smtp()
+	e.registerOne("intro-to-go", "Ada", "ada@example.org")
+	if err := d.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	m := srv.WaitFor(t, 1, 0)[0]
+	if m.ParseError != nil || m.Text == "" || m.HTML == "" {
+		t.Fatalf("parts: %v", m.ParseError)
+	}
+	if from, _ := m.Header.AddressList("From"); len(from) != 1 || from[0].Name != "Go Academy" || from[0].Address != "tickets@example.org" {
+		t.Fatalf("From: %v", from)
+	}
+	var inline, ics bool
+	for _, a := range m.Attachments {
+		inline = inline || (a.ContentID != "" && a.Related && bytes.Equal(a.Data, logo) && strings.Contains(m.HTML, "cid:"+a.ContentID))
+		ics = ics || a.ContentType == "text/calendar"
+	}
+	if !inline || !ics {
+		t.Fatalf("inline logo %v, calendar %v: %+v", inline, ics, m.Attachments)
+	}
+	// #ffd400 is too light for white text: buttons get it darkened, with
+	// text that reads on it.
+	accent := (&model.Branding{AccentColor: "#ffd400"}).AccentText()
+	for _, want := range []string{"background-color:" + accent, "color:" + model.Ink(accent), "Full refund until 24 hours before.",
+		"mailto:hello@example.com", "Go Academy Ltd", "&lt;script&gt;"} {
+		if !strings.Contains(m.HTML, want) {
+			t.Errorf("HTML: no %q", want)
+		}
+	}
+	if strings.Contains(m.HTML, "<script") {
+		t.Error("HTML: the title's script is live")
+	}
+	for _, want := range []string{"Full refund until 24 hours before.", "hello@example.com", "Go Academy Ltd"} {
+		if !strings.Contains(m.Text, want) {
+			t.Errorf("text: no %q", want)
+		}
+	}
+	s := mailtest.SpamScores(t, [][]byte{m.Raw})[0]
+	for rule, pts := range s.Rules {
+		if pts > 0 && !(rule == "HTML_MESSAGE" && pts <= 0.001) {
+			t.Errorf("SpamAssassin: %s", s)
+		}
 	}
 }

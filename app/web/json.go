@@ -121,6 +121,9 @@ type eventJSON struct {
 	UpdatedAt          *time.Time    `json:"updated_at,omitempty"`
 	// RecordingsBytes is the storage the event's recordings use (admin).
 	RecordingsBytes *int64 `json:"recordings_bytes,omitempty"`
+	// EmbedSnippet is the iframe that shows the form on another site
+	// (admin; embed.go).
+	EmbedSnippet string `json:"embed_snippet,omitempty"`
 }
 
 // eventView is an event as JSON; admin views carry the room links and
@@ -157,6 +160,7 @@ func eventView(e *model.Event, admin bool, publicURL string) eventJSON {
 		v.CreatedAt, v.UpdatedAt = &created, &updated
 		used := e.Recordings.Bytes
 		v.RecordingsBytes = &used
+		v.EmbedSnippet = embedSnippet(e, publicURL)
 	}
 	for _, ss := range e.Sessions {
 		sj := sessionJSON{ID: ss.ID, StartsAt: ss.StartsAt, EndsAt: ss.EndsAt(), DurationMinutes: ss.DurationMinutes}

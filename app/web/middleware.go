@@ -87,7 +87,14 @@ func (s *Server) securityHeaders(c *fiber.Ctx) error {
 	c.Set("Referrer-Policy", "no-referrer")
 	c.Set("Cross-Origin-Opener-Policy", "same-origin")
 	c.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-	c.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+	ancestors := "'none'"
+	if embeddable(c) {
+		// Only the embeddable page, and only for http.frame_ancestors
+		// (embed.go); X-Frame-Options cannot name origins.
+		ancestors = s.frameAncestors()
+		c.Response().Header.Del("X-Frame-Options")
+	}
+	c.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors "+ancestors)
 	return c.Next()
 }
 

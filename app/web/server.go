@@ -71,6 +71,9 @@ type Deps struct {
 	Metrics *metrics.Metrics
 	// MetricsToken is metrics.token (empty: admins' API tokens only).
 	MetricsToken string
+	// FrameAncestors are the origins that may frame an event's form
+	// (http.frame_ancestors; embed.go).
+	FrameAncestors []string
 }
 
 // Server holds the handlers.
@@ -108,7 +111,7 @@ func New(d Deps) (*fiber.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.brand = d.Tickets.Branding
+	p.brand, p.embeddable = d.Tickets.Branding, embeddable
 	d.Metrics = newMetrics(d)
 	s := &Server{Deps: d, pages: p, admin: a, https: strings.HasPrefix(strings.ToLower(d.Tickets.PublicURL()), "https://"),
 		limits: newLimiters(d.Limits)}

@@ -45,10 +45,17 @@ type Received struct {
 	ParseError  error  // set when the message could not be parsed as MIME
 }
 
-// Attachment is a decoded attachment of a Received message.
+// Attachment is a decoded attachment of a Received message, or an inline
+// part (an image the HTML shows as cid:ContentID).
 type Attachment struct {
 	Filename, ContentType string
 	Data                  []byte
+	// ContentID is the part's Content-ID without its angle brackets;
+	// Inline, its Content-Disposition is inline.
+	ContentID string
+	Inline    bool
+	// Related: the part is inside a multipart/related (with the HTML).
+	Related bool
 }
 
 // Server is an in-process SMTP server listening on 127.0.0.1.
@@ -309,14 +316,24 @@ func Parse(raw []byte) Received {
 	if rec.Subject, err = dec.DecodeHeader(msg.Header.Get("Subject")); err != nil {
 		rec.ParseError = fmt.Errorf("subject: %w", err)
 	}
-	if err := walk(&rec, msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"),
-		msg.Header.Get("Content-Disposition"), msg.Body); err != nil && rec.ParseError == nil {
+	if err := walk(&rec, partHeader(msg.Header), false, msg.Body); err != nil && rec.ParseError == nil {
 		rec.ParseError = err
 	}
 	return rec
 }
 
-func walk(rec *Received, contentType, encoding, disposition string, body io.Reader) error {
+// partHeader is what walk reads of a part's header.
+type partHeader map[string][]string
+
+func (h partHeader) get(k string) string {
+	if v := h[k]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+func walk(rec *Received, h partHeader, related bool, body io.Reader) error {
+	contentType, encoding, disposition := h.get("Content-Type"), h.get("Content-Transfer-Encoding"), h.get("Content-Disposition")
 	if contentType == "" {
 		contentType = "text/plain; charset=utf-8"
 	}
@@ -334,8 +351,7 @@ func walk(rec *Received, contentType, encoding, disposition string, body io.Read
 			if err != nil {
 				return fmt.Errorf("%s: %w", mt, err)
 			}
-			if err := walk(rec, p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"),
-				p.Header.Get("Content-Disposition"), p); err != nil {
+			if err := walk(rec, partHeader(p.Header), related || mt == "multipart/related", p); err != nil {
 				return err
 			}
 		}
@@ -358,9 +374,11 @@ func walk(rec *Received, contentType, encoding, disposition string, body io.Read
 			filename = d
 		}
 	}
+	cid := strings.Trim(strings.TrimSpace(h.get("Content-Id")), "<>")
 	switch {
-	case disp == "attachment" || filename != "":
-		rec.Attachments = append(rec.Attachments, Attachment{Filename: filename, ContentType: mt, Data: data})
+	case disp == "attachment" || filename != "" || cid != "":
+		rec.Attachments = append(rec.Attachments, Attachment{Filename: filename, ContentType: mt, Data: data,
+			ContentID: cid, Inline: disp == "inline", Related: related})
 	case mt == "text/html" && rec.HTML == "":
 		rec.HTML = strings.ReplaceAll(string(data), "\r\n", "\n")
 	case mt == "text/plain" && rec.Text == "":
