@@ -103,6 +103,9 @@ var publicA11yPages = []a11yPage{
 		clickAndLoad(t, ctx, `form.register button[type="submit"]`)
 	}},
 	{name: "access", path: "/a/{token}"},
+	{name: "access-cancel-step", path: "/a/{token}?lang=fr", then: func(t *testing.T, ctx context.Context) {
+		do(t, ctx, chromedp.Click(chromedp.CSS("form.cancel details > summary")), chromedp.WaitVisible(chromedp.CSS("form.cancel button.danger")))
+	}},
 	{name: "join-wait", path: "/a/{token}/join"},
 	{name: "sold-out-waitlist", path: "/e/{full}"},
 	{name: "unknown-event", path: "/e/no-such-event"},

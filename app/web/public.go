@@ -247,9 +247,9 @@ func (s *Server) renderEventPage(c *fiber.Ctx, status int, form ticketing.Regist
 	d.Approval, d.AuthorizeWith, d.RefundWith = s.approvalNote(c, v.Approval)
 	d.Closed = e.Status == model.EventCancelled || (e.Kind != model.KindOnDemand && len(d.Upcoming) == 0 && !d.Replay)
 	if q := v.Price; !q.Free {
-		d.Price = formatMoney(q.Amount, q.Currency, s.pages.locale(c))
+		d.Price = formatMoney(q.Amount, q.Currency, s.pages.tag(c))
 		if q.BaseAmount > q.Amount {
-			d.BasePrice = formatMoney(q.BaseAmount, q.Currency, s.pages.locale(c))
+			d.BasePrice = formatMoney(q.BaseAmount, q.Currency, s.pages.tag(c))
 		}
 	}
 	return s.pages.render(c, status, "event", e.Title, d)

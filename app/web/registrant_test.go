@@ -276,3 +276,63 @@ func TestLinksCarryTheLocale(t *testing.T) {
 		t.Errorf("page:\n%s", body)
 	}
 }
+
+// rawID finds a message id left in a rendered text ("page.access.join"):
+// a message a catalog lacks shows as its id.
+var rawID = regexp.MustCompile(`\b(page|mail|date|language)\.[a-z_]+\.[a-z_.]+\b`)
+
+// TestEveryLanguageRendersThePages: in each language, the event page, the
+// registrant's page (with its cancel step) and the confirmation email
+// render in that language, with no message id left in them.
+func TestEveryLanguageRendersThePages(t *testing.T) {
+	e := newEnv(t)
+	e.createEvent(liveEvent(nil))
+	for i, l := range e.i18n.Locales() {
+		r := e.do("POST", "/api/v1/public/events/intro-to-go/registrations", map[string]any{"name": "Ada", "email": fmt.Sprintf("ada%d@example.org", i), "locale": l}, false)
+		if r.Status != 201 {
+			t.Fatalf("register: %d %s", r.Status, r.Body)
+		}
+		id := num(r.JSON(t)["registration"].(map[string]any)["id"])
+		token := e.accessToken(id)
+		for _, path := range []string{"/e/intro-to-go?lang=" + l, "/a/" + token + "?lang=" + l, "/a/" + token + "/join?lang=" + l} {
+			r := e.do("GET", path, nil, false)
+			body := string(r.Body)
+			if r.Status != 200 || !strings.Contains(body, `<html lang="`+l+`"`) {
+				t.Errorf("%s: %d\n%s", path, r.Status, body)
+			}
+			if m := rawID.FindString(body); m != "" {
+				t.Errorf("%s shows the id %s", path, m)
+			}
+		}
+		// The confirmation email is written in the registration's language.
+		m := e.compose(e.lastMail(id, model.MailAccess))
+		if want := e.i18n.T(l, "mail.button.access", nil); !strings.Contains(m.Text, want) {
+			t.Errorf("%s: the confirmation email lacks %q:\n%s", l, want, m.Text)
+		}
+		if s := rawID.FindString(m.Text + m.HTML); s != "" {
+			t.Errorf("%s: the confirmation email shows the id %s", l, s)
+		}
+	}
+}
+
+// TestMoneyPerLocale: the event page writes its price as the reader's
+// locale does, region included, with a no-break space before the code.
+func TestMoneyPerLocale(t *testing.T) {
+	e, _ := fakeEnv(t)
+	e.clock.Set(time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC))
+	e.createEvent(paidEvent(map[string]any{"price": map[string]any{"amount": 120000, "currency": "EUR"}}))
+	for _, tt := range []struct{ query, accept, want string }{
+		{"en", "", "1,200.00\u00a0EUR"},
+		{"de", "", "1.200,00\u00a0EUR"},
+		{"fr", "", "1\u202f200,00\u00a0EUR"},
+		{"ru", "", "1\u00a0200,00\u00a0EUR"},
+		{"es", "", "1200,00\u00a0EUR"},
+		{"es-MX", "", "1,200.00\u00a0EUR"},
+		{"", "es-MX,es;q=0.9", "1,200.00\u00a0EUR"},
+	} {
+		r := e.do("GET", "/e/intro-to-go?lang="+tt.query, nil, false, "Accept-Language", tt.accept)
+		if !strings.Contains(string(r.Body), tt.want) {
+			t.Errorf("?lang=%s (Accept-Language %q): no %q on the page", tt.query, tt.accept, tt.want)
+		}
+	}
+}

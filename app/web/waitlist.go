@@ -135,7 +135,7 @@ func (s *Server) waitlistData(c *fiber.Ctx, o *ticketing.Offer, mode string) (*w
 			return nil, err
 		}
 		if !q.Free {
-			d.Price = formatMoney(q.Amount, q.Currency, s.pages.locale(c))
+			d.Price = formatMoney(q.Amount, q.Currency, s.pages.tag(c))
 			if ps := s.Tickets.UsableProviders(e); len(ps) > 1 {
 				d.Providers = ps
 			}
