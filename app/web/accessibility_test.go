@@ -83,6 +83,8 @@ var adminA11yPages = []a11yPage{
 		clickAndLoad(t, ctx, `form.add-form button[type="submit"]`)
 	}},
 	{name: "webhook-log", path: "/admin/settings/webhooks/{webhook}", signedIn: true},
+	{name: "audit", path: "/admin/settings/audit", signedIn: true},
+	{name: "audit-errors", path: "/admin/settings/audit?since=2026-12-09&until=2026-12-01&action=registration.", signedIn: true},
 	{name: "users", path: "/admin/users", signedIn: true},
 	{name: "users-errors", path: "/admin/users", signedIn: true, then: func(t *testing.T, ctx context.Context) {
 		do(t, ctx, chromedp.SetValue(chromedp.ID("invite-email"), "not an address"))
@@ -133,6 +135,10 @@ func a11yFixture(t *testing.T) (base string, vars map[string]string) {
 	}
 	ada := e.reg(e.buy("intro-to-go", "Ada Lovelace", nil))
 	e.webhook(paidWebhook("evt_ada", ada, 999), now)
+	// A partial refund, so that the audit log shows money before and after.
+	if r := e.do("POST", fmt.Sprintf("/api/v1/registrations/%d/refund", ada.ID), map[string]any{"amount": 100}, true); r.Status != 200 {
+		t.Fatalf("refund: %d %s", r.Status, r.Body)
+	}
 	_, token := e.registerOne("free-talk", "Cleo", "cleo@example.org")
 	e.upload(num(ev["id"]), fakeVideo(5000), "title", "The replay", "notify", "false")
 	// A sold-out event, whose page offers the waiting list.

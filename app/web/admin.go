@@ -40,7 +40,7 @@ const (
 // adminPageNames are the templates of assets/admin.
 var adminPageNames = []string{"login", "dashboard", "events", "event", "settings", "users", "invite",
 	"event_edit", "event_confirm", "registration_confirm", "outbox", "jobs", "followup_confirm",
-	"webhooks", "webhook"}
+	"webhooks", "webhook", "audit"}
 
 // randomToken is a fresh random value for a form's CSRF cookie.
 func randomToken() string {

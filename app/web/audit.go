@@ -92,6 +92,9 @@ var auditActions = map[string]auditSpec{
 	"POST /settings/outbox/:id/retry":              {action: "mail.retry", target: "mail"},
 	"PUT /settings/branding":                       {action: "branding.update", target: "branding", param: "-"},
 	"PUT /settings/branding/logo":                  {action: "branding.logo", target: "branding", param: "-"},
+	"POST /settings/branding":                      {action: "branding.update", target: "branding", param: "-"},
+	"POST /settings/branding/logo":                 {action: "branding.logo", target: "branding", param: "-"},
+	"POST /settings/branding/logo/delete":          {action: "branding.logo_delete", target: "branding", param: "-"},
 	"DELETE /settings/branding/logo":               {action: "branding.logo_delete", target: "branding", param: "-"},
 	"POST /settings/branding":                      {action: "branding.update", target: "branding", param: "-"},
 	"POST /settings/branding/logo":                 {action: "branding.logo", target: "branding", param: "-"},
@@ -111,6 +114,13 @@ var auditActions = map[string]auditSpec{
 	"POST /webhooks":          {action: "webhook.create", target: "webhook", param: "-"},
 	"DELETE /webhooks/:id":    {action: "webhook.delete", target: "webhook"},
 	"POST /webhooks/:id/test": {action: "webhook.test", target: "webhook"},
+	// Outside the signed-in groups: nobody to log as yet (signing in,
+	// accepting an invitation, the public registrations).
+	"POST /auth/token":                        {skip: true},
+	"POST /login":                             {skip: true},
+	"POST /invite/:token":                     {skip: true},
+	"POST /public/events/:slug/registrations": {skip: true},
+	"POST /public/events/:slug/waitlist":      {skip: true},
 }
 
 // registrationVerbs are the registrants' actions the admin UI's one route
@@ -123,6 +133,7 @@ var registrationVerbs = map[string]bool{"confirm": true, "reject": true, "cancel
 // matches a request to it before the handler runs.
 type auditRoute struct {
 	method string
+	prefix string   // /api/v1 or /admin
 	segs   []string // the pattern's segments after the prefix, ":x" for a parameter
 	key    string   // "METHOD /pattern" (auditActions)
 }
@@ -136,22 +147,22 @@ func auditRoutes(app *fiber.App) []auditRoute {
 		default:
 			continue
 		}
-		rest, ok := cutAdminPrefix(r.Path)
+		prefix, rest, ok := cutAdminPrefix(r.Path)
 		if !ok {
 			continue
 		}
-		out = append(out, auditRoute{method: r.Method, segs: splitPath(rest), key: r.Method + " " + rest})
+		out = append(out, auditRoute{method: r.Method, prefix: prefix, segs: splitPath(rest), key: r.Method + " " + rest})
 	}
 	return out
 }
 
-func cutAdminPrefix(p string) (string, bool) {
+func cutAdminPrefix(p string) (prefix, rest string, ok bool) {
 	for _, prefix := range []string{"/api/v1", adminPrefix} {
 		if rest, ok := strings.CutPrefix(p, prefix); ok && strings.HasPrefix(rest, "/") {
-			return rest, true
+			return prefix, rest, true
 		}
 	}
-	return "", false
+	return "", "", false
 }
 
 func splitPath(p string) []string {
@@ -167,7 +178,7 @@ func splitPath(p string) []string {
 // match finds the route of a request and its parameters (copied: fiber's
 // buffers are reused), literal segments first.
 func matchAuditRoute(routes []auditRoute, method, path string) (*auditRoute, map[string]string) {
-	rest, ok := cutAdminPrefix(path)
+	prefix, rest, ok := cutAdminPrefix(path)
 	if !ok {
 		return nil, nil
 	}
@@ -177,7 +188,7 @@ func matchAuditRoute(routes []auditRoute, method, path string) (*auditRoute, map
 	bestLiterals := -1
 	for i := range routes {
 		r := &routes[i]
-		if r.method != method || len(r.segs) != len(segs) {
+		if r.method != method || r.prefix != prefix || len(r.segs) != len(segs) {
 			continue
 		}
 		params, literals := map[string]string{}, 0
@@ -280,6 +291,9 @@ func (s *Server) auditTrail(c *fiber.Ctx) error {
 	}
 	if a.TargetID == "" {
 		a.TargetID = createdID(c)
+		if id, err := strconv.ParseInt(a.TargetID, 10, 64); err == nil && a.TargetType == "event" {
+			a.EventID = &id // a new event is its own
+		}
 	}
 	a.After = s.auditState(c, spec.state, params["id"])
 	if err := s.Tickets.RecordAudit(ctx, a); err != nil {

@@ -94,6 +94,8 @@ func (s *Server) routes(app *fiber.App) {
 	ui.Get("/settings/webhooks/:id", s.adminWebhook)
 	ui.Post("/settings/webhooks/:id/test", s.adminTestWebhook)
 	ui.Post("/settings/webhooks/:id/delete", s.adminDeleteWebhook)
+	// The audit log, for administrators (audit_page.go).
+	ui.Get("/settings/audit", s.adminAudit)
 	// Recordings: the form (multipart file or external URL), delete, and
 	// resumable uploads (tus) for the page's progress bar.
 	ui.Post("/events/:id/recordings", s.adminAddRecording)
