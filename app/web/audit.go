@@ -111,9 +111,12 @@ var auditActions = map[string]auditSpec{
 	"DELETE /auth/tokens":     {action: "token.revoke_all", target: "user", param: "self"},
 	"DELETE /auth/tokens/:id": {action: "token.revoke", target: "token"},
 	// Outgoing webhooks.
-	"POST /webhooks":          {action: "webhook.create", target: "webhook", param: "-"},
-	"DELETE /webhooks/:id":    {action: "webhook.delete", target: "webhook"},
-	"POST /webhooks/:id/test": {action: "webhook.test", target: "webhook"},
+	"POST /webhooks":                     {action: "webhook.create", target: "webhook", param: "-"},
+	"DELETE /webhooks/:id":               {action: "webhook.delete", target: "webhook"},
+	"POST /webhooks/:id/test":            {action: "webhook.test", target: "webhook"},
+	"POST /settings/webhooks":            {action: "webhook.create", target: "webhook", param: "-"},
+	"POST /settings/webhooks/:id/test":   {action: "webhook.test", target: "webhook"},
+	"POST /settings/webhooks/:id/delete": {action: "webhook.delete", target: "webhook"},
 	// Outside the signed-in groups: nobody to log as yet (signing in,
 	// accepting an invitation, the public registrations).
 	"POST /auth/token":                        {skip: true},
