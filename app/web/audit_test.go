@@ -249,7 +249,7 @@ func TestAdminAuditPage(t *testing.T) {
 	a.login(adminEmail, adminPassword)
 	res, body := a.send("GET", "/admin/settings/audit", nil)
 	for _, want := range []string{"<h1>Audit log</h1>", `aria-current="page">Audit log</a>`, "<code>registration.refund</code>", "<code>event.create</code>",
-		adminEmail, "paid 19.99 EUR, refunded 0.00 EUR", "paid 19.99 EUR, refunded 5.00 EUR", `>Intro to Go</a>`, `<label for="audit-actor">Who</label>`} {
+		adminEmail, "paid 19.99", "refunded 0.00", "refunded 5.00", `>Intro to Go</a>`, `<label for="audit-actor">Who</label>`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the page lacks %q", want)
 		}
