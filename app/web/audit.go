@@ -96,9 +96,6 @@ var auditActions = map[string]auditSpec{
 	"POST /settings/branding/logo":                 {action: "branding.logo", target: "branding", param: "-"},
 	"POST /settings/branding/logo/delete":          {action: "branding.logo_delete", target: "branding", param: "-"},
 	"DELETE /settings/branding/logo":               {action: "branding.logo_delete", target: "branding", param: "-"},
-	"POST /settings/branding":                      {action: "branding.update", target: "branding", param: "-"},
-	"POST /settings/branding/logo":                 {action: "branding.logo", target: "branding", param: "-"},
-	"POST /settings/branding/logo/delete":          {action: "branding.logo_delete", target: "branding", param: "-"},
 	// Users, roles, invitations, tokens, passwords.
 	"POST /users":             {action: "user.invite", target: "user", param: "-"},
 	"PATCH /users/:id":        {action: "user.update", target: "user"},
