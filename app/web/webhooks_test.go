@@ -415,3 +415,32 @@ func TestWebhookStoppedMidDelivery(t *testing.T) {
 		t.Fatalf("received %d, log %+v", len(h.received()), items.Items)
 	}
 }
+
+// TestWebhookEventCancelled: cancelling an event sends event.cancelled once
+// (no event.updated beside it) and registration.cancelled for each live
+// registration it cancels.
+func TestWebhookEventCancelled(t *testing.T) {
+	e := newEnvWith(t, nil, allowPrivateHooks)
+	id := num(e.createEvent(liveEvent(nil))["id"])
+	for _, n := range []string{"ada", "bob"} {
+		if r := e.do("POST", "/api/v1/public/events/intro-to-go/registrations", map[string]any{"name": n, "email": n + "@example.org"}, false); r.Status != 201 {
+			t.Fatalf("register: %d %s", r.Status, r.Body)
+		}
+	}
+	h := newHookReceiver(t, e.clock.Now)
+	e.addHook(h)
+	if r := e.do("POST", fmt.Sprintf("/api/v1/events/%d/cancel", id), map[string]any{"message": "Sorry"}, true); r.Status != 200 {
+		t.Fatalf("cancel: %d %s", r.Status, r.Body)
+	}
+	e.do("POST", fmt.Sprintf("/api/v1/events/%d/cancel", id), map[string]any{"message": "Sorry"}, true) // again: no change
+	e.deliverHooks()
+	var got []string
+	for _, g := range h.received() {
+		got = append(got, g.subject())
+	}
+	slices.Sort(got)
+	want := []string{fmt.Sprintf("event.cancelled #%d", id), "registration.cancelled #1", "registration.cancelled #2"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+}
