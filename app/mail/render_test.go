@@ -39,7 +39,7 @@ var modelKinds = []string{
 	model.MailRefunded, model.MailLateRefund, model.MailSessionRemoved,
 	model.MailPaymentFailed, model.MailPaymentMismatch, model.MailOutboxFailed, model.MailTierEnded,
 	model.MailInvitation, model.MailTokenRotated,
-	model.MailAuthLapsing, model.MailCaptureFailed, model.MailAuthLapsed, model.MailPayAgain,
+	model.MailAuthLapsing, model.MailCaptureFailed, model.MailAuthLapsed, model.MailPayAgain, model.MailLateAuthorization,
 }
 
 // messageID finds a message id left untranslated.

@@ -30,6 +30,10 @@ const (
 	// MailAuthLapsed, to the registrant: the hold ran out before the
 	// organizer decided; nothing was charged.
 	MailAuthLapsed = "authorization_lapsed"
+	// MailLateAuthorization, to the registrant: the payment was authorized
+	// after the seat's hold ran out and no seat was left; the hold was
+	// released, nothing charged.
+	MailLateAuthorization = "late_authorization"
 	// MailPayAgain, to the registrant: the registration was approved after
 	// its hold ran out; the link is where to pay.
 	MailPayAgain = "pay_again"

@@ -126,7 +126,10 @@ func (s *Service) applyAuthorized(tx *store.Tx, r *model.Registration, ev paymen
 				return false, nil, err
 			}
 			r.Status = model.StatusExpired
-			if err := s.queueMail(tx, r, e, model.MailPaymentFailed, nil); err != nil {
+		}
+		if r.Status == model.StatusExpired {
+			// The buyer may believe they have a seat.
+			if err := s.queueMail(tx, r, e, model.MailLateAuthorization, map[string]any{"amount": hold.Amount, "currency": hold.Currency}); err != nil {
 				return false, nil, err
 			}
 		}

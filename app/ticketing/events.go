@@ -96,11 +96,18 @@ type eventChange struct {
 	event   *model.Event
 	refunds []int64
 	open    []*model.Registration
+	// held are registrations cancelled while awaiting approval, whose
+	// payment may be held (authorize.go).
+	held []int64
 }
 
-// afterChange sends a committed change's refunds and closes its checkouts.
+// afterChange sends a committed change's refunds, closes its checkouts and
+// releases its held payments.
 func (s *Service) afterChange(ctx context.Context, c *eventChange) *model.Event {
 	s.closeCheckouts(ctx, c.open)
+	for _, id := range c.held {
+		s.releaseHold(ctx, id)
+	}
 	for _, rid := range c.refunds {
 		_ = s.sendRefund(ctx, rid) // on failure the refunds job retries
 	}
@@ -639,6 +646,9 @@ func (s *Service) cancelEvent(tx *store.Tx, id int64, message string, refund boo
 		for _, r := range regs {
 			if r.Status == model.StatusPendingPayment {
 				c.open = append(c.open, r)
+			}
+			if r.Status == model.StatusPendingApproval {
+				c.held = append(c.held, r.ID)
 			}
 			if r.Status != model.StatusCancelled {
 				if _, err := tx.SetRegistrationStatus(r.ID, r.Status, model.StatusCancelled); err != nil {

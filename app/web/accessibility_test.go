@@ -58,6 +58,7 @@ var adminA11yPages = []a11yPage{
 		clickAndLoad(t, ctx, `form.sessions-form button[type="submit"]`)
 	}},
 	{name: "event-cancel", path: "/admin/events/{event}/cancel", signedIn: true},
+	{name: "event-approval", path: "/admin/events/{approval}", signedIn: true},
 	{name: "registration-refund-errors", path: "/admin/registrations/{registration}/refund?amount=lots", signedIn: true},
 	{name: "registration-resend", path: "/admin/registrations/{registration}/resend", signedIn: true},
 	{name: "settings", path: "/admin/settings", signedIn: true},
@@ -108,6 +109,8 @@ var publicA11yPages = []a11yPage{
 	{name: "access-cancel-step", path: "/a/{token}?lang=fr", then: func(t *testing.T, ctx context.Context) {
 		do(t, ctx, chromedp.Click(chromedp.CSS("form.cancel details > summary")), chromedp.WaitVisible(chromedp.CSS("form.cancel button.danger")))
 	}},
+	{name: "event-page-approval", path: "/e/{approvalslug}"},
+	{name: "access-authorized", path: "/a/{authorized}"},
 	{name: "join-wait", path: "/a/{token}/join"},
 	{name: "sold-out-waitlist", path: "/e/{full}"},
 	{name: "unknown-event", path: "/e/no-such-event"},
@@ -163,8 +166,14 @@ func a11yFixture(t *testing.T) (base string, vars map[string]string) {
 			t.Fatal(err)
 		}
 	}
+	// An event with approval, whose registrant's payment is authorized,
+	// not charged (the admin table and the registrant's page say so).
+	byApproval := e.createEvent(paidEvent(map[string]any{"title": "By Approval", "slug": "by-approval", "approval_required": true, "sessions": soon}))
+	bea := e.reg(e.buy("by-approval", "Bea", nil))
+	e.authorize(bea, "pi_bea")
 	return e.serve(), map[string]string{"webhook": fmt.Sprint(hook), "event": fmt.Sprint(num(ev["id"])), "slug": "intro-to-go", "free": "free-talk", "full": "full-house", "token": token,
-		"invite": e.invitationPath("cora@example.org"), "registration": fmt.Sprint(ada.ID)}
+		"invite": e.invitationPath("cora@example.org"), "registration": fmt.Sprint(ada.ID),
+		"approval": fmt.Sprint(num(byApproval["id"])), "approvalslug": "by-approval", "authorized": e.accessToken(bea.ID)}
 }
 
 // TestAccessibilityAdmin: no admin page has a serious or critical WCAG 2

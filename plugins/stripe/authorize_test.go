@@ -2,6 +2,7 @@ package stripe
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -113,5 +114,30 @@ func TestAuthorizationWebhooks(t *testing.T) {
 	// Another shop's PaymentIntent on the same account.
 	if _, err := parse(stripetest.Event("evt_5", "payment_intent.canceled", `{"id":"pi_x","object":"payment_intent","status":"canceled","metadata":{}}`)); !errors.Is(err, payment.ErrIgnored) {
 		t.Fatalf("foreign intent: %v", err)
+	}
+}
+
+// Status of an authorizing checkout its buyer completed: Authorized, with
+// the charge's capture_before as its deadline; Voided once the
+// PaymentIntent is canceled.
+func TestStatusOfAnAuthorizedSession(t *testing.T) {
+	before := fixedNow.Add(6 * 24 * time.Hour).Unix()
+	session := func(piStatus string) string {
+		return `{"id":"cs_1","object":"checkout.session","status":"complete","payment_status":"unpaid","amount_total":1999,"currency":"eur",` +
+			`"client_reference_id":"42","metadata":{"registration_id":"42","capture":"manual"},` +
+			`"payment_intent":{"id":"pi_1","object":"payment_intent","status":"` + piStatus + `","created":` + fmt.Sprint(fixedNow.Unix()) + `,` +
+			`"latest_charge":{"id":"ch_1","object":"charge","payment_method_details":{"type":"card","card":{"capture_before":` + fmt.Sprint(before) + `}}}}}`
+	}
+	p, _ := newCanned(t, answer{http.MethodGet, "/v1/checkout/sessions/cs_1", 200, session("requires_capture")})
+	ev, err := p.Status(ctxT(t), "cs_1")
+	if err != nil || ev.Kind != payment.Authorized || ev.ID != "status:cs_1:authorized" || ev.PaymentID != "pi_1" || ev.RegistrationID != 42 || ev.Authorization == nil {
+		t.Fatalf("status: %+v %v", ev, err)
+	}
+	if got := ev.Authorization.CaptureBy.Unix(); got != before {
+		t.Fatalf("capture by %d, want capture_before %d", got, before)
+	}
+	p, _ = newCanned(t, answer{http.MethodGet, "/v1/checkout/sessions/cs_1", 200, session("canceled")})
+	if ev, err := p.Status(ctxT(t), "cs_1"); err != nil || ev.Kind != payment.Voided {
+		t.Fatalf("status once canceled: %+v %v", ev, err)
 	}
 }
