@@ -130,7 +130,7 @@ func TestApprovalStripeConfirmCapturesOnce(t *testing.T) {
 	if text := e.composeKind(ada.ID, model.MailPending); !strings.Contains(text, "is authorized, not charged") {
 		t.Fatalf("pending mail:\n%s", text)
 	}
-	if _, page := e.signedIn(t).send("GET", fmt.Sprintf("/admin/events/%d", eventID), nil); !strings.Contains(page, "19.99 EUR authorized, not charged") ||
+	if _, page := e.signedIn(t).send("GET", fmt.Sprintf("/admin/events/%d", eventID), nil); !strings.Contains(page, "19.99\u00a0EUR authorized, not charged") ||
 		!strings.Contains(page, "decide by") {
 		t.Fatalf("admin table does not say the payment is authorized:\n%s", page)
 	}
@@ -352,7 +352,7 @@ func TestApprovalPayPalAuthorizeConfirmReject(t *testing.T) {
 		t.Fatalf("authorization %v", a)
 	}
 	token := e.accessToken(ada.ID)
-	if page := string(e.do("GET", "/a/"+token, nil, false).Body); !strings.Contains(page, "19.99 EUR authorized, not charged") {
+	if page := string(e.do("GET", "/a/"+token, nil, false).Body); !strings.Contains(page, "19.99\u00a0EUR authorized, not charged") {
 		t.Fatalf("registrant's page:\n%s", page)
 	}
 
