@@ -289,6 +289,12 @@ func (s *Server) auditTrail(c *fiber.Ctx) error {
 	if a.Written() {
 		return nil
 	}
+	if st := c.Response().StatusCode(); r.prefix == adminPrefix && st != fiber.StatusCreated && (st < 300 || st >= 400) {
+		// A form's action ends in a redirect (or 201 for a secret shown
+		// once); a page answered 200 is a preview or a confirmation to
+		// come, whose writes were rolled back: nothing was done yet.
+		return nil
+	}
 	if a.TargetID == "" {
 		a.TargetID = createdID(c)
 		if id, err := strconv.ParseInt(a.TargetID, 10, 64); err == nil && a.TargetType == "event" {

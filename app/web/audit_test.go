@@ -306,3 +306,34 @@ func TestEveryAdminWriteHasAnAction(t *testing.T) {
 		t.Fatalf("a new registrant's action: %+v", spec)
 	}
 }
+
+// TestAuditSkipsPreviews: a form's preview (the follow-up's count of
+// recipients) is not an action; the confirmed one is.
+func TestAuditSkipsPreviews(t *testing.T) {
+	e := newEnv(t)
+	lv := e.afterLive()
+	a := e.signedIn(t)
+	page := fmt.Sprintf("/admin/events/%d", lv.eid)
+	post := page + "/follow_up"
+	form := url.Values{"subject": {"Thanks"}, "message": {"Slides"}, "attendees": {"true"}, "absentees": {"true"}}
+	st, _, body := a.post(page, post, form)
+	if st != 200 {
+		t.Fatalf("preview: %d", st)
+	}
+	if got := e.audit("action=follow_up.send").actions(); len(got) != 0 {
+		t.Fatalf("the preview was logged: %v", got)
+	}
+	key := followUpKey.FindStringSubmatch(body)
+	if key == nil {
+		t.Fatal("no key")
+	}
+	form.Set("confirm", "yes")
+	form.Set("key", key[1])
+	if st, _, _ := a.post(page, post, form); st != 303 {
+		t.Fatalf("send: %d", st)
+	}
+	got := e.audit("action=follow_up.send")
+	if len(got.Items) != 1 || got.Items[0].EventID == nil || *got.Items[0].EventID != lv.eid {
+		t.Fatalf("the follow-up sent: %+v", got.Items)
+	}
+}
