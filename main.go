@@ -205,7 +205,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, mods *payme
 	}
 	app, err := web.New(web.Deps{Tickets: tickets, Auth: admins, Outbox: db, DB: db, Jobs: sched,
 		SMTP: web.SMTPStatus{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, TLS: cfg.SMTP.TLS, From: cfg.SMTP.From, Username: cfg.SMTP.Username != ""}, I18n: tr, Pages: sub("public"), Admin: sub("admin"), Log: log,
-		TrustedProxies: proxies, FrameAncestors: frames, Uploads: uploads, Metrics: counts, MetricsToken: cfg.Metrics.Token, Limits: web.Limits{PublicPerMinute: cfg.Limits.PublicPerMinute, PromoFailuresPerHour: web.PromoFailuresPerHour}})
+		TrustedProxies: proxies, FrameAncestors: frames, Uploads: uploads, SendMail: dispatcher.Run, Metrics: counts, MetricsToken: cfg.Metrics.Token, Limits: web.Limits{PublicPerMinute: cfg.Limits.PublicPerMinute, PromoFailuresPerHour: web.PromoFailuresPerHour}})
 	if err != nil {
 		return err
 	}

@@ -1,10 +1,12 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -218,7 +220,47 @@ func (s *Server) adminTestMail(c *fiber.Ctx) error {
 	if err != nil {
 		return s.settingsResult(c, "", nil, "", err)
 	}
+	if s.sendTestMailNow(c.UserContext(), m.ID) {
+		// The mail's own notice says how it went: no "queued" flash.
+		return c.Redirect(s.adminURL(c, fmt.Sprintf("/admin/settings?mail=%d", m.ID))+"#mail", fiber.StatusSeeOther)
+	}
 	return c.Redirect(s.adminURL(c, fmt.Sprintf("/admin/settings?done=test_mail&mail=%d", m.ID))+"#mail", fiber.StatusSeeOther)
+}
+
+// testMailWait bounds how long the test mail's action waits for the SMTP
+// server's answer before it shows the mail as still queued.
+const testMailWait = 20 * time.Second
+
+// sendTestMailNow delivers the test mail id at once instead of leaving it to
+// the outbox job, so that the page the action leads to says how it went
+// (sent, refused and why), with or without JavaScript. It tries until the
+// mail has had its attempt: a delivery run already under way (the job's)
+// makes SendMail return at once, and may have started before the mail was
+// queued. Without an SMTP server there is nothing to wait for. It reports
+// whether the mail has had its attempt.
+func (s *Server) sendTestMailNow(ctx context.Context, id int64) bool {
+	if s.SendMail == nil || s.SMTP.Host == "" {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(ctx, testMailWait)
+	defer cancel()
+	for {
+		if err := s.SendMail(ctx); err != nil && ctx.Err() == nil {
+			s.Log.WarnContext(ctx, "test mail: delivering the outbox", "err", err)
+		}
+		m, _, err := s.Tickets.OutboxMessage(ctx, id)
+		if err != nil {
+			return false
+		}
+		if m.Status != model.MailQueued || m.Attempts > 0 {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // outboxShown bounds the mails the outbox page lists.

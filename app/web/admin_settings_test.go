@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/admit/admit/app/jobs"
+	"github.com/admit/admit/app/mail"
 	"github.com/admit/admit/app/model"
 	"github.com/admit/admit/app/payment"
 	"github.com/admit/admit/app/ticketing"
@@ -189,6 +190,41 @@ func TestAdminSettingsTestMail(t *testing.T) {
 	}
 	if n := len(srv.Messages()); n != 2 {
 		t.Fatalf("%d mails delivered after the retry, want 2", n)
+	}
+}
+
+// TestAdminSettingsTestMailShownAtOnce: the test mail is delivered by the
+// action itself, so the page it leads to says at once whether it left (or
+// why the server refused it), with or without JavaScript. Before, the page
+// said "waiting in the outbox" until the outbox job's next run and a reload.
+func TestAdminSettingsTestMailShownAtOnce(t *testing.T) {
+	var dispatcher *mail.Dispatcher
+	e := newEnvWith(t, nil, func(_ *ticketing.Options, d *Deps) {
+		d.SMTP = SMTPStatus{Host: "smtp.example.org", Port: 587, TLS: "starttls", From: "Admit <tickets@example.org>"}
+		d.SendMail = func(ctx context.Context) error { return dispatcher.Run(ctx) }
+	})
+	srv, d := e.smtp()
+	dispatcher = d
+	a := newAdminClient(t, e.serve())
+	a.login(adminEmail, adminPassword)
+	send := func() string {
+		t.Helper()
+		res, _ := a.send("POST", "/admin/settings/mail/test", url.Values{"csrf": {a.csrf("/admin/settings")}})
+		if res.StatusCode != 303 || !strings.HasPrefix(res.Header.Get("Location"), "/admin/settings?mail=") {
+			t.Fatalf("test mail: %d %q", res.StatusCode, res.Header.Get("Location"))
+		}
+		_, body := a.send("GET", strings.TrimSuffix(res.Header.Get("Location"), "#mail"), nil)
+		if strings.Contains(body, "The test email is queued.") {
+			t.Errorf("the page says queued beside the outcome:\n%s", body)
+		}
+		return body
+	}
+	if body := send(); !strings.Contains(body, "The test email to admin@example.org was sent") || len(srv.Messages()) != 1 {
+		t.Fatalf("sent (%d delivered):\n%s", len(srv.Messages()), body)
+	}
+	srv.Refuse(adminEmail)
+	if body := send(); !strings.Contains(body, "The test email to admin@example.org could not be sent.") || !strings.Contains(body, "Last error:") {
+		t.Fatalf("refused:\n%s", body)
 	}
 }
 

@@ -74,6 +74,9 @@ type Deps struct {
 	// FrameAncestors are the origins that may frame an event's form
 	// (http.frame_ancestors; embed.go).
 	FrameAncestors []string
+	// SendMail delivers the mail due now, as the outbox job does (nil: the
+	// settings page's test mail waits for the job).
+	SendMail func(ctx context.Context) error
 }
 
 // Server holds the handlers.
