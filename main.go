@@ -185,6 +185,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, mods *payme
 		jobs.Refunds(tickets.SendDueRefunds),
 		jobs.Reconcile(tickets.Reconcile),
 		jobs.Webhooks(tickets.DeliverWebhooks),
+		jobs.ProviderFees(tickets.LookUpFees),
 		jobs.Cleanup(tickets.ForgetIdempotency, time.Now),
 		jobs.Uploads(uploads.Clean, time.Now),
 	} {

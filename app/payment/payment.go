@@ -93,9 +93,13 @@ type Event struct {
 	RefundedTotal int64
 	// RefundID is the provider's id of this refund (Refunded), when known.
 	RefundID string
-	// Fee is the provider's fee when known.
-	Fee        int64
-	OccurredAt time.Time
+	// Fee is what the provider kept of the payment (Paid), in FeeCurrency,
+	// when the event says it (PayPal's capture carries its paypal_fee);
+	// FeeCurrency is "" when it does not, and Admit then asks later
+	// (PaymentLookup).
+	Fee         int64
+	FeeCurrency string
+	OccurredAt  time.Time
 	// Authorization is set on Authorized events: until when the money
 	// held can be captured (see authorize.go).
 	Authorization *AuthorizationTerms
@@ -212,11 +216,20 @@ type PaymentState struct {
 	// Refunds are the payment's refunds one by one (ID and Amount), when
 	// the provider lists them; nil when it gives the total only.
 	Refunds []Refund
+	// Fee is what the provider kept of the payment when it was taken
+	// (Stripe's balance transaction fee, PayPal's paypal_fee), in
+	// FeeCurrency: the currency the provider states it in, which for
+	// Stripe is the account's settlement currency. FeeCurrency is "" while
+	// the provider has not settled the fee yet (ask again later).
+	Fee         int64
+	FeeCurrency string
 }
 
-// PaymentLookup is an optional capability of a Provider: it says how much of
-// a payment has been refunded, so that Admit can ask when in doubt (the
-// provider refused a refund).
+// PaymentLookup is an optional capability of a Provider: it says what a
+// payment took, how much of it has been refunded and what the provider kept,
+// so that Admit can ask when in doubt (the provider refused a refund), fill
+// in fees the payment's event did not carry, and reconcile its books with
+// the provider's.
 type PaymentLookup interface {
 	// Payment describes the payment paymentID, taken through the checkout
 	// checkoutID. An unknown payment is ErrNotFound.

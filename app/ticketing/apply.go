@@ -279,6 +279,9 @@ func (s *Service) recordPayment(tx *store.Tx, r *model.Registration, status stri
 		return err
 	}
 	r.Status, r.AmountPaid, r.PaidCurrency, r.PaymentID = status, ev.Amount, currency, ev.PaymentID
+	if err := notePaymentFee(tx, r, ev); err != nil {
+		return err
+	}
 	for _, body := range waiting {
 		var w payment.Event
 		if err := json.Unmarshal([]byte(body), &w); err != nil {

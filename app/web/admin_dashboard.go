@@ -69,8 +69,6 @@ type dashboardPage struct {
 	Tiers    []tierSale
 	// TierChartHeight is the viewBox height of the tiers chart.
 	TierChartHeight float64
-	// Fees: some registration has a fee recorded.
-	Fees bool
 }
 
 // sold reports whether a registration counts as a ticket sold: an
@@ -106,18 +104,39 @@ func (s *Server) adminDashboard(c *fiber.Ctx) error {
 	}
 	slices.SortStableFunc(p.Upcoming, func(a, b upcomingSession) int { return a.Session.StartsAt.Compare(b.Session.StartsAt) })
 	p.Upcoming = p.Upcoming[:min(len(p.Upcoming), upcomingShown)]
-	for _, m := range d.Revenue {
-		p.Fees = p.Fees || m.Fees > 0
-	}
-	p.Sales = salesPerDay(d.All, now)
+	p.Sales = salesPerDay(d.All, now, s.I18n.Location, homeZone(d.Events))
 	p.Tiers, p.TierChartHeight = tierSales(d.All, s.adminT(c, "admin.dashboard.base_price"))
 	return s.renderAdmin(c, fiber.StatusOK, "dashboard", s.adminT(c, "admin.nav.dashboard"), p)
 }
 
-// salesPerDay counts the tickets sold on each of the last salesDays days
-// (UTC), today last, and lays out their bars.
-func salesPerDay(regs []recentRegistration, now time.Time) salesChart {
-	today := now.UTC().Truncate(24 * time.Hour)
+// homeZone is the time zone most of the events are in (the organizer's, in
+// practice), UTC when there is none; a tie goes to the first name.
+func homeZone(events []eventSummary) string {
+	n := map[string]int{}
+	home := "UTC"
+	for _, e := range events {
+		tz := e.Event.Timezone
+		n[tz]++
+		if n[tz] > n[home] || (n[tz] == n[home] && tz < home) {
+			home = tz
+		}
+	}
+	return home
+}
+
+// calendarDay is the date t falls on in loc, as midnight UTC of that date,
+// so that days subtract exactly.
+func calendarDay(t time.Time, loc *time.Location) time.Time {
+	y, m, d := t.In(loc).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// salesPerDay counts the tickets sold on each of the last salesDays days,
+// today last, and lays out their bars. Each sale falls on its date in its
+// event's time zone (zone looks a name up), as the dashboard dates the
+// registrations; today is today's date in the zone named home.
+func salesPerDay(regs []recentRegistration, now time.Time, zone func(string) *time.Location, home string) salesChart {
+	today := calendarDay(now, zone(home))
 	first := today.AddDate(0, 0, -(salesDays - 1))
 	counts := make([]int, salesDays)
 	ch := salesChart{Width: chartWidth, Height: 180, Base: 150}
@@ -125,11 +144,11 @@ func salesPerDay(regs []recentRegistration, now time.Time) salesChart {
 		if !sold(r.Registration) {
 			continue
 		}
-		at := soldAt(r.Registration).UTC()
-		if at.Before(first) || !at.Before(today.AddDate(0, 0, 1)) {
+		day := calendarDay(soldAt(r.Registration), zone(r.Event.Timezone))
+		if day.Before(first) || day.After(today) {
 			continue
 		}
-		counts[int(at.Sub(first)/(24*time.Hour))]++
+		counts[int(day.Sub(first)/(24*time.Hour))]++
 	}
 	for _, n := range counts {
 		ch.Max = max(ch.Max, n)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/admit/admit/app/model"
 	"github.com/admit/admit/app/ticketing"
 )
 
@@ -42,7 +43,7 @@ func TestAdminDashboard(t *testing.T) {
 		{"upcoming-title", "Intro to Go"},
 		{"upcoming-title", "Seats taken: 3 / 10"}, // Ada, Bob and Dan's hold
 		{"revenue-title", "29.98\u00a0EUR"},
-		{"revenue-title", "Provider fees are not recorded"},
+		{"revenue-title", "Provider fee not known yet for 2 payment(s)"},
 		{"sales-title", "3 tickets sold in the last 30 days"},
 		{"sales-title", `role="img" aria-labelledby="sales-title sales-summary"`},
 		{"sales-title", fmt.Sprintf("<title>%s: 3</title>", now.Format("2006-01-02"))},
@@ -90,4 +91,47 @@ func salesEnv(t *testing.T, tierSeats int, tweaks ...func(*ticketing.Options, *D
 	}
 	e.createEvent(liveEvent(map[string]any{"title": "Free Talk", "slug": "free-talk", "sessions": soon}))
 	return e, ev, now
+}
+
+// TestSalesChartDaysInEventZone: the sales chart dates each sale in its
+// event's time zone, as the dashboard dates registrations, and ends on
+// today in the zone most events are in. Before, days were cut in UTC: a
+// sale at 23:30 in New York (04:30 UTC the next day) counted on the next
+// day, and one in Auckland at 09:00 (20:00 UTC the day before) on the day
+// before.
+func TestSalesChartDaysInEventZone(t *testing.T) {
+	e := newEnv(t)
+	ny := &model.Event{ID: 1, Timezone: "America/New_York"}
+	akl := &model.Event{ID: 2, Timezone: "Pacific/Auckland"}
+	sale := func(ev *model.Event, at string) recentRegistration {
+		paid, err := time.Parse(time.RFC3339, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return recentRegistration{Registration: &model.Registration{Role: model.RoleAttendee, AmountPaid: 100, PaidAt: &paid,
+			Status: model.StatusConfirmed, CreatedAt: paid}, Event: ev}
+	}
+	regs := []recentRegistration{
+		sale(ny, "2026-11-20T04:30:00Z"),  // 19 November, 23:30 in New York
+		sale(akl, "2026-11-19T20:00:00Z"), // 20 November, 09:00 in Auckland
+		sale(ny, "2026-11-30T04:59:00Z"),  // 29 November, 23:59 in New York
+		sale(ny, "2026-12-01T04:00:00Z"),  // 30 November, 23:00 in New York: today there
+	}
+	// 04:30 UTC on 1 December is still 30 November in New York, the zone of
+	// most events: the chart ends on 30 November.
+	now := time.Date(2026, 12, 1, 4, 30, 0, 0, time.UTC)
+	ch := salesPerDay(regs, now, e.i18n.Location, homeZone([]eventSummary{{Event: ny}, {Event: akl}, {Event: ny}}))
+	got := map[string]int{}
+	for _, b := range ch.Bars {
+		if b.Value > 0 {
+			got[b.Description] = b.Value
+		}
+	}
+	want := map[string]int{"2026-11-19": 1, "2026-11-20": 1, "2026-11-29": 1, "2026-11-30": 1}
+	if fmt.Sprint(got) != fmt.Sprint(want) || ch.Total != 4 {
+		t.Fatalf("days %v (total %d), want %v", got, ch.Total, want)
+	}
+	if last := ch.Bars[len(ch.Bars)-1].Description; last != "2026-11-30" {
+		t.Fatalf("the chart ends on %s, want 2026-11-30 (today in New York)", last)
+	}
 }

@@ -26,14 +26,20 @@ type eventSummary struct {
 	Next *model.Session
 }
 
-// revenue is what a currency brought in: paid minus refunded.
+// revenue is what a currency brought in: paid, refunded, what the
+// providers kept and the service fees recorded, and what is left.
 type revenue struct {
 	Currency string
 	Paid     int64
 	Refunded int64
-	Net      int64
-	// Fees are the fees recorded with the payments.
-	Fees int64
+	// ProviderFees are the fees the providers said they kept, in this
+	// currency (Stripe states its fee in the account's settlement
+	// currency, which can be another than the payment's).
+	ProviderFees int64
+	// ServiceFees are the service fees recorded with the payments.
+	ServiceFees int64
+	// Net is Paid - Refunded - ProviderFees - ServiceFees.
+	Net int64
 }
 
 // recentRegistration is a registration with its event's title.
@@ -45,7 +51,10 @@ type recentRegistration struct {
 type dashboardData struct {
 	Events  []eventSummary
 	Revenue []revenue
-	Recent  []recentRegistration
+	// FeesPending counts the payments whose provider fee is not known
+	// (yet): the revenue leaves them out.
+	FeesPending int
+	Recent      []recentRegistration
 	// All is every registration, newest first.
 	All []recentRegistration
 }
@@ -60,8 +69,20 @@ func (s *Server) dashboard(c *fiber.Ctx) (*dashboardData, error) {
 	now := s.Now()
 	d := &dashboardData{}
 	money := map[string]*revenue{}
+	in := func(cur string) *revenue {
+		m := money[cur]
+		if m == nil {
+			m = &revenue{Currency: cur}
+			money[cur] = m
+		}
+		return m
+	}
 	for _, e := range evs {
 		regs, err := s.Tickets.Registrations(c.UserContext(), e.ID, "")
+		if err != nil {
+			return nil, err
+		}
+		fees, err := s.Tickets.Fees(c.UserContext(), e.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -77,16 +98,20 @@ func (s *Server) dashboard(c *fiber.Ctx) (*dashboardData, error) {
 				sum.Sold++
 			}
 			if r.AmountPaid > 0 {
-				cur := r.MoneyCurrency()
-				m := money[cur]
-				if m == nil {
-					m = &revenue{Currency: cur}
-					money[cur] = m
-				}
+				m := in(r.MoneyCurrency())
 				m.Paid += r.AmountPaid
 				m.Refunded += r.AmountRefunded
-				m.Net += r.AmountPaid - r.AmountRefunded
-				m.Fees += r.ServiceFee
+				m.ServiceFees += r.ServiceFee
+				m.Net += r.AmountPaid - r.AmountRefunded - r.ServiceFee
+				if f, ok := fees[r.ID]; ok && f.Known() {
+					if f.Amount != 0 { // a zero fee in another currency adds no row
+						fm := in(f.Currency)
+						fm.ProviderFees += f.Amount
+						fm.Net -= f.Amount
+					}
+				} else {
+					d.FeesPending++
+				}
 			}
 			d.Recent = append(d.Recent, recentRegistration{Registration: r, Event: e})
 		}
@@ -350,6 +375,8 @@ type eventPageAdmin struct {
 	Now      time.Time
 	// Attended are the sessions each registration joined.
 	Attended map[int64][]model.Attendance
+	// Fees are the provider fees of the payments, by registration.
+	Fees map[int64]model.ProviderFee
 	// Team is who runs the event: its owner and co-organizers.
 	Team *ticketing.Team
 	// Rec is the recordings section.
@@ -390,7 +417,11 @@ func (s *Server) renderAdminEvent(c *fiber.Ctx, status int, id, failedID int64, 
 	if err != nil {
 		return err
 	}
-	d := eventPageAdmin{Event: e, Registrations: regs, Attended: att, Problem: problem, FailedID: failedID, Now: s.Now(), Summary: eventSummary{Event: e},
+	fees, err := s.Tickets.Fees(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	d := eventPageAdmin{Event: e, Registrations: regs, Attended: att, Fees: fees, Problem: problem, FailedID: failedID, Now: s.Now(), Summary: eventSummary{Event: e},
 		Add: addForm{Role: model.RolePanelist}, Embed: embedSection{Snippet: embedSnippet(e, s.Tickets.PublicURL()), Origins: s.FrameAncestors}}
 	if c.Method() == fiber.MethodPost && strings.HasSuffix(c.Path(), "/registrations") {
 		d.Add = addForm{Name: c.FormValue("name"), Email: c.FormValue("email"), Role: c.FormValue("role")}

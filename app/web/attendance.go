@@ -23,6 +23,9 @@ type attendanceJSON struct {
 type listedRegistrationJSON struct {
 	registrationJSON
 	AttendedSessions []attendanceJSON `json:"attended_sessions"`
+	// ProviderFee is what the provider kept of the payment (null: no
+	// payment, or not known yet).
+	ProviderFee *providerFeeJSON `json:"provider_fee"`
 }
 
 func attendanceView(as []model.Attendance) []attendanceJSON {

@@ -33,19 +33,24 @@ func (s *Server) listRegistrations(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	fees, err := s.Tickets.Fees(c.UserContext(), eventID)
+	if err != nil {
+		return err
+	}
 	out := list[listedRegistrationJSON]{Items: make([]listedRegistrationJSON, 0, len(regs))}
 	for _, r := range regs {
 		v := registrationView(r)
 		n := views[r.ID]
 		v.Views = &n
-		out.Items = append(out.Items, listedRegistrationJSON{registrationJSON: v, AttendedSessions: attendanceView(att[r.ID])})
+		out.Items = append(out.Items, listedRegistrationJSON{registrationJSON: v, AttendedSessions: attendanceView(att[r.ID]),
+			ProviderFee: providerFeeView(fees, r)})
 	}
 	return c.JSON(out)
 }
 
 var csvHeader = []string{"id", "name", "email", "status", "role", "session_id", "amount_paid", "amount_refunded",
 	"currency", "tier", "promo_code", "provider", "service_fee", "locale", "created_at", "paid_currency",
-	"attended_sessions", "first_joined_at"}
+	"attended_sessions", "first_joined_at", "provider_fee", "provider_fee_currency"}
 
 // listRegistrationsCSV gives the registrations as CSV. Cells that a
 // spreadsheet would run as a formula are prefixed with a quote.
@@ -55,6 +60,11 @@ func (s *Server) listRegistrationsCSV(c *fiber.Ctx) error {
 		return err
 	}
 	att, err := s.eventAttendance(c)
+	if err != nil {
+		return err
+	}
+	eventID, _ := idParam(c, "id") // read by eventRegistrations
+	fees, err := s.Tickets.Fees(c.UserContext(), eventID)
 	if err != nil {
 		return err
 	}
@@ -74,6 +84,7 @@ func (s *Server) listRegistrationsCSV(c *fiber.Ctx) error {
 			safeCell(r.Tier), safeCell(r.PromoCode), r.Provider, strconv.FormatInt(r.ServiceFee, 10), r.Locale, r.CreatedAt.Format(time.RFC3339),
 			r.PaidCurrency}
 		row = append(row, attendanceCells(att[r.ID])...)
+		row = append(row, providerFeeCells(fees, r)...)
 		if err := w.Write(row); err != nil {
 			return err
 		}

@@ -61,7 +61,7 @@ func TestCheckoutFlow(t *testing.T) {
 	}
 	captureID := f.Order(co.ID).CaptureID
 	want := payment.Event{ID: "capture:" + captureID, Provider: "paypal", Kind: payment.Paid, CheckoutID: co.ID,
-		RegistrationID: 42, PaymentID: captureID, Amount: 1999, Currency: "USD", Fee: 119}
+		RegistrationID: 42, PaymentID: captureID, Amount: 1999, Currency: "USD", Fee: 119, FeeCurrency: "USD"}
 	paid.OccurredAt = time.Time{}
 	if paid != want {
 		t.Fatalf("Return:\n got %+v\nwant %+v", paid, want)

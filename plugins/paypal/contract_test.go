@@ -28,6 +28,11 @@ func TestProviderContract(t *testing.T) {
 		Webhook:         w.webhook,
 		Forge:           forge,
 		UnknownCheckout: "0NOSUCHORDER000",
+		// The fake's capture keeps PayPal's fee, and says it in the
+		// capture's seller_receivable_breakdown.
+		Fee: func(captureID string, _ int64, currency string) (int64, string) {
+			return f.Capture(captureID).Fee, currency
+		},
 	})
 }
 

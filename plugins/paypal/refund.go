@@ -66,10 +66,11 @@ func (p *Provider) Refund(ctx context.Context, r payment.RefundRequest) (payment
 var _ payment.PaymentLookup = (*Provider)(nil)
 
 // Payment implements payment.PaymentLookup from the order's details (GET
-// /v2/checkout/orders/{id}): the capture paymentID and the refunds PayPal
-// lists beside it (purchase_units[].payments.refunds), each with its id;
-// Refunded is their sum, failed and cancelled ones left out. The capture's
-// own details carry no refund total.
+// /v2/checkout/orders/{id}): the capture paymentID, with the fee PayPal kept
+// (seller_receivable_breakdown.paypal_fee), and the refunds PayPal lists
+// beside it (purchase_units[].payments.refunds), each with its id; Refunded
+// is their sum, failed and cancelled ones left out. The capture's own
+// details carry no refund total.
 func (p *Provider) Payment(ctx context.Context, orderID, captureID string) (payment.PaymentState, error) {
 	if err := checkID("order", orderID); err != nil {
 		return payment.PaymentState{}, err
@@ -78,8 +79,11 @@ func (p *Provider) Payment(ctx context.Context, orderID, captureID string) (paym
 		PurchaseUnits []struct {
 			Payments struct {
 				Captures []struct {
-					ID     string `json:"id"`
-					Amount *money `json:"amount"`
+					ID                        string `json:"id"`
+					Amount                    *money `json:"amount"`
+					SellerReceivableBreakdown *struct {
+						PaypalFee *money `json:"paypal_fee"`
+					} `json:"seller_receivable_breakdown"`
 				} `json:"captures"`
 				Refunds []struct {
 					ID     string    `json:"id"`
@@ -112,6 +116,11 @@ func (p *Provider) Payment(ctx context.Context, orderID, captureID string) (paym
 				return payment.PaymentState{}, fmt.Errorf("paypal: order %s: capture %s: %w", orderID, c.ID, err)
 			}
 			st.Amount, st.Currency, found = amount, currency, true
+			if b := c.SellerReceivableBreakdown; b != nil && b.PaypalFee != nil {
+				if st.Fee, st.FeeCurrency, err = readMoney(b.PaypalFee); err != nil {
+					return payment.PaymentState{}, fmt.Errorf("paypal: order %s: capture %s: paypal_fee: %w", orderID, c.ID, err)
+				}
+			}
 		}
 		for _, rf := range u.Payments.Refunds {
 			if rf.Amount == nil || strings.EqualFold(rf.Status, "FAILED") || strings.EqualFold(rf.Status, "CANCELLED") {

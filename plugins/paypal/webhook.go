@@ -191,8 +191,10 @@ func parseEvent(body []byte) (payment.Event, error) {
 			}
 			ev.Amount, ev.Currency = amount, currency
 		}
-		if b := c.SellerReceivableBreakdown; b != nil && b.PaypalFee != nil && strings.EqualFold(b.PaypalFee.CurrencyCode, ev.Currency) {
-			ev.Fee, _, _ = readMoney(b.PaypalFee)
+		if b := c.SellerReceivableBreakdown; b != nil && b.PaypalFee != nil {
+			if fee, currency, err := readMoney(b.PaypalFee); err == nil && fee >= 0 {
+				ev.Fee, ev.FeeCurrency = fee, currency
+			}
 		}
 		if we.EventType == EventCaptureDenied {
 			ev.Kind = payment.Failed

@@ -196,7 +196,7 @@ func TestWebhookEvents(t *testing.T) {
 			name: "capture completed (PayPal's documented shape)",
 			body: `{"id":"WH-58D329510W468432D-8HN650336L201105X","event_version":"1.0","create_time":"2019-02-14T21:50:07.940Z","resource_type":"capture","resource_version":"2.0","event_type":"PAYMENT.CAPTURE.COMPLETED","summary":"Payment completed for $ 5.00 USD","resource":{"id":"42311647XV020574X","amount":{"currency_code":"USD","value":"5.00"},"final_capture":true,"seller_protection":{"status":"ELIGIBLE","dispute_categories":["ITEM_NOT_RECEIVED","UNAUTHORIZED_TRANSACTION"]},"seller_receivable_breakdown":{"gross_amount":{"currency_code":"USD","value":"5.00"},"paypal_fee":{"currency_code":"USD","value":"0.73"},"net_amount":{"currency_code":"USD","value":"4.27"}},"custom_id":"314","status":"COMPLETED","supplementary_data":{"related_ids":{"order_id":"5O190127TN364715T"}},"create_time":"2019-02-14T21:49:58Z","update_time":"2019-02-14T21:49:58Z","links":[{"href":"https://api.paypal.com/v2/payments/captures/42311647XV020574X","rel":"self","method":"GET"},{"href":"https://api.paypal.com/v2/payments/captures/42311647XV020574X/refund","rel":"refund","method":"POST"},{"href":"https://api.paypal.com/v2/checkout/orders/5O190127TN364715T","rel":"up","method":"GET"}]},"links":[]}`,
 			want: payment.Event{ID: "WH-58D329510W468432D-8HN650336L201105X", Provider: "paypal", Kind: payment.Paid,
-				CheckoutID: "5O190127TN364715T", RegistrationID: 314, PaymentID: "42311647XV020574X", Amount: 500, Currency: "USD", Fee: 73},
+				CheckoutID: "5O190127TN364715T", RegistrationID: 314, PaymentID: "42311647XV020574X", Amount: 500, Currency: "USD", Fee: 73, FeeCurrency: "USD"},
 		},
 		{
 			name: "capture completed, order id from the up link",

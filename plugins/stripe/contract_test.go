@@ -65,7 +65,14 @@ func TestProviderContract(t *testing.T) {
 		Webhook:         w.webhook,
 		Forge:           forgeStripe,
 		UnknownCheckout: unknownSession,
+		Fee:             worldFee,
 	})
+}
+
+// worldFee is the fee the world's Stripe keeps on a payment (2.9% + 30 minor
+// units, in the charge's currency, as an account settling in it would).
+func worldFee(_ string, amount int64, currency string) (int64, string) {
+	return amount*29/1000 + 30, strings.ToUpper(currency)
 }
 
 // stripeWorld is an http.RoundTripper in front of stripe-mock that keeps
@@ -192,6 +199,25 @@ func (w *stripeWorld) answer(req *http.Request, form url.Values) (*http.Response
 			return w.next.RoundTrip(req) // open, as stripe-mock answers
 		}
 		return canned{answers: []answer{{"GET", path, 200, paid}}}.RoundTrip(req)
+
+	case req.Method == http.MethodGet && strings.HasPrefix(path, "/v1/payment_intents/"):
+		w.mu.Lock()
+		s := w.byIntent[strings.TrimPrefix(path, "/v1/payment_intents/")]
+		var intent string
+		if s != nil {
+			// Expanded as Payment asks: latest_charge.balance_transaction.
+			fee, _ := worldFee("", s.amount, s.currency)
+			intent = fmt.Sprintf(`{"id":%q,"object":"payment_intent","status":"succeeded","amount":%d,"currency":%q,`+
+				`"latest_charge":{"id":%q,"object":"charge","amount":%d,"currency":%q,"amount_refunded":%d,"payment_intent":%q,`+
+				`"balance_transaction":{"id":"txn_%s","object":"balance_transaction","type":"charge","amount":%d,"currency":%q,"fee":%d,"net":%d}}}`,
+				s.intent, s.amount, s.currency, s.charge, s.amount, s.currency, s.refunded, s.intent,
+				s.charge, s.amount, s.currency, fee, s.amount-fee)
+		}
+		w.mu.Unlock()
+		if intent == "" {
+			return w.next.RoundTrip(req) // a payment the world did not take: stripe-mock's fixture
+		}
+		return canned{answers: []answer{{"GET", path, 200, intent}}}.RoundTrip(req)
 
 	case req.Method == http.MethodPost && path == "/v1/refunds":
 		w.mu.Lock()

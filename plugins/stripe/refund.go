@@ -53,8 +53,11 @@ var (
 
 // Payment implements payment.PaymentLookup: the PaymentIntent with its
 // latest charge, whose amount_refunded counts every refund, those made in
-// the dashboard included. Stripe gives the total, not the refunds one by
-// one (Refunds is nil).
+// the dashboard included, and whose balance transaction says what Stripe
+// kept (fee, in the balance transaction's currency: the account's
+// settlement currency). Stripe gives the refunded total, not the refunds one
+// by one (Refunds is nil). A charge without a balance transaction yet (not
+// captured, or still settling) has no fee yet (FeeCurrency "").
 func (p *Provider) Payment(ctx context.Context, _, paymentID string) (payment.PaymentState, error) {
 	pi := strings.TrimSpace(paymentID)
 	if pi == "" {
@@ -62,7 +65,7 @@ func (p *Provider) Payment(ctx context.Context, _, paymentID string) (payment.Pa
 	}
 	params := &stripego.PaymentIntentParams{}
 	params.Context = ctx
-	params.AddExpand("latest_charge")
+	params.AddExpand("latest_charge.balance_transaction")
 	intent, err := p.api.PaymentIntents.Get(pi, params)
 	if err != nil {
 		return payment.PaymentState{}, p.apiError("retrieving payment "+pi, err)
@@ -71,7 +74,11 @@ func (p *Provider) Payment(ctx context.Context, _, paymentID string) (payment.Pa
 	if c == nil || c.ID == "" {
 		return payment.PaymentState{}, fmt.Errorf("stripe: payment %s has no charge: %w", pi, payment.ErrNotFound)
 	}
-	return payment.PaymentState{Amount: c.Amount, Currency: strings.ToUpper(string(c.Currency)), Refunded: c.AmountRefunded}, nil
+	st := payment.PaymentState{Amount: c.Amount, Currency: strings.ToUpper(string(c.Currency)), Refunded: c.AmountRefunded}
+	if bt := c.BalanceTransaction; bt != nil && bt.Currency != "" {
+		st.Fee, st.FeeCurrency = bt.Fee, strings.ToUpper(string(bt.Currency))
+	}
+	return st, nil
 }
 
 // CloseCheckout implements payment.CheckoutCloser: it expires an open

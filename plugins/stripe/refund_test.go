@@ -99,15 +99,25 @@ func TestPaymentLookup(t *testing.T) {
 	p, _ := newCanned(t, answer{"GET", "/v1/payment_intents/pi_1", 200, `{"id":"pi_1","object":"payment_intent","amount":1000,"currency":"eur",
 		"latest_charge":{"id":"ch_1","object":"charge","amount":1000,"amount_refunded":500,"currency":"eur","payment_intent":"pi_1"}}`})
 	st, err := p.Payment(ctxT(t), "cs_1", "pi_1")
-	if err != nil || st.Amount != 1000 || st.Currency != "EUR" || st.Refunded != 500 || st.Refunds != nil {
-		t.Fatalf("state %+v, %v", st, err)
+	if err != nil || st.Amount != 1000 || st.Currency != "EUR" || st.Refunded != 500 || st.Refunds != nil || st.FeeCurrency != "" {
+		t.Fatalf("state %+v, %v; want no fee (no balance transaction yet)", st, err)
 	}
-	// Against stripe-mock: the request is one Stripe takes.
+	// The fee Stripe kept is the charge's balance transaction's, in its
+	// currency (the account's settlement currency).
+	p, _ = newCanned(t, answer{"GET", "/v1/payment_intents/pi_2", 200, `{"id":"pi_2","object":"payment_intent","amount":1000,"currency":"eur",
+		"latest_charge":{"id":"ch_2","object":"charge","amount":1000,"amount_refunded":0,"currency":"eur","payment_intent":"pi_2",
+		"balance_transaction":{"id":"txn_2","object":"balance_transaction","amount":1082,"currency":"usd","exchange_rate":1.082,"fee":61,"net":1021}}}`})
+	if st, err = p.Payment(ctxT(t), "cs_2", "pi_2"); err != nil || st.Fee != 61 || st.FeeCurrency != "USD" || st.Amount != 1000 || st.Currency != "EUR" {
+		t.Fatalf("state %+v, %v; want a fee of 61 USD", st, err)
+	}
+	// Against stripe-mock: the request is one Stripe takes, and its
+	// fixture's balance transaction (fee 0 usd) is read.
 	m, rec := newMocked(t)
-	if _, err := m.Payment(ctxT(t), "", "pi_test_paid"); err != nil && !errors.Is(err, payment.ErrNotFound) {
-		t.Fatal(err)
+	st, err = m.Payment(ctxT(t), "", "pi_test_paid")
+	if err != nil || st.FeeCurrency != "USD" || st.Fee != 0 {
+		t.Fatalf("stripe-mock: %+v, %v; want its fixture's fee, 0 USD", st, err)
 	}
-	if r := rec.last(t); r.Method != "GET" || r.Path != "/v1/payment_intents/pi_test_paid" || r.Query.Get("expand[0]") != "latest_charge" {
+	if r := rec.last(t); r.Method != "GET" || r.Path != "/v1/payment_intents/pi_test_paid" || r.Query.Get("expand[0]") != "latest_charge.balance_transaction" {
 		t.Fatalf("sent %s %s %v", r.Method, r.Path, r.Query)
 	}
 }

@@ -73,6 +73,12 @@ type Harness struct {
 	// checks that it describes p (its name, the currencies it takes) and
 	// that it registers.
 	Module *payment.Module
+
+	// Fee, when set, is the fee the world's provider keeps on a payment
+	// (amount in currency, the payment paymentID): a provider that looks
+	// payments up (payment.PaymentLookup) must report this one, once it
+	// reports a fee at all. Nil: any fee from 0 to the amount passes.
+	Fee func(paymentID string, amount int64, currency string) (fee int64, feeCurrency string)
 }
 
 // Registration ids and idempotency keys Run uses.
@@ -450,6 +456,7 @@ func (s *suite) testPaid(t *testing.T) {
 	if paid.ID == "" {
 		t.Fatal("neither Return nor Status answered Paid; the rest needs the payment")
 	}
+	t.Run("Lookup", func(t *testing.T) { s.checkLookup(t, "the payment", co, paid, req, 0) })
 
 	t.Run("Webhook", func(t *testing.T) {
 		s.needWebhook(t)
@@ -536,10 +543,58 @@ func (s *suite) testRefund(t *testing.T, paid payment.Event, req payment.Checkou
 		t.Fatalf("Refund of the %d left: %+v, %v; want a new refund of that amount", rest, r3, err)
 	}
 	t.Run("WebhookOfTheRest", func(t *testing.T) { refundWebhook(t, r3, rest, req.Amount) })
+	t.Run("Lookup", func(t *testing.T) { s.checkLookup(t, "the refunded payment", s.co, paid, req, req.Amount) })
 	if r, err := refund(4, 1); err == nil {
 		t.Errorf("Refund of 1 when nothing is left: accepted (%+v)", r)
 	}
 }
+
+// checkLookup asks a provider that looks payments up (payment.PaymentLookup)
+// about the paid checkout: what it took, what was refunded so far (the
+// reconciliation compares both with Admit's books) and the fee it kept,
+// which the paid event's fee, when it carried one, must equal.
+func (s *suite) checkLookup(t *testing.T, what string, co payment.Checkout, paid payment.Event, req payment.CheckoutRequest, refunded int64) {
+	t.Helper()
+	st, err := payment.LookupPayment(t.Context(), s.p, co.ID, paid.PaymentID)
+	if errors.Is(err, payment.ErrUnsupported) {
+		t.Skip("the provider does not look payments up (no payment.PaymentLookup)")
+	}
+	if err != nil {
+		t.Fatalf("LookupPayment of %s (%s, %s): %v", what, co.ID, paid.PaymentID, err)
+	}
+	if st.Amount != req.Amount || st.Currency != req.Currency || st.Refunded != refunded {
+		t.Errorf("LookupPayment of %s: %d %s, %d refunded; want %d %s, %d refunded", what, st.Amount, st.Currency, st.Refunded, req.Amount, req.Currency, refunded)
+	}
+	if st.Refunds != nil {
+		sum := int64(0)
+		for _, r := range st.Refunds {
+			sum += r.Amount
+		}
+		if sum != st.Refunded {
+			t.Errorf("LookupPayment of %s: its refunds add up to %d, Refunded says %d", what, sum, st.Refunded)
+		}
+	}
+	if st.FeeCurrency == "" {
+		if st.Fee != 0 {
+			t.Errorf("LookupPayment of %s: a fee of %d in no currency", what, st.Fee)
+		}
+		return // not settled yet: Admit asks again later
+	}
+	if !currencyCode.MatchString(st.FeeCurrency) || st.Fee < 0 || (st.FeeCurrency == st.Currency && st.Fee > st.Amount) {
+		t.Errorf("LookupPayment of %s: fee %d %q; want 0 to the amount, in a currency's code", what, st.Fee, st.FeeCurrency)
+	}
+	if s.h.Fee != nil {
+		if fee, cur := s.h.Fee(paid.PaymentID, req.Amount, req.Currency); st.Fee != fee || st.FeeCurrency != cur {
+			t.Errorf("LookupPayment of %s: fee %d %s; the provider kept %d %s", what, st.Fee, st.FeeCurrency, fee, cur)
+		}
+	}
+	if paid.FeeCurrency != "" && (paid.Fee != st.Fee || paid.FeeCurrency != st.FeeCurrency) {
+		t.Errorf("the paid event says a fee of %d %s, LookupPayment %d %s", paid.Fee, paid.FeeCurrency, st.Fee, st.FeeCurrency)
+	}
+}
+
+// currencyCode is an ISO 4217 code as providers report them (upper case).
+var currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
 
 // testPaidFoundByStatus is the reconciler's case: the buyer paid but never
 // came back to the success URL, so Status finds the payment.

@@ -198,6 +198,29 @@ func (m *memProvider) ParseWebhook(_ context.Context, r payment.WebhookRequest) 
 	return ev, nil
 }
 
+// memFee is what the mem provider keeps of a payment: 2% + 10, in the
+// payment's currency.
+func memFee(amount int64) int64 { return amount*2/100 + 10 }
+
+// Payment implements payment.PaymentLookup.
+func (m *memProvider) Payment(_ context.Context, checkoutID, paymentID string) (payment.PaymentState, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c := m.byPayment[paymentID]
+	if c == nil || c.id != checkoutID {
+		return payment.PaymentState{}, fmt.Errorf("mem: no payment %s: %w", paymentID, payment.ErrNotFound)
+	}
+	st := payment.PaymentState{Amount: c.req.Amount, Currency: c.req.Currency, Refunded: c.refunded,
+		Fee: memFee(c.req.Amount), FeeCurrency: c.req.Currency}
+	switch m.bug {
+	case "lookup-refunds-lost":
+		st.Refunded = 0
+	case "lookup-wrong-fee":
+		st.Fee++
+	}
+	return st, nil
+}
+
 // pay is the buyer paying; the provider delivers a webhook.
 func (m *memProvider) pay(id string) {
 	m.mu.Lock()
@@ -248,6 +271,7 @@ func (m *memProvider) harness() paymenttest.Harness {
 			return payment.WebhookRequest{Body: r.Body, Header: http.Header{memSignature: {m.sign([]byte("attacker"), r.Body)}}}
 		},
 		UnknownCheckout: "mem_co_none",
+		Fee:             func(_ string, amount int64, currency string) (int64, string) { return memFee(amount), currency },
 	}
 }
 
@@ -305,6 +329,8 @@ func TestSuiteCatchesBugs(t *testing.T) {
 		"ignored-plain-error":    "Webhook/Unrelated",
 		"returned-checkout-none": "ReturnedCheckout",
 		"module-lies":            "Module",
+		"lookup-wrong-fee":       "Paid/Lookup",
+		"lookup-refunds-lost":    "Paid/Refund/Lookup",
 	} {
 		t.Run(bug, func(t *testing.T) {
 			out, err := run(t, bug)

@@ -1,0 +1,74 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/admit/admit/app/model"
+)
+
+// NotePaymentFee writes a payment's fee row with the payment: the fee when
+// the provider's answer carried it (currency set), else a row due to be
+// asked for at once. A fee already known for the same payment is kept.
+func (t *Tx) NotePaymentFee(registrationID int64, provider, paymentID string, fee int64, currency string) error {
+	var amount, next, recorded any
+	if currency != "" {
+		amount, recorded = fee, unix(t.now)
+	} else {
+		next = unix(t.now)
+	}
+	_, err := t.exec("note-payment-fee", registrationID, provider, paymentID, amount, currency, next, recorded)
+	return err
+}
+
+// DuePaymentFees lists up to limit payments whose fee is to be asked for
+// now, the longest due first.
+func (s *Store) DuePaymentFees(ctx context.Context, now time.Time, limit int) ([]model.ProviderFee, error) {
+	rows, err := s.read("due-payment-fees").QueryContext(ctx, unix(now), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []model.ProviderFee
+	for rows.Next() {
+		var f model.ProviderFee
+		if err := rows.Scan(&f.RegistrationID, &f.Provider, &f.PaymentID, &f.CheckoutID, &f.Attempts); err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// SetPaymentFee records the fee the provider reported for a payment (still
+// the registration's: a row replaced meanwhile is left alone).
+func (t *Tx) SetPaymentFee(registrationID int64, paymentID string, fee int64, currency string) error {
+	_, err := t.exec("set-payment-fee", fee, currency, unix(t.now), registrationID, paymentID)
+	return err
+}
+
+// RetryPaymentFee records a failed attempt: asked again at next, or never
+// (next nil).
+func (t *Tx) RetryPaymentFee(registrationID int64, paymentID string, attempts int, next *time.Time, lastErr string) error {
+	_, err := t.exec("payment-fee-retry", attempts, timeArg(next), lastErr, registrationID, paymentID)
+	return err
+}
+
+// EventPaymentFees returns the fee rows of an event's payments, by
+// registration.
+func (s *Store) EventPaymentFees(ctx context.Context, eventID int64) (map[int64]model.ProviderFee, error) {
+	rows, err := s.read("event-payment-fees").QueryContext(ctx, eventID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]model.ProviderFee{}
+	for rows.Next() {
+		var f model.ProviderFee
+		if err := rows.Scan(&f.RegistrationID, &f.Provider, &f.PaymentID, &f.Amount, &f.Currency, &f.Attempts, &f.LastError); err != nil {
+			return nil, err
+		}
+		out[f.RegistrationID] = f
+	}
+	return out, rows.Err()
+}
