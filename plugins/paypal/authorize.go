@@ -285,8 +285,10 @@ func (p *Provider) Capture(ctx context.Context, r payment.CaptureRequest) (payme
 		}
 		ev.Amount, ev.Currency = amount, currency
 	}
-	if b := c.SellerReceivableBreakdown; b != nil && b.PaypalFee != nil && strings.EqualFold(b.PaypalFee.CurrencyCode, ev.Currency) {
-		ev.Fee, _, _ = readMoney(b.PaypalFee)
+	if b := c.SellerReceivableBreakdown; b != nil && b.PaypalFee != nil {
+		if fee, currency, err := readMoney(b.PaypalFee); err == nil && fee >= 0 {
+			ev.Fee, ev.FeeCurrency = fee, currency
+		}
 	}
 	switch c.Status {
 	case captureCompleted, "":
