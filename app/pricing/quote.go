@@ -46,7 +46,11 @@ type Quote struct {
 	ListPrice int64
 	TierID    int64  // 0 = base price
 	Tier      string // tier name, "" = base price
-	PromoCode string // the code as stored, "" = none
+	// TierEndsAt and TierLeft say how long the tier's price lasts: its end
+	// (zero: none) and the seats left at it (-1: no limit, or no tier).
+	TierEndsAt time.Time
+	TierLeft   int64
+	PromoCode  string // the code as stored, "" = none
 	// Discount is what the promo code took off: ListPrice − Amount, ≥ 0.
 	// (What the tier took off is BaseAmount − ListPrice.)
 	Discount int64
@@ -140,7 +144,7 @@ func Calculate(base int64, currency string, tiers []Tier, promos []Promo, code s
 	if serviceFeePercent < 0 || serviceFeePercent > 100 {
 		return Quote{}, fmt.Errorf("%w: service fee %d %% is outside 0..100", ErrPriceInvalid, serviceFeePercent)
 	}
-	q := Quote{Currency: currency, BaseAmount: base}
+	q := Quote{Currency: currency, BaseAmount: base, TierLeft: -1}
 	minCharge = max(minCharge, 1)
 
 	var promo *Promo
@@ -172,6 +176,12 @@ func Calculate(base int64, currency string, tiers []Tier, promos []Promo, code s
 			return Quote{}, fmt.Errorf("%w: tier %q: %s", ErrPriceInvalid, t.Name, msg)
 		}
 		q.TierID, q.Tier = t.ID, t.Name
+		if t.ExpiresAt != nil {
+			q.TierEndsAt = *t.ExpiresAt
+		}
+		if t.Quantity != nil {
+			q.TierLeft = *t.Quantity - t.Sold
+		}
 		price = min(t.Amount, base)
 	}
 	q.ListPrice = price

@@ -115,6 +115,12 @@ var publicA11yPages = []a11yPage{
 	{name: "sold-out-waitlist", path: "/e/{full}"},
 	{name: "unknown-event", path: "/e/no-such-event"},
 	{name: "event-embed", path: "/e/{slug}?embed=1"},
+	// The event page's other states and its promo code's error.
+	{name: "event-page-past", path: "/e/{past}"},
+	{name: "event-page-promo-error", path: "/e/{slug}", then: func(t *testing.T, ctx context.Context) {
+		do(t, ctx, chromedp.SendKeys(chromedp.ID("promo_code"), "NOPE"), chromedp.Click(chromedp.CSS("button.apply")),
+			chromedp.WaitVisible(chromedp.CSS("#promo_code-error")))
+	}},
 }
 
 // a11yFixture is an Admit with something on every page: a paid event with
@@ -148,6 +154,9 @@ func a11yFixture(t *testing.T) (base string, vars map[string]string) {
 	soon := []map[string]any{{"starts_at": now.Add(72 * time.Hour).Format(time.RFC3339), "duration_minutes": 60}}
 	e.createEvent(liveEvent(map[string]any{"title": "Full House", "slug": "full-house", "capacity": 1, "sessions": soon}))
 	e.registerOne("full-house", "Dora", "dora@example.org")
+	// An event that took place.
+	e.createEvent(liveEvent(map[string]any{"title": "Old Talk", "slug": "old-talk",
+		"sessions": []map[string]any{{"starts_at": now.Add(-72 * time.Hour).Format(time.RFC3339), "duration_minutes": 60}}}))
 	// A mail that failed for good, for the outbox page.
 	if err := e.store.MarkFailed(context.Background(), e.lastMail(ada.ID, model.MailAccess).ID, 12, "550 mailbox unavailable"); err != nil {
 		t.Fatal(err)
@@ -171,7 +180,7 @@ func a11yFixture(t *testing.T) (base string, vars map[string]string) {
 	byApproval := e.createEvent(paidEvent(map[string]any{"title": "By Approval", "slug": "by-approval", "approval_required": true, "sessions": soon}))
 	bea := e.reg(e.buy("by-approval", "Bea", nil))
 	e.authorize(bea, "pi_bea")
-	return e.serve(), map[string]string{"webhook": fmt.Sprint(hook), "event": fmt.Sprint(num(ev["id"])), "slug": "intro-to-go", "free": "free-talk", "full": "full-house", "token": token,
+	return e.serve(), map[string]string{"webhook": fmt.Sprint(hook), "event": fmt.Sprint(num(ev["id"])), "slug": "intro-to-go", "free": "free-talk", "full": "full-house", "past": "old-talk", "token": token,
 		"invite": e.invitationPath("cora@example.org"), "registration": fmt.Sprint(ada.ID),
 		"approval": fmt.Sprint(num(byApproval["id"])), "approvalslug": "by-approval", "authorized": e.accessToken(bea.ID)}
 }

@@ -278,7 +278,11 @@ func TestBrowserEscapesScript(t *testing.T) {
 	const title = `<img src=x onerror=alert(1)>`
 	const name = `<script>alert(2)</script>`
 	e := newEnv(t)
-	ev := e.createEvent(liveEvent(map[string]any{"title": title, "description": `<b onmouseover=alert(3)>bold</b>`}))
+	// The description is Markdown: its raw HTML keeps harmless formatting
+	// only, and a javascript: link loses its address.
+	ev := e.createEvent(liveEvent(map[string]any{"title": title, "description": "<b onmouseover=alert(3)>bold</b> <script>alert(4)</script>" +
+		"[click me](javascript:alert(5)) <a href=\"javascript:alert(6)\" onclick=\"alert(7)\">or me</a> <img src=x onerror=alert(8)>\n\n" +
+		"<iframe src=\"javascript:alert(9)\"></iframe><svg onload=alert(10)></svg>"}))
 	slug, _ := ev["slug"].(string)
 	if slug == "" {
 		t.Fatalf("no slug: %v", ev)
@@ -327,8 +331,16 @@ func TestBrowserEscapesScript(t *testing.T) {
 	if s, err := chromedp.Run(ctx, chromedp.Title()); err != nil || s != title+" · Admit" {
 		t.Fatalf("document title %q %v", s, err)
 	}
-	if s := text(t, ctx, ".description"); s != `<b onmouseover=alert(3)>bold</b>` {
+	if s := text(t, ctx, ".description"); s != "bold click me or me" {
 		t.Fatalf("description %q", s)
+	}
+	// Nothing in it can run: no handler, no script, no javascript: address.
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`[...document.querySelectorAll(".description *")].filter(el =>
+  ["SCRIPT", "IMG", "IFRAME", "SVG", "svg"].includes(el.tagName) || [...el.attributes].some(a => a.name.startsWith("on") || /javascript:/i.test(a.value))).length`)); err != nil || n != 0 {
+		t.Fatalf("live markup in the description: %d %v", n, err)
+	}
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(".description b").length`)); err != nil || n != 1 {
+		t.Fatalf("the description's <b>: %d %v", n, err)
 	}
 
 	// An invalid email: the page comes back with the typed name in the field.

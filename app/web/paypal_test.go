@@ -27,17 +27,24 @@ const (
 // paypalEnv is an Admit whose only provider is PayPal, pointed at a fake.
 func paypalEnv(t *testing.T) (*env, *paypaltest.Server) {
 	t.Helper()
+	p, fake := paypalProvider(t)
+	reg := payment.NewRegistry()
+	reg.Set(p)
+	e := newEnvWith(t, reg)
+	e.paypal = fake
+	return e, fake
+}
+
+// paypalProvider is the PayPal plugin talking to a fake PayPal.
+func paypalProvider(t *testing.T) (*paypal.Provider, *paypaltest.Server) {
+	t.Helper()
 	fake := paypaltest.NewServer(t, paypaltest.ClientID, paypaltest.Secret)
 	p, err := paypal.New(paypal.Config{ClientID: paypaltest.ClientID, ClientSecret: paypaltest.Secret, Mode: paypal.ModeSandbox,
 		APIBase: fake.URL, WebhookID: fake.WebhookID, HTTPClient: fake.Client()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg := payment.NewRegistry()
-	reg.Set(p)
-	e := newEnvWith(t, reg)
-	e.paypal = fake
-	return e, fake
+	return p, fake
 }
 
 // paypalEvent is a paid webinar in EUR that takes PayPal only.

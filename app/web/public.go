@@ -2,9 +2,7 @@ package web
 
 import (
 	"encoding/json"
-	"errors"
-	"strconv"
-	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -17,9 +15,13 @@ type quoteJSON struct {
 	Currency   string  `json:"currency"`
 	BaseAmount int64   `json:"base_amount"`
 	Tier       *string `json:"tier"`
-	PromoCode  *string `json:"promo_code"`
-	Discount   int64   `json:"discount"`
-	Free       bool    `json:"free"`
+	// TierEndsAt and TierLeft: until when, and for how many more seats,
+	// the tier's price holds (null: no limit, or no tier).
+	TierEndsAt *time.Time `json:"tier_ends_at"`
+	TierLeft   *int64     `json:"tier_left"`
+	PromoCode  *string    `json:"promo_code"`
+	Discount   int64      `json:"discount"`
+	Free       bool       `json:"free"`
 	// RaisedToMinimum: the discount would have gone below the providers'
 	// minimum charge, so the price is that minimum.
 	RaisedToMinimum bool `json:"raised_to_minimum,omitempty"`
@@ -30,6 +32,14 @@ func quoteView(p *ticketing.Priced) quoteJSON {
 	if p.Tier != "" {
 		t := p.Tier
 		q.Tier = &t
+		if !p.TierEndsAt.IsZero() {
+			end := p.TierEndsAt
+			q.TierEndsAt = &end
+		}
+		if p.TierLeft >= 0 {
+			left := p.TierLeft
+			q.TierLeft = &left
+		}
 	}
 	if p.PromoCode != "" {
 		c := p.PromoCode
@@ -196,103 +206,4 @@ func (s *Server) register(c *fiber.Ctx) error {
 	status, body := registerAnswer(res, nil)
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
 	return c.Status(status).Send(body)
-}
-
-// eventPageData feeds the registration page.
-type eventPageData struct {
-	Event     *model.Event
-	View      *publicEventJSON
-	Form      ticketing.RegisterInput
-	SessionID string
-	Problem   *apiErrorBody
-	Upcoming  []model.Session
-	Options   []sessionJSON // sessions still open for registration
-	Closed    bool
-	// Replay: the event is over and its recording is what is sold.
-	Replay    bool
-	Price     string // the current price, "" when free
-	BasePrice string // the base price when a tier lowers it
-	// Approval says, next to the pay button of an event with manual
-	// approval, what happens to the money: "authorize", "refund" or
-	// "mixed" (then AuthorizeWith and RefundWith name the ways to pay).
-	Approval                  string
-	AuthorizeWith, RefundWith string
-}
-
-func (s *Server) eventPage(c *fiber.Ctx) error {
-	return s.renderEventPage(c, fiber.StatusOK, ticketing.RegisterInput{}, nil)
-}
-
-func (s *Server) renderEventPage(c *fiber.Ctx, status int, form ticketing.RegisterInput, problem *apiErrorBody) error {
-	e, v, err := s.publicView(c)
-	if err != nil {
-		return err
-	}
-	d := eventPageData{Event: e, View: v, Form: form, Problem: problem}
-	if form.SessionID != nil {
-		d.SessionID = strconv.FormatInt(*form.SessionID, 10)
-	}
-	now := s.Now()
-	for _, ss := range e.Sessions {
-		if ss.EndsAt().After(now) {
-			d.Upcoming = append(d.Upcoming, ss)
-		}
-	}
-	for _, ss := range v.Sessions {
-		if ss.EndsAt.After(now) {
-			d.Options = append(d.Options, ss)
-		}
-	}
-	d.Replay = v.Replay
-	d.Approval, d.AuthorizeWith, d.RefundWith = s.approvalNote(c, v.Approval)
-	d.Closed = e.Status == model.EventCancelled || (e.Kind != model.KindOnDemand && len(d.Upcoming) == 0 && !d.Replay)
-	if q := v.Price; !q.Free {
-		d.Price = formatMoney(q.Amount, q.Currency, s.pages.tag(c))
-		if q.BaseAmount > q.Amount {
-			d.BasePrice = formatMoney(q.BaseAmount, q.Currency, s.pages.tag(c))
-		}
-	}
-	return s.pages.render(c, status, "event", e.Title, d)
-}
-
-// eventPageRegister is the plain HTML form's registration (no JavaScript).
-func (s *Server) eventPageRegister(c *fiber.Ctx) error {
-	in := ticketing.RegisterInput{
-		Name:      c.FormValue("name"),
-		Email:     c.FormValue("email"),
-		PromoCode: c.FormValue("promo_code"),
-		Provider:  c.FormValue("provider"),
-	}
-	in.Locale = s.pages.tag(c)
-	if v := strings.TrimSpace(c.FormValue("session_id")); v != "" {
-		id, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return s.renderEventPage(c, fiber.StatusUnprocessableEntity, in, &apiErrorBody{Code: "validation",
-				Message: "Some fields are not valid.", Fields: map[string]string{"session_id": "choose one of the sessions"}})
-		}
-		in.SessionID = &id
-	}
-	res, err := s.registerPublic(c, in, nil)
-	if err != nil {
-		return s.eventPageProblem(c, in, err)
-	}
-	if res.CheckoutURL != "" {
-		return c.Redirect(res.CheckoutURL, fiber.StatusSeeOther)
-	}
-	return s.pages.render(c, fiber.StatusCreated, "registered", res.Event.Title,
-		registeredPage{RegisterResult: res, WatchURL: s.watchURL(res.Event, res.Registration)})
-}
-
-// eventPageProblem shows the event page again with what was wrong with one
-// of its forms; an unknown event and a refusal of too many attempts keep a
-// page of their own, and a fault is a 500.
-func (s *Server) eventPageProblem(c *fiber.Ctx, form ticketing.RegisterInput, err error) error {
-	if errors.Is(err, model.ErrNotFound) || errors.Is(err, model.ErrRateLimited) {
-		return err // a page of its own
-	}
-	status, body, known := classify(err)
-	if !known {
-		return err
-	}
-	return s.renderEventPage(c, status, form, &body)
 }
