@@ -22,7 +22,7 @@
     if (!other) return;
     var f;
     try {
-      f = new Intl.DateTimeFormat(lang, {weekday: "long", day: "numeric", month: "long",
+      f = new Intl.DateTimeFormat(lang, {weekday: "short", day: "numeric", month: "short",
         hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: hereTZ});
     } catch (e) { return; }
     var els = document.querySelectorAll(".sessions .local");
