@@ -131,10 +131,10 @@ func TestBrowserEventPagePrice(t *testing.T) {
 	phone(t, ctx)
 	open(t, ctx, base+"/e/intro-to-go")
 	screenshot(t, ctx, "tier")
-	if s := text(t, ctx, ".price-line .price"); s != "29.00 EUR" {
+	if s := text(t, ctx, ".price-line .price"); s != "29.00\u00a0EUR" {
 		t.Errorf("price %q", s)
 	}
-	if s := text(t, ctx, ".price-line .base"); s != "49.00 EUR" {
+	if s := text(t, ctx, ".price-line .base"); s != "49.00\u00a0EUR" {
 		t.Errorf("struck price %q", s)
 	}
 	if s := text(t, ctx, ".facts .tier"); s != "Early bird: 3 days left, 12 seats at this price" {
@@ -183,7 +183,7 @@ func TestBrowserEventPagePrice(t *testing.T) {
 		t.Fatalf("apply: %d", st)
 	}
 	screenshot(t, ctx, "apply-no-js")
-	if s := text(t, ctx, ".price-line .price"); s != "14,50 EUR" {
+	if s := text(t, ctx, ".price-line .price"); s != "14,50\u00a0EUR" {
 		t.Errorf("price after Apply %q", s)
 	}
 	if s := text(t, ctx, ".facts .discount"); !strings.Contains(s, "SPRING") {
