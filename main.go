@@ -52,7 +52,7 @@ func main() {
 	flags := flag.NewFlagSet("admit", flag.ExitOnError)
 	configPath := flags.String("config", "", "TOML configuration file (see config.example.toml)")
 	flags.Usage = func() {
-		fmt.Fprintf(os.Stderr, "usage: admit [--config FILE] [serve | backup FILE | version]\n")
+		fmt.Fprintf(os.Stderr, "usage: admit [--config FILE] [serve | backup FILE | reconcile [--since DATE] | version]\n")
 		flags.PrintDefaults()
 	}
 	_ = flags.Parse(os.Args[1:])
@@ -79,6 +79,9 @@ func main() {
 	switch {
 	case len(args) == 2 && args[0] == "backup":
 		err = store.Backup(ctx, dbPath, args[1])
+	case len(args) >= 1 && args[0] == "reconcile":
+		os.Exit(ticketing.BooksCommand{DataDir: cfg.Data.Dir, Replicated: cfg.Data.Replicated, Modules: mods,
+			ConfigCredentials: cfg.Providers, PublicURL: cfg.HTTP.PublicURL, Log: log}.Run(ctx, args[1:], os.Stdout, os.Stderr))
 	case len(args) == 0 || (len(args) == 1 && args[0] == "serve"):
 		err = serve(ctx, cfg, log, mods, dbPath)
 	default:

@@ -20,3 +20,16 @@ type ProviderFee struct {
 
 // Known reports whether the provider has told the fee.
 func (f ProviderFee) Known() bool { return f.Currency != "" }
+
+// RecordedPayment is a payment as Admit recorded it: what was charged, what
+// was refunded of it (in the same currency) and the provider's fee (nil:
+// not known).
+type RecordedPayment struct {
+	RegistrationID int64
+	Provider       string
+	CheckoutID     string
+	PaymentID      string
+	Paid           Money
+	Refunded       int64
+	Fee            *Money
+}

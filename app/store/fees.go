@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/admit/admit/app/model"
@@ -69,6 +70,31 @@ func (s *Store) EventPaymentFees(ctx context.Context, eventID int64) (map[int64]
 			return nil, err
 		}
 		out[f.RegistrationID] = f
+	}
+	return out, rows.Err()
+}
+
+// RecordedPayments lists the payments recorded since a time (paid_at), with
+// their provider fees, by registration.
+func (s *Store) RecordedPayments(ctx context.Context, since time.Time) ([]model.RecordedPayment, error) {
+	rows, err := s.read("recorded-payments").QueryContext(ctx, unix(since))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []model.RecordedPayment
+	for rows.Next() {
+		var p model.RecordedPayment
+		var fee sql.NullInt64
+		var feeCurrency string
+		if err := rows.Scan(&p.RegistrationID, &p.Provider, &p.CheckoutID, &p.PaymentID, &p.Paid.Amount, &p.Paid.Currency,
+			&p.Refunded, &fee, &feeCurrency); err != nil {
+			return nil, err
+		}
+		if fee.Valid && feeCurrency != "" {
+			p.Fee = &model.Money{Amount: fee.Int64, Currency: feeCurrency}
+		}
+		out = append(out, p)
 	}
 	return out, rows.Err()
 }

@@ -94,6 +94,7 @@ func (p *fakeProvider) asked() ([]payment.CheckoutRequest, []payment.RefundReque
 type world struct {
 	t     *testing.T
 	ctx   context.Context
+	dir   string // the database's and secret.key's folder
 	store *store.Store
 	svc   *Service
 	clock *clocktest.Clock
@@ -134,7 +135,7 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &world{t: t, ctx: ctx, store: st, svc: svc, clock: clk, prov: pay}
+	return &world{t: t, ctx: ctx, dir: dir, store: st, svc: svc, clock: clk, prov: pay}
 }
 
 // text is the translations and mail templates, as main.go loads them.

@@ -171,6 +171,8 @@ func (s *Server) routes(app *fiber.App) {
 	api.Delete("/webhooks/:id", s.deleteWebhook)
 	api.Get("/webhooks/:id/deliveries", s.webhookDeliveries)
 	api.Post("/webhooks/:id/test", s.testWebhook)
+	// Money: Admit's books beside the providers' (admins only).
+	api.Get("/reports/reconciliation", s.booksReport)
 	// Users and roles.
 	api.Get("/users", s.listUsers)
 	api.Post("/users", s.inviteUser)

@@ -27,3 +27,12 @@ WHERE registration_id = ? AND payment_id = ?;
 SELECT f.registration_id, f.provider, f.payment_id, ifnull(f.fee, 0), f.currency, f.attempts, f.last_error
 FROM payment_fees f JOIN registrations r ON r.id = f.registration_id
 WHERE r.event_id = ?;
+
+-- name: recorded-payments
+-- The payments recorded since a time (paid_at), with their fees, for the
+-- books check: what Admit recorded, to compare with the providers.
+SELECT r.id, r.provider, r.checkout_id, r.payment_id, r.amount_paid, r.paid_currency, r.amount_refunded,
+    f.fee, ifnull(f.currency, '')
+FROM registrations r LEFT JOIN payment_fees f ON f.registration_id = r.id
+WHERE r.amount_paid > 0 AND r.payment_id != '' AND ifnull(r.paid_at, r.updated_at) >= ?
+ORDER BY r.id;
