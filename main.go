@@ -29,6 +29,7 @@ import (
 	"github.com/admit/admit/app/ticketing"
 	"github.com/admit/admit/app/web"
 	"github.com/admit/admit/assets"
+	"github.com/admit/admit/plugins/banktransfer"
 	"github.com/admit/admit/plugins/paypal"
 	"github.com/admit/admit/plugins/stripe"
 )
@@ -42,6 +43,7 @@ func providers() *payment.Modules {
 	m := payment.NewModules()
 	m.Register(stripe.Module())
 	m.Register(paypal.Module())
+	m.Register(banktransfer.Module())
 	return m
 }
 
@@ -180,6 +182,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, mods *payme
 	for _, j := range []jobs.Job{
 		jobs.Outbox(dispatcher.Run, tickets.ReportMailFailures),
 		jobs.Holds(tickets.ExpireHolds),
+		jobs.OfflinePayments(tickets.ExpireOfflinePayments),
 		jobs.Reminders(tickets.SendDueReminders),
 		jobs.Waitlist(tickets.OfferSeats),
 		jobs.Tiers(tickets.ReportEndedTiers),

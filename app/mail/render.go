@@ -51,6 +51,16 @@ type MailData struct {
 	RefundPolicy string
 	// Brand is the organization's look (BrandOf); empty, Admit's own.
 	Brand Brand
+	// Instructions (payment_due) are how to pay offline, line by line;
+	// ExpiresAt is then the end of the term.
+	Instructions []MailInstruction
+}
+
+// MailInstruction is one line of payment instructions: a label and its
+// value, or a paragraph (Label empty); Code values are typed by the reader.
+type MailInstruction struct {
+	Label, Value string
+	Code         bool
 }
 
 // MailSession is one session as the templates show it.

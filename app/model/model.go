@@ -283,13 +283,15 @@ const (
 	MailEventChanged   = "event_changed"   // a session moved or was removed
 	MailSessionRemoved = "session_removed" // the session registered for was removed
 	MailEventCancel    = "event_cancelled"
-	MailReminder       = "reminder"       // before each session
-	MailRecording      = "recording"      // a recording was attached
-	MailFollowUp       = "follow_up"      // the organizer's message after the event
-	MailWaitlist       = "waitlist_offer" // a freed seat is offered
-	MailRefunded       = "refunded"       // money went back
-	MailLateRefund     = "late_refund"    // paid after the hold ran out and no seat was left
-	MailPaymentFailed  = "payment_failed" // the payment failed while the buyer was away: nothing charged
+	MailReminder       = "reminder"        // before each session
+	MailRecording      = "recording"       // a recording was attached
+	MailFollowUp       = "follow_up"       // the organizer's message after the event
+	MailWaitlist       = "waitlist_offer"  // a freed seat is offered
+	MailRefunded       = "refunded"        // money went back
+	MailLateRefund     = "late_refund"     // paid after the hold ran out and no seat was left
+	MailPaymentFailed  = "payment_failed"  // the payment failed while the buyer was away: nothing charged
+	MailPaymentDue     = "payment_due"     // an offline payment (bank transfer): what to pay, how and by when
+	MailPaymentExpired = "payment_expired" // an offline payment unpaid at its term: the seat was released
 	// MailPaymentMismatch: a payment of another amount or currency than the
 	// ticket's was refunded in full.
 	MailPaymentMismatch = "payment_mismatch"
@@ -458,4 +460,18 @@ type Invitation struct {
 	CreatedAt  time.Time
 	ExpiresAt  time.Time
 	UsedAt     *time.Time
+}
+
+// OfflinePayment is a registration paid outside any checkout page (a bank
+// transfer): the reference it pays with, the end of its term, and what the
+// organizer recorded as arrived so far.
+type OfflinePayment struct {
+	RegistrationID int64
+	Provider       string
+	Reference      string
+	DueAt          time.Time
+	// ReleasedAt is when the term ran out unpaid and the seat was released.
+	ReleasedAt *time.Time
+	// Received is the total recorded, in the registration's currency.
+	Received int64
 }

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Text is a piece of text people read, by language (en, fr, es, ru, de).
@@ -121,8 +122,22 @@ func (m Module) Keys() []string {
 	return out
 }
 
-// Primary is the setting whose presence in the configuration means the
-// configuration sets the provider: the first required one.
+// Configured reports whether settings set the provider up: its required
+// settings are given or, when none is required, one differs from its
+// default (the configuration file sets it then, and wins).
+func (m Module) Configured(settings map[string]string) bool {
+	if k := m.Primary(); k != "" {
+		return settings[k] != ""
+	}
+	for _, s := range m.Settings {
+		if v := settings[s.Key]; v != "" && v != s.Default {
+			return true
+		}
+	}
+	return false
+}
+
+// Primary is the first required setting ("" when none is required).
 func (m Module) Primary() string {
 	for _, s := range m.Settings {
 		if s.Required {
@@ -328,4 +343,35 @@ func (mod Module) Complete(settings map[string]string) map[string]string {
 		out[s.Key] = v
 	}
 	return out
+}
+
+// SettingError is a constructor's refusal of one setting (Module.New): the
+// settings API names Key with Problem.
+type SettingError struct {
+	Key, Problem string
+}
+
+func (e *SettingError) Error() string { return e.Key + ": " + e.Problem }
+
+// Offline is an optional capability of a Provider whose buyers pay on their
+// own, with no checkout page (a bank transfer): CreateCheckout gives the
+// payment's reference as the checkout id, the buyer is sent what to pay and
+// how, the seat stays held for Term, and the organizer records what arrived
+// (POST /api/v1/registrations/{id}/mark_paid). Unpaid after the term, the
+// seat is released and the buyer told.
+type Offline interface {
+	// Term is how long a buyer has to pay.
+	Term() time.Duration
+	// Instructions are how to pay the checkout reference, in lang: what the
+	// buyer's page and email show, line by line.
+	Instructions(lang, reference string) []Instruction
+}
+
+// Instruction is one line of payment instructions: a label ("IBAN") and
+// its value, or a paragraph of text (Label empty).
+type Instruction struct {
+	Label, Value string
+	// Code values are typed by the buyer (an IBAN, a reference): shown in
+	// a fixed-width font.
+	Code bool
 }

@@ -75,6 +75,10 @@ func (s *Service) Compose(ctx context.Context, m model.OutboxMail) (mail.Message
 		Status string `json:"status"`
 		// Group: whom a follow-up was written for (see Groups).
 		Group string `json:"group"`
+		// DueAt (unix) and Instructions: an offline payment's term and how
+		// to pay it (payment_due, payment_expired).
+		DueAt        int64                  `json:"due_at"`
+		Instructions []mail.MailInstruction `json:"instructions"`
 	}
 	if m.Data != "" {
 		_ = json.Unmarshal([]byte(m.Data), &extra)
@@ -101,6 +105,9 @@ func (s *Service) Compose(ctx context.Context, m model.OutboxMail) (mail.Message
 		if r.HoldExpiresAt != nil {
 			d.ExpiresAt = *r.HoldExpiresAt
 		}
+	}
+	if extra.DueAt != 0 {
+		d.ExpiresAt, d.Instructions = time.Unix(extra.DueAt, 0).UTC(), extra.Instructions
 	}
 	switch {
 	case extra.Amount > 0:

@@ -48,7 +48,7 @@ func (s *Service) LoadProviders(ctx context.Context) error {
 // required field, else the stored ones.
 func (s *Service) providerCredentials(ctx context.Context, name string) (Credentials, string, error) {
 	m, _ := s.modules.Get(name)
-	if c := s.configCreds[name]; m.Primary() != "" && c[m.Primary()] != "" {
+	if c := s.configCreds[name]; m.Configured(c) {
 		return c, "config", nil
 	}
 	stored, err := s.store.Setting(ctx, settingKey(name))
@@ -186,7 +186,9 @@ func (s *Service) ConnectProvider(ctx context.Context, name string, c Credential
 		return nil, model.Invalid(bad)
 	}
 	p, err := m.New(m.Complete(clean))
-	if err != nil {
+	if se := (*payment.SettingError)(nil); errors.As(err, &se) {
+		return nil, model.Invalid(fields{se.Key: se.Problem})
+	} else if err != nil {
 		return nil, model.Invalid(fields{firstKey(m): err.Error()})
 	}
 	if err := payment.WithDeadline(p, s.providerTimeout).Check(ctx); err != nil {

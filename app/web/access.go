@@ -24,6 +24,9 @@ type accessJSON struct {
 	Sessions   []sessionJSON         `json:"sessions"`
 	JoinOpen   bool                  `json:"join_open"`
 	Recordings []accessRecordingJSON `json:"recordings"`
+	// Payment is an offline payment's state (a bank transfer): reference,
+	// due_at, amount_received, balance, instructions.
+	Payment *ticketing.OfflineState `json:"payment,omitempty"`
 }
 
 // accessRecordingJSON is a recording as its registrant sees it: url is a
@@ -72,6 +75,9 @@ func (s *Server) accessJSON(c *fiber.Ctx) error {
 	if out.Recordings, err = s.watchable(c, a); err != nil {
 		return err
 	}
+	if out.Payment, err = s.Tickets.OfflineOf(c.UserContext(), r, s.pages.locale(c)); err != nil {
+		return err
+	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(out)
 }
@@ -103,6 +109,11 @@ type accessPageData struct {
 	MaxDevices  int
 	// Expired are the titles of recordings no longer available.
 	Expired []string
+	// Offline is how to pay offline (a bank transfer) and what is left,
+	// with its amounts and term written for the page.
+	Offline                         *ticketing.OfflineState
+	OfflineAmount, OfflineReceived  string
+	OfflineBalance, OfflineDeadline string
 }
 
 // accessRecording is a recording on the registrant's page: a player for a
@@ -157,6 +168,15 @@ func (s *Server) accessPage(c *fiber.Ctx) error {
 		if d.Outcome == outcomeRefund {
 			d.Refund = d.Paid
 		}
+	}
+	lang := s.pages.locale(c)
+	if d.Offline, err = s.Tickets.OfflineOf(c.UserContext(), a.Registration, lang); err != nil {
+		return err
+	}
+	if o := d.Offline; o != nil {
+		d.OfflineAmount, d.OfflineReceived = formatMoney(a.Registration.Amount, o.Currency, lang), formatMoney(o.Received, o.Currency, lang)
+		d.OfflineBalance = formatMoney(o.Balance, o.Currency, lang)
+		d.OfflineDeadline = loc{Lang: lang, b: s.I18n}.DateTime(o.DueAt, a.Event.Timezone)
 	}
 	return s.pages.render(c, fiber.StatusOK, "access", a.Event.Title, d)
 }

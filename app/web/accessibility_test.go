@@ -61,6 +61,9 @@ var adminA11yPages = []a11yPage{
 	{name: "event-approval", path: "/admin/events/{approval}", signedIn: true},
 	{name: "registration-refund-errors", path: "/admin/registrations/{registration}/refund?amount=lots", signedIn: true},
 	{name: "registration-resend", path: "/admin/registrations/{registration}/resend", signedIn: true},
+	{name: "event-bank-transfer", path: "/admin/events/{bankevent}", signedIn: true},
+	{name: "registration-mark-paid", path: "/admin/registrations/{bankreg}/mark_paid?amount=20", signedIn: true},
+	{name: "registration-mark-paid-errors", path: "/admin/registrations/{bankreg}/mark_paid?amount=lots", signedIn: true},
 	{name: "settings", path: "/admin/settings", signedIn: true},
 	{name: "settings-errors", path: "/admin/settings", signedIn: true, then: func(t *testing.T, ctx context.Context) {
 		clickAndLoad(t, ctx, `#provider-paypal form.provider-form button[type="submit"]`)
@@ -111,6 +114,7 @@ var publicA11yPages = []a11yPage{
 	}},
 	{name: "event-page-approval", path: "/e/{approvalslug}"},
 	{name: "access-authorized", path: "/a/{authorized}"},
+	{name: "access-bank-transfer", path: "/a/{banktoken}"},
 	{name: "join-wait", path: "/a/{token}/join"},
 	{name: "sold-out-waitlist", path: "/e/{full}"},
 	{name: "unknown-event", path: "/e/no-such-event"},
@@ -161,6 +165,14 @@ func a11yFixture(t *testing.T) (base string, vars map[string]string) {
 	if err := e.store.MarkFailed(context.Background(), e.lastMail(ada.ID, model.MailAccess).ID, 12, "550 mailbox unavailable"); err != nil {
 		t.Fatal(err)
 	}
+	// A registration paid by bank transfer, partly paid.
+	e.connectBank(7)
+	bank := e.createEvent(liveEvent(map[string]any{"title": "Paid by Transfer", "slug": "by-transfer", "price": map[string]any{"amount": 5000, "currency": "EUR"},
+		"providers": []string{"banktransfer"}, "sessions": soon}))
+	bankReg, _, bankToken := e.registerBank("by-transfer", "Bea")
+	if r := e.markPaid(bankReg, map[string]any{"amount": 2000}); r.Status != 200 {
+		t.Fatalf("partial payment: %d %s", r.Status, r.Body)
+	}
 	// A co-organizer on the event (its page lists them), invited.
 	if r := e.do("POST", fmt.Sprintf("/api/v1/events/%d/registrations", num(ev["id"])),
 		map[string]any{"name": "Cora", "email": "cora@example.org", "role": "co_organizer"}, true); r.Status != 201 {
@@ -182,7 +194,8 @@ func a11yFixture(t *testing.T) (base string, vars map[string]string) {
 	e.authorize(bea, "pi_bea")
 	return e.serve(), map[string]string{"webhook": fmt.Sprint(hook), "event": fmt.Sprint(num(ev["id"])), "slug": "intro-to-go", "free": "free-talk", "full": "full-house", "past": "old-talk", "token": token,
 		"invite": e.invitationPath("cora@example.org"), "registration": fmt.Sprint(ada.ID),
-		"approval": fmt.Sprint(num(byApproval["id"])), "approvalslug": "by-approval", "authorized": e.accessToken(bea.ID)}
+		"approval": fmt.Sprint(num(byApproval["id"])), "approvalslug": "by-approval", "authorized": e.accessToken(bea.ID),
+		"bankevent": fmt.Sprint(num(bank["id"])), "bankreg": fmt.Sprint(bankReg), "banktoken": bankToken}
 }
 
 // TestAccessibilityAdmin: no admin page has a serious or critical WCAG 2

@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/admit/admit/app/model"
+	"github.com/admit/admit/app/ticketing"
 )
 
 // The registrants of an event's page: a table searched, filtered, sorted
@@ -41,6 +42,19 @@ type registrantTable struct {
 	// Back is this page's, to come back to after an action.
 	Prev, Next, Back string
 	Waitlist         []*model.WaitlistEntry
+	// Offline are the offline payments (bank transfers) still due, by
+	// registration id.
+	Offline map[int64]offlineRow
+}
+
+// offlineRow is an offline payment still due, as the table shows it.
+type offlineRow struct {
+	Reference string
+	DueAt     time.Time
+	// Balance is what is left to pay, in minor units and as typed in the
+	// form (major units).
+	Balance int64
+	Typed   string
 }
 
 // registrantTableOf searches, filters, sorts and pages regs as the query
@@ -50,6 +64,17 @@ func (s *Server) registrantTableOf(c *fiber.Ctx, eventID int64, regs []*model.Re
 		Sorts: registrantSorts, All: len(regs)}
 	if !slices.Contains(registrationStatuses, t.Status) {
 		t.Status = ""
+	}
+	offline, err := s.Tickets.EventOffline(c.UserContext(), eventID)
+	if err != nil {
+		return t, err
+	}
+	t.Offline = map[int64]offlineRow{}
+	for _, r := range regs {
+		if o := offline[r.ID]; o != nil && r.Status == model.StatusPendingPayment {
+			left := max(r.Amount-o.Received, 0)
+			t.Offline[r.ID] = offlineRow{Reference: o.Reference, DueAt: o.DueAt, Balance: left, Typed: majorUnits(left, r.Currency)}
+		}
 	}
 	if !slices.Contains(registrantSorts, t.Sort) {
 		t.Sort = "date"
@@ -99,13 +124,12 @@ func (s *Server) registrantTableOf(c *fiber.Ctx, eventID int64, regs []*model.Re
 	if t.Page < t.Pages {
 		t.Next = page(t.Page+1, "#registrants")
 	}
-	var err error
 	t.Waitlist, err = s.Tickets.Waitlist(c.UserContext(), eventID)
 	return t, err
 }
 
 // registrationActions are the actions of the table's rows.
-var registrationActions = []string{"confirm", "reject", "cancel", "resend", "rotate_token", "refund"}
+var registrationActions = []string{"confirm", "reject", "cancel", "resend", "rotate_token", "refund", "mark_paid"}
 
 // actionPage is the confirmation of an action on a registration.
 type actionPage struct {
@@ -116,6 +140,10 @@ type actionPage struct {
 	Amount  string
 	Back    string
 	Problem *apiErrorBody
+	// Offline (mark_paid) is the offline payment recorded so far; Date the
+	// day it arrived as typed (today by default), Today the latest allowed.
+	Offline     *ticketing.OfflineState
+	Date, Today string
 }
 
 // safeBack keeps a way back to the event's page of the registration.
@@ -149,12 +177,22 @@ func (s *Server) renderAction(c *fiber.Ctx, status int, amount, back string, pro
 	if err != nil {
 		return err
 	}
-	if problem == nil && action == "refund" && amount != "" {
+	if problem == nil && (action == "refund" || action == "mark_paid") && amount != "" {
 		if _, ok := parseAmount(amount, r.MoneyCurrency()); !ok {
 			status, problem = fiber.StatusUnprocessableEntity, &apiErrorBody{Code: "validation", Fields: map[string]string{"amount": "must be an amount such as 19.99"}}
 		}
 	}
 	p := actionPage{Registration: r, Event: e, Action: action, Amount: amount, Back: safeBack(back, r.EventID), Problem: problem}
+	if action == "mark_paid" {
+		if p.Offline, err = s.Tickets.OfflineOf(c.UserContext(), r, s.admin.locale(c)); err != nil {
+			return err
+		}
+		if p.Offline == nil {
+			return model.ErrNotFound
+		}
+		p.Today = s.Now().UTC().Format("2006-01-02")
+		p.Date = cmp.Or(strings.TrimSpace(c.FormValue("date")), strings.TrimSpace(c.Query("date")), p.Today)
+	}
 	return s.renderAdmin(c, status, "registration_confirm", r.Name, p)
 }
 
@@ -195,6 +233,13 @@ func (s *Server) adminRegistrationAction(c *fiber.Ctx) error {
 			minor = &n
 		}
 		_, err = s.Tickets.RefundRegistration(ctx, id, minor)
+	case "mark_paid": // an amount in major units, and the day it arrived
+		n, ok := parseAmount(amount, r.Currency)
+		if !ok {
+			err = model.Invalid(map[string]string{"amount": "must be an amount such as 19.99"})
+			break
+		}
+		_, err = s.Tickets.MarkPaid(ctx, id, &n, strings.TrimSpace(c.FormValue("date")))
 	default:
 		return model.ErrNotFound
 	}

@@ -32,6 +32,7 @@ import (
 	"github.com/admit/admit/app/store"
 	"github.com/admit/admit/app/ticketing"
 	"github.com/admit/admit/assets"
+	"github.com/admit/admit/plugins/banktransfer"
 	"github.com/admit/admit/plugins/paypal"
 	"github.com/admit/admit/plugins/paypal/paypaltest"
 	"github.com/admit/admit/plugins/stripe"
@@ -394,7 +395,7 @@ func (e *env) smtp() (*mailtest.Server, *mail.Dispatcher) {
 // testModules are the payment providers the binary registers (main.go's
 // providers), plus extra ones a test adds.
 func testModules(extra ...payment.Module) *payment.Modules {
-	m := payment.NewModules(stripe.Module(), paypal.Module())
+	m := payment.NewModules(stripe.Module(), paypal.Module(), banktransfer.Module())
 	for _, x := range extra {
 		m.Register(x)
 	}

@@ -264,8 +264,8 @@ func (s *Server) getProvider(c *fiber.Ctx) error {
 }
 
 func (s *Server) putProvider(c *fiber.Ctx) error {
-	var in map[string]string
-	if err := decodeJSON(c, &in); err != nil {
+	in, err := providerSettings(c)
+	if err != nil {
 		return err
 	}
 	info, err := s.Tickets.ConnectProvider(c.UserContext(), c.Params("provider"), ticketing.Credentials(in))
