@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -234,4 +235,50 @@ func TestBankTransferTermExpires(t *testing.T) {
 		t.Fatalf("marked paid after the term: %d %s", r.Status, r.Body)
 	}
 	e.registerBank(slug, "Bob") // the seat is free again
+}
+
+// TestAdminMarkPaid: the registrants table shows a pending transfer's
+// reference and balance with a Mark paid form; its confirmation takes the
+// amount and the date, refuses a wrong amount next to the field, records a
+// part (the balance shrinks), then the rest (confirmed).
+func TestAdminMarkPaid(t *testing.T) {
+	e := newEnvWith(t, payment.NewRegistry())
+	e.connectBank(7)
+	ev := e.createEvent(bankEvent(5))
+	ada, _, _ := e.registerBank(ev["slug"].(string), "Ada")
+	a := newAdminClient(t, e.serve())
+	a.login(adminEmail, adminPassword)
+	page := fmt.Sprintf("/admin/events/%d", num(ev["id"]))
+	_, body := a.send("GET", page, nil)
+	ref := banktransfer.Reference(ada)
+	for _, want := range []string{"Reference " + ref + ": 50.00 EUR still due", fmt.Sprintf(`action="/admin/registrations/%d/mark_paid"`, ada), `value="50.00"`} {
+		if !strings.Contains(body, want) {
+			t.Fatalf("registrants lack %q:\n%s", want, body)
+		}
+	}
+	confirm := fmt.Sprintf("/admin/registrations/%d/mark_paid?amount=20&back=%s", ada, page)
+	_, body = a.send("GET", confirm, nil)
+	if !strings.Contains(body, `name="date" type="date"`) || !strings.Contains(body, "<code>"+ref+"</code>") || !strings.Contains(body, `value="20"`) {
+		t.Fatalf("confirmation:\n%s", body)
+	}
+	action := fmt.Sprintf("/admin/registrations/%d/mark_paid", ada)
+	st, _, body := a.post(confirm, action, url.Values{"amount": {"60"}, "back": {page}})
+	if st != 422 || !strings.Contains(body, `aria-invalid="true"`) || !strings.Contains(body, "balance of 50.00 EUR") {
+		t.Fatalf("too much: %d\n%s", st, body)
+	}
+	st, loc, _ := a.post(confirm, action, url.Values{"amount": {"20"}, "date": {"2026-10-31"}, "back": {page}})
+	if st != 303 || !strings.Contains(loc, "done=mark_paid") {
+		t.Fatalf("part: %d %s", st, loc)
+	}
+	_, body = a.send("GET", loc, nil)
+	if !strings.Contains(body, "The payment has been recorded.") || !strings.Contains(body, "30.00 EUR still due") {
+		t.Fatalf("after a part:\n%s", body)
+	}
+	if st, _, _ = a.post(confirm, action, url.Values{"amount": {"30"}, "back": {page}}); st != 303 {
+		t.Fatalf("the rest: %d", st)
+	}
+	r, err := e.tickets.Registration(context.Background(), ada)
+	if err != nil || r.Status != model.StatusConfirmed || r.AmountPaid != 5000 {
+		t.Fatalf("after the rest: %+v %v", r, err)
+	}
 }
