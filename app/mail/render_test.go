@@ -38,7 +38,7 @@ var modelKinds = []string{
 	model.MailRejected, model.MailEventChanged, model.MailEventCancel,
 	model.MailRefunded, model.MailLateRefund, model.MailSessionRemoved,
 	model.MailPaymentFailed, model.MailPaymentMismatch, model.MailOutboxFailed, model.MailTierEnded,
-	model.MailInvitation, model.MailTokenRotated,
+	model.MailInvitation, model.MailTokenRotated, model.MailPaymentDue, model.MailPaymentExpired,
 	model.MailAuthLapsing, model.MailCaptureFailed, model.MailAuthLapsed, model.MailPayAgain, model.MailLateAuthorization,
 }
 
