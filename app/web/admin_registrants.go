@@ -44,7 +44,7 @@ type registrantTable struct {
 	Waitlist         []*model.WaitlistEntry
 	// Offline are the offline payments (bank transfers) still due, by
 	// registration id.
-	Offline map[int64]offlineRow
+	Offline map[int64]*offlineRow
 }
 
 // offlineRow is an offline payment still due, as the table shows it.
@@ -69,11 +69,11 @@ func (s *Server) registrantTableOf(c *fiber.Ctx, eventID int64, regs []*model.Re
 	if err != nil {
 		return t, err
 	}
-	t.Offline = map[int64]offlineRow{}
+	t.Offline = map[int64]*offlineRow{}
 	for _, r := range regs {
 		if o := offline[r.ID]; o != nil && r.Status == model.StatusPendingPayment {
 			left := max(r.Amount-o.Received, 0)
-			t.Offline[r.ID] = offlineRow{Reference: o.Reference, DueAt: o.DueAt, Balance: left, Typed: majorUnits(left, r.Currency)}
+			t.Offline[r.ID] = &offlineRow{Reference: o.Reference, DueAt: o.DueAt, Balance: left, Typed: majorUnits(left, r.Currency)}
 		}
 	}
 	if !slices.Contains(registrantSorts, t.Sort) {
