@@ -101,19 +101,16 @@ func New(fsys fs.FS) (*Bundle, error) {
 	return b, nil
 }
 
-// fillPlurals gives a message the plural forms its file leaves out, so
-// that a count whose form is missing ("few" in a Russian message that has
-// only "one" and "other", or "one" in a message that has only "other")
-// shows the "other" form rather than the message's id.
+// fillPlurals gives a message whose file has no "other" form one, from
+// the forms it has. The other missing forms are left out: for a count whose
+// form is missing ("few" in a Russian message that has only "one" and
+// "other", or "one" in a message that has only "other"), go-i18n executes
+// the "other" form, and T shows it. Copying "other" into every missing
+// form would hold six templates for each of the catalogs' thousands of
+// messages, most of which are never counted, in memory from start-up.
 func fillPlurals(m *goi18n.Message) {
-	forms := []*string{&m.Zero, &m.One, &m.Two, &m.Few, &m.Many}
 	if m.Other == "" {
 		m.Other = cmp.Or(m.Many, m.Few, m.One, m.Two, m.Zero)
-	}
-	for _, f := range forms {
-		if *f == "" {
-			*f = m.Other
-		}
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 	"time"
 
@@ -75,10 +76,19 @@ var ErrUnknownKind = errors.New("mail: no template for this kind")
 // Renderer renders the templates of assets/email in the registrant's
 // language. It is safe for concurrent use.
 type Renderer struct {
-	tr    *i18n.Bundle
-	html  map[string]*htmltemplate.Template // kind → layout + partials + content; never executed, only cloned
-	text  map[string]*texttemplate.Template
-	kinds []string
+	tr *i18n.Bundle
+	// templates parses a kind's templates on its first render: a start
+	// holds none of them, and a server that sends few kinds of mail
+	// never parses the others. check parses and renders them all (tests).
+	templates map[string]func() (kindTemplates, error)
+	kinds     []string
+}
+
+// kindTemplates are a kind's layout + partials + content, in HTML and in
+// text; never executed, only cloned.
+type kindTemplates struct {
+	html *htmltemplate.Template
+	text *texttemplate.Template
 }
 
 // view is the dot of every template.
@@ -100,18 +110,11 @@ func NewRenderer(fsys fs.FS, tr *i18n.Bundle) (*Renderer, error) {
 	if tr == nil {
 		return nil, errors.New("mail: renderer without translations")
 	}
-	r := &Renderer{
-		tr:   tr,
-		html: make(map[string]*htmltemplate.Template),
-		text: make(map[string]*texttemplate.Template),
-	}
-	layoutHTML, err := fs.ReadFile(fsys, "layout.html")
-	if err != nil {
-		return nil, fmt.Errorf("mail: templates: %w", err)
-	}
-	layoutText, err := fs.ReadFile(fsys, "layout.txt")
-	if err != nil {
-		return nil, fmt.Errorf("mail: templates: %w", err)
+	r := &Renderer{tr: tr, templates: make(map[string]func() (kindTemplates, error))}
+	for _, name := range []string{"layout.html", "layout.txt"} {
+		if _, err := fs.Stat(fsys, name); err != nil {
+			return nil, fmt.Errorf("mail: templates: %w", err)
+		}
 	}
 	names, err := fs.Glob(fsys, "*.html")
 	if err != nil {
@@ -126,35 +129,15 @@ func NewRenderer(fsys fs.FS, tr *i18n.Bundle) (*Renderer, error) {
 		if _, ok := slices.BinarySearch(english, "mail."+kind+".subject"); !ok {
 			return nil, fmt.Errorf("mail: template %s: no message mail.%s.subject in %s.toml", name, kind, i18n.Default)
 		}
-		body, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, fmt.Errorf("mail: templates: %w", err)
-		}
-		h, err := htmltemplate.New("layout.html").Funcs(htmltemplate.FuncMap(placeholderFuncs())).Parse(string(layoutHTML))
-		if err == nil {
-			_, err = h.New(name).Parse(string(body))
-		}
-		if err != nil {
-			return nil, fmt.Errorf("mail: template %s: %w", name, err)
-		}
-		textName := kind + ".txt"
-		body, err = fs.ReadFile(fsys, textName)
-		if err != nil {
+		if _, err := fs.Stat(fsys, kind+".txt"); err != nil {
 			return nil, fmt.Errorf("mail: template %s has no text version: %w", name, err)
 		}
-		x, err := texttemplate.New("layout.txt").Funcs(texttemplate.FuncMap(placeholderFuncs())).Parse(string(layoutText))
-		if err == nil {
-			_, err = x.New(textName).Parse(string(body))
-		}
-		if err != nil {
-			return nil, fmt.Errorf("mail: template %s: %w", textName, err)
-		}
-		r.html[kind], r.text[kind] = h, x
+		r.templates[kind] = sync.OnceValues(func() (kindTemplates, error) { return parseKind(fsys, kind) })
 		r.kinds = append(r.kinds, kind)
 	}
 	texts, _ := fs.Glob(fsys, "*.txt")
 	for _, name := range texts {
-		if kind := strings.TrimSuffix(name, ".txt"); kind != "layout" && r.text[kind] == nil {
+		if kind := strings.TrimSuffix(name, ".txt"); kind != "layout" && r.templates[kind] == nil {
 			return nil, fmt.Errorf("mail: template %s has no HTML version", name)
 		}
 	}
@@ -163,6 +146,37 @@ func NewRenderer(fsys fs.FS, tr *i18n.Bundle) (*Renderer, error) {
 	}
 	slices.Sort(r.kinds)
 	return r, nil
+}
+
+// parseKind parses the layouts with a kind's KIND.html and KIND.txt.
+func parseKind(fsys fs.FS, kind string) (kindTemplates, error) {
+	read := func(name string) (string, error) {
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return "", fmt.Errorf("mail: templates: %w", err)
+		}
+		return string(b), nil
+	}
+	var t kindTemplates
+	for _, name := range []string{"layout.html", kind + ".html", "layout.txt", kind + ".txt"} {
+		src, err := read(name)
+		if err == nil {
+			switch {
+			case name == "layout.html":
+				t.html, err = htmltemplate.New(name).Funcs(htmltemplate.FuncMap(placeholderFuncs())).Parse(src)
+			case name == "layout.txt":
+				t.text, err = texttemplate.New(name).Funcs(texttemplate.FuncMap(placeholderFuncs())).Parse(src)
+			case strings.HasSuffix(name, ".html"):
+				_, err = t.html.New(name).Parse(src)
+			default:
+				_, err = t.text.New(name).Parse(src)
+			}
+		}
+		if err != nil {
+			return kindTemplates{}, fmt.Errorf("mail: template %s: %w", name, err)
+		}
+	}
+	return t, nil
 }
 
 // check renders every kind once in every locale with sample data: a
@@ -239,10 +253,15 @@ func (r *Renderer) Render(kind, locale string, data any) (subject, text, html st
 	default:
 		return "", "", "", fmt.Errorf("mail: render: data is %T, want mail.MailData", data)
 	}
-	h, x := r.html[kind], r.text[kind]
-	if h == nil || x == nil {
+	parsed, ok := r.templates[kind]
+	if !ok {
 		return "", "", "", fmt.Errorf("%w: %q", ErrUnknownKind, kind)
 	}
+	tpl, err := parsed()
+	if err != nil {
+		return "", "", "", err
+	}
+	h, x := tpl.html, tpl.text
 	locale = r.tr.Match(locale, "")
 	if d.Brand.Accent == "" {
 		d.Brand = BrandOf(nil).Brand

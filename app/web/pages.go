@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"maps"
 	"mime"
 	"path"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -22,10 +25,14 @@ import (
 // pages renders the server-side HTML from assets/public (html/template:
 // everything is escaped by context).
 type pages struct {
-	fsys  fs.FS
-	i18n  *i18n.Bundle
-	mods  *payment.Modules
-	views map[string]*template.Template
+	fsys fs.FS
+	i18n *i18n.Bundle
+	mods *payment.Modules
+	// views parses each page (its file, the layout and the section_*
+	// parts) on its first render: most pages are not shown for a long
+	// time after a start, and their parsed templates, tens of kilobytes
+	// each, would be held from start-up. check parses them all (tests).
+	views map[string]func() (*template.Template, error)
 	// brand gives the organization's branding to every page (nil: the
 	// admin UI, which is Admit's own).
 	brand func(ctx context.Context) (*model.Branding, error)
@@ -37,7 +44,7 @@ type pages struct {
 var pageNames = []string{"event", "registered", "access", "join", "error", "paid", "paycancel", "waitlist"}
 
 func newPages(fsys fs.FS, tr *i18n.Bundle, mods *payment.Modules, names []string) (*pages, error) {
-	p := &pages{fsys: fsys, i18n: tr, mods: mods, views: map[string]*template.Template{}}
+	p := &pages{fsys: fsys, i18n: tr, mods: mods, views: map[string]func() (*template.Template, error){}}
 	funcs := template.FuncMap{
 		"money": func(amount int64, currency, lang string) string { return formatMoney(amount, currency, lang) },
 		"list":  func(v ...string) []string { return v },
@@ -66,13 +73,26 @@ func newPages(fsys fs.FS, tr *i18n.Bundle, mods *payment.Modules, names []string
 		return nil, err
 	}
 	for _, name := range names {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(fsys, append([]string{"layout.html", name + ".html"}, parts...)...)
-		if err != nil {
-			return nil, fmt.Errorf("web: page %s: %w", name, err)
-		}
-		p.views[name] = t
+		p.views[name] = sync.OnceValues(func() (*template.Template, error) {
+			t, err := template.New("layout.html").Funcs(funcs).ParseFS(fsys, append([]string{"layout.html", name + ".html"}, parts...)...)
+			if err != nil {
+				return nil, fmt.Errorf("web: page %s: %w", name, err)
+			}
+			return t, nil
+		})
 	}
 	return p, nil
+}
+
+// check parses every page: a template that does not parse is an error.
+// The pages are built into the binary, so the tests run it, not start-up.
+func (p *pages) check() error {
+	for _, name := range slices.Sorted(maps.Keys(p.views)) {
+		if _, err := p.views[name](); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // loc is the registrant's language inside a template: {{.L.T "page.x"}}.
@@ -209,8 +229,15 @@ func (p *pages) render(c *fiber.Ctx, status int, name, title string, data any) e
 		pd.Brand, pd.LogoURL, pd.BrandCSS = b, logoURL(b), brandCSSURL(b)
 	}
 	pd.Embed = p.embeddable != nil && p.embeddable(c)
-	err := p.views[name].Execute(&buf, pd)
+	view, ok := p.views[name]
+	if !ok {
+		return fmt.Errorf("web: render %s: no such page", name)
+	}
+	t, err := view()
 	if err != nil {
+		return err
+	}
+	if err := t.Execute(&buf, pd); err != nil {
 		return fmt.Errorf("web: render %s: %w", name, err)
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
