@@ -367,11 +367,12 @@ TimeoutStopSec=30s
 UMask=0027
 LimitNOFILE=65536
 
-# Hardening: Admit writes only to its data directory and binds an
-# unprivileged port (put a reverse proxy in front for 80/443).
+# Hardening: Admit writes only to its data directory. Its one capability
+# lets it bind 80 and 443 itself when http.domain is set (automatic HTTPS);
+# behind a reverse proxy it binds an unprivileged port and needs none.
 NoNewPrivileges=yes
-CapabilityBoundingSet=
-AmbientCapabilities=
+CapabilityBoundingSet=CAP_NET_BIND_SERVICE
+AmbientCapabilities=CAP_NET_BIND_SERVICE
 ProtectSystem=strict
 ProtectHome=yes
 ReadWritePaths=$DATA_DIR

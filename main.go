@@ -18,6 +18,7 @@ import (
 	_ "time/tzdata" // IANA zones even on a machine without tzdata
 
 	"github.com/admit/admit/app/auth"
+	"github.com/admit/admit/app/autotls"
 	"github.com/admit/admit/app/config"
 	"github.com/admit/admit/app/i18n"
 	"github.com/admit/admit/app/jobs"
@@ -107,9 +108,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, mods *payme
 		}
 	}()
 	// Listen first: a bad or busy address fails before anything is created.
-	ln, err := net.Listen("tcp", cfg.HTTP.Address)
+	ln, err := listen(cfg, log)
 	if err != nil {
-		return fmt.Errorf("http.address: %w", err)
+		return err
 	}
 	defer ln.Close()
 
@@ -235,6 +236,22 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, mods *payme
 		err = nil
 	}
 	return err
+}
+
+// listen opens http.address, or with http.domain the automatic HTTPS
+// listeners.
+func listen(cfg config.Config, log *slog.Logger) (net.Listener, error) {
+	if cfg.HTTP.Domain != "" {
+		return autotls.Listen(autotls.Options{Domain: cfg.HTTP.Domain, Origin: cfg.HTTPSOrigin(),
+			HTTPSAddress: cfg.HTTP.HTTPSAddress, RedirectAddress: cfg.HTTP.RedirectAddress,
+			Directory: cfg.HTTP.ACMEDirectory, Email: cfg.HTTP.ACMEEmail, RootsFile: cfg.HTTP.ACMECARoots,
+			CacheDir: filepath.Join(cfg.Data.Dir, "certs"), Log: log})
+	}
+	ln, err := net.Listen("tcp", cfg.HTTP.Address)
+	if err != nil {
+		return nil, fmt.Errorf("http.address: %w", err)
+	}
+	return ln, nil
 }
 
 // addHousekeeping schedules the WAL checkpoint (unless a replication tool

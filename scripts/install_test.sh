@@ -131,7 +131,7 @@ for directive in \
 	'ProtectKernelTunables=yes' 'ProtectKernelModules=yes' 'ProtectControlGroups=yes' \
 	'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX' 'RestrictNamespaces=yes' \
 	'LockPersonality=yes' 'MemoryDenyWriteExecute=yes' 'SystemCallArchitectures=native' \
-	'CapabilityBoundingSet=' 'Restart=on-failure' 'KillSignal=SIGTERM' \
+	'CapabilityBoundingSet=CAP_NET_BIND_SERVICE' 'AmbientCapabilities=CAP_NET_BIND_SERVICE' 'Restart=on-failure' 'KillSignal=SIGTERM' \
 	'ExecStart=/usr/local/bin/admit --config /etc/admit/config.toml' \
 	'WantedBy=multi-user.target'; do
 	grep -qxF -- "$directive" "$unit" || missing="$missing $directive"

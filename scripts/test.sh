@@ -7,7 +7,8 @@
 #    (browser tests), Debian's spamassassin (every kind of mail scored with
 #    its local rules), stripe-mock (Stripe plugin tests), axe-core from npm
 #    (accessibility tests; into a cache folder, named to them by AXE_CORE_JS)
-#    and ical.js from npm (calendar files; likewise, ICAL_JS);
+#    ical.js from npm (calendar files; likewise, ICAL_JS) and Pebble, Let's
+#    Encrypt's test ACME server (the automatic HTTPS test);
 # 2. gofmt check, go vet ./...;
 # 3. go test -race on the packages that run concurrent code, go test on every
 #    other package (each package is tested once);
@@ -18,6 +19,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 readonly STRIPE_MOCK_VERSION=v0.203.0
+# Pebble, Let's Encrypt's test ACME server (app/e2e's automatic HTTPS test).
+readonly PEBBLE_VERSION=v2.10.3
 # axe-core for the accessibility tests (app/web/axe_test.go's axeVersion).
 readonly AXE_VERSION=4.10.2
 # Mozilla's ical.js, the independent reader of the calendar files
@@ -87,16 +90,22 @@ if ! command -v spamassassin >/dev/null 2>&1; then
 	command -v spamassassin >/dev/null 2>&1 || missing_tool "could not install Debian's spamassassin (apt-get install spamassassin, as root)"
 fi
 
-stripe_mock_ok() {
+# go_tool NAME MODULE_PATH PACKAGE VERSION: go installs PACKAGE@VERSION
+# unless NAME on PATH is that version of MODULE_PATH already.
+go_tool_ok() {
 	local path
-	path="$(command -v stripe-mock 2>/dev/null)" || return 1
-	go version -m "$path" 2>/dev/null | grep -q "stripe-mock[[:space:]]*$STRIPE_MOCK_VERSION" || return 1
+	path="$(command -v "$1" 2>/dev/null)" || return 1
+	go version -m "$path" 2>/dev/null | grep -q "$2[[:space:]]*$3" || return 1
 }
-if ! stripe_mock_ok; then
-	step "installing stripe-mock $STRIPE_MOCK_VERSION"
-	(cd / && GOFLAGS="" go install "github.com/stripe/stripe-mock@$STRIPE_MOCK_VERSION") || true
-	stripe_mock_ok || missing_tool "could not go install github.com/stripe/stripe-mock@$STRIPE_MOCK_VERSION"
-fi
+go_tool() {
+	local name="$1" module="$2" pkg="$3" version="$4"
+	go_tool_ok "$name" "$module" "$version" && return 0
+	step "installing $name $version"
+	(cd / && GOFLAGS="" go install "$pkg@$version") || true
+	go_tool_ok "$name" "$module" "$version" || missing_tool "could not go install $pkg@$version"
+}
+go_tool stripe-mock github.com/stripe/stripe-mock github.com/stripe/stripe-mock "$STRIPE_MOCK_VERSION"
+go_tool pebble github.com/letsencrypt/pebble/v2 github.com/letsencrypt/pebble/v2/cmd/pebble "$PEBBLE_VERSION"
 
 # npm_tool PACKAGE VERSION DIR FILE: npm installs PACKAGE@VERSION into DIR
 # (a cache folder) unless FILE, a file of it, is there already.

@@ -83,7 +83,24 @@ type HTTP struct {
 	// show the registration form in a frame (/e/{slug}?embed=1); none by
 	// default.
 	FrameAncestors []string `koanf:"frame_ancestors"`
+	// Domain turns on automatic HTTPS: Admit itself serves
+	// HTTPSAddress with a certificate for Domain from the ACME CA at
+	// ACMEDirectory (kept under data.dir/certs), and RedirectAddress sends
+	// plain HTTP there (and answers the CA's http-01 challenges). Address is
+	// then unused. Empty: plain HTTP on Address, for a reverse proxy.
+	Domain          string `koanf:"domain"`
+	HTTPSAddress    string `koanf:"https_address"`
+	RedirectAddress string `koanf:"redirect_address"`
+	ACMEDirectory   string `koanf:"acme_directory"`
+	// ACMEEmail is the contact the CA writes to about the certificates.
+	ACMEEmail string `koanf:"acme_email"`
+	// ACMECARoots is a PEM file of the roots that sign the ACME directory's
+	// own HTTPS certificate, for a private or test CA (empty: the system's).
+	ACMECARoots string `koanf:"acme_ca_roots"`
 }
+
+// LetsEncrypt is the default http.acme_directory.
+const LetsEncrypt = "https://acme-v02.api.letsencrypt.org/directory"
 
 type Data struct {
 	Dir string `koanf:"dir"`
@@ -169,7 +186,8 @@ type Log struct {
 func Default() Config {
 	return Config{
 		HTTP: HTTP{Address: "127.0.0.1:8080", PublicURL: "http://127.0.0.1:8080",
-			TrustedProxies: []string{"127.0.0.0/8", "::1/128"}, FrameAncestors: []string{}},
+			TrustedProxies: []string{"127.0.0.0/8", "::1/128"}, FrameAncestors: []string{},
+			HTTPSAddress: ":443", RedirectAddress: ":80", ACMEDirectory: LetsEncrypt},
 		Data:       Data{Dir: "./data"},
 		SMTP:       SMTP{Port: 587, From: "Admit <noreply@localhost>", TLS: "starttls"},
 		Payments:   Payments{HoldMinutes: 30},
@@ -285,14 +303,27 @@ func (c *Config) Validate() error {
 	bad := func(key, format string, args ...any) error {
 		return &FieldError{Key: key, Problem: fmt.Sprintf(format, args...)}
 	}
-	_, port, err := net.SplitHostPort(c.HTTP.Address)
+	hostPort := func(key, v string) (string, error) {
+		_, port, err := net.SplitHostPort(v)
+		if err != nil {
+			return "", bad(key, "%q is not host:port (%v)", v, err)
+		}
+		if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
+			return "", bad(key, "%q: the port must be a number from 1 to 65535", v)
+		}
+		return port, nil
+	}
+	port, err := hostPort("http.address", c.HTTP.Address)
 	if err != nil {
-		return bad("http.address", "%q is not host:port (%v)", c.HTTP.Address, err)
+		return err
 	}
-	if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
-		return bad("http.address", "%q: the port must be a number from 1 to 65535", c.HTTP.Address)
+	if err := c.validateHTTPS(hostPort); err != nil {
+		return err
 	}
-	if c.HTTP.PublicURL == Default().HTTP.PublicURL && c.HTTP.Address != Default().HTTP.Address {
+	if c.HTTP.PublicURL == Default().HTTP.PublicURL && c.HTTP.Domain != "" {
+		// Automatic HTTPS: links name the domain.
+		c.HTTP.PublicURL = c.HTTPSOrigin()
+	} else if c.HTTP.PublicURL == Default().HTTP.PublicURL && c.HTTP.Address != Default().HTTP.Address {
 		// Only the address was set: links follow it.
 		host, _, _ := net.SplitHostPort(c.HTTP.Address)
 		if host == "" || host == "0.0.0.0" || host == "::" {

@@ -97,6 +97,18 @@ func TestValidateNamesTheKey(t *testing.T) {
 		{"ADMIT_LOG__FORMAT", "xml", "log.format"},
 		{"ADMIT_METRICS__TOKEN", "short", "metrics.token"},
 		{"ADMIT_METRICS__TOKEN", "with a space in it, long enough", "metrics.token"},
+		{"ADMIT_HTTP__DOMAIN", "203.0.113.7", "http.domain"},
+		{"ADMIT_HTTP__DOMAIN", "localhost", "http.domain"},
+		{"ADMIT_HTTP__DOMAIN", "tickets.example.org:443", "http.domain"},
+		{"ADMIT_HTTP__DOMAIN", "https://tickets.example.org", "http.domain"},
+		{"ADMIT_HTTP__DOMAIN", "tickets..example.org", "http.domain"},
+		{"ADMIT_HTTP__DOMAIN", "-tickets.example.org", "http.domain"},
+		{"ADMIT_HTTP__DOMAIN", "tick ets.example.org", "http.domain"},
+		{"ADMIT_HTTP__DOMAIN", "*.example.org", "http.domain"},
+		{"ADMIT_HTTP__HTTPS_ADDRESS", "443", "http.https_address"},
+		{"ADMIT_HTTP__REDIRECT_ADDRESS", ":0", "http.redirect_address"},
+		{"ADMIT_HTTP__ACME_DIRECTORY", "http://acme.example.org/directory", "http.acme_directory"},
+		{"ADMIT_HTTP__ACME_EMAIL", "not an address", "http.acme_email"},
 	}
 	for _, c := range cases {
 		t.Run(c.key+"="+c.value, func(t *testing.T) {
