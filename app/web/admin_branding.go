@@ -31,8 +31,9 @@ type brandingPanel struct {
 	Form map[string]string
 	// Problem is the text form's error, LogoProblem the upload's.
 	Problem, LogoProblem *apiErrorBody
-	// MaxLogoKB is the largest logo, for the hint.
-	MaxLogoKB int
+	// MaxLogoKB is the largest logo, for the hint; MaxLogoBytes for the
+	// check made in the browser before the upload.
+	MaxLogoKB, MaxLogoBytes int
 }
 
 // brandingPanel fills the section; section, form and problem are those of
@@ -42,7 +43,7 @@ func (s *Server) brandingPanel(ctx context.Context, section string, form map[str
 	if err != nil {
 		return brandingPanel{}, err
 	}
-	p := brandingPanel{Brand: b, LogoURL: logoURL(b), MaxLogoKB: model.MaxLogoBytes >> 10, Form: map[string]string{
+	p := brandingPanel{Brand: b, LogoURL: logoURL(b), MaxLogoKB: model.MaxLogoBytes >> 10, MaxLogoBytes: model.MaxLogoBytes, Form: map[string]string{
 		"name": b.Name, "accent_color": b.AccentColor, "footer": b.Footer, "privacy_url": b.PrivacyURL, "contact_email": b.ContactEmail}}
 	switch section {
 	case brandingSection:

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -161,4 +163,28 @@ func TestBrowserEmbed(t *testing.T) {
 	if _, n := framed(t, ctx, hostPage(t, other, snippet)); n != 0 {
 		t.Fatalf("a site not allowed shows the form")
 	}
+}
+
+// TestBrowserLogoPreview: on the settings page, a chosen logo shows before
+// it is uploaded, and once uploaded it is the one the section keeps.
+func TestBrowserLogoPreview(t *testing.T) {
+	e := newEnv(t)
+	base := e.serve()
+	file := filepath.Join(t.TempDir(), "logo.png")
+	if err := os.WriteFile(file, testPNG(t, 90, 30), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := newBrowser(t)
+	browserSignIn(t, ctx, base)
+	open(t, ctx, base+"/admin/settings#branding")
+	do(t, ctx,
+		chromedp.SetUploadFiles(chromedp.ID("brand-logo"), []string{file}),
+		chromedp.WaitVisible(chromedp.CSS(`#logo-chosen img[src^="data:image/png;base64,"]`)),
+	)
+	screenshot(t, ctx, "chosen")
+	if st := clickAndLoad(t, ctx, `form.logo-form button[type="submit"]`); st != 200 {
+		t.Fatalf("upload: %d", st)
+	}
+	do(t, ctx, chromedp.WaitVisible(chromedp.ID("logo-current")))
+	screenshot(t, ctx, "uploaded")
 }
