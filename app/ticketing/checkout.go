@@ -346,12 +346,23 @@ func (s *Service) returnResult(ctx context.Context, id int64, hint string, prove
 // CancelledCheckout is the page behind the provider's cancel link: the
 // registration and its event (the hold stays until it runs out).
 func (s *Service) CancelledCheckout(ctx context.Context, provider string, query url.Values) (*ReturnResult, error) {
+	return s.PaymentStatus(ctx, provider, query)
+}
+
+// PaymentStatus says where the payment of the registration a return URL's
+// query names stands, as recorded (webhooks, returns, reconciliation),
+// without asking the provider: what the return page polls.
+func (s *Service) PaymentStatus(ctx context.Context, provider string, query url.Values) (*ReturnResult, error) {
 	r, err := s.returning(ctx, provider, query)
 	if err != nil {
 		return nil, err
 	}
 	return s.returnResult(ctx, r.ID, "", false)
 }
+
+// ReturnQuery is the signed query ("registration=…&sig=…") of a
+// registration's return, cancel and status addresses.
+func (s *Service) ReturnQuery(provider string, id int64) string { return s.returnQuery(provider, id) }
 
 // closeCheckouts closes, at their providers, the checkouts of registrations
 // cancelled while their buyers could still pay (Stripe expires the session).

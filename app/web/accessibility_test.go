@@ -121,6 +121,8 @@ var publicA11yPages = []a11yPage{
 	{name: "event-embed", path: "/e/{slug}?embed=1"},
 	// The event page's other states and its promo code's error.
 	{name: "event-page-past", path: "/e/{past}"},
+	{name: "payment-return", path: "{return}"},
+	{name: "payment-cancel", path: "{cancel}"},
 	{name: "event-page-promo-error", path: "/e/{slug}", then: func(t *testing.T, ctx context.Context) {
 		do(t, ctx, chromedp.SendKeys(chromedp.ID("promo_code"), "NOPE"), chromedp.Click(chromedp.CSS("button.apply")),
 			chromedp.WaitVisible(chromedp.CSS("#promo_code-error")))
@@ -158,6 +160,9 @@ func a11yFixture(t *testing.T) (base string, vars map[string]string) {
 	soon := []map[string]any{{"starts_at": now.Add(72 * time.Hour).Format(time.RFC3339), "duration_minutes": 60}}
 	e.createEvent(liveEvent(map[string]any{"title": "Full House", "slug": "full-house", "capacity": 1, "sessions": soon}))
 	e.registerOne("full-house", "Dora", "dora@example.org")
+	// A buyer back from the checkout, whose payment is being confirmed.
+	bo := e.reg(e.buy("intro-to-go", "Bo", nil))
+	boQuery := e.tickets.ReturnQuery("stripe", bo.ID)
 	// An event that took place.
 	e.createEvent(liveEvent(map[string]any{"title": "Old Talk", "slug": "old-talk",
 		"sessions": []map[string]any{{"starts_at": now.Add(-72 * time.Hour).Format(time.RFC3339), "duration_minutes": 60}}}))
@@ -193,6 +198,7 @@ func a11yFixture(t *testing.T) (base string, vars map[string]string) {
 	bea := e.reg(e.buy("by-approval", "Bea", nil))
 	e.authorize(bea, "pi_bea")
 	return e.serve(), map[string]string{"webhook": fmt.Sprint(hook), "event": fmt.Sprint(num(ev["id"])), "slug": "intro-to-go", "free": "free-talk", "full": "full-house", "past": "old-talk", "token": token,
+		"return": "/pay/stripe/return?" + boQuery + "&session_id=" + bo.CheckoutID, "cancel": "/pay/stripe/cancel?" + boQuery,
 		"invite": e.invitationPath("cora@example.org"), "registration": fmt.Sprint(ada.ID),
 		"approval": fmt.Sprint(num(byApproval["id"])), "approvalslug": "by-approval", "authorized": e.accessToken(bea.ID),
 		"bankevent": fmt.Sprint(num(bank["id"])), "bankreg": fmt.Sprint(bankReg), "banktoken": bankToken}

@@ -8,7 +8,10 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/chromedp"
+
+	"github.com/admit/admit/app/model"
 )
 
 // phone sets the tab to a phone's screen, 390 × 844.
@@ -23,11 +26,16 @@ func phone(t *testing.T, ctx context.Context) {
 // poll waits for a JavaScript expression to be truthy and answers its value.
 func poll(t *testing.T, ctx context.Context, what, expr string) string {
 	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const v = (`+expr+`); return v ? String(v) : ""; })()`))
-	if err != nil {
-		t.Fatalf("waiting for %s: %v", what, err)
+	for {
+		v, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const v = (`+expr+`); return v ? String(v) : ""; })()`))
+		if err != nil && ctx.Err() == nil && (strings.Contains(err.Error(), "navigated") || strings.Contains(err.Error(), "context with specified id")) {
+			continue // the page reloaded meanwhile: ask the new one
+		}
+		if err != nil {
+			t.Fatalf("waiting for %s: %v", what, err)
+		}
+		return v
 	}
-	return v
 }
 
 // clearField empties an input.
@@ -243,5 +251,72 @@ func TestBrowserRegisterFreeOnPhone(t *testing.T) {
 	}
 	if r := e.reg(e.registrationID("intro-to-go")); r.Status != "confirmed" || r.Locale != "fr" {
 		t.Fatalf("registration %s %s", r.Status, r.Locale)
+	}
+}
+
+// TestBrowserPaidRegistrationReturn: on a phone, the form sends the buyer
+// to stripe-mock's checkout page (answered here, the test has no network);
+// back on the return page the payment is being confirmed; the signed
+// webhook lands and the page turns to confirmed by itself.
+func TestBrowserPaidRegistrationReturn(t *testing.T) {
+	e := stripeEnv(t)
+	e.clock.Set(time.Now().UTC().Truncate(time.Second)) // signatures carry real time
+	e.createEvent(paidEvent(map[string]any{"sessions": []map[string]any{{"starts_at": time.Now().Add(72 * time.Hour).Format(time.RFC3339), "duration_minutes": 60}}}))
+	base := e.serve()
+	ctx := newBrowser(t)
+	phone(t, ctx)
+
+	// Stripe's checkout page, answered in the browser.
+	lctx, stop := context.WithCancel(ctx)
+	paused := chromedp.Events(lctx, fetch.RequestPaused)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ev, err := range paused {
+			if err != nil {
+				return
+			}
+			_, _ = chromedp.Call(lctx, fetch.FulfillRequest, fetch.FulfillRequestParams{RequestID: ev.RequestID, ResponseCode: 200,
+				ResponseHeaders: []*fetch.HeaderEntry{{Name: "Content-Type", Value: "text/html"}},
+				Body:            []byte("<!doctype html><title>Checkout</title><h1>Stripe Checkout</h1>")})
+		}
+	}()
+	defer func() { stop(); <-done }()
+	if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "https://*"}}}); err != nil {
+		t.Fatal(err)
+	}
+
+	open(t, ctx, base+"/e/intro-to-go")
+	do(t, ctx, chromedp.SendKeys(chromedp.ID("name"), "Ada Lovelace"), chromedp.SendKeys(chromedp.ID("email"), "ada@example.org"))
+	clickAndLoad(t, ctx, "form.register button.submit")
+	r := e.reg(e.registrationID("intro-to-go"))
+	if loc, _ := chromedp.Run(ctx, chromedp.Location()); r.CheckoutURL == "" || loc != r.CheckoutURL {
+		t.Fatalf("at %s, checkout %q", loc, r.CheckoutURL)
+	}
+	if r.Status != model.StatusPendingPayment {
+		t.Fatalf("registration %s", r.Status)
+	}
+
+	// Back from Stripe: being confirmed.
+	ret := base + "/pay/stripe/return?" + e.tickets.ReturnQuery("stripe", r.ID) + "&session_id=" + r.CheckoutID
+	if st := open(t, ctx, ret); st != 200 {
+		t.Fatalf("return page: %d", st)
+	}
+	screenshot(t, ctx, "confirming")
+	if s := text(t, ctx, "main .notice"); !strings.Contains(s, "being confirmed") {
+		t.Fatalf("return page before the webhook: %q", s)
+	}
+
+	// The webhook lands; the page follows.
+	if st := postSigned(newHTTPClient(), base+"/webhooks/stripe", paidWebhook("evt_browser", r, r.Amount)); st != 200 {
+		t.Fatalf("webhook: %d", st)
+	}
+	s := poll(t, ctx, "the confirmed page", `document.querySelector("main .notice.ok") && document.querySelector("main").innerText`)
+	screenshot(t, ctx, "confirmed")
+	if !strings.Contains(s, "your seat is confirmed") || !strings.Contains(s, "We have sent your ticket") {
+		t.Fatalf("confirmed page:\n%s", s)
+	}
+	if e.reg(r.ID).Status != model.StatusConfirmed {
+		t.Fatal("not confirmed")
 	}
 }

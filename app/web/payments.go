@@ -226,35 +226,6 @@ func queryValues(c *fiber.Ctx) url.Values {
 	return q
 }
 
-// returnView is the return page: where the payment stands, and the page's
-// own address (to check again while the outcome is unknown).
-type returnView struct {
-	*ticketing.ReturnResult
-	Self string
-	// WatchURL leads a buyer of recordings straight to them (replay.go).
-	WatchURL string
-}
-
-func (s *Server) payReturn(c *fiber.Ctx) error {
-	res, err := s.Tickets.CompleteReturn(c.UserContext(), c.Params("provider"), queryValues(c))
-	if err != nil {
-		return err
-	}
-	v := returnView{ReturnResult: res, Self: c.OriginalURL()}
-	if res.Outcome == ticketing.ReturnConfirmed {
-		v.WatchURL = s.watchURL(res.Event, res.Registration)
-	}
-	return s.pages.render(c, fiber.StatusOK, "paid", res.Event.Title, v)
-}
-
-func (s *Server) payCancel(c *fiber.Ctx) error {
-	res, err := s.Tickets.CancelledCheckout(c.UserContext(), c.Params("provider"), queryValues(c))
-	if err != nil {
-		return err
-	}
-	return s.pages.render(c, fiber.StatusOK, "paycancel", res.Event.Title, res)
-}
-
 func (s *Server) getProvider(c *fiber.Ctx) error {
 	info, err := s.Tickets.Provider(c.UserContext(), c.Params("provider"))
 	if err != nil {

@@ -30,6 +30,7 @@ func (s *Server) routes(app *fiber.App) {
 	app.Post("/webhooks/:provider", s.webhook)
 	app.Get("/pay/:provider/return", s.limitPublic, s.payReturn)
 	app.Get("/pay/:provider/cancel", s.limitPublic, s.payCancel)
+	app.Get("/pay/:provider/status", s.payStatus)
 
 	// The registrant's personal link.
 	app.Get("/a/:token", s.accessPage)
