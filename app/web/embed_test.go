@@ -24,7 +24,7 @@ const embedOrigin = "https://www.example.com"
 // page stays unframeable.
 func TestEmbedFrameHeaders(t *testing.T) {
 	e := newEnvWith(t, nil, func(_ *ticketing.Options, d *Deps) { d.FrameAncestors = []string{embedOrigin, "http://localhost:3000"} })
-	ev := e.createEvent(liveEvent(map[string]any{"title": `Go "<b>" & more`}))
+	ev := e.createEvent(liveEvent(map[string]any{"title": `Go "<b>" & more`, "description": "Learn **Go** in an hour."}))
 	slug := ev["slug"].(string)
 	_, token := e.registerOne(slug, "Ada", "ada@example.org")
 	for _, c := range []struct {
@@ -50,6 +50,9 @@ func TestEmbedFrameHeaders(t *testing.T) {
 				!strings.Contains(body, `<base target="_top">`) || !strings.Contains(body, `<body class="embed">`) || !strings.Contains(body, "form") {
 				t.Errorf("%s: not the form alone:\n%s", c.path, body)
 			}
+			if strings.Contains(body, `class="description"`) {
+				t.Errorf("%s: the description is sent to the frame", c.path)
+			}
 		} else if !strings.HasSuffix(csp, "frame-ancestors 'none'") || xfo != "DENY" {
 			t.Errorf("%s: CSP %q, X-Frame-Options %q", c.path, csp, xfo)
 		}
@@ -61,6 +64,10 @@ func TestEmbedFrameHeaders(t *testing.T) {
 	}
 	if pub := e.do("GET", "/api/v1/public/events/"+slug, nil, false); strings.Contains(string(pub.Body), "embed_snippet") {
 		t.Error("the public answer carries the snippet")
+	}
+
+	if page := string(e.do("GET", "/e/"+slug, nil, false).Body); !strings.Contains(page, "<strong>Go</strong>") {
+		t.Errorf("the page itself lost its description:\n%s", page)
 	}
 
 	// The admin event page shows the snippet to copy, and who may use it.
