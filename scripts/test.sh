@@ -173,6 +173,18 @@ if [ "${#race_pkgs[@]}" -gt 0 ]; then
 	step "go test -race (${#race_pkgs[@]} packages)"
 	go test -race -timeout "$RACE_TIMEOUT" "$@" "${race_pkgs[@]}" || fail "go test -race"
 fi
+# Every fuzz target (func FuzzX in a _test.go file) runs for FUZZ_TIME from
+# its seed corpus and testdata/fuzz; go test -fuzz takes one target a run.
+FUZZ_TIME="${FUZZ_TIME:-5s}"
+mapfile -t fuzz_targets < <(grep -rHo --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*' . | sed 's|^\./||; s|/[^/]*_test\.go:func | |' | sort -u)
+if [ "${#fuzz_targets[@]}" -gt 0 ]; then
+	step "go test -fuzz (${#fuzz_targets[@]} targets, $FUZZ_TIME each)"
+	for target in "${fuzz_targets[@]}"; do
+		read -r dir name <<<"$target"
+		echo "$dir $name"
+		go test -run='^$' -fuzz="^$name\$" -fuzztime="$FUZZ_TIME" "./$dir" || fail "fuzz $name"
+	done
+fi
 if [ "${#all_pkgs[@]}" -eq 0 ]; then
 	echo "test.sh: go list ./... found no package" >&2
 	fail "go list"
