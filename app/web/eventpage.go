@@ -11,7 +11,6 @@ import (
 
 	"github.com/admit/admit/app/markdown"
 	"github.com/admit/admit/app/model"
-	"github.com/admit/admit/app/pricing"
 	"github.com/admit/admit/app/ticketing"
 )
 
@@ -72,10 +71,6 @@ type eventPageData struct {
 	// "mixed" (then AuthorizeWith and RefundWith name the ways to pay).
 	Approval                  string
 	AuthorizeWith, RefundWith string
-	// DiscountTemplate is Discount's message for event.js, with {code}
-	// and {amount}; Exponent the currency's minor-unit digits.
-	DiscountTemplate string
-	Exponent         int
 	// Locale is the reader's language tag with its region (es-MX), for
 	// numbers.
 	Locale string
@@ -168,12 +163,6 @@ func (s *Server) renderEventPageQuote(c *fiber.Ctx, status int, form ticketing.R
 	}
 	d.Locale = s.pages.tag(c)
 	d.Price, d.Base, d.Discount = priceTexts(L, d.Locale, q)
-	if c, ok := pricing.Lookup(q.Currency); ok {
-		d.Exponent = c.Exponent
-	}
-	if d.Paid {
-		d.DiscountTemplate = L.T("page.event.discount", "Code", "{code}", "Amount", "{amount}")
-	}
 	d.Tier = tierText(L, q, now, e.Timezone)
 	if left := v.SeatsLeft; left != nil && *left > 0 && !e.PerSession() && !d.Replay {
 		if *left <= fewSeats || (e.Capacity != nil && *left*5 <= *e.Capacity) {

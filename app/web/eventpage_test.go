@@ -90,7 +90,9 @@ func TestEventPageProvidersAndTier(t *testing.T) {
 				"Early bird: until Saturday 21 November 2026", "29.00\u00a0EUR", "49.00\u00a0EUR"}},
 		{name: "in Russian", method: "GET", path: "/e/intro-to-go?lang=ru", status: 200, contains: []string{"Early bird: действует до: суббота, 21 ноября 2026"}},
 		{name: "quote says until when", method: "GET", path: "/api/v1/public/events/intro-to-go/quote", status: 200,
-			contains: []string{`"tier":"Early bird"`, `"tier_ends_at":"` + ends.UTC().Format(time.RFC3339) + `"`, `"tier_left":null`}},
+			contains: []string{`"tier":"Early bird"`, `"tier_ends_at":"` + ends.UTC().Format(time.RFC3339) + `"`, `"tier_left":null`}, absent: []string{`"texts"`}},
+		{name: "quote written for a reader", method: "GET", path: "/api/v1/public/events/intro-to-go/quote?lang=de", status: 200,
+			contains: []string{`"texts":{"price":"29,00` + "\u00a0" + `EUR","base":"49,00` + "\u00a0" + `EUR","discount":""}`}},
 	})
 }
 

@@ -25,6 +25,9 @@ type quoteJSON struct {
 	// RaisedToMinimum: the discount would have gone below the providers'
 	// minimum charge, so the price is that minimum.
 	RaisedToMinimum bool `json:"raised_to_minimum,omitempty"`
+	// Texts: with ?lang=, the price, the struck-through base price and the
+	// discount line written as the event page writes them in that language.
+	Texts *quoteTexts `json:"texts,omitempty"`
 }
 
 func quoteView(p *ticketing.Priced) quoteJSON {
@@ -129,7 +132,20 @@ func (s *Server) publicQuote(c *fiber.Ctx) error {
 		s.countPromo(c, err)
 		return err
 	}
-	return c.JSON(quoteView(q))
+	v := quoteView(q)
+	if c.Query("lang") != "" {
+		L := loc{Lang: s.pages.locale(c), b: s.I18n, mods: s.pages.mods}
+		var t quoteTexts
+		t.Price, t.Base, t.Discount = priceTexts(L, s.pages.tag(c), v)
+		v.Texts = &t
+	}
+	return c.JSON(v)
+}
+
+type quoteTexts struct {
+	Price    string `json:"price"`
+	Base     string `json:"base"`
+	Discount string `json:"discount"`
 }
 
 // registerPublic registers from the API or the form: the promo-code limit

@@ -45,15 +45,8 @@
     var disc = document.querySelector(".facts .discount");
     var ok = form.querySelector(".promo-ok");
     var initial = {price: price.textContent, base: base ? base.textContent : "", disc: disc ? disc.textContent : ""};
-    var exp = parseInt(line.getAttribute("data-exp") || "2", 10);
     var asked = null, seq = 0;
 
-    function money(amount, currency) {
-      var n = amount / Math.pow(10, exp);
-      try {
-        return new Intl.NumberFormat(line.getAttribute("data-locale") || lang, {minimumFractionDigits: exp, maximumFractionDigits: exp}).format(n) + "\u00a0" + currency;
-      } catch (e) { return n.toFixed(exp) + " " + currency; }
-    }
     function show(el, text) {
       if (!el) return;
       el.textContent = text;
@@ -69,11 +62,12 @@
       show(base, initial.base);
       show(disc, initial.disc);
     }
+    // The quote answers with the amounts written by the server for this
+    // reader (?lang=), as the page itself is.
     function quote(q) {
-      price.textContent = q.amount === 0 ? line.getAttribute("data-free") : money(q.amount, q.currency);
-      show(base, q.base_amount > q.amount ? money(q.base_amount, q.currency) : "");
-      var t = disc ? disc.getAttribute("data-template") : "";
-      show(disc, q.promo_code && q.discount > 0 && t ? t.replace("{code}", q.promo_code).replace("{amount}", money(q.discount, q.currency)) : "");
+      price.textContent = q.texts.price;
+      show(base, q.texts.base);
+      show(disc, q.texts.discount);
     }
     function apply() {
       var code = input.value.trim();
@@ -81,7 +75,8 @@
       asked = code;
       var mine = ++seq;
       if (!code) { problem(""); reset(); return; }
-      fetch("/api/v1/public/events/" + encodeURIComponent(slug) + "/quote?promo_code=" + encodeURIComponent(code),
+      fetch("/api/v1/public/events/" + encodeURIComponent(slug) + "/quote?promo_code=" + encodeURIComponent(code) +
+        "&lang=" + encodeURIComponent(line.getAttribute("data-locale") || lang),
         {headers: {"Accept": "application/json"}, credentials: "same-origin"})
         .then(function (res) {
           return res.json().then(function (body) { return {status: res.status, body: body}; });
