@@ -103,8 +103,7 @@ func (s *Server) renderEventPageQuote(c *fiber.Ctx, status int, form ticketing.R
 	if err != nil {
 		return err
 	}
-	lang := s.pages.locale(c)
-	L := loc{Lang: lang, b: s.I18n, mods: s.pages.mods}
+	L := s.pages.loc(c)
 	d := eventPageData{Event: e, View: v, Form: form, Problem: problem, Description: template.HTML(markdown.HTML(e.Description))}
 	if form.SessionID != nil {
 		d.SessionID = strconv.FormatInt(*form.SessionID, 10)
@@ -135,7 +134,7 @@ func (s *Server) renderEventPageQuote(c *fiber.Ctx, status int, form ticketing.R
 	case e.Kind != model.KindOnDemand && upcoming == 0 && len(e.Sessions) > 0:
 		d.State = statePast
 		last := e.Sessions[len(e.Sessions)-1]
-		d.LastDate = s.I18n.FormatDate(lang, last.StartsAt, e.Timezone)
+		d.LastDate = s.I18n.FormatDate(L.Lang, last.StartsAt, e.Timezone)
 	case e.Kind != model.KindOnDemand && upcoming == 0:
 		d.State = stateClosed
 	case v.SoldOut:
@@ -161,7 +160,7 @@ func (s *Server) renderEventPageQuote(c *fiber.Ctx, status int, form ticketing.R
 			return err
 		}
 	}
-	d.Locale = s.pages.tag(c)
+	d.Locale = L.Tag
 	d.Price, d.Base, d.Discount = priceTexts(L, d.Locale, q)
 	d.Tier = tierText(L, q, now, e.Timezone)
 	if left := v.SeatsLeft; left != nil && *left > 0 && !e.PerSession() && !d.Replay {

@@ -211,8 +211,14 @@ func (p *pages) tag(c *fiber.Ctx) string {
 	return p.i18n.MatchTag(c.Query("lang"), c.Get(fiber.HeaderAcceptLanguage))
 }
 
+// loc is the request's language (locale) with its region (tag), for
+// texts, dates and amounts.
+func (p *pages) loc(c *fiber.Ctx) loc {
+	return loc{Lang: p.locale(c), Tag: p.tag(c), b: p.i18n, mods: p.mods}
+}
+
 func (p *pages) render(c *fiber.Ctx, status int, name, title string, data any) error {
-	lang := p.locale(c)
+	L := p.loc(c)
 	var buf bytes.Buffer
 	q := queryValues(c)
 	q.Del("lang")
@@ -220,7 +226,7 @@ func (p *pages) render(c *fiber.Ctx, status int, name, title string, data any) e
 	if enc := q.Encode(); enc != "" {
 		here += enc + "&"
 	}
-	pd := pageData{L: loc{Lang: lang, Tag: p.tag(c), b: p.i18n, mods: p.mods}, Title: title, Here: here, Data: data}
+	pd := pageData{L: L, Title: title, Here: here, Data: data}
 	if p.brand != nil {
 		b, err := p.brand(c.UserContext())
 		if err != nil {
@@ -241,7 +247,7 @@ func (p *pages) render(c *fiber.Ctx, status int, name, title string, data any) e
 		return fmt.Errorf("web: render %s: %w", name, err)
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	c.Set("Content-Language", lang)
+	c.Set("Content-Language", L.Lang)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Status(status).Send(buf.Bytes())
 }
@@ -254,7 +260,7 @@ type errorPage struct {
 
 func (p *pages) renderError(c *fiber.Ctx, status int, body apiErrorBody) error {
 	title := p.i18n.T(p.locale(c), "page.error.title", nil)
-	msg := loc{Lang: p.locale(c), b: p.i18n, mods: p.mods}.Problem(&body)
+	msg := p.loc(c).Problem(&body)
 	if err := p.render(c, status, "error", title, errorPage{Status: status, Code: body.Code, Message: msg}); err != nil {
 		return c.Status(status).SendString(body.Message)
 	}

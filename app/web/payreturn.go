@@ -96,7 +96,7 @@ func (s *Server) payCancel(c *fiber.Ctx) error {
 	v := returnView{ReturnResult: res, Self: c.OriginalURL()}
 	r := res.Registration
 	if res.Outcome == ticketing.ReturnPending && r.HoldExpiresAt != nil && r.CheckoutURL != "" {
-		v.HeldUntil = loc{Lang: s.pages.locale(c), b: s.I18n, mods: s.pages.mods}.DateTime(*r.HoldExpiresAt, res.Event.Timezone)
+		v.HeldUntil = s.pages.loc(c).DateTime(*r.HoldExpiresAt, res.Event.Timezone)
 		v.ResumeURL = r.CheckoutURL
 	}
 	return s.pages.render(c, fiber.StatusOK, "paycancel", res.Event.Title, v)

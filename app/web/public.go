@@ -134,9 +134,9 @@ func (s *Server) publicQuote(c *fiber.Ctx) error {
 	}
 	v := quoteView(q)
 	if c.Query("lang") != "" {
-		L := loc{Lang: s.pages.locale(c), b: s.I18n, mods: s.pages.mods}
+		L := s.pages.loc(c)
 		var t quoteTexts
-		t.Price, t.Base, t.Discount = priceTexts(L, s.pages.tag(c), v)
+		t.Price, t.Base, t.Discount = priceTexts(L, L.Tag, v)
 		v.Texts = &t
 	}
 	return c.JSON(v)

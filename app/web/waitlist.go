@@ -127,7 +127,7 @@ func (s *Server) waitlistData(c *fiber.Ctx, o *ticketing.Offer, mode string) (*w
 		d.Mode = "gone" // nothing left to wait for
 	}
 	if w.OfferExpiresAt != nil {
-		d.Deadline = loc{Lang: s.pages.locale(c), b: s.I18n, mods: s.pages.mods}.DateTime(*w.OfferExpiresAt, e.Timezone)
+		d.Deadline = s.pages.loc(c).DateTime(*w.OfferExpiresAt, e.Timezone)
 	}
 	if d.Mode == "offer" {
 		q, err := s.Tickets.Quote(c.UserContext(), e, "")
