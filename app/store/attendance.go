@@ -19,29 +19,19 @@ func (t *Tx) RecordAttendance(regID, sessionID int64) error {
 // registration, earliest first.
 func (s *Store) Attendance(ctx context.Context, eventID int64) ([]model.Attendance, error) {
 	rows, err := s.read("list-attendance").QueryContext(ctx, eventID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []model.Attendance{}
-	for rows.Next() {
-		var a model.Attendance
-		var first, last int64
-		if err := rows.Scan(&a.RegistrationID, &a.SessionID, &first, &last, &a.Opens); err != nil {
-			return nil, err
-		}
-		a.FirstAt, a.LastAt = fromUnix(first), fromUnix(last)
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanAttendance)
+}
+
+func scanAttendance(row scanner) (model.Attendance, error) {
+	var a model.Attendance
+	var first, last int64
+	err := row.Scan(&a.RegistrationID, &a.SessionID, &first, &last, &a.Opens)
+	a.FirstAt, a.LastAt = fromUnix(first), fromUnix(last)
+	return a, err
 }
 
 // Attended is the set of an event's registrations that joined session
 // sessionID (0: any session), in the transaction.
 func (t *Tx) Attended(eventID, sessionID int64) (map[int64]bool, error) {
-	rows, err := t.stmt("attended-registrations").QueryContext(t.ctx, eventID, sessionID, sessionID)
-	if err != nil {
-		return nil, err
-	}
-	return idSet(rows)
+	return idSet(t.stmt("attended-registrations").QueryContext(t.ctx, eventID, sessionID, sessionID))
 }

@@ -110,34 +110,30 @@ func (s *Store) AuditLog(ctx context.Context, f model.AuditFilter) ([]*model.Aud
 		until = unix(f.Until)
 	}
 	rows, err := s.read("list-audit").QueryContext(ctx, f.Before, f.Actor, f.Action, f.EventID, since, until, f.Limit)
-	if err != nil {
+	return collect(rows, err, scanAuditEntry)
+}
+
+func scanAuditEntry(row scanner) (*model.AuditEntry, error) {
+	var e model.AuditEntry
+	var at int64
+	var event sql.NullInt64
+	var before, after sql.NullString
+	if err := row.Scan(&e.ID, &at, &e.ActorID, &e.ActorEmail, &e.ClientIP, &e.Action, &e.TargetType, &e.TargetID, &event, &before, &after); err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []*model.AuditEntry
-	for rows.Next() {
-		var e model.AuditEntry
-		var at int64
-		var event sql.NullInt64
-		var before, after sql.NullString
-		if err := rows.Scan(&e.ID, &at, &e.ActorID, &e.ActorEmail, &e.ClientIP, &e.Action, &e.TargetType, &e.TargetID, &event, &before, &after); err != nil {
-			return nil, err
+	e.At, e.EventID = fromUnix(at), nullID(event)
+	for _, p := range []struct {
+		s   sql.NullString
+		dst **model.AuditState
+	}{{before, &e.Before}, {after, &e.After}} {
+		if !p.s.Valid {
+			continue
 		}
-		e.At, e.EventID = fromUnix(at), nullID(event)
-		for _, p := range []struct {
-			s   sql.NullString
-			dst **model.AuditState
-		}{{before, &e.Before}, {after, &e.After}} {
-			if !p.s.Valid {
-				continue
-			}
-			var st model.AuditState
-			if err := json.Unmarshal([]byte(p.s.String), &st); err != nil {
-				return nil, fmt.Errorf("store: audit %d: %w", e.ID, err)
-			}
-			*p.dst = &st
+		var st model.AuditState
+		if err := json.Unmarshal([]byte(p.s.String), &st); err != nil {
+			return nil, fmt.Errorf("store: audit %d: %w", e.ID, err)
 		}
-		out = append(out, &e)
+		*p.dst = &st
 	}
-	return out, rows.Err()
+	return &e, nil
 }

@@ -21,22 +21,6 @@ func scanAuthorization(row scanner) (*model.Authorization, error) {
 	return &a, nil
 }
 
-func scanAuthorizations(rows *sql.Rows, err error) ([]*model.Authorization, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*model.Authorization{}
-	for rows.Next() {
-		a, err := scanAuthorization(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
-}
-
 // Authorization is the payment held for a registration (model.ErrNotFound
 // when none was).
 func (t *Tx) Authorization(registrationID int64) (*model.Authorization, error) {
@@ -51,7 +35,8 @@ func (s *Store) Authorization(ctx context.Context, registrationID int64) (*model
 // EventAuthorizations are the held payments of an event's registrations,
 // by registration id.
 func (s *Store) EventAuthorizations(ctx context.Context, eventID int64) (map[int64]*model.Authorization, error) {
-	all, err := scanAuthorizations(s.read("authorizations-of-event").QueryContext(ctx, eventID))
+	rows, err := s.read("authorizations-of-event").QueryContext(ctx, eventID)
+	all, err := collect(rows, err, scanAuthorization)
 	if err != nil {
 		return nil, err
 	}
@@ -114,12 +99,14 @@ func (t *Tx) FlagAuthorization(registrationID int64) (bool, error) {
 // AuthorizationsToFlag lists up to limit open holds of registrations
 // awaiting approval whose capture deadline is before a time, not flagged yet.
 func (t *Tx) AuthorizationsToFlag(before int64, limit int) ([]*model.Authorization, error) {
-	return scanAuthorizations(t.stmt("authorizations-to-flag").QueryContext(t.ctx, before, limit))
+	rows, err := t.stmt("authorizations-to-flag").QueryContext(t.ctx, before, limit)
+	return collect(rows, err, scanAuthorization)
 }
 
 // LapsedAuthorizations lists up to limit open holds whose end has passed.
 func (t *Tx) LapsedAuthorizations(limit int) ([]*model.Authorization, error) {
-	return scanAuthorizations(t.stmt("authorizations-lapsed").QueryContext(t.ctx, unix(t.now), limit))
+	rows, err := t.stmt("authorizations-lapsed").QueryContext(t.ctx, unix(t.now), limit)
+	return collect(rows, err, scanAuthorization)
 }
 
 // ReopenPayment sends a registration awaiting approval back to payment,

@@ -15,10 +15,12 @@ func (t *Tx) Marks() (Marks, error) {
 
 // MailsSince lists the messages queued after m, by id.
 func (t *Tx) MailsSince(m Marks) ([]model.OutboxMail, error) {
-	return scanMails(t.stmt("dryrun-mails").QueryContext(t.ctx, m.Mail))
+	rows, err := t.stmt("dryrun-mails").QueryContext(t.ctx, m.Mail)
+	return collect(rows, err, values(scanMail))
 }
 
 // RefundsSince lists the refunds queued after m, by id.
 func (t *Tx) RefundsSince(m Marks) ([]*model.Refund, error) {
-	return scanRefunds(t.stmt("dryrun-refunds").QueryContext(t.ctx, m.Refund))
+	rows, err := t.stmt("dryrun-refunds").QueryContext(t.ctx, m.Refund)
+	return collect(rows, err, scanRefund)
 }

@@ -9,8 +9,6 @@ import (
 	"github.com/admit/admit/app/model"
 )
 
-type scanner interface{ Scan(...any) error }
-
 func scanEvent(row scanner) (*model.Event, error) {
 	var e model.Event
 	var capacity, refundHours sql.NullInt64
@@ -162,32 +160,12 @@ func (t *Tx) RemoveSession(eventID, sessionID int64) error {
 	return err
 }
 
-func scanSessions(rows *sql.Rows) ([]model.Session, error) {
-	defer rows.Close()
-	out := []model.Session{}
-	for rows.Next() {
-		var s model.Session
-		var starts int64
-		if err := rows.Scan(&s.ID, &s.EventID, &starts, &s.DurationMinutes, &s.JoinURL, &s.Revision); err != nil {
-			return nil, err
-		}
-		s.StartsAt = fromUnix(starts)
-		out = append(out, s)
-	}
-	return out, rows.Err()
-}
-
-func scanEvents(rows *sql.Rows) ([]*model.Event, error) {
-	defer rows.Close()
-	var out []*model.Event
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+func scanSession(row scanner) (model.Session, error) {
+	var s model.Session
+	var starts int64
+	err := row.Scan(&s.ID, &s.EventID, &starts, &s.DurationMinutes, &s.JoinURL, &s.Revision)
+	s.StartsAt = fromUnix(starts)
+	return s, err
 }
 
 // Event reads an event with its sessions.
@@ -211,10 +189,7 @@ func (s *Store) EventBySlug(ctx context.Context, slug string) (*model.Event, err
 // Events lists every event with its sessions, newest first.
 func (s *Store) Events(ctx context.Context) ([]*model.Event, error) {
 	rows, err := s.read("list-events").QueryContext(ctx)
-	if err != nil {
-		return nil, err
-	}
-	evs, err := scanEvents(rows)
+	evs, err := collect(rows, err, scanEvent)
 	if err != nil {
 		return nil, err
 	}
@@ -228,10 +203,7 @@ func (s *Store) Events(ctx context.Context) ([]*model.Event, error) {
 
 func (s *Store) loadSessions(ctx context.Context, e *model.Event) error {
 	rows, err := s.read("list-sessions").QueryContext(ctx, e.ID)
-	if err != nil {
-		return err
-	}
-	e.Sessions, err = scanSessions(rows)
+	e.Sessions, err = collect(rows, err, scanSession)
 	return err
 }
 
@@ -260,9 +232,6 @@ func (t *Tx) EventBySlug(slug string) (*model.Event, error) {
 
 func (t *Tx) loadSessions(e *model.Event) error {
 	rows, err := t.stmt("list-sessions").QueryContext(t.ctx, e.ID)
-	if err != nil {
-		return err
-	}
-	e.Sessions, err = scanSessions(rows)
+	e.Sessions, err = collect(rows, err, scanSession)
 	return err
 }

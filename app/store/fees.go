@@ -26,19 +26,11 @@ func (t *Tx) NotePaymentFee(registrationID int64, provider, paymentID string, fe
 // now, the longest due first.
 func (s *Store) DuePaymentFees(ctx context.Context, now time.Time, limit int) ([]model.ProviderFee, error) {
 	rows, err := s.read("due-payment-fees").QueryContext(ctx, unix(now), limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []model.ProviderFee
-	for rows.Next() {
+	return collect(rows, err, func(row scanner) (model.ProviderFee, error) {
 		var f model.ProviderFee
-		if err := rows.Scan(&f.RegistrationID, &f.Provider, &f.PaymentID, &f.CheckoutID, &f.Attempts); err != nil {
-			return nil, err
-		}
-		out = append(out, f)
-	}
-	return out, rows.Err()
+		err := row.Scan(&f.RegistrationID, &f.Provider, &f.PaymentID, &f.CheckoutID, &f.Attempts)
+		return f, err
+	})
 }
 
 // SetPaymentFee records the fee the provider reported for a payment (still
@@ -59,42 +51,30 @@ func (t *Tx) RetryPaymentFee(registrationID int64, paymentID string, attempts in
 // registration.
 func (s *Store) EventPaymentFees(ctx context.Context, eventID int64) (map[int64]model.ProviderFee, error) {
 	rows, err := s.read("event-payment-fees").QueryContext(ctx, eventID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[int64]model.ProviderFee{}
-	for rows.Next() {
+	return collectMap(rows, err, func(row scanner) (int64, model.ProviderFee, error) {
 		var f model.ProviderFee
-		if err := rows.Scan(&f.RegistrationID, &f.Provider, &f.PaymentID, &f.Amount, &f.Currency, &f.Attempts, &f.LastError); err != nil {
-			return nil, err
-		}
-		out[f.RegistrationID] = f
-	}
-	return out, rows.Err()
+		err := row.Scan(&f.RegistrationID, &f.Provider, &f.PaymentID, &f.Amount, &f.Currency, &f.Attempts, &f.LastError)
+		return f.RegistrationID, f, err
+	})
 }
 
 // RecordedPayments lists the payments recorded since a time (paid_at), with
 // their provider fees, by registration.
 func (s *Store) RecordedPayments(ctx context.Context, since time.Time) ([]model.RecordedPayment, error) {
 	rows, err := s.read("recorded-payments").QueryContext(ctx, unix(since))
-	if err != nil {
-		return nil, err
+	return collect(rows, err, scanRecordedPayment)
+}
+
+func scanRecordedPayment(row scanner) (model.RecordedPayment, error) {
+	var p model.RecordedPayment
+	var fee sql.NullInt64
+	var feeCurrency string
+	if err := row.Scan(&p.RegistrationID, &p.Provider, &p.CheckoutID, &p.PaymentID, &p.Paid.Amount, &p.Paid.Currency,
+		&p.Refunded, &fee, &feeCurrency); err != nil {
+		return p, err
 	}
-	defer rows.Close()
-	var out []model.RecordedPayment
-	for rows.Next() {
-		var p model.RecordedPayment
-		var fee sql.NullInt64
-		var feeCurrency string
-		if err := rows.Scan(&p.RegistrationID, &p.Provider, &p.CheckoutID, &p.PaymentID, &p.Paid.Amount, &p.Paid.Currency,
-			&p.Refunded, &fee, &feeCurrency); err != nil {
-			return nil, err
-		}
-		if fee.Valid && feeCurrency != "" {
-			p.Fee = &model.Money{Amount: fee.Int64, Currency: feeCurrency}
-		}
-		out = append(out, p)
+	if fee.Valid && feeCurrency != "" {
+		p.Fee = &model.Money{Amount: fee.Int64, Currency: feeCurrency}
 	}
-	return out, rows.Err()
+	return p, nil
 }

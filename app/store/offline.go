@@ -19,7 +19,7 @@ func (t *Tx) InsertOfflinePayment(registrationID int64, provider, reference stri
 	return err
 }
 
-func scanOffline(row interface{ Scan(...any) error }) (*model.OfflinePayment, error) {
+func scanOffline(row scanner) (*model.OfflinePayment, error) {
 	var o model.OfflinePayment
 	var due int64
 	var released sql.NullInt64
@@ -45,19 +45,13 @@ func (s *Store) OfflinePayment(ctx context.Context, registrationID int64) (*mode
 // registrations, by registration id.
 func (s *Store) EventOfflinePayments(ctx context.Context, eventID int64) (map[int64]*model.OfflinePayment, error) {
 	rows, err := s.read("event-offline-payments").QueryContext(ctx, eventID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[int64]*model.OfflinePayment{}
-	for rows.Next() {
-		o, err := scanOffline(rows)
+	return collectMap(rows, err, func(row scanner) (int64, *model.OfflinePayment, error) {
+		o, err := scanOffline(row)
 		if err != nil {
-			return nil, err
+			return 0, nil, err
 		}
-		out[o.RegistrationID] = o
-	}
-	return out, rows.Err()
+		return o.RegistrationID, o, nil
+	})
 }
 
 // InsertOfflineReceipt records an amount that arrived on paidOn (a date).
@@ -70,19 +64,7 @@ func (t *Tx) InsertOfflineReceipt(registrationID, amount int64, currency, paidOn
 // has run out.
 func (t *Tx) DueOfflinePayments(limit int) ([]int64, error) {
 	rows, err := t.stmt("due-offline-payments").QueryContext(t.ctx, unix(t.now), limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanOne[int64])
 }
 
 // ReleaseOfflinePayment marks an offline payment's term as run out; false

@@ -24,22 +24,6 @@ func scanMail(row scanner) (*model.OutboxMail, error) {
 	return &m, nil
 }
 
-func scanMails(rows *sql.Rows, err error) ([]model.OutboxMail, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []model.OutboxMail{}
-	for rows.Next() {
-		m, err := scanMail(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *m)
-	}
-	return out, rows.Err()
-}
-
 // QueueMail adds a message to the outbox in the same transaction as the
 // change it reports, so neither exists without the other.
 func (t *Tx) QueueMail(m *model.OutboxMail) error {
@@ -61,17 +45,20 @@ func (t *Tx) QueueMail(m *model.OutboxMail) error {
 
 // DueMail lists queued messages whose next attempt has come.
 func (s *Store) DueMail(ctx context.Context, now time.Time, limit int) ([]model.OutboxMail, error) {
-	return scanMails(s.read("due-outbox").QueryContext(ctx, unix(now), limit))
+	rows, err := s.read("due-outbox").QueryContext(ctx, unix(now), limit)
+	return collect(rows, err, values(scanMail))
 }
 
 // QueuedAfter lists queued messages with an id above afterID, by id.
 func (s *Store) QueuedAfter(ctx context.Context, afterID int64, limit int) ([]model.OutboxMail, error) {
-	return scanMails(s.read("queued-outbox-after").QueryContext(ctx, afterID, limit))
+	rows, err := s.read("queued-outbox-after").QueryContext(ctx, afterID, limit)
+	return collect(rows, err, values(scanMail))
 }
 
 // Outbox lists messages, newest first, optionally of one status.
 func (s *Store) Outbox(ctx context.Context, status string, limit int) ([]model.OutboxMail, error) {
-	return scanMails(s.read("list-outbox").QueryContext(ctx, status, status, limit))
+	rows, err := s.read("list-outbox").QueryContext(ctx, status, status, limit)
+	return collect(rows, err, values(scanMail))
 }
 
 // OutboxMail reads one message.
@@ -128,7 +115,8 @@ func (s *Store) RequeueMail(ctx context.Context, id int64) (*model.OutboxMail, e
 // UnreportedFailures lists, by id, up to limit failed messages not yet
 // reported to the organizers.
 func (t *Tx) UnreportedFailures(limit int) ([]model.OutboxMail, error) {
-	return scanMails(t.stmt("unreported-failures").QueryContext(t.ctx, limit))
+	rows, err := t.stmt("unreported-failures").QueryContext(t.ctx, limit)
+	return collect(rows, err, values(scanMail))
 }
 
 // HasUnreportedFailures tells, from the read pool, whether a failed message
@@ -150,17 +138,5 @@ func (t *Tx) MarkFailuresReported(upToID int64) error {
 // OrganizerEmails lists the administrators' addresses: the organizers.
 func (t *Tx) OrganizerEmails() ([]string, error) {
 	rows, err := t.stmt("organizer-emails").QueryContext(t.ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var e string
-		if err := rows.Scan(&e); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanOne[string])
 }

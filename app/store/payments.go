@@ -28,33 +28,25 @@ func (t *Tx) DeleteTier(eventID, id int64) (bool, error) {
 	return n == 1, err
 }
 
-func scanTiers(rows *sql.Rows, err error) ([]model.Tier, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []model.Tier{}
-	for rows.Next() {
-		var tr model.Tier
-		var exp, qty sql.NullInt64
-		var created int64
-		if err := rows.Scan(&tr.ID, &tr.EventID, &tr.Position, &tr.Name, &tr.Amount, &tr.Currency, &exp, &qty, &created, &tr.Sold); err != nil {
-			return nil, err
-		}
-		tr.ExpiresAt, tr.Quantity, tr.CreatedAt = nullTime(exp), nullID(qty), fromUnix(created)
-		out = append(out, tr)
-	}
-	return out, rows.Err()
+func scanTier(row scanner) (model.Tier, error) {
+	var tr model.Tier
+	var exp, qty sql.NullInt64
+	var created int64
+	err := row.Scan(&tr.ID, &tr.EventID, &tr.Position, &tr.Name, &tr.Amount, &tr.Currency, &exp, &qty, &created, &tr.Sold)
+	tr.ExpiresAt, tr.Quantity, tr.CreatedAt = nullTime(exp), nullID(qty), fromUnix(created)
+	return tr, err
 }
 
 // Tiers lists an event's tiers in order with the seats each holds now.
 func (t *Tx) Tiers(eventID int64) ([]model.Tier, error) {
-	return scanTiers(t.stmt("list-tiers").QueryContext(t.ctx, unix(t.now), eventID))
+	rows, err := t.stmt("list-tiers").QueryContext(t.ctx, unix(t.now), eventID)
+	return collect(rows, err, scanTier)
 }
 
 // Tiers is the same outside a transaction.
 func (s *Store) Tiers(ctx context.Context, eventID int64) ([]model.Tier, error) {
-	return scanTiers(s.read("list-tiers").QueryContext(ctx, unix(s.now()), eventID))
+	rows, err := s.read("list-tiers").QueryContext(ctx, unix(s.now()), eventID)
+	return collect(rows, err, scanTier)
 }
 
 // InsertPromo adds a promo code (model.ErrConflict when the event has it).
@@ -81,33 +73,25 @@ func (t *Tx) DeletePromo(eventID, id int64) (bool, error) {
 	return n == 1, err
 }
 
-func scanPromos(rows *sql.Rows, err error) ([]model.Promo, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []model.Promo{}
-	for rows.Next() {
-		var p model.Promo
-		var maxUses, exp sql.NullInt64
-		var created int64
-		if err := rows.Scan(&p.ID, &p.EventID, &p.Code, &p.PercentOff, &p.AmountOff, &p.Currency, &maxUses, &exp, &created, &p.Uses); err != nil {
-			return nil, err
-		}
-		p.MaxUses, p.ExpiresAt, p.CreatedAt = nullID(maxUses), nullTime(exp), fromUnix(created)
-		out = append(out, p)
-	}
-	return out, rows.Err()
+func scanPromo(row scanner) (model.Promo, error) {
+	var p model.Promo
+	var maxUses, exp sql.NullInt64
+	var created int64
+	err := row.Scan(&p.ID, &p.EventID, &p.Code, &p.PercentOff, &p.AmountOff, &p.Currency, &maxUses, &exp, &created, &p.Uses)
+	p.MaxUses, p.ExpiresAt, p.CreatedAt = nullID(maxUses), nullTime(exp), fromUnix(created)
+	return p, err
 }
 
 // Promos lists an event's promo codes with their uses now.
 func (t *Tx) Promos(eventID int64) ([]model.Promo, error) {
-	return scanPromos(t.stmt("list-promos").QueryContext(t.ctx, unix(t.now), eventID))
+	rows, err := t.stmt("list-promos").QueryContext(t.ctx, unix(t.now), eventID)
+	return collect(rows, err, scanPromo)
 }
 
 // Promos is the same outside a transaction.
 func (s *Store) Promos(ctx context.Context, eventID int64) ([]model.Promo, error) {
-	return scanPromos(s.read("list-promos").QueryContext(ctx, unix(s.now()), eventID))
+	rows, err := s.read("list-promos").QueryContext(ctx, unix(s.now()), eventID)
+	return collect(rows, err, scanPromo)
 }
 
 // PaymentEventSeen reports whether a provider event was applied already (a
@@ -147,13 +131,15 @@ func (t *Tx) RegistrationByPayment(provider, paymentID string) (*model.Registrat
 // [from, to] that are still pending, or expired since expiredSince, for
 // reconciliation.
 func (s *Store) PendingCheckouts(ctx context.Context, from, to, expiredSince int64, limit int) ([]*model.Registration, error) {
-	return scanRegistrations(s.read("pending-checkouts").QueryContext(ctx, to, from, expiredSince, limit))
+	rows, err := s.read("pending-checkouts").QueryContext(ctx, to, from, expiredSince, limit)
+	return collect(rows, err, scanRegistration)
 }
 
 // PaidRegistrations lists an event's registrations with money not yet
 // refunded.
 func (t *Tx) PaidRegistrations(eventID int64) ([]*model.Registration, error) {
-	return scanRegistrations(t.stmt("paid-registrations").QueryContext(t.ctx, eventID))
+	rows, err := t.stmt("paid-registrations").QueryContext(t.ctx, eventID)
+	return collect(rows, err, scanRegistration)
 }
 
 // SetCheckout records where a registration pays.
@@ -222,22 +208,6 @@ func scanRefund(row scanner) (*model.Refund, error) {
 	return &f, nil
 }
 
-func scanRefunds(rows *sql.Rows, err error) ([]*model.Refund, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*model.Refund{}
-	for rows.Next() {
-		f, err := scanRefund(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, f)
-	}
-	return out, rows.Err()
-}
-
 // InsertRefund queues (or, with status done, records) a refund.
 func (t *Tx) InsertRefund(f *model.Refund) error {
 	f.CreatedAt, f.NextAttemptAt = t.now, t.now
@@ -256,17 +226,20 @@ func (t *Tx) InsertRefund(f *model.Refund) error {
 
 // Refunds lists a registration's refunds.
 func (t *Tx) Refunds(registrationID int64) ([]*model.Refund, error) {
-	return scanRefunds(t.stmt("refunds-of-registration").QueryContext(t.ctx, registrationID))
+	rows, err := t.stmt("refunds-of-registration").QueryContext(t.ctx, registrationID)
+	return collect(rows, err, scanRefund)
 }
 
 // Refunds is the same outside a transaction.
 func (s *Store) Refunds(ctx context.Context, registrationID int64) ([]*model.Refund, error) {
-	return scanRefunds(s.read("refunds-of-registration").QueryContext(ctx, registrationID))
+	rows, err := s.read("refunds-of-registration").QueryContext(ctx, registrationID)
+	return collect(rows, err, scanRefund)
 }
 
 // DueRefunds lists queued refunds whose next attempt has come.
 func (s *Store) DueRefunds(ctx context.Context, limit int) ([]*model.Refund, error) {
-	return scanRefunds(s.read("due-refunds").QueryContext(ctx, unix(s.now()), limit))
+	rows, err := s.read("due-refunds").QueryContext(ctx, unix(s.now()), limit)
+	return collect(rows, err, scanRefund)
 }
 
 // Refund reads one refund.
@@ -311,10 +284,7 @@ func (t *Tx) DeleteSetting(key string) error {
 // PricedEvents lists the events with a price that are not cancelled.
 func (t *Tx) PricedEvents() ([]*model.Event, error) {
 	rows, err := t.stmt("priced-events").QueryContext(t.ctx)
-	if err != nil {
-		return nil, err
-	}
-	return scanEvents(rows)
+	return collect(rows, err, scanEvent)
 }
 
 // KeepWaitingEvent keeps a provider event about a payment not recorded yet
@@ -332,22 +302,8 @@ func (t *Tx) KeepWaitingEvent(provider, eventID, paymentID string, registrationI
 // first, and forgets them.
 func (t *Tx) TakeWaitingEvents(provider, paymentID string) ([]string, error) {
 	rows, err := t.stmt("waiting-events").QueryContext(t.ctx, provider, paymentID)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for rows.Next() {
-		var b string
-		if err := rows.Scan(&b); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, b)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, err
-	}
-	if err := rows.Err(); err != nil || len(out) == 0 {
+	out, err := collect(rows, err, scanOne[string])
+	if err != nil || len(out) == 0 {
 		return out, err
 	}
 	_, err = t.exec("delete-waiting-events", provider, paymentID)

@@ -48,23 +48,7 @@ func (t *Tx) Recording(eventID, id int64) (*model.Recording, error) {
 // Recordings lists an event's recordings, oldest first.
 func (s *Store) Recordings(ctx context.Context, eventID int64) ([]*model.Recording, error) {
 	rows, err := s.read("list-recordings").QueryContext(ctx, eventID)
-	if err != nil {
-		return nil, err
-	}
-	return scanRecordings(rows)
-}
-
-func scanRecordings(rows *sql.Rows) ([]*model.Recording, error) {
-	defer rows.Close()
-	out := []*model.Recording{}
-	for rows.Next() {
-		r, err := scanRecording(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanRecording)
 }
 
 // DeleteRecording removes a recording's row.
@@ -83,10 +67,7 @@ func (t *Tx) UpdateRecording(r *model.Recording) error {
 // is still kept.
 func (s *Store) ExpiredRecordings(ctx context.Context, now time.Time, limit int) ([]*model.Recording, error) {
 	rows, err := s.read("list-expired-recordings").QueryContext(ctx, unix(now), limit)
-	if err != nil {
-		return nil, err
-	}
-	return scanRecordings(rows)
+	return collect(rows, err, scanRecording)
 }
 
 // MarkRecordingRemoved records that the retention job removed a

@@ -29,22 +29,6 @@ func scanRegistration(row scanner) (*model.Registration, error) {
 	return &r, nil
 }
 
-func scanRegistrations(rows *sql.Rows, err error) ([]*model.Registration, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*model.Registration{}
-	for rows.Next() {
-		r, err := scanRegistration(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
-}
-
 func sessionKey(id *int64) int64 {
 	if id == nil {
 		return 0
@@ -129,13 +113,15 @@ func (t *Tx) ClientHolds(eventID int64, client string) (int64, *time.Time, error
 
 // Registrations lists an event's registrations, optionally of one status.
 func (s *Store) Registrations(ctx context.Context, eventID int64, status string) ([]*model.Registration, error) {
-	return scanRegistrations(s.read("list-registrations").QueryContext(ctx, eventID, status, status))
+	rows, err := s.read("list-registrations").QueryContext(ctx, eventID, status, status)
+	return collect(rows, err, scanRegistration)
 }
 
 // RegistrationsToNotify lists the live registrations of an event, or of the
 // ones among them that attend sessionID (0: all).
 func (t *Tx) RegistrationsToNotify(eventID, sessionID int64) ([]*model.Registration, error) {
-	return scanRegistrations(t.stmt("list-registrations-to-notify").QueryContext(t.ctx, eventID, sessionID, sessionID))
+	rows, err := t.stmt("list-registrations-to-notify").QueryContext(t.ctx, eventID, sessionID, sessionID)
+	return collect(rows, err, scanRegistration)
 }
 
 // SetRegistrationStatus moves a registration from one status to another;

@@ -55,18 +55,13 @@ func (t *Tx) DueReminderPairs(defaults []time.Duration) ([]ReminderPair, error) 
 	if err != nil {
 		return nil, fmt.Errorf("store: due-reminder-pairs: %w", err)
 	}
-	defer rows.Close()
-	var out []ReminderPair
-	for rows.Next() {
+	return collect(rows, nil, func(row scanner) (ReminderPair, error) {
 		var p ReminderPair
 		var starts, offset int64
-		if err := rows.Scan(&p.SessionID, &starts, &p.DurationMinutes, &offset); err != nil {
-			return nil, err
-		}
+		err := row.Scan(&p.SessionID, &starts, &p.DurationMinutes, &offset)
 		p.StartsAt, p.Offset = fromUnix(starts), time.Duration(offset)*time.Second
-		out = append(out, p)
-	}
-	return out, rows.Err()
+		return p, err
+	})
 }
 
 // DueReminders lists up to limit reminders of a pair still to queue, for
@@ -77,16 +72,11 @@ func (t *Tx) DueReminders(p ReminderPair, afterID int64, limit int) ([]DueRemind
 	if err != nil {
 		return nil, fmt.Errorf("store: due-reminders: %w", err)
 	}
-	defer rows.Close()
-	var out []DueReminder
-	for rows.Next() {
+	return collect(rows, nil, func(row scanner) (DueReminder, error) {
 		d := DueReminder{ReminderPair: p}
-		if err := rows.Scan(&d.RegistrationID, &d.Email, &d.Name, &d.Locale, &d.Status, &d.EventTitle); err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+		err := row.Scan(&d.RegistrationID, &d.Email, &d.Name, &d.Locale, &d.Status, &d.EventTitle)
+		return d, err
+	})
 }
 
 // MarkReminder records a reminder as queued in the outbox row outboxID.

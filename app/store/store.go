@@ -189,19 +189,8 @@ func CheckFile(ctx context.Context, path string) error {
 	db := sql.OpenDB(connector{dsn: "file:" + path + "?mode=ro&_busy_timeout=10000"})
 	defer db.Close()
 	rows, err := db.QueryContext(ctx, "PRAGMA integrity_check")
+	problems, err := collect(rows, err, scanOne[string])
 	if err != nil {
-		return fmt.Errorf("check %s: %w", path, err)
-	}
-	defer rows.Close()
-	var problems []string
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return fmt.Errorf("check %s: %w", path, err)
-		}
-		problems = append(problems, v)
-	}
-	if err := rows.Err(); err != nil {
 		return fmt.Errorf("check %s: %w", path, err)
 	}
 	if len(problems) != 1 || problems[0] != "ok" {
@@ -295,22 +284,17 @@ func (s *Store) migrate(ctx context.Context) error {
 	sort.Strings(names)
 	// Every migration not applied yet is applied, in order: numbers may
 	// have gaps, and one that lands after a higher one is not skipped.
-	applied := map[int]bool{}
 	rows, err := s.w.QueryContext(ctx, "SELECT version FROM schema_migrations")
+	applied, err := collectMap(rows, err, func(row scanner) (int, bool, error) {
+		v, err := scanOne[int](row)
+		return v, true, err
+	})
 	if err != nil {
 		return fmt.Errorf("store: schema version: %w", err)
 	}
 	current := 0
-	for rows.Next() {
-		var v int
-		if err := rows.Scan(&v); err != nil {
-			rows.Close()
-			return fmt.Errorf("store: schema version: %w", err)
-		}
-		applied[v], current = true, max(current, v)
-	}
-	if err := rows.Close(); err != nil {
-		return fmt.Errorf("store: schema version: %w", err)
+	for v := range applied {
+		current = max(current, v)
 	}
 	latest := 0
 	for _, name := range names {

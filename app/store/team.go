@@ -10,25 +10,10 @@ import (
 // The team: users with their roles, the events each may act on (owned, or
 // as a co-organizer), and invitations.
 
-func scanUsers(rows *sql.Rows, err error) ([]*model.User, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*model.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
-}
-
 // Users lists every user, oldest first.
 func (s *Store) Users(ctx context.Context) ([]*model.User, error) {
-	return scanUsers(s.read("list-users").QueryContext(ctx))
+	rows, err := s.read("list-users").QueryContext(ctx)
+	return collect(rows, err, scanUser)
 }
 
 // User finds a user by id inside the transaction.
@@ -113,11 +98,7 @@ func (s *Store) RegistrationEvent(ctx context.Context, id int64) (int64, error) 
 
 // VisibleEventIDs are the events a user owns or co-organizes.
 func (s *Store) VisibleEventIDs(ctx context.Context, userID int64) (map[int64]bool, error) {
-	rows, err := s.read("visible-event-ids").QueryContext(ctx, userID, userID)
-	if err != nil {
-		return nil, err
-	}
-	return idSet(rows)
+	return idSet(s.read("visible-event-ids").QueryContext(ctx, userID, userID))
 }
 
 // EventOwner is the user who owns an event (model.ErrNotFound: none).
@@ -146,7 +127,8 @@ func (t *Tx) RemoveMember(eventID, userID int64) error {
 
 // Members lists the co-organizers of an event.
 func (s *Store) Members(ctx context.Context, eventID int64) ([]*model.User, error) {
-	return scanUsers(s.read("list-members").QueryContext(ctx, eventID))
+	rows, err := s.read("list-members").QueryContext(ctx, eventID)
+	return collect(rows, err, scanUser)
 }
 
 // InsertInvitation records an invitation expiring at expires.
@@ -191,18 +173,4 @@ func (t *Tx) InvitationByHash(hash []byte) (*model.Invitation, error) {
 func (t *Tx) UseInvitations(userID int64) error {
 	_, err := t.exec("use-invitations", unix(t.now), userID)
 	return err
-}
-
-// idSet reads rows of one id column into a set, and closes them.
-func idSet(rows *sql.Rows) (map[int64]bool, error) {
-	defer rows.Close()
-	out := map[int64]bool{}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out[id] = true
-	}
-	return out, rows.Err()
 }

@@ -22,23 +22,15 @@ type EndedTier struct {
 // not yet reported, by id.
 func (t *Tx) EndedTiers(limit int) ([]EndedTier, error) {
 	rows, err := t.stmt("ended-tiers").QueryContext(t.ctx, unix(t.now), limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []EndedTier
-	for rows.Next() {
+	return collect(rows, err, func(row scanner) (EndedTier, error) {
 		var et EndedTier
 		var exp, qty sql.NullInt64
-		if err := rows.Scan(&et.ID, &et.EventID, &et.EventTitle, &et.Name, &et.Currency, &exp, &qty, &et.Sold, &et.Amount); err != nil {
-			return nil, err
-		}
+		err := row.Scan(&et.ID, &et.EventID, &et.EventTitle, &et.Name, &et.Currency, &exp, &qty, &et.Sold, &et.Amount)
 		et.ExpiresAt, et.Quantity = nullTime(exp), nullID(qty)
 		et.Expired = et.ExpiresAt != nil && !et.ExpiresAt.After(t.now)
 		et.SoldOut = et.Quantity != nil && et.Sold >= *et.Quantity
-		out = append(out, et)
-	}
-	return out, rows.Err()
+		return et, err
+	})
 }
 
 // MarkTierReported records that a tier's end was reported.

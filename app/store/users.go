@@ -14,7 +14,7 @@ const (
 	TokenSession = "session"
 )
 
-func scanUser(row interface{ Scan(...any) error }) (*model.User, error) {
+func scanUser(row scanner) (*model.User, error) {
 	var u model.User
 	var created int64
 	if err := row.Scan(&u.ID, &u.Email, &u.PasswordHash, &created, &u.Role); err != nil {
@@ -77,7 +77,7 @@ func (t *Tx) InsertToken(userID int64, hash []byte, kind string, expires *time.T
 	return err
 }
 
-func scanToken(row interface{ Scan(...any) error }, more ...any) (*model.AuthToken, error) {
+func scanToken(row scanner, more ...any) (*model.AuthToken, error) {
 	var tk model.AuthToken
 	var created int64
 	var used, expires sql.NullInt64
@@ -113,19 +113,7 @@ func (t *Tx) TouchToken(id int64, expires *time.Time, addr string, notBefore tim
 // Tokens lists a user's live tokens, oldest first.
 func (s *Store) Tokens(ctx context.Context, userID int64) ([]*model.AuthToken, error) {
 	rows, err := s.read("list-user-tokens").QueryContext(ctx, userID, unix(s.now()))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*model.AuthToken
-	for rows.Next() {
-		tk, err := scanToken(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, tk)
-	}
-	return out, rows.Err()
+	return collect(rows, err, func(row scanner) (*model.AuthToken, error) { return scanToken(row) })
 }
 
 // RevokeToken revokes a token; revoking twice is harmless.

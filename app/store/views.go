@@ -20,21 +20,13 @@ func (t *Tx) InsertView(v *model.View) error {
 // Views lists a registration's views, oldest first.
 func (s *Store) Views(ctx context.Context, registrationID int64) ([]model.View, error) {
 	rows, err := s.read("list-views").QueryContext(ctx, registrationID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []model.View{}
-	for rows.Next() {
+	return collect(rows, err, func(row scanner) (model.View, error) {
 		var v model.View
 		var started int64
-		if err := rows.Scan(&v.ID, &v.RegistrationID, &v.RecordingID, &v.Title, &v.Device, &v.ClientIP, &v.UserAgent, &started); err != nil {
-			return nil, err
-		}
+		err := row.Scan(&v.ID, &v.RegistrationID, &v.RecordingID, &v.Title, &v.Device, &v.ClientIP, &v.UserAgent, &started)
 		v.StartedAt = fromUnix(started)
-		out = append(out, v)
-	}
-	return out, rows.Err()
+		return v, err
+	})
 }
 
 // ViewCounts counts the views of each registration of an event that has
@@ -52,19 +44,11 @@ func (s *Store) RecordingViewCounts(ctx context.Context, eventID int64) (map[int
 // counts reads the (id, count) rows of a named query.
 func (s *Store) counts(ctx context.Context, query string, args ...any) (map[int64]int64, error) {
 	rows, err := s.read(query).QueryContext(ctx, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[int64]int64{}
-	for rows.Next() {
+	return collectMap(rows, err, func(row scanner) (int64, int64, error) {
 		var id, n int64
-		if err := rows.Scan(&id, &n); err != nil {
-			return nil, err
-		}
-		out[id] = n
-	}
-	return out, rows.Err()
+		err := row.Scan(&id, &n)
+		return id, n, err
+	})
 }
 
 // RotateToken gives a registration a new access token (its nonce and hash):

@@ -25,22 +25,6 @@ func scanWaitlist(row scanner) (*model.WaitlistEntry, error) {
 	return &w, nil
 }
 
-func scanWaitlists(rows *sql.Rows, err error) ([]*model.WaitlistEntry, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*model.WaitlistEntry{}
-	for rows.Next() {
-		w, err := scanWaitlist(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, w)
-	}
-	return out, rows.Err()
-}
-
 // InsertWaitlist puts someone at the end of a line and fills in its id.
 func (t *Tx) InsertWaitlist(w *model.WaitlistEntry, emailNorm string) error {
 	w.Status, w.CreatedAt, w.UpdatedAt = model.WaitWaiting, t.now, t.now
@@ -90,7 +74,8 @@ func (s *Store) WaitlistPosition(ctx context.Context, w *model.WaitlistEntry) (i
 // ListWaitlist lists an event's waiting list, line by line in order, each
 // waiting entry with its place.
 func (s *Store) ListWaitlist(ctx context.Context, eventID int64) ([]*model.WaitlistEntry, error) {
-	out, err := scanWaitlists(s.read("list-waitlist").QueryContext(ctx, eventID))
+	rows, err := s.read("list-waitlist").QueryContext(ctx, eventID)
+	out, err := collect(rows, err, scanWaitlist)
 	if err != nil {
 		return nil, err
 	}
@@ -156,30 +141,23 @@ type WaitLine struct {
 // WaitLines lists the lines that have someone waiting.
 func (t *Tx) WaitLines() ([]WaitLine, error) {
 	rows, err := t.stmt("waitlist-lines").QueryContext(t.ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []WaitLine
-	for rows.Next() {
+	return collect(rows, err, func(row scanner) (WaitLine, error) {
 		var l WaitLine
 		var session int64
 		var capacity sql.NullInt64
-		if err := rows.Scan(&l.EventID, &session, &capacity, &l.EventStatus); err != nil {
-			return nil, err
-		}
+		err := row.Scan(&l.EventID, &session, &capacity, &l.EventStatus)
 		if session != 0 {
 			l.SessionID = &session
 		}
 		l.Capacity = nullID(capacity)
-		out = append(out, l)
-	}
-	return out, rows.Err()
+		return l, err
+	})
 }
 
 // NextWaiting lists the first n waiting entries of a line.
 func (t *Tx) NextWaiting(eventID int64, sessionID *int64, n int64) ([]*model.WaitlistEntry, error) {
-	return scanWaitlists(t.stmt("next-waiting").QueryContext(t.ctx, eventID, sessionKey(sessionID), n))
+	rows, err := t.stmt("next-waiting").QueryContext(t.ctx, eventID, sessionKey(sessionID), n)
+	return collect(rows, err, scanWaitlist)
 }
 
 // CountHeldSeats counts the seats taken or held (offers included) on an

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -65,24 +64,6 @@ func scanWebhook(row scanner) (*model.Webhook, error) {
 	}
 	w.CreatedAt = fromUnix(created)
 	return &w, nil
-}
-
-// collect scans every row with scan (rows and err as QueryContext gave
-// them), closing rows.
-func collect[T any](rows *sql.Rows, err error, scan func(scanner) (T, error)) ([]T, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []T{}
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
 }
 
 // InsertWebhook stores an endpoint (its secret sealed already) and fills in
