@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"net/url"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -100,4 +101,11 @@ func (s *Server) payCancel(c *fiber.Ctx) error {
 		v.ResumeURL = r.CheckoutURL
 	}
 	return s.pages.render(c, fiber.StatusOK, "paycancel", res.Event.Title, v)
+}
+
+// queryValues copies the request's query (fiber reuses its buffers).
+func queryValues(c *fiber.Ctx) url.Values {
+	q := url.Values{}
+	c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) { q.Add(string(k), string(v)) })
+	return q
 }

@@ -1,16 +1,13 @@
+// Price tiers and promo codes of an event: the admin API.
+
 package web
 
 import (
-	"bytes"
-	"errors"
-	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/admit/admit/app/model"
-	"github.com/admit/admit/app/payment"
 	"github.com/admit/admit/app/ticketing"
 )
 
@@ -159,110 +156,4 @@ func (s *Server) deletePromo(c *fiber.Ctx) error {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
-}
-
-type refundInput struct {
-	Amount *int64 `json:"amount"`
-}
-
-func (s *Server) refund(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	var in refundInput
-	if len(bytes.TrimSpace(c.Body())) > 0 {
-		if err := decodeJSON(c, &in); err != nil {
-			return err
-		}
-	}
-	r, err := s.Tickets.RefundRegistration(c.UserContext(), id, in.Amount)
-	if err != nil {
-		return err
-	}
-	return c.JSON(registrationView(r))
-}
-
-// webhook applies a provider's event. The body and headers are copied out
-// of fiber's reused buffers before anything reads them.
-func (s *Server) webhook(c *fiber.Ctx) error {
-	name := c.Params("provider")
-	p, ok := s.Tickets.WebhookProvider(name)
-	if !ok {
-		// Nothing can verify it: refused like a bad signature, changing
-		// nothing (counted without the name, which the client chose).
-		s.Metrics.Webhook("unknown", "bad_signature")
-		return c.Status(fiber.StatusBadRequest).JSON(apiError{Error: apiErrorBody{Code: "bad_signature",
-			Message: name + " is not connected here, so its webhooks cannot be verified."}})
-	}
-	body := bytes.Clone(c.Body())
-	header := http.Header{}
-	c.Request().Header.VisitAll(func(k, v []byte) { header.Add(string(k), string(v)) })
-	ev, err := p.ParseWebhook(c.UserContext(), payment.WebhookRequest{Body: body, Header: header})
-	switch {
-	case errors.Is(err, payment.ErrSignature):
-		s.Metrics.Webhook(p.Name(), "bad_signature")
-		s.Log.Warn("webhook refused", "request_id", requestIDOf(c), "provider", name, "err", err)
-		return c.Status(fiber.StatusBadRequest).JSON(apiError{Error: apiErrorBody{Code: "bad_signature", Message: "The webhook signature is missing, wrong or too old."}})
-	case errors.Is(err, payment.ErrIgnored):
-		s.Metrics.Webhook(p.Name(), string(ticketing.Ignored))
-		return c.JSON(fiber.Map{"status": "ignored"})
-	case err != nil:
-		s.Metrics.Webhook(p.Name(), "error")
-		return err
-	}
-	outcome, err := s.Tickets.ApplyPayment(c.UserContext(), ev)
-	s.Metrics.Webhook(p.Name(), webhookOutcome(outcome, err))
-	if err != nil {
-		return err // a 5xx: the provider delivers again
-	}
-	return c.JSON(fiber.Map{"status": outcome})
-}
-
-// queryValues copies the request's query (fiber reuses its buffers).
-func queryValues(c *fiber.Ctx) url.Values {
-	q := url.Values{}
-	c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) { q.Add(string(k), string(v)) })
-	return q
-}
-
-func (s *Server) getProvider(c *fiber.Ctx) error {
-	info, err := s.Tickets.Provider(c.UserContext(), c.Params("provider"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(info)
-}
-
-func (s *Server) putProvider(c *fiber.Ctx) error {
-	in, err := providerSettings(c)
-	if err != nil {
-		return err
-	}
-	info, err := s.Tickets.ConnectProvider(c.UserContext(), c.Params("provider"), ticketing.Credentials(in))
-	if err != nil {
-		return err
-	}
-	return c.JSON(info)
-}
-
-type disconnectInput struct {
-	MakeFree bool `json:"make_free"`
-}
-
-func (s *Server) deleteProvider(c *fiber.Ctx) error {
-	var in disconnectInput
-	if len(bytes.TrimSpace(c.Body())) > 0 {
-		if err := decodeJSON(c, &in); err != nil {
-			return err
-		}
-	}
-	if c.QueryBool("make_free") {
-		in.MakeFree = true
-	}
-	info, err := s.Tickets.DisconnectProvider(c.UserContext(), c.Params("provider"), in.MakeFree)
-	if err != nil {
-		return err
-	}
-	return c.JSON(info)
 }
