@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/admit/admit/app/model"
+	"github.com/admit/admit/app/pricing"
 	"github.com/admit/admit/app/ticketing"
 )
 
@@ -164,7 +165,7 @@ func (s *Server) accessPage(c *fiber.Ctx) error {
 		}
 	}
 	if r := a.Registration; r.Refundable() > 0 {
-		d.Paid = formatMoney(r.Refundable(), r.MoneyCurrency(), s.pages.tag(c))
+		d.Paid = pricing.FormatMoney(r.Refundable(), r.MoneyCurrency(), s.pages.tag(c))
 		if d.Outcome == outcomeRefund {
 			d.Refund = d.Paid
 		}
@@ -174,8 +175,8 @@ func (s *Server) accessPage(c *fiber.Ctx) error {
 		return err
 	}
 	if o := d.Offline; o != nil {
-		d.OfflineAmount, d.OfflineReceived = formatMoney(a.Registration.Amount, o.Currency, lang), formatMoney(o.Received, o.Currency, lang)
-		d.OfflineBalance = formatMoney(o.Balance, o.Currency, lang)
+		d.OfflineAmount, d.OfflineReceived = pricing.FormatMoney(a.Registration.Amount, o.Currency, lang), pricing.FormatMoney(o.Received, o.Currency, lang)
+		d.OfflineBalance = pricing.FormatMoney(o.Balance, o.Currency, lang)
 		d.OfflineDeadline = loc{Lang: lang, b: s.I18n}.DateTime(o.DueAt, a.Event.Timezone)
 	}
 	return s.pages.render(c, fiber.StatusOK, "access", a.Event.Title, d)

@@ -100,7 +100,7 @@ const localMinute = "2006-01-02T15:04"
 func currencyLimits(mods *payment.Modules, lang, code string) (all []currencyLimit, of currencyLimit) {
 	for _, cur := range pricing.Codes() {
 		c, _ := pricing.Lookup(cur)
-		l := currencyLimit{Code: cur, Min: formatMoney(c.Min(), cur, lang), Max: formatMoney(c.Max(), cur, lang)}
+		l := currencyLimit{Code: cur, Min: pricing.FormatMoney(c.Min(), cur, lang), Max: pricing.FormatMoney(c.Max(), cur, lang)}
 		for _, m := range mods.All() {
 			if _, ok := m.Takes(cur); ok {
 				l.Providers = append(l.Providers, m.Name)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/admit/admit/app/markdown"
 	"github.com/admit/admit/app/model"
+	"github.com/admit/admit/app/pricing"
 	"github.com/admit/admit/app/ticketing"
 )
 
@@ -190,13 +191,13 @@ func priceTexts(L loc, locale string, q quoteJSON) (price, base, discount string
 	if q.Amount == 0 {
 		price = L.T("page.event.free")
 	} else {
-		price = formatMoney(q.Amount, q.Currency, locale)
+		price = pricing.FormatMoney(q.Amount, q.Currency, locale)
 	}
 	if q.BaseAmount > q.Amount {
-		base = formatMoney(q.BaseAmount, q.Currency, locale)
+		base = pricing.FormatMoney(q.BaseAmount, q.Currency, locale)
 	}
 	if q.PromoCode != nil && q.Discount > 0 {
-		discount = L.T("page.event.discount", "Code", *q.PromoCode, "Amount", formatMoney(q.Discount, q.Currency, locale))
+		discount = L.T("page.event.discount", "Code", *q.PromoCode, "Amount", pricing.FormatMoney(q.Discount, q.Currency, locale))
 	}
 	return price, base, discount
 }

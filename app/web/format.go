@@ -1,14 +1,5 @@
 package web
 
-import (
-	"strings"
-
-	"github.com/admit/admit/app/pricing"
-)
-
-// formatMoney writes an amount for people of a locale ("1.200,00 EUR").
-func formatMoney(amount int64, currency, lang string) string {
-	return pricing.FormatMoney(amount, currency, lang)
-}
+import "strings"
 
 func joinLocales(l []string) string { return strings.Join(l, ", ") }

@@ -20,6 +20,7 @@ import (
 	"github.com/admit/admit/app/i18n"
 	"github.com/admit/admit/app/model"
 	"github.com/admit/admit/app/payment"
+	"github.com/admit/admit/app/pricing"
 )
 
 // pages renders the server-side HTML from assets/public (html/template:
@@ -46,7 +47,7 @@ var pageNames = []string{"event", "registered", "access", "join", "error", "paid
 func newPages(fsys fs.FS, tr *i18n.Bundle, mods *payment.Modules, names []string) (*pages, error) {
 	p := &pages{fsys: fsys, i18n: tr, mods: mods, views: map[string]func() (*template.Template, error){}}
 	funcs := template.FuncMap{
-		"money": func(amount int64, currency, lang string) string { return formatMoney(amount, currency, lang) },
+		"money": pricing.FormatMoney,
 		"list":  func(v ...string) []string { return v },
 		"inc":   func(i int) int { return i + 1 },
 		"deref": func(p *int64) int64 {
@@ -114,7 +115,7 @@ func (l loc) Provider(name string) string {
 
 // Money writes an amount as the registrant's region writes it.
 func (l loc) Money(amount int64, currency string) string {
-	return formatMoney(amount, currency, cmp.Or(l.Tag, l.Lang))
+	return pricing.FormatMoney(amount, currency, cmp.Or(l.Tag, l.Lang))
 }
 
 // LanguageName names a locale in its own language, for the switch.

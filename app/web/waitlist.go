@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/admit/admit/app/model"
+	"github.com/admit/admit/app/pricing"
 	"github.com/admit/admit/app/ticketing"
 )
 
@@ -135,7 +136,7 @@ func (s *Server) waitlistData(c *fiber.Ctx, o *ticketing.Offer, mode string) (*w
 			return nil, err
 		}
 		if !q.Free {
-			d.Price = formatMoney(q.Amount, q.Currency, s.pages.tag(c))
+			d.Price = pricing.FormatMoney(q.Amount, q.Currency, s.pages.tag(c))
 			if ps := s.Tickets.UsableProviders(e); len(ps) > 1 {
 				d.Providers = ps
 			}
