@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/admit/admit/app/config"
+	"github.com/admit/admit/app/server"
 )
 
 // TestExampleDocumentsEveryKey: config.example.toml lists every key, the
@@ -31,7 +32,7 @@ func TestExampleDocumentsEveryKey(t *testing.T) {
 		}
 	}
 	slices.Sort(keys)
-	sections := configSections(providers())
+	sections := server.ConfigSections(providers())
 	if want := config.Keys(sections...); !slices.Equal(keys, want) {
 		t.Fatalf("example keys %v\nknown keys   %v", keys, want)
 	}
@@ -53,7 +54,7 @@ func TestProviderSettingsChecked(t *testing.T) {
 		{"ADMIT_STRIPE__API_BASE", "localhost:12111", "stripe.api_base"},
 	} {
 		t.Setenv(c.env, c.value)
-		_, err := config.Load("", configSections(providers())...)
+		_, err := config.Load("", server.ConfigSections(providers())...)
 		var fe *config.FieldError
 		if !errors.As(err, &fe) || fe.Key != c.key {
 			t.Errorf("%s=%s: %v, want an error on %s", c.env, c.value, err, c.key)
@@ -61,7 +62,7 @@ func TestProviderSettingsChecked(t *testing.T) {
 		os.Unsetenv(c.env)
 	}
 	t.Setenv("ADMIT_STRIPE__API_BASE", "http://stripe-mock:12111") // the operator's file may point anywhere
-	if _, err := config.Load("", configSections(providers())...); err != nil {
+	if _, err := config.Load("", server.ConfigSections(providers())...); err != nil {
 		t.Errorf("a test double on another host: %v", err)
 	}
 }
