@@ -10,6 +10,7 @@ import (
 
 	"github.com/admit/admit/app/model"
 	"github.com/admit/admit/app/payment"
+	"github.com/admit/admit/app/pricing"
 	"github.com/admit/admit/app/store"
 )
 
@@ -295,7 +296,7 @@ func (s *Service) captureFailed(ctx context.Context, r *model.Registration, a *m
 			return err
 		}
 		_, err = s.queueOrganizerMail(tx, model.MailCaptureFailed, organizerData{Title: e.Title, Item: r.Name + " <" + r.Email + ">",
-			Message: reason, Count: 1, Amount: formatMoney(a.Amount, a.Currency, organizerLocale)})
+			Message: reason, Count: 1, Amount: pricing.FormatMoney(a.Amount, a.Currency, organizerLocale)})
 		return err
 	})
 	if err != nil {
@@ -411,7 +412,7 @@ func (s *Service) CheckAuthorizations(ctx context.Context) (flagged, lapsed int,
 					return err
 				}
 				if _, err := s.queueOrganizerMail(tx, model.MailAuthLapsing, organizerData{Title: e.Title, Item: r.Name + " <" + r.Email + ">",
-					Count: 1, Amount: formatMoney(a.Amount, a.Currency, organizerLocale), Message: a.CaptureBy.UTC().Format(time.RFC1123)}); err != nil {
+					Count: 1, Amount: pricing.FormatMoney(a.Amount, a.Currency, organizerLocale), Message: a.CaptureBy.UTC().Format(time.RFC1123)}); err != nil {
 					return err
 				}
 			}

@@ -111,9 +111,9 @@ func (s *Service) Compose(ctx context.Context, m model.OutboxMail) (mail.Message
 	}
 	switch {
 	case extra.Amount > 0:
-		d.Amount = formatMoney(extra.Amount, extra.Currency, m.Locale)
+		d.Amount = pricing.FormatMoney(extra.Amount, extra.Currency, m.Locale)
 	case m.Kind == model.MailLateRefund || m.Kind == model.MailPaymentMismatch:
-		d.Amount = formatMoney(r.AmountPaid, r.MoneyCurrency(), m.Locale)
+		d.Amount = pricing.FormatMoney(r.AmountPaid, r.MoneyCurrency(), m.Locale)
 	}
 	if extra.SessionStartsAt != 0 {
 		d.Sessions = []mail.MailSession{{StartsAt: time.Unix(extra.SessionStartsAt, 0).UTC(), DurationMinutes: extra.SessionMinutes}}
@@ -158,11 +158,6 @@ func (s *Service) composeWaitlist(ctx context.Context, m model.OutboxMail) (mail
 		return mail.Message{}, fmt.Errorf("ticketing: mail %d: %w", m.ID, err)
 	}
 	return s.renderMail(ctx, m, d)
-}
-
-// formatMoney writes an amount for people of a locale ("19,99 EUR").
-func formatMoney(amount int64, currency, lang string) string {
-	return pricing.FormatMoney(amount, currency, lang)
 }
 
 // OutboxMessage is a queued (or sent) mail composed as it would leave now.

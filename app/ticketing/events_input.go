@@ -42,12 +42,12 @@ func inOtherCurrency(tx *store.Tx, f fields, e *model.Event) error {
 	var names []string
 	for _, t := range tiers {
 		if t.Currency != e.Price.Currency {
-			names = append(names, fmt.Sprintf("tier %q (%s)", t.Name, formatMoney(t.Amount, t.Currency, "en")))
+			names = append(names, fmt.Sprintf("tier %q (%s)", t.Name, pricing.FormatMoney(t.Amount, t.Currency, "en")))
 		}
 	}
 	for _, p := range promos {
 		if p.AmountOff > 0 && p.Currency != e.Price.Currency {
-			names = append(names, fmt.Sprintf("promo code %s (%s off)", p.Code, formatMoney(p.AmountOff, p.Currency, "en")))
+			names = append(names, fmt.Sprintf("promo code %s (%s off)", p.Code, pricing.FormatMoney(p.AmountOff, p.Currency, "en")))
 		}
 	}
 	verb := "are"

@@ -6,6 +6,7 @@ import (
 	"maps"
 
 	"github.com/admit/admit/app/model"
+	"github.com/admit/admit/app/pricing"
 	"github.com/admit/admit/app/store"
 )
 
@@ -59,7 +60,7 @@ func (s *Service) newMail(r *model.Registration, e *model.Event, kind string, da
 	amount := ""
 	if a, ok := data["amount"].(int64); ok {
 		c, _ := data["currency"].(string)
-		amount = formatMoney(a, c, r.Locale)
+		amount = pricing.FormatMoney(a, c, r.Locale)
 	}
 	id := r.ID
 	m := &model.OutboxMail{

@@ -8,6 +8,7 @@ import (
 
 	"github.com/admit/admit/app/model"
 	"github.com/admit/admit/app/payment"
+	"github.com/admit/admit/app/pricing"
 	"github.com/admit/admit/app/store"
 )
 
@@ -164,14 +165,14 @@ func (s *Service) MarkPaid(ctx context.Context, id int64, amount *int64, date st
 		case r.Status == model.StatusPendingPayment:
 		case r.AmountPaid > 0 || r.Status == model.StatusConfirmed || r.Status == model.StatusPendingApproval:
 			return &model.Problem{Err: model.ErrConflict, Code: "already_paid",
-				Message: fmt.Sprintf("Registration %d is already paid in full (%s): nothing was recorded.", id, formatMoney(max(r.AmountPaid, o.Received), r.Currency, "en"))}
+				Message: fmt.Sprintf("Registration %d is already paid in full (%s): nothing was recorded.", id, pricing.FormatMoney(max(r.AmountPaid, o.Received), r.Currency, "en"))}
 		case o.ReleasedAt != nil:
 			return model.Fail(model.ErrGone, fmt.Sprintf("The payment term of registration %d ran out on %s and its seat was released: nothing was recorded. Add the person again (POST /api/v1/events/%d/registrations) if they still come.", id, o.DueAt.Format(dateLayout), r.EventID))
 		default:
 			return model.Fail(model.ErrConflict, fmt.Sprintf("Registration %d is %s: nothing was recorded.", id, r.Status))
 		}
 		if balance := r.Amount - o.Received; *amount > balance {
-			return model.Invalid(fields{"amount": fmt.Sprintf("is more than the balance of %s (%d): record what is due, and give the rest back by hand", formatMoney(balance, r.Currency, "en"), balance)})
+			return model.Invalid(fields{"amount": fmt.Sprintf("is more than the balance of %s (%d): record what is due, and give the rest back by hand", pricing.FormatMoney(balance, r.Currency, "en"), balance)})
 		}
 		if err := tx.InsertOfflineReceipt(id, *amount, r.Currency, paidOn); err != nil {
 			return err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/admit/admit/app/mail"
 	"github.com/admit/admit/app/model"
+	"github.com/admit/admit/app/pricing"
 	"github.com/admit/admit/app/store"
 )
 
@@ -154,7 +155,7 @@ func (s *Service) ReportEndedTiers(ctx context.Context) (int, error) {
 					reason = "expired"
 				}
 				if _, err := s.queueOrganizerMail(tx, model.MailTierEnded, organizerData{Title: t.EventTitle, Item: t.Name,
-					Count: t.Sold, Amount: formatMoney(t.Amount, t.Currency, organizerLocale), Reason: reason}); err != nil {
+					Count: t.Sold, Amount: pricing.FormatMoney(t.Amount, t.Currency, organizerLocale), Reason: reason}); err != nil {
 					return err
 				}
 				if err := tx.MarkTierReported(t.ID); err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/admit/admit/app/model"
 	"github.com/admit/admit/app/payment"
+	"github.com/admit/admit/app/pricing"
 	"github.com/admit/admit/app/store"
 )
 
@@ -70,7 +71,7 @@ func (s *Service) RefundRegistration(ctx context.Context, id int64, amount *int6
 		}
 		if l.queued > 0 {
 			return model.Fail(model.ErrConflict, fmt.Sprintf("A refund of %s is still on its way to %s, which could not be reached; it is retried automatically. Refund more once it is through.",
-				formatMoney(l.queued, r.MoneyCurrency(), "en"), s.providerTitle(r.Provider)))
+				pricing.FormatMoney(l.queued, r.MoneyCurrency(), "en"), s.providerTitle(r.Provider)))
 		}
 		a := int64(0)
 		if amount != nil {
@@ -167,7 +168,7 @@ func (s *Service) sendRefund(ctx context.Context, id int64) error {
 	if !refused {
 		return nil
 	}
-	msg := fmt.Sprintf("%s refused the refund of %s: %s.", s.providerTitle(f.Provider), formatMoney(f.Amount, f.Currency, "en"), strings.TrimSuffix(err.Error(), "."))
+	msg := fmt.Sprintf("%s refused the refund of %s: %s.", s.providerTitle(f.Provider), pricing.FormatMoney(f.Amount, f.Currency, "en"), strings.TrimSuffix(err.Error(), "."))
 	if left != "" {
 		msg += " " + left
 	}
@@ -222,7 +223,7 @@ func (s *Service) askProvider(ctx context.Context, p payment.Provider, f *model.
 		return ""
 	}
 	return fmt.Sprintf("%s reports %s refunded in all; %s can still be refunded.", s.providerTitle(f.Provider),
-		formatMoney(st.Refunded, f.Currency, "en"), formatMoney(left, f.Currency, "en"))
+		pricing.FormatMoney(st.Refunded, f.Currency, "en"), pricing.FormatMoney(left, f.Currency, "en"))
 }
 
 // SendDueRefunds sends the queued refunds whose time has come (the refunds
