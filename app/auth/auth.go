@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -138,6 +139,10 @@ func (s *Service) Login(ctx context.Context, email, password, kind, addr string)
 	}
 	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
 		return "", model.Fail(model.ErrUnauthorized, "The email or password is not right.")
+	}
+	if a := store.AuditOf(ctx); a != nil {
+		// The sign-in's audit entry, written with the token: who it is.
+		a.ActorID, a.ActorEmail, a.TargetID = u.ID, u.Email, strconv.FormatInt(u.ID, 10)
 	}
 	return s.Issue(ctx, u.ID, kind, addr)
 }

@@ -23,9 +23,40 @@ type AuditEntry struct {
 	// EventID is the event the target belongs to (nil: none).
 	EventID *int64
 	// Before and After are the target's state around a money action (nil
-	// otherwise).
+	// otherwise; a refused action has no After).
 	Before, After *AuditState
+	// Outcome is AuditDone or AuditRefused. A refusal has the HTTP Status
+	// it was answered and the error's code as Reason ("unauthorized",
+	// "forbidden", "refund_exceeds"...).
+	Outcome string
+	Status  int
+	Reason  string
+	// Repeats is how many times the same refusal came (same action,
+	// answer, address, account and target, each within AuditRepeatWindow
+	// of the last), LastAt the last one.
+	Repeats int
+	LastAt  time.Time
 }
+
+// Outcomes of an audited action.
+const (
+	AuditDone    = "done"
+	AuditRefused = "refused"
+)
+
+// AuditRepeatWindow is how long a refusal is counted into the row of the
+// same one before (a burst of failed sign-ins is one row).
+const AuditRepeatWindow = 10 * time.Minute
+
+// AuditAnonymousPerHour is how many rows of refusals by nobody signed in
+// (failed sign-ins, missing tokens) an hour may start; beyond, they are
+// counted into one row per action and answer whose address and account
+// are AuditMany.
+const AuditAnonymousPerHour = 100
+
+// AuditMany stands for the address and account of refusals counted
+// together once AuditAnonymousPerHour was reached.
+const AuditMany = "*"
 
 // AuditState is what the audit log keeps of a target's state: its status
 // and, for a registration, its money.
@@ -46,6 +77,9 @@ type AuditFilter struct {
 	EventID int64
 	// Since and Until bound At (Since included, Until excluded; zero: open).
 	Since, Until time.Time
+	// Outcome: AuditDone, AuditRefused ("" any). ClientIP: one address.
+	Outcome  string
+	ClientIP string
 	// Before is the cursor: entries with an id below it (0: the newest).
 	Before int64
 	Limit  int

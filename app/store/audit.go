@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/admit/admit/app/model"
 )
@@ -79,14 +81,68 @@ func (t *Tx) InsertAudit(e *model.AuditEntry) error {
 	if err != nil {
 		return err
 	}
-	e.At = t.now
+	e.At, e.LastAt = t.now, t.now
+	if e.Outcome == "" {
+		e.Outcome = model.AuditDone
+	}
+	if e.Repeats == 0 {
+		e.Repeats = 1
+	}
 	res, err := t.exec("insert-audit", unix(t.now), e.ActorID, e.ActorEmail, e.ClientIP, e.Action, e.TargetType, e.TargetID,
-		idArg(e.EventID), before, after)
+		idArg(e.EventID), before, after, e.Outcome, e.Status, e.Reason)
 	if err != nil {
 		return err
 	}
 	e.ID, err = res.LastInsertId()
 	return err
+}
+
+// RecordRefusal writes a refused action (e.Outcome is set to
+// model.AuditRefused), bounded so that a burst cannot fill the disk: the
+// same refusal as one seen within model.AuditRepeatWindow (same action,
+// answer, address, account and target) adds to that row's repeats; and
+// once refusals by nobody signed in started model.AuditAnonymousPerHour
+// rows within the hour, further ones are counted per action and answer
+// with model.AuditMany as address and account.
+func (s *Store) RecordRefusal(ctx context.Context, e *model.AuditEntry) error {
+	e.Outcome = model.AuditRefused
+	return s.Write(context.WithoutCancel(ctx), func(tx *Tx) error {
+		if ok, err := tx.repeatRefusal(e); ok || err != nil {
+			return err
+		}
+		if e.ActorID == 0 {
+			var n int
+			if err := tx.queryRow("count-anonymous-refusals", unix(tx.now.Add(-time.Hour))).Scan(&n); err != nil {
+				return fmt.Errorf("store: count-anonymous-refusals: %w", err)
+			}
+			if n >= model.AuditAnonymousPerHour {
+				e.ClientIP, e.ActorEmail, e.TargetID = model.AuditMany, model.AuditMany, ""
+				if ok, err := tx.repeatRefusal(e); ok || err != nil {
+					return err
+				}
+			}
+		}
+		return tx.InsertAudit(e)
+	})
+}
+
+// repeatRefusal counts e into the row of the same refusal, when one was
+// seen within the window.
+func (t *Tx) repeatRefusal(e *model.AuditEntry) (bool, error) {
+	var id int64
+	err := t.queryRow("find-audit-refusal", e.Action, e.Status, e.ClientIP, e.ActorEmail, e.TargetType, e.TargetID,
+		unix(t.now.Add(-model.AuditRepeatWindow))).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: find-audit-refusal: %w", err)
+	}
+	if _, err := t.exec("repeat-audit-refusal", unix(t.now), id); err != nil {
+		return false, err
+	}
+	e.ID = id
+	return true, nil
 }
 
 func auditState(st *model.AuditState) (any, error) {
@@ -109,19 +165,20 @@ func (s *Store) AuditLog(ctx context.Context, f model.AuditFilter) ([]*model.Aud
 	if !f.Until.IsZero() {
 		until = unix(f.Until)
 	}
-	rows, err := s.read("list-audit").QueryContext(ctx, f.Before, f.Actor, f.Action, f.EventID, since, until, f.Limit)
+	rows, err := s.read("list-audit").QueryContext(ctx, f.Before, f.Actor, f.Action, f.EventID, since, until, f.Limit, f.Outcome, f.ClientIP)
 	return collect(rows, err, scanAuditEntry)
 }
 
 func scanAuditEntry(row scanner) (*model.AuditEntry, error) {
 	var e model.AuditEntry
-	var at int64
+	var at, last int64
 	var event sql.NullInt64
 	var before, after sql.NullString
-	if err := row.Scan(&e.ID, &at, &e.ActorID, &e.ActorEmail, &e.ClientIP, &e.Action, &e.TargetType, &e.TargetID, &event, &before, &after); err != nil {
+	if err := row.Scan(&e.ID, &at, &e.ActorID, &e.ActorEmail, &e.ClientIP, &e.Action, &e.TargetType, &e.TargetID, &event, &before, &after,
+		&e.Outcome, &e.Status, &e.Reason, &e.Repeats, &last); err != nil {
 		return nil, err
 	}
-	e.At, e.EventID = fromUnix(at), nullID(event)
+	e.At, e.LastAt, e.EventID = fromUnix(at), fromUnix(last), nullID(event)
 	for _, p := range []struct {
 		s   sql.NullString
 		dst **model.AuditState

@@ -17,3 +17,9 @@ func (s *Service) RecordAudit(ctx context.Context, a *store.Audit) error {
 func (s *Service) AuditLog(ctx context.Context, f model.AuditFilter) ([]*model.AuditEntry, error) {
 	return s.store.AuditLog(ctx, f)
 }
+
+// RecordRefusal writes a refused action to the audit log, a burst of the
+// same one as one row (store.RecordRefusal).
+func (s *Service) RecordRefusal(ctx context.Context, e *model.AuditEntry) error {
+	return s.store.RecordRefusal(ctx, e)
+}

@@ -89,6 +89,7 @@ func (s *Server) requireSession(c *fiber.Ctx) error {
 		next := c.OriginalURL()
 		if c.Method() != fiber.MethodGet {
 			next = adminPrefix + "/"
+			c.Locals(auditRefused, fiber.StatusUnauthorized) // an action without a session
 		}
 		login := "/admin/login?next=" + url.QueryEscape(next)
 		if token != "" { // a session that ended: idle too long, or signed out elsewhere
@@ -100,6 +101,7 @@ func (s *Server) requireSession(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	c.Locals("user", u) // who is refused, when the form's token is wrong
 	if c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead {
 		want := csrfFor(token)
 		switch {
@@ -222,11 +224,14 @@ func (s *Server) adminLogin(c *fiber.Ctx) error {
 		return s.renderLogin(c, fiber.StatusUnprocessableEntity, f)
 	}
 	if err := s.limitLogin(c, f.Email); err != nil {
+		s.signInRefused(c, actionSignIn, f.Email, err)
 		return err
 	}
-	token, err := s.Auth.Login(c.UserContext(), f.Email, password, store.TokenSession, clientAddr(c))
+	ctx := store.WithAudit(c.UserContext(), signInAudit(c, actionSignIn, nil))
+	token, err := s.Auth.Login(ctx, f.Email, password, store.TokenSession, clientAddr(c))
 	if errors.Is(err, model.ErrUnauthorized) {
 		s.loginFailed(f.Email)
+		s.signInRefused(c, actionSignIn, f.Email, err)
 		f.Problem = &apiErrorBody{Code: "unauthorized", Fields: map[string]string{"password": "wrong"}}
 		return s.renderLogin(c, fiber.StatusUnauthorized, f)
 	}

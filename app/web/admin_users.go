@@ -157,7 +157,8 @@ func (s *Server) acceptInvite(c *fiber.Ctx) error {
 		f.Problem = &body
 		return s.renderInvite(c, status, f)
 	}
-	if u, err = s.Tickets.AcceptInvitation(c.UserContext(), token, hash); err != nil {
+	ctx := store.WithAudit(c.UserContext(), signInAudit(c, actionInviteAccept, u))
+	if u, err = s.Tickets.AcceptInvitation(ctx, token, hash); err != nil {
 		return err
 	}
 	session, err := s.Auth.Issue(c.UserContext(), u.ID, store.TokenSession, clientAddr(c))

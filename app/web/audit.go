@@ -49,8 +49,12 @@ const (
 // id of what the answer created), and which state to keep.
 type auditSpec struct {
 	action, target, param, state string
-	// skip: not an action worth logging (a chunk of an upload, signing out).
+	// skip: not logged here: not an action worth logging (a chunk of an
+	// upload), or logged by its handler under action (signing in).
 	skip bool
+	// refusals: every 4xx is logged as refused, as for money (a wrong
+	// current password is a failed sign-in).
+	refusals bool
 }
 
 var auditActions = map[string]auditSpec{
@@ -102,9 +106,9 @@ var auditActions = map[string]auditSpec{
 	"POST /users/:id/role":    {action: "user.role", target: "user"},
 	"DELETE /users/:id":       {action: "user.delete", target: "user"},
 	"POST /users/:id/delete":  {action: "user.delete", target: "user"},
-	"POST /auth/password":     {action: "user.password_change", target: "user", param: "self"},
-	"DELETE /auth/token":      {skip: true}, // signing out
-	"POST /logout":            {skip: true},
+	"POST /auth/password":     {action: "user.password_change", target: "user", param: "self", refusals: true},
+	"DELETE /auth/token":      {action: "auth.sign_out", target: "user", param: "self"},
+	"POST /logout":            {action: "auth.sign_out", target: "user", param: "self"},
 	"DELETE /auth/tokens":     {action: "token.revoke_all", target: "user", param: "self"},
 	"DELETE /auth/tokens/:id": {action: "token.revoke", target: "token"},
 	// Outgoing webhooks.
@@ -114,11 +118,12 @@ var auditActions = map[string]auditSpec{
 	"POST /settings/webhooks":            {action: "webhook.create", target: "webhook", param: "-"},
 	"POST /settings/webhooks/:id/test":   {action: "webhook.test", target: "webhook"},
 	"POST /settings/webhooks/:id/delete": {action: "webhook.delete", target: "webhook"},
-	// Outside the signed-in groups: nobody to log as yet (signing in,
-	// accepting an invitation, the public registrations).
-	"POST /auth/token":                        {skip: true},
-	"POST /login":                             {skip: true},
-	"POST /invite/:token":                     {skip: true},
+	// Outside the signed-in groups: signing in and accepting an invitation
+	// are logged by their handlers (audit_signin.go); the public
+	// registrations are no administrator's.
+	"POST /auth/token":                        {skip: true, action: actionTokenCreate},
+	"POST /login":                             {skip: true, action: actionSignIn},
+	"POST /invite/:token":                     {skip: true, action: actionInviteAccept},
 	"POST /public/events/:slug/registrations": {skip: true},
 	"POST /public/events/:slug/waitlist":      {skip: true},
 }
@@ -238,52 +243,30 @@ func auditSpecOf(r *auditRoute, params map[string]string) auditSpec {
 	return spec
 }
 
-// auditTrail logs the request's action once it succeeded (see above).
+// auditTrail logs the request's action once it succeeded (see above), and
+// its refusal: a 401 or 403 of any action, any 4xx of an action on money
+// (a registrant's, such as a refund above what was paid).
 func (s *Server) auditTrail(c *fiber.Ctx) error {
-	switch c.Method() {
-	case fiber.MethodPost, fiber.MethodPut, fiber.MethodPatch, fiber.MethodDelete:
-	default:
-		return c.Next()
-	}
-	r, params := matchAuditRoute(s.auditRoutes, c.Method(), c.Path())
-	if r == nil {
-		return c.Next()
-	}
-	spec := auditSpecOf(r, params)
-	if spec.skip {
+	r, params, spec, ok := s.auditedRoute(c)
+	if !ok {
 		return c.Next()
 	}
 	u, _ := caller(c)
 	if u == nil {
 		return c.Next()
 	}
+	c.Locals(auditReached, true)
 	ctx := c.UserContext()
-	a := &store.Audit{AuditEntry: model.AuditEntry{ActorID: u.ID, ActorEmail: u.Email, ClientIP: clientAddr(c),
-		Action: spec.action, TargetType: spec.target}}
-	switch spec.param {
-	case "-": // the answer says what was created
-	case "self":
-		a.TargetID = strconv.FormatInt(u.ID, 10)
-	case "":
-		a.TargetID = params["id"]
-	default:
-		a.TargetID = params[spec.param]
-	}
-	if id, err := strconv.ParseInt(params["id"], 10, 64); err == nil && len(r.segs) > 0 {
-		switch r.segs[0] {
-		case "events":
-			a.EventID = &id
-		case "registrations":
-			if ev, err := s.Tickets.RegistrationEvent(ctx, id); err == nil {
-				a.EventID = &ev
-			}
-		}
-	}
+	a := &store.Audit{AuditEntry: s.auditEntry(c, r, params, spec, u)}
 	a.Before = s.auditState(c, spec.state, params["id"])
 	a.Deferred = spec.state != "" || a.TargetID == ""
 	c.SetUserContext(store.WithAudit(ctx, a))
 	err := c.Next()
-	if err != nil || c.Response().StatusCode() >= 400 {
+	if st, reason := answered(c, err); st >= 400 {
+		if !a.Written() && st < 500 && (st == fiber.StatusUnauthorized || st == fiber.StatusForbidden || spec.state == stateRegistration || spec.refusals) {
+			a.Status, a.Reason = st, reason
+			s.recordRefusal(c, &a.AuditEntry)
+		}
 		return err // nothing done (a failed multi-step action may have logged its first write)
 	}
 	if a.Written() {
@@ -306,6 +289,113 @@ func (s *Server) auditTrail(c *fiber.Ctx) error {
 		s.Log.ErrorContext(ctx, "audit entry not written", "request_id", requestIDOf(c), "action", a.Action, "err", err)
 	}
 	return nil
+}
+
+// auditReached marks a request auditTrail saw (auditRefusals leaves it).
+const auditReached = "audit-reached"
+
+// auditRefused is set by requireSession on a form sent without a live
+// session (it answers with the login page, not a 401).
+const auditRefused = "audit-refused"
+
+// auditRefusals runs first in the signed-in groups: an action refused
+// before auditTrail could see it (no valid token or session: 401; a form
+// without its CSRF token, or a role that may not: 403) is logged as
+// refused, by whoever the caller turned out to be (nobody for a 401).
+func (s *Server) auditRefusals(c *fiber.Ctx) error {
+	r, params, spec, ok := s.auditedRoute(c)
+	if !ok {
+		return c.Next()
+	}
+	err := c.Next()
+	if reached, _ := c.Locals(auditReached).(bool); reached {
+		return err
+	}
+	st, reason := answered(c, err)
+	if refused, _ := c.Locals(auditRefused).(int); refused != 0 {
+		st, reason = refused, statusCodes[refused]
+	}
+	if st != fiber.StatusUnauthorized && st != fiber.StatusForbidden {
+		return err
+	}
+	u, _ := caller(c)
+	e := s.auditEntry(c, r, params, spec, u)
+	e.Status, e.Reason = st, reason
+	s.recordRefusal(c, &e)
+	return err
+}
+
+// auditedRoute is the write route of a request under /api/v1 or /admin
+// and how it is logged (ok false: not a write, or skipped).
+func (s *Server) auditedRoute(c *fiber.Ctx) (*auditRoute, map[string]string, auditSpec, bool) {
+	switch c.Method() {
+	case fiber.MethodPost, fiber.MethodPut, fiber.MethodPatch, fiber.MethodDelete:
+	default:
+		return nil, nil, auditSpec{}, false
+	}
+	r, params := matchAuditRoute(s.auditRoutes, c.Method(), c.Path())
+	if r == nil {
+		return nil, nil, auditSpec{}, false
+	}
+	spec := auditSpecOf(r, params)
+	return r, params, spec, !spec.skip
+}
+
+// maxAuditTarget bounds a target id read from the path (a refused request
+// may name anything).
+const maxAuditTarget = 64
+
+// auditEntry is the entry of a request to r by u (nil: nobody signed in):
+// who, from where, what and on what.
+func (s *Server) auditEntry(c *fiber.Ctx, r *auditRoute, params map[string]string, spec auditSpec, u *model.User) model.AuditEntry {
+	e := model.AuditEntry{ClientIP: clientAddr(c), Action: spec.action, TargetType: spec.target}
+	if u != nil {
+		e.ActorID, e.ActorEmail = u.ID, u.Email
+	}
+	switch spec.param {
+	case "-": // the answer says what was created
+	case "self":
+		if u != nil {
+			e.TargetID = strconv.FormatInt(u.ID, 10)
+		}
+	case "":
+		e.TargetID = params["id"]
+	default:
+		e.TargetID = params[spec.param]
+	}
+	if len(e.TargetID) > maxAuditTarget {
+		e.TargetID = e.TargetID[:maxAuditTarget]
+	}
+	if id, err := strconv.ParseInt(params["id"], 10, 64); err == nil && len(r.segs) > 0 && u != nil {
+		switch r.segs[0] {
+		case "events":
+			e.EventID = &id
+		case "registrations":
+			if ev, err := s.Tickets.RegistrationEvent(c.UserContext(), id); err == nil {
+				e.EventID = &ev
+			}
+		}
+	}
+	return e
+}
+
+// answered is the status a request is answered with and its error's code:
+// the error's when the handler returned one (turned into HTTP later), else
+// the response's.
+func answered(c *fiber.Ctx, err error) (int, string) {
+	if err != nil {
+		st, body, _ := classify(err)
+		return st, body.Code
+	}
+	st := c.Response().StatusCode()
+	return st, statusCodes[st]
+}
+
+// recordRefusal logs a refused action (store.RecordRefusal bounds bursts).
+func (s *Server) recordRefusal(c *fiber.Ctx, e *model.AuditEntry) {
+	if err := s.Tickets.RecordRefusal(c.UserContext(), e); err != nil {
+		s.Log.ErrorContext(c.UserContext(), "audit entry not written", "request_id", requestIDOf(c), "action", e.Action, "err", err)
+	}
 }
 
 // auditState reads the state an action keeps (nil: none, or unreadable).

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -18,7 +19,8 @@ const (
 )
 
 // auditQuery reads the audit log's filters from the query: actor (email or
-// user id), action (or a prefix ending in "."), event_id, since and until
+// user id), action (or a prefix ending in "."), event_id, outcome (done or
+// refused), client_ip, since and until
 // (RFC 3339, or a date: since from its start, until to its end), limit and
 // cursor. A bad value is a 422 naming it.
 func auditQuery(c *fiber.Ctx) (model.AuditFilter, error) {
@@ -70,6 +72,16 @@ func auditQuery(c *fiber.Ctx) (model.AuditFilter, error) {
 			bad["cursor"] = "is not a cursor this log gave (next_cursor)"
 		}
 		f.Before = n
+	}
+	switch f.Outcome = strings.TrimSpace(c.Query("outcome")); f.Outcome {
+	case "", model.AuditDone, model.AuditRefused:
+	default:
+		bad["outcome"] = "must be done or refused"
+	}
+	if f.ClientIP = strings.TrimSpace(c.Query("client_ip")); f.ClientIP != "" && f.ClientIP != model.AuditMany {
+		if _, err := netip.ParseAddr(f.ClientIP); err != nil {
+			bad["client_ip"] = "must be an IP address such as 203.0.113.9"
+		}
 	}
 	if len(bad) > 0 {
 		return f, model.Invalid(bad)
@@ -144,6 +156,13 @@ type auditJSON struct {
 	EventID  *int64            `json:"event_id"`
 	Before   *model.AuditState `json:"before"`
 	After    *model.AuditState `json:"after"`
+	// A refusal's answer: status and error code; how many times it came
+	// and the last time (1 and at for any other entry).
+	Outcome string    `json:"outcome"`
+	Status  int       `json:"status,omitempty"`
+	Reason  string    `json:"reason,omitempty"`
+	Repeats int       `json:"repeats"`
+	LastAt  time.Time `json:"last_at"`
 }
 
 // auditLog is GET /api/v1/audit.
@@ -155,7 +174,8 @@ func (s *Server) auditLog(c *fiber.Ctx) error {
 	out := make([]auditJSON, 0, len(items))
 	for _, e := range items {
 		out = append(out, auditJSON{ID: e.ID, At: e.At, Actor: auditActorJSON{ID: e.ActorID, Email: e.ActorEmail}, ClientIP: e.ClientIP,
-			Action: e.Action, Target: auditTargetJSON{Type: e.TargetType, ID: e.TargetID}, EventID: e.EventID, Before: e.Before, After: e.After})
+			Action: e.Action, Target: auditTargetJSON{Type: e.TargetType, ID: e.TargetID}, EventID: e.EventID, Before: e.Before, After: e.After,
+			Outcome: e.Outcome, Status: e.Status, Reason: e.Reason, Repeats: e.Repeats, LastAt: e.LastAt})
 	}
 	var cursor *string
 	if next != "" {

@@ -33,11 +33,14 @@ func (s *Server) login(c *fiber.Ctx) error {
 		return model.Invalid(f)
 	}
 	if err := s.limitLogin(c, in.Email); err != nil {
+		s.signInRefused(c, actionTokenCreate, in.Email, err)
 		return err
 	}
-	token, err := s.Auth.Login(c.UserContext(), in.Email, in.Password, store.TokenAPI, clientAddr(c))
+	ctx := store.WithAudit(c.UserContext(), signInAudit(c, actionTokenCreate, nil))
+	token, err := s.Auth.Login(ctx, in.Email, in.Password, store.TokenAPI, clientAddr(c))
 	if errors.Is(err, model.ErrUnauthorized) {
 		s.loginFailed(in.Email)
+		s.signInRefused(c, actionTokenCreate, in.Email, err)
 	}
 	if err != nil {
 		return err

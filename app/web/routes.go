@@ -57,7 +57,7 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/admin/invite/:token", s.invitePage)
 	app.Post("/admin/invite/:token", s.acceptInvite)
 	// authorize: roles, for every page and action below (roles.go).
-	ui := app.Group("/admin", s.requireSession, s.authorize, s.auditTrail)
+	ui := app.Group("/admin", s.auditRefusals, s.requireSession, s.authorize, s.auditTrail)
 	ui.Get("/", s.adminDashboard)
 	ui.Post("/logout", s.adminLogout)
 	ui.Get("/events", s.adminEvents)
@@ -110,10 +110,11 @@ func (s *Server) routes(app *fiber.App) {
 	ui.Post("/events/:id/co_organizers/:user/delete", s.adminRemoveCoOrganizer)
 
 	// auditTrail: every action below that changes something is logged
-	// (audit.go), here and in the admin UI above.
+	// (audit.go), here and in the admin UI above; auditRefusals logs one
+	// refused before (no valid token or session, a role that may not).
 	// authorize: roles, for every route below (roles.go): event routes for
 	// their owner and co-organizers, the rest for admins.
-	api := app.Group("/api/v1", s.requireAdmin, s.authorize, s.auditTrail)
+	api := app.Group("/api/v1", s.auditRefusals, s.requireAdmin, s.authorize, s.auditTrail)
 	api.Delete("/auth/token", s.logout)
 	api.Get("/auth/tokens", s.listTokens)
 	api.Delete("/auth/tokens", s.revokeTokens)
