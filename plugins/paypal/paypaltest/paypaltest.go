@@ -411,6 +411,20 @@ func (f *Server) Refund(id string) Refund {
 	return *rf
 }
 
+// Captures is the fake's ledger: a copy of every capture (its amount, its
+// CustomID and what was refunded of it, by Admit's calls or in the
+// dashboard), by id.
+func (f *Server) Captures() []Capture {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]Capture, 0, len(f.captures))
+	for _, c := range f.captures {
+		out = append(out, *c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
 // OrderCount is how many orders exist.
 func (f *Server) OrderCount() int {
 	f.mu.Lock()

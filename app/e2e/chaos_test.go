@@ -1,0 +1,877 @@
+package e2e
+
+import (
+	"bytes"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/admit/admit/app/mail/mailtest"
+	"github.com/admit/admit/plugins/paypal/paypaltest"
+	"github.com/admit/admit/plugins/stripe/stripetest"
+)
+
+// TestChaos runs the real binary with Stripe (stripe-mock behind a proxy
+// that keeps its state, chaos_stripe_test.go), PayPal (the fake of
+// plugins/paypal/paypaltest) and SMTP (app/mail/mailtest), drives a mixed
+// load at it from several clients — free and paid registrations on events
+// of a few seats, webhooks of both providers in every order and twice,
+// return pages before and after the capture, refunds by the organizer,
+// cancellations by registrants — and SIGKILLs it once enough answers were
+// acknowledged. It then restarts it on the same data, redelivers what a
+// provider or a client would (webhooks not answered 2xx, return pages and
+// refunds whose answer was lost), lets the outbox and the refunds drain,
+// and checks the invariants:
+//
+//   - no event holds more confirmed and held seats than its capacity;
+//   - every registration answered 201 is there;
+//   - every confirmed registration (paid or free) has exactly one access
+//     email in the mailbox, counted by recipient and access token, and no
+//     registration that was never paid has one;
+//   - per registration, what Admit says was paid and refunded is what the
+//     provider holds: the PayPal fake's captures and refunds, and for Stripe
+//     the ledger of the proxy (the payments the test made as the buyer, the
+//     refunds Admit asked stripe-mock for); and no money reached a provider
+//     that Admit has not recorded;
+//   - `admit reconcile` on the data, the server stopped, reports 0
+//     mismatches and 0 payments not checked. Its Stripe look-ups are
+//     answered from the proxy's ledger (stripe-mock answers one fixture for
+//     any PaymentIntent); its PayPal look-ups from the fake's own state.
+func TestChaos(t *testing.T) {
+	t.Parallel()
+	mock, err := stripetest.Start()
+	if err != nil {
+		stripetest.Missing(t, err)
+	}
+	t.Cleanup(mock.Close)
+	c := newChaos(t, mock.URL)
+	c.setUp()
+
+	// The mixed load, SIGKILL once chaosKillAfter answers were 2xx and
+	// seats ran short; the load goes on once the server is back.
+	c.startWorkers(chaosWorkers)
+	c.waitAcked(chaosKillAfter)
+	c.kill()
+	c.restart()
+	c.workers.Wait()
+	t.Logf("%d stories, %d answers 2xx, %d registrations refused for want of a seat, %d steps to redo",
+		c.stories.Load(), c.acked.Load(), c.soldOut.Load(), len(c.redoList()))
+
+	// Phase 2: what a provider or a client does when it got no answer.
+	c.redo()
+	c.drain()
+	c.check()
+}
+
+const (
+	chaosWorkers   = 8
+	chaosKillAfter = 100
+	// chaosKillSoldOut: the kill also waits for that many registrations
+	// refused for want of a seat (the seats are contended by then).
+	chaosKillSoldOut = 3
+	// chaosMaxStories is the whole load, before and after the kill.
+	chaosMaxStories = 300
+	whsec           = "whsec_chaos_test_secret"
+)
+
+// chaosEvent is one event of the test and what the test knows of it.
+type chaosEvent struct {
+	event
+	Title     string
+	Capacity  int64
+	Providers []string // none: free
+}
+
+// chaosReg is a registration the server answered 201.
+type chaosReg struct {
+	ID       int64
+	Event    *chaosEvent
+	Email    string
+	Provider string
+	Order    string // PayPal's order id
+}
+
+type chaos struct {
+	t      *testing.T
+	dir    string
+	smtp   *mailtest.Server
+	paypal *paypaltest.Server
+	stripe *stripeSide
+
+	mu     sync.Mutex
+	srv    *server
+	base   string // "" while the server is down
+	token  string
+	events []*chaosEvent
+	regs   map[int64]*chaosReg
+	todo   []func() error // to redo once the server is back
+	hooks  []hook         // webhooks not answered 2xx
+	fails  []string       // answers that break the contract
+
+	acked    atomic.Int64
+	soldOut  atomic.Int64 // registrations refused: no seat left
+	stories  atomic.Int64
+	up       chan struct{} // closed while the server runs
+	changed  chan struct{} // closed, then replaced, at each 2xx
+	workers  sync.WaitGroup
+	client   *http.Client
+	verified atomic.Int64 // webhooks answered 2xx
+}
+
+// hook is a webhook as a provider delivers it.
+type hook struct {
+	provider string
+	body     []byte
+	header   http.Header // PayPal's signature headers; Stripe's is made at each delivery
+}
+
+func newChaos(t *testing.T, stripeMock string) *chaos {
+	dir := t.TempDir()
+	return &chaos{
+		t: t, dir: dir,
+		smtp:    mailtest.NewServer(t),
+		paypal:  paypaltest.NewServer(t, paypaltest.ClientID, paypaltest.Secret),
+		stripe:  newStripeSide(t, stripeMock),
+		regs:    map[int64]*chaosReg{},
+		changed: make(chan struct{}),
+		up:      make(chan struct{}),
+		client:  keepAliveClient(2*chaosWorkers, 30*time.Second),
+	}
+}
+
+func (c *chaos) env() []string {
+	host, port := c.smtp.Addr()
+	return []string{
+		"ADMIT_SMTP__HOST=" + host, fmt.Sprintf("ADMIT_SMTP__PORT=%d", port), "ADMIT_SMTP__TLS=none",
+		"ADMIT_STRIPE__SECRET_KEY=" + stripetest.Key, "ADMIT_STRIPE__WEBHOOK_SECRET=" + whsec,
+		"ADMIT_STRIPE__API_BASE=" + c.stripe.URL(),
+		"ADMIT_PAYPAL__CLIENT_ID=" + paypaltest.ClientID, "ADMIT_PAYPAL__CLIENT_SECRET=" + paypaltest.Secret,
+		"ADMIT_PAYPAL__API_BASE=" + c.paypal.URL, "ADMIT_PAYPAL__WEBHOOK_ID=" + c.paypal.WebhookID,
+		// Every buyer comes from 127.0.0.1.
+		"ADMIT_LIMITS__HOLDS_PER_CLIENT=0",
+	}
+}
+
+func (c *chaos) setUp() {
+	c.srv = startServer(c.t, serverOpts{Dir: c.dir, DataDir: filepath.Join(c.dir, "data"), Admin: true, Env: c.env()})
+	c.base, c.token = c.srv.base, c.srv.login(c.t, adminEmail, adminPassword)
+	close(c.up)
+	for _, e := range []*chaosEvent{
+		{Title: "Chaos free A", Capacity: 6},
+		{Title: "Chaos free B", Capacity: 9},
+		{Title: "Chaos Stripe", Capacity: 6, Providers: []string{"stripe"}},
+		{Title: "Chaos PayPal", Capacity: 6, Providers: []string{"paypal"}},
+		{Title: "Chaos both", Capacity: 5, Providers: []string{"stripe", "paypal"}},
+	} {
+		in := map[string]any{"title": e.Title, "kind": "live", "timezone": "UTC", "capacity": e.Capacity, "status": "published",
+			"sessions": []map[string]any{{"starts_at": "2030-01-01T10:00:00Z", "duration_minutes": 60}}}
+		if len(e.Providers) > 0 {
+			in["price"] = map[string]any{"amount": 1999, "currency": "EUR"}
+			in["providers"] = e.Providers
+		}
+		if status := api(c.t, httpClient, "POST", c.base+"/api/v1/events", c.token, in, &e.event); status != http.StatusCreated || e.ID == 0 {
+			c.t.Fatalf("create event %s: %d", e.Title, status)
+		}
+		c.events = append(c.events, e)
+	}
+}
+
+// ---------------------------------------------------------------- load
+
+// story is one registrant's (and their organizer's) actions; n picks which.
+func (c *chaos) story(n int64) error {
+	free := func(i int) *chaosEvent { return c.events[i] }
+	switch n % 10 {
+	case 0, 1:
+		_, err := c.register(n, free(int(n%2)), "")
+		return err
+	case 2: // free, then the registrant cancels with the link of their access email
+		r, err := c.register(n, free(0), "")
+		if r == nil || err != nil {
+			return err
+		}
+		return c.registrantCancels(r)
+	case 3: // Stripe, the payment's webhook once
+		return c.stripeStory(n, c.events[2], false, false)
+	case 4: // Stripe, the webhook twice at once, then a partial refund and the rest
+		return c.stripeStory(n, c.events[2], true, true)
+	case 5: // PayPal: the return page captures, then its webhook (twice)
+		_, err := c.paypalStory(n, c.events[3], false, false)
+		return err
+	case 6: // PayPal: captured elsewhere, its webhook first, then the return page; then a refund
+		_, err := c.paypalStory(n, c.events[3], true, true)
+		return err
+	case 7: // both providers, Stripe: a hold never paid
+		_, err := c.register(n, c.events[4], "stripe")
+		return err
+	case 8: // both providers, PayPal, then the registrant cancels (no refund)
+		r, err := c.paypalStory(n, c.events[4], n%4 == 0, false)
+		if r == nil || err != nil {
+			return err
+		}
+		return c.registrantCancels(r)
+	default: // both providers, Stripe, paid and refunded in full at once
+		return c.stripeStory(n, c.events[4], false, true)
+	}
+}
+
+func chaosEmail(n int64) string { return fmt.Sprintf("chaos-%d@example.org", n) }
+
+func (c *chaos) startWorkers(n int) {
+	var seq atomic.Int64
+	for w := 0; w < n; w++ {
+		c.workers.Add(1)
+		go func() {
+			defer c.workers.Done()
+			for {
+				c.mu.Lock()
+				up := c.up
+				c.mu.Unlock()
+				<-up // no new story while the server is down
+				i := seq.Add(1)
+				if i > chaosMaxStories {
+					return
+				}
+				c.stories.Add(1)
+				if err := c.story(i); err != nil {
+					c.t.Logf("story %d: %v", i, err)
+				}
+			}
+		}()
+	}
+}
+
+// errDown is a request the server did not answer: it was killed, or is
+// still starting again. The step is queued to be done again.
+var errDown = errors.New("no answer")
+
+// do sends one request to the running server. A transport error is
+// errDown; a 2xx counts as acknowledged.
+func (c *chaos) do(method, path string, header http.Header, body []byte) (int, []byte, error) {
+	c.mu.Lock()
+	base := c.base
+	c.mu.Unlock()
+	if base == "" {
+		return 0, nil, errDown
+	}
+	req, err := http.NewRequest(method, base+path, bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	res, err := c.client.Do(req)
+	if err != nil {
+		return 0, nil, fmt.Errorf("%w: %s %s: %v", errDown, method, path, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		return 0, nil, fmt.Errorf("%w: %s %s: %v", errDown, method, path, err)
+	}
+	if res.StatusCode/100 == 2 {
+		c.ack()
+	}
+	return res.StatusCode, b, nil
+}
+
+func jsonHeader(token string) http.Header {
+	h := http.Header{"Content-Type": {"application/json"}, "Accept": {"application/json"}}
+	if token != "" {
+		h.Set("Authorization", "Bearer "+token)
+	}
+	return h
+}
+
+func (c *chaos) ack() {
+	c.acked.Add(1)
+	c.mu.Lock()
+	close(c.changed)
+	c.changed = make(chan struct{})
+	c.mu.Unlock()
+}
+
+// fail records an answer that breaks the API's contract.
+func (c *chaos) fail(format string, args ...any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.fails = append(c.fails, fmt.Sprintf(format, args...))
+}
+
+// later queues a step to be done again once the server is back.
+func (c *chaos) later(step func() error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.todo = append(c.todo, step)
+}
+
+func (c *chaos) redoList() []func() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.todo
+}
+
+// register posts a registration; nil without error when refused (sold out).
+func (c *chaos) register(n int64, e *chaosEvent, provider string) (*chaosReg, error) {
+	in := map[string]any{"name": fmt.Sprintf("Chaos %d", n), "email": chaosEmail(n)}
+	if provider != "" {
+		in["provider"] = provider
+	}
+	b, _ := json.Marshal(in)
+	status, body, err := c.do("POST", "/api/v1/public/events/"+e.Slug+"/registrations", jsonHeader(""), b)
+	if err != nil {
+		return nil, err // not acknowledged: nothing to check (a client would try again)
+	}
+	switch status {
+	case http.StatusCreated:
+	case http.StatusConflict: // sold_out
+		c.soldOut.Add(1)
+		return nil, nil
+	default:
+		c.fail("register %d on %s: %d %s", n, e.Title, status, body)
+		return nil, nil
+	}
+	var out struct {
+		Registration struct {
+			ID     int64  `json:"id"`
+			Status string `json:"status"`
+		} `json:"registration"`
+		CheckoutURL string `json:"checkout_url"`
+	}
+	if err := json.Unmarshal(body, &out); err != nil || out.Registration.ID == 0 {
+		c.fail("register %d: 201 %s", n, body)
+		return nil, nil
+	}
+	r := &chaosReg{ID: out.Registration.ID, Event: e, Email: chaosEmail(n), Provider: provider}
+	if provider == "paypal" {
+		u, err := url.Parse(out.CheckoutURL)
+		if err != nil || u.Query().Get("token") == "" {
+			c.fail("registration %d: checkout_url %q", r.ID, out.CheckoutURL)
+			return nil, nil
+		}
+		r.Order = u.Query().Get("token")
+	}
+	c.mu.Lock()
+	c.regs[r.ID] = r
+	c.mu.Unlock()
+	return r, nil
+}
+
+// orDo does step now; when the server does not answer, it is done again
+// once it is back.
+func (c *chaos) orLater(step func() error) error {
+	err := step()
+	if errors.Is(err, errDown) {
+		c.later(step)
+	}
+	return err
+}
+
+// stripeStory: register with Stripe, pay, deliver the payment's webhook
+// (twice at once when dup), then refund (500 then the rest when partial,
+// else everything at once) when refund.
+func (c *chaos) stripeStory(n int64, e *chaosEvent, dup, refund bool) error {
+	r, err := c.register(n, e, "stripe")
+	if r == nil || err != nil {
+		return err
+	}
+	paid, err := c.stripe.pay(r.ID)
+	if err != nil {
+		c.fail("%v", err)
+		return nil
+	}
+	h := hook{provider: "stripe", body: paid}
+	if dup {
+		c.deliverConcurrently(h, h)
+	} else {
+		c.deliver(h)
+	}
+	if !refund {
+		return nil
+	}
+	if dup { // partial first
+		if err := c.orLater(func() error { return c.refund(r, 500) }); err != nil {
+			return err
+		}
+	}
+	if err := c.orLater(func() error { return c.refund(r, 0) }); err != nil {
+		return err
+	}
+	c.pumpStripe()
+	return nil
+}
+
+// paypalStory: register with PayPal, approve, then either the return page
+// captures and the webhooks follow, or (outsideFirst) the order is
+// captured elsewhere, its webhook comes first and the return page after.
+// refund refunds 700 and then the rest.
+func (c *chaos) paypalStory(n int64, e *chaosEvent, outsideFirst, refund bool) (*chaosReg, error) {
+	r, err := c.register(n, e, "paypal")
+	if r == nil || err != nil {
+		return nil, err
+	}
+	c.paypal.Approve(r.Order)
+	if outsideFirst {
+		c.paypal.CaptureOrder(r.Order)
+		c.pumpPayPal()
+	}
+	if err := c.orLater(func() error { return c.paypalReturn(r) }); err != nil {
+		return r, err
+	}
+	c.pumpPayPal()
+	if !refund {
+		return r, nil
+	}
+	if err := c.orLater(func() error { return c.refund(r, 700) }); err != nil {
+		return nil, err
+	}
+	if err := c.orLater(func() error { return c.refund(r, 0) }); err != nil {
+		return nil, err
+	}
+	c.pumpPayPal()
+	return r, nil
+}
+
+// paypalReturn is the buyer coming back from PayPal (again, after a lost
+// answer: reloading the page is harmless).
+func (c *chaos) paypalReturn(r *chaosReg) error {
+	ret, err := url.Parse(c.paypal.Order(r.Order).ReturnURL)
+	if err != nil {
+		return err
+	}
+	q := ret.Query()
+	q.Set("token", r.Order)
+	q.Set("PayerID", "CHAOSPAYER")
+	status, body, err := c.do("GET", ret.Path+"?"+q.Encode(), nil, nil)
+	if err != nil {
+		return err
+	}
+	if status != http.StatusOK {
+		c.fail("PayPal return of registration %d: %d %s", r.ID, status, tail(string(body), 300))
+	}
+	return nil
+}
+
+// refund is the organizer refunding amount (0: the rest). A 409 (nothing
+// left, or an earlier refund still on its way) is an answer the organizer
+// may get after a lost one; anything else but 200 is not.
+func (c *chaos) refund(r *chaosReg, amount int64) error {
+	var body []byte
+	if amount > 0 {
+		body, _ = json.Marshal(map[string]int64{"amount": amount})
+	}
+	c.mu.Lock()
+	token := c.token
+	c.mu.Unlock()
+	status, out, err := c.do("POST", fmt.Sprintf("/api/v1/registrations/%d/refund", r.ID), jsonHeader(token), body)
+	if err != nil {
+		return err
+	}
+	if status != http.StatusOK && status != http.StatusConflict {
+		c.fail("refund %d of registration %d: %d %s", amount, r.ID, status, out)
+	}
+	return nil
+}
+
+// accessLink finds a registration's access token in its access email.
+var accessLink = regexp.MustCompile(`/a/([A-Za-z0-9_-]{16,})`)
+
+// registrantCancels waits for the registration's access email, then
+// cancels with its link.
+func (c *chaos) registrantCancels(r *chaosReg) error {
+	token := c.waitAccessToken(r)
+	if token == "" {
+		return nil // no access email (the payment did not confirm it): checked at the end
+	}
+	return c.orLater(func() error {
+		status, body, err := c.do("POST", "/a/"+token+"/cancel", http.Header{"Accept": {"application/json"}}, nil)
+		if err != nil {
+			return err
+		}
+		if status != http.StatusOK {
+			c.fail("registrant cancel of %d: %d %s", r.ID, status, body)
+		}
+		return nil
+	})
+}
+
+// waitAccessToken waits (at most 45 s) for the access email of r.
+func (c *chaos) waitAccessToken(r *chaosReg) string {
+	deadline := time.Now().Add(45 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, m := range accessMails(c.smtp.Messages(), r.Event.Title) {
+			if m.to == r.Email {
+				return m.token
+			}
+		}
+		time.Sleep(20 * time.Millisecond) // polling a condition: the mailbox
+	}
+	return ""
+}
+
+// deliver POSTs a webhook as its provider would; one not answered 2xx is
+// kept to be delivered again.
+func (c *chaos) deliver(h hook) {
+	header := h.header.Clone()
+	if header == nil {
+		header = http.Header{}
+	}
+	header.Set("Content-Type", "application/json")
+	if h.provider == "stripe" {
+		header.Set("Stripe-Signature", stripetest.Sign(whsec, time.Now(), h.body))
+	}
+	status, body, err := c.do("POST", "/webhooks/"+h.provider, header, h.body)
+	switch {
+	case err != nil || status/100 == 5:
+		c.mu.Lock()
+		c.hooks = append(c.hooks, h)
+		c.mu.Unlock()
+	case status/100 != 2:
+		c.fail("webhook %s: %d %s\n%s", h.provider, status, body, h.body)
+	default:
+		c.verified.Add(1)
+	}
+}
+
+// deliverConcurrently delivers hooks at the same moment.
+func (c *chaos) deliverConcurrently(hooks ...hook) {
+	var wg sync.WaitGroup
+	for _, h := range hooks {
+		wg.Add(1)
+		go func() { defer wg.Done(); c.deliver(h) }()
+	}
+	wg.Wait()
+}
+
+// pumpPayPal delivers what PayPal queued: newest first, every other one
+// twice at once.
+func (c *chaos) pumpPayPal() {
+	ds := c.paypal.Webhooks()
+	for i := len(ds) - 1; i >= 0; i-- {
+		h := hook{provider: "paypal", body: ds[i].Body, header: ds[i].Header}
+		if i%2 == 0 {
+			c.deliverConcurrently(h, h)
+		} else {
+			c.deliver(h)
+		}
+	}
+}
+
+// pumpStripe delivers the charge.refunded events Stripe queued: newest
+// first (an older total after a newer one), every other one twice.
+func (c *chaos) pumpStripe() {
+	evs := c.stripe.takeEvents()
+	for i := len(evs) - 1; i >= 0; i-- {
+		h := hook{provider: "stripe", body: evs[i]}
+		if i%2 == 0 {
+			c.deliverConcurrently(h, h)
+		} else {
+			c.deliver(h)
+		}
+	}
+}
+
+// waitAcked waits until n answers were 2xx and chaosKillSoldOut
+// registrations were refused for want of a seat (at most 60 s).
+func (c *chaos) waitAcked(n int64) {
+	timeout := time.After(60 * time.Second)
+	done := make(chan struct{})
+	go func() { c.workers.Wait(); close(done) }()
+	for {
+		c.mu.Lock()
+		changed := c.changed
+		c.mu.Unlock()
+		if c.acked.Load() >= n && c.soldOut.Load() >= chaosKillSoldOut {
+			return
+		}
+		select {
+		case <-changed:
+		case <-done:
+			c.t.Fatalf("the load ended after %d answers 2xx, before the %d the kill waits for", c.acked.Load(), n)
+		case <-timeout:
+			c.t.Fatalf("only %d answers 2xx within 60s, the kill waits for %d", c.acked.Load(), n)
+		}
+	}
+}
+
+func (c *chaos) kill() {
+	c.mu.Lock()
+	srv := c.srv
+	c.base, c.up = "", make(chan struct{})
+	c.mu.Unlock()
+	srv.kill()
+	c.t.Logf("SIGKILL after %d answers 2xx, %d registrations refused for want of a seat", c.acked.Load(), c.soldOut.Load())
+}
+
+func (c *chaos) restart() {
+	s := c.srv.restart(c.t)
+	token := s.login(c.t, adminEmail, adminPassword)
+	c.mu.Lock()
+	c.srv, c.base, c.token = s, s.base, token
+	close(c.up)
+	c.mu.Unlock()
+}
+
+// redo does what got no answer again, delivers the webhooks not answered
+// 2xx (with Stripe's signature of now, as a redelivery has), and what the
+// providers queued meanwhile, until every one is answered.
+func (c *chaos) redo() {
+	c.mu.Lock()
+	todo, hooks := c.todo, c.hooks
+	c.todo, c.hooks = nil, nil
+	c.mu.Unlock()
+	for _, step := range todo {
+		if err := step(); err != nil {
+			c.t.Fatalf("again after the restart: %v", err)
+		}
+	}
+	for _, h := range hooks {
+		c.deliver(h)
+	}
+	c.pumpPayPal()
+	c.pumpStripe()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.hooks) > 0 || len(c.todo) > 0 {
+		c.t.Fatalf("after the restart, %d webhooks and %d steps still got no 2xx answer", len(c.hooks), len(c.todo))
+	}
+}
+
+// drain waits until the outbox has no queued mail and no refund is still
+// on its way, as the admin API and the database (read-only) show.
+func (c *chaos) drain() {
+	db := openReadOnly(c.t, filepath.Join(c.dir, "data", "admit.db"))
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		var out struct {
+			Items []json.RawMessage `json:"items"`
+		}
+		if status := api(c.t, httpClient, "GET", c.srv.base+"/api/v1/outbox?status=queued", c.token, nil, &out); status != http.StatusOK {
+			c.t.Fatalf("GET /api/v1/outbox: %d", status)
+		}
+		refunds := queuedRefunds(c.t, db)
+		if len(out.Items) == 0 && refunds == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("after 90s, %d mails and %d refunds still queued", len(out.Items), refunds)
+		}
+		time.Sleep(100 * time.Millisecond) // polling a condition: the outbox
+	}
+}
+
+func queuedRefunds(t testing.TB, db *sql.DB) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRow(`SELECT COUNT(*) FROM refunds WHERE status = 'queued'`).Scan(&n); err != nil {
+		t.Fatalf("queued refunds: %v", err)
+	}
+	return n
+}
+
+// ---------------------------------------------------------------- checks
+
+// adminReg is a registration as GET /api/v1/events/{id}/registrations
+// answers it.
+type adminReg struct {
+	ID             int64  `json:"id"`
+	Email          string `json:"email"`
+	Status         string `json:"status"`
+	Provider       string `json:"provider"`
+	PaymentID      string `json:"payment_id"`
+	AmountPaid     int64  `json:"amount_paid"`
+	AmountRefunded int64  `json:"amount_refunded"`
+	Currency       string `json:"currency"`
+}
+
+// seated are the statuses that hold a seat.
+var seated = map[string]bool{"confirmed": true, "partially_refunded": true, "pending_payment": true, "pending_approval": true}
+
+// hasAccess are the statuses whose registrant got their access.
+var hasAccess = map[string]bool{"confirmed": true, "partially_refunded": true}
+
+type mailRef struct{ to, token, messageID string }
+
+// accessMails are the access emails of an event in a mailbox, read as a
+// mail client would: the parsed message, its subject, its recipient and
+// the access link in its text.
+func accessMails(msgs []mailtest.Received, title string) []mailRef {
+	var out []mailRef
+	for _, m := range msgs {
+		if m.Subject != "Your access to "+title || len(m.To) != 1 {
+			continue
+		}
+		ref := mailRef{to: strings.ToLower(m.To[0]), messageID: m.Header.Get("Message-Id")}
+		if l := accessLink.FindStringSubmatch(m.Text); l != nil {
+			ref.token = l[1]
+		}
+		out = append(out, ref)
+	}
+	return out
+}
+
+func (c *chaos) check() {
+	t := c.t
+	c.mu.Lock()
+	fails := c.fails
+	c.mu.Unlock()
+	for _, f := range fails {
+		t.Errorf("during the load: %s", f)
+	}
+
+	all := map[int64]adminReg{}
+	var eventOf = map[int64]*chaosEvent{}
+	for _, e := range c.events {
+		var out struct {
+			Items []adminReg `json:"items"`
+		}
+		url := fmt.Sprintf("%s/api/v1/events/%d/registrations", c.srv.base, e.ID)
+		if status := api(t, httpClient, "GET", url, c.token, nil, &out); status != http.StatusOK {
+			t.Fatalf("GET %s: %d", url, status)
+		}
+		held := int64(0)
+		for _, r := range out.Items {
+			all[r.ID], eventOf[r.ID] = r, e
+			if seated[r.Status] {
+				held++
+			}
+		}
+		// No seat oversold.
+		if held > e.Capacity {
+			t.Errorf("%s: %d registrations hold a seat, capacity %d", e.Title, held, e.Capacity)
+		}
+		t.Logf("%s: %d registrations, %d seated of %d", e.Title, len(out.Items), held, e.Capacity)
+	}
+
+	// Every acknowledged registration is there.
+	c.mu.Lock()
+	regs := c.regs
+	c.mu.Unlock()
+	for _, id := range sortedRegs(regs) {
+		if _, ok := all[id]; !ok {
+			t.Errorf("registration %d (%s) was answered 201 and is gone", id, regs[id].Email)
+		}
+	}
+
+	// Exactly one access email per confirmed registration, none for one
+	// that never got access.
+	msgs := c.smtp.Messages()
+	perReg := map[int64]map[string]int{} // registration → token → mails
+	ids := map[int64]map[string]bool{}   // registration → Message-IDs
+	byEmail := map[string]int64{}
+	for id, r := range all {
+		byEmail[strings.ToLower(r.Email)] = id
+	}
+	for _, e := range c.events {
+		for _, m := range accessMails(msgs, e.Title) {
+			id, ok := byEmail[m.to]
+			if !ok || m.token == "" {
+				t.Errorf("an access email of %s to %q (token %q) matches no registration", e.Title, m.to, m.token)
+				continue
+			}
+			if perReg[id] == nil {
+				perReg[id], ids[id] = map[string]int{}, map[string]bool{}
+			}
+			perReg[id][m.token]++
+			ids[id][m.messageID] = true
+		}
+	}
+	paidRegs, mails := 0, 0
+	for _, id := range sortedRegs(all) {
+		r := all[id]
+		n := 0
+		for _, k := range perReg[id] {
+			n += k
+		}
+		mails += n
+		switch {
+		case hasAccess[r.Status] && (len(perReg[id]) != 1 || n != 1):
+			t.Errorf("registration %d (%s, %s, paid %d): %d access emails %v with %d Message-IDs, want exactly one",
+				id, r.Email, r.Status, r.AmountPaid, n, perReg[id], len(ids[id]))
+		case !hasAccess[r.Status] && n > 1:
+			t.Errorf("registration %d (%s, %s): %d access emails", id, r.Email, r.Status, n)
+		case r.Provider != "" && r.AmountPaid == 0 && n > 0:
+			t.Errorf("registration %d (%s, %s) never paid and got an access email", id, r.Email, r.Status)
+		}
+		if r.AmountPaid > 0 {
+			paidRegs++
+		}
+	}
+
+	// Money: Admit's books are the providers'.
+	stripeLedger := c.stripe.ledger()
+	paypalLedger := map[int64]paypaltest.Capture{}
+	for _, cp := range c.paypal.Captures() {
+		var reg int64
+		fmt.Sscan(cp.CustomID, &reg)
+		if _, dup := paypalLedger[reg]; dup {
+			t.Errorf("PayPal captured registration %d twice", reg)
+		}
+		paypalLedger[reg] = cp
+	}
+	for _, id := range sortedRegs(all) {
+		r := all[id]
+		var paid, refunded int64
+		var known bool
+		switch r.Provider {
+		case "stripe":
+			var ch stripeCharge
+			ch, known = stripeLedger[id]
+			paid, refunded = ch.Amount, ch.Refunded
+		case "paypal":
+			var cp paypaltest.Capture
+			cp, known = paypalLedger[id]
+			paid, refunded = cp.Amount, cp.Refunded
+		}
+		if !known && r.AmountPaid == 0 {
+			continue
+		}
+		if r.AmountPaid != paid || r.AmountRefunded != refunded {
+			t.Errorf("registration %d (%s, %s): Admit paid %d refunded %d, %s paid %d refunded %d",
+				id, r.Email, r.Status, r.AmountPaid, r.AmountRefunded, r.Provider, paid, refunded)
+		}
+	}
+	for reg := range stripeLedger {
+		if _, ok := all[reg]; !ok {
+			t.Errorf("Stripe took money for registration %d, which Admit does not have", reg)
+		}
+	}
+	for reg := range paypalLedger {
+		if _, ok := all[reg]; !ok {
+			t.Errorf("PayPal took money for registration %d, which Admit does not have", reg)
+		}
+	}
+	t.Logf("%d registrations (%d acknowledged), %d paid, %d access emails; Stripe: %d payments, %d refunds; PayPal: %d captures; %d webhooks answered 2xx",
+		len(all), len(regs), paidRegs, mails, len(stripeLedger), c.stripe.refundCount(), len(paypalLedger), c.verified.Load())
+
+	// admit reconcile on the same data, the server stopped.
+	c.srv.signal(syscall.SIGTERM)
+	if _, ok := c.srv.wait(10 * time.Second); !ok {
+		c.srv.signal(syscall.SIGQUIT)
+		c.srv.wait(5 * time.Second)
+		t.Fatalf("admit still running 10s after SIGTERM:\n%s", tail(c.srv.stderr.String(), 20000))
+	}
+	env := append(c.env(), "ADMIT_DATA__DIR="+filepath.Join(c.dir, "data"), "ADMIT_HTTP__ADDRESS="+freeAddr(t))
+	code, stdout, stderr := run(t, bin, c.dir, env, "reconcile")
+	t.Logf("admit reconcile: exit %d\n%s", code, tail(stdout, 3000))
+	if code != 0 || !strings.Contains(stdout, "mismatches 0, not checked 0") {
+		t.Errorf("admit reconcile: exit %d, want 0 with no mismatch\nstdout:\n%s\nstderr:\n%s", code, tail(stdout, 3000), tail(stderr, 2000))
+	}
+	if want := fmt.Sprintf("checked %d, matched %d,", len(stripeLedger)+len(paypalLedger), len(stripeLedger)+len(paypalLedger)); !strings.Contains(stdout, want) {
+		t.Errorf("admit reconcile: want %q (every payment at both providers)\n%s", want, stdout)
+	}
+	integrityCheck(t, filepath.Join(c.dir, "data", "admit.db"))
+}
