@@ -2,6 +2,8 @@ package mail
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -141,6 +143,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 func (d *Dispatcher) deliver(ctx context.Context, m model.OutboxMail) error {
 	msg, err := d.c.Compose(ctx, m)
 	if err == nil {
+		msg.ID = outboxMessageID(m)
 		err = d.s.Send(ctx, msg)
 	}
 	if err != nil && ctx.Err() != nil {
@@ -163,6 +166,18 @@ func (d *Dispatcher) deliver(ctx context.Context, m model.OutboxMail) error {
 			"next_attempt_at", next, "error", err)
 		return d.record(ctx, m, d.ob.MarkRetry(ctx, m.ID, attempts, next, short(err.Error())))
 	}
+}
+
+// outboxMessageID is the left part of the Message-ID of a queued mail, the
+// same at every sending: sent, then sent again because its outcome could not
+// be recorded (the process was killed between the SMTP server's answer and
+// the outbox's record, or the database refused the record), the mail is
+// one message to its recipient's client, which shows a Message-ID once. It
+// is a digest of the mail's row, not its id: it says nothing of how many
+// mails Admit sends.
+func outboxMessageID(m model.OutboxMail) string {
+	sum := sha256.Sum256(fmt.Appendf(nil, "admit outbox %d %d %s", m.ID, m.CreatedAt.UnixNano(), m.To))
+	return hex.EncodeToString(sum[:16])
 }
 
 func (d *Dispatcher) record(ctx context.Context, m model.OutboxMail, err error) error {

@@ -30,6 +30,12 @@ type Message struct {
 	// Inline are images the HTML shows as cid:ContentID
 	// (multipart/related).
 	Inline []Inline
+	// ID, when set, is the left part of the Message-ID (letters and digits):
+	// the Dispatcher gives every sending of one queued mail the same, so
+	// that a copy the SMTP server took before a crash kept Admit from
+	// recording it, and the one sent again after, are one message to the
+	// recipient's mail client. Empty: a new random one.
+	ID string
 }
 
 // Inline is an image inside a Message, shown by the HTML part.
@@ -190,7 +196,7 @@ func (s *SMTP) build(m Message) (*gomail.Msg, error) {
 	msg.ToMailAddress(&netmail.Address{Name: m.ToName, Address: to.Address})
 	msg.Subject(m.Subject)
 	msg.SetDate()
-	msg.SetMessageIDWithValue(s.messageID())
+	msg.SetMessageIDWithValue(s.messageID(m.ID))
 	msg.SetGenHeader(gomail.Header("Auto-Submitted"), "auto-generated")
 
 	switch {
@@ -224,16 +230,23 @@ func (s *SMTP) build(m Message) (*gomail.Msg, error) {
 	return msg, nil
 }
 
-// messageID is a new Message-ID (without the angle brackets) in the domain
-// of smtp.from, never the machine's host name: "<random>@example.com".
-func (s *SMTP) messageID() string {
+// messageID is a Message-ID (without the angle brackets) in the domain of
+// smtp.from, never the machine's host name: "<id>@example.com", with id
+// (Message.ID) or, when it is empty or not only letters and digits, a new
+// random one.
+func (s *SMTP) messageID(id string) string {
 	domain := s.from.Address[strings.LastIndexByte(s.from.Address, '@')+1:]
 	if domain == "" || strings.ContainsAny(domain, "<>[] ") {
 		domain = "admit.invalid"
 	}
-	b := make([]byte, 16)
-	_, _ = rand.Read(b) // crypto/rand.Read does not fail
-	return hex.EncodeToString(b) + "@" + strings.ToLower(domain)
+	if id == "" || strings.IndexFunc(id, func(r rune) bool {
+		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
+	}) >= 0 {
+		b := make([]byte, 16)
+		_, _ = rand.Read(b) // crypto/rand.Read does not fail
+		id = hex.EncodeToString(b)
+	}
+	return id + "@" + strings.ToLower(domain)
 }
 
 // checkHeaders refuses a line break in any value that ends up in a header,

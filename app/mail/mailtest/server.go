@@ -71,6 +71,7 @@ type Server struct {
 	changed  chan struct{} // closed when msgs grows, then replaced
 	failNext int
 	refused  map[string]bool // recipients answered 550
+	taken    func(Received)  // OnMessage's
 	l        net.Listener    // the running server's
 }
 
@@ -184,6 +185,17 @@ func (s *Server) Reset() {
 	s.msgs = nil
 }
 
+// OnMessage has f called with each message the server takes, once it is in
+// the mailbox and before the server answers 250: a test can stop the
+// sender there, which then does not know the message arrived (the
+// duplicate SMTP cannot rule out). f runs on the connection's goroutine;
+// nil removes it.
+func (s *Server) OnMessage(f func(Received)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.taken = f
+}
+
 // FailNext makes the server refuse the next n messages with a temporary
 // error (451), to exercise retries.
 func (s *Server) FailNext(n int) {
@@ -295,6 +307,12 @@ func (ss *session) Data(r io.Reader) error {
 	rec := Parse(raw)
 	rec.From, rec.To, rec.AuthUser = ss.from, append([]string(nil), ss.to...), ss.authUser
 	ss.s.add(rec)
+	ss.s.mu.Lock()
+	taken := ss.s.taken
+	ss.s.mu.Unlock()
+	if taken != nil {
+		taken(rec)
+	}
 	return nil
 }
 
