@@ -48,6 +48,7 @@ func (s *Store) writer() {
 func (s *Store) runBatch(batch []writeReq) {
 	results := make([]error, len(batch))
 	fail := func(err error) {
+		s.events.settle()
 		for i, r := range batch {
 			if results[i] == nil {
 				results[i] = err
@@ -114,6 +115,7 @@ func (s *Store) runBatch(batch []writeReq) {
 			}
 		}
 	}
+	s.events.settle() // before any write is answered
 	for i, r := range batch {
 		r.done <- results[i]
 	}

@@ -168,13 +168,22 @@ func scanSession(row scanner) (model.Session, error) {
 	return s, err
 }
 
-// Event reads an event with its sessions.
+// Event reads an event with its sessions (from the event cache when no
+// write changed it since it was last read).
 func (s *Store) Event(ctx context.Context, id int64) (*model.Event, error) {
+	if e, ok := s.events.get(id); ok {
+		return e, nil
+	}
+	gen, keep := s.events.stamp()
 	e, err := scanEvent(s.read("get-event").QueryRowContext(ctx, id))
 	if err != nil {
 		return nil, err
 	}
-	return e, s.loadSessions(ctx, e)
+	if err := s.loadSessions(ctx, e); err != nil {
+		return nil, err
+	}
+	s.events.put(e, gen, keep)
+	return e, nil
 }
 
 // EventBySlug reads an event with its sessions.
@@ -207,13 +216,22 @@ func (s *Store) loadSessions(ctx context.Context, e *model.Event) error {
 	return err
 }
 
-// Event reads an event with its sessions inside the transaction.
+// Event reads an event with its sessions inside the transaction (from the
+// event cache while no write, this transaction's included, changed it).
 func (t *Tx) Event(id int64) (*model.Event, error) {
+	if e, ok := t.s.events.get(id); ok {
+		return e, nil
+	}
+	gen, keep := t.s.events.stamp()
 	e, err := scanEvent(t.queryRow("get-event", id))
 	if err != nil {
 		return nil, err
 	}
-	return e, t.loadSessions(e)
+	if err := t.loadSessions(e); err != nil {
+		return nil, err
+	}
+	t.s.events.put(e, gen, keep)
+	return e, nil
 }
 
 // EventOnly reads an event without its sessions inside the transaction.

@@ -75,6 +75,20 @@ func (s *Store) RegistrationByToken(ctx context.Context, hash []byte) (*model.Re
 	return scanRegistration(s.read("get-registration-by-token").QueryRowContext(ctx, hash))
 }
 
+// RegistrationForJoin reads, of the registration of an access token's
+// hash, only what following its join link is decided with: ID, EventID,
+// SessionID and Status (the rest is left zero). The join link is the one
+// request every registrant makes at the same minute.
+func (s *Store) RegistrationForJoin(ctx context.Context, hash []byte) (*model.Registration, error) {
+	var r model.Registration
+	var session sql.NullInt64
+	if err := s.read("get-join-by-token").QueryRowContext(ctx, hash).Scan(&r.ID, &r.EventID, &session, &r.Status); err != nil {
+		return nil, notFound(err)
+	}
+	r.SessionID = nullID(session)
+	return &r, nil
+}
+
 // RegistrationByToken is the same inside the transaction.
 func (t *Tx) RegistrationByToken(hash []byte) (*model.Registration, error) {
 	return scanRegistration(t.queryRow("get-registration-by-token", hash))

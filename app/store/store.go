@@ -47,6 +47,8 @@ type Store struct {
 	savepoints [3]*sql.Stmt
 	// observer receives each write's changes (webhooks.go).
 	observer atomic.Pointer[ChangeObserver]
+	// events keeps events read, until a write changes them (eventcache.go).
+	events eventCache
 }
 
 // Options tunes Open.
@@ -79,12 +81,16 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	common := "_journal_mode=WAL&_busy_timeout=10000&_foreign_keys=on&_synchronous=" + opt.Synchronous
-	w := sql.OpenDB(connector{dsn: "file:" + path + "?" + common + "&_txlock=immediate", hook: writerHook})
+	s := &Store{now: time.Now, replicated: opt.Replicated, queue: make(chan writeReq, maxBatch), stopped: make(chan struct{})}
+	w := sql.OpenDB(connector{dsn: "file:" + path + "?" + common + "&_txlock=immediate", hook: func(c *sqlite3.SQLiteConn) error {
+		s.events.watch(c)
+		return writerHook(c)
+	}})
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	s := &Store{w: w, now: time.Now, replicated: opt.Replicated, queue: make(chan writeReq, maxBatch), stopped: make(chan struct{})}
+	s.w = w
 	if err := w.PingContext(ctx); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
@@ -93,6 +99,7 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		w.Close()
 		return nil, err
 	}
+	s.events.settle() // what the migrations changed
 	r := sql.OpenDB(connector{dsn: "file:" + path + "?" + common + "&_query_only=1"})
 	r.SetMaxOpenConns(opt.Readers)
 	r.SetMaxIdleConns(opt.Readers)

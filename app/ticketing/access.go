@@ -42,22 +42,38 @@ func validTokenShape(token string) bool {
 // Access finds the registration of an access token; an unknown token is
 // model.ErrNotFound.
 func (s *Service) Access(ctx context.Context, token string) (*Access, error) {
+	a, err := s.accessBy(ctx, token, s.store.RegistrationByToken)
+	if err != nil || a.Registration.Status != model.StatusPendingApproval {
+		return a, err
+	}
+	// The page says whether its payment is held, not charged.
+	r, err := s.withAuthorization(ctx, a.Registration)
+	if err != nil {
+		return nil, err
+	}
+	return newAccess(r, a.Event), nil
+}
+
+// JoinAccess is Access for the join link: the registration holds only what
+// the join is decided with (ID, EventID, SessionID, Status; see
+// store.RegistrationForJoin). Enough for DenyReason, Join and Attend; a page
+// that shows more reads Access.
+func (s *Service) JoinAccess(ctx context.Context, token string) (*Access, error) {
+	return s.accessBy(ctx, token, s.store.RegistrationForJoin)
+}
+
+// accessBy reads the registration of token with read, and its event.
+func (s *Service) accessBy(ctx context.Context, token string, read func(context.Context, []byte) (*model.Registration, error)) (*Access, error) {
 	if !validTokenShape(token) {
 		return nil, model.ErrNotFound
 	}
-	r, err := s.store.RegistrationByToken(ctx, HashToken(token))
+	r, err := read(ctx, HashToken(token))
 	if err != nil {
 		return nil, err
 	}
 	e, err := s.store.Event(ctx, r.EventID)
 	if err != nil {
 		return nil, err
-	}
-	if r.Status == model.StatusPendingApproval {
-		// The page says whether its payment is held, not charged.
-		if r, err = s.withAuthorization(ctx, r); err != nil {
-			return nil, err
-		}
 	}
 	return newAccess(r, e), nil
 }

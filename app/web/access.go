@@ -193,6 +193,15 @@ type joinPageData struct {
 
 // join sends the registrant to the live room while a session is open.
 func (s *Server) join(c *fiber.Ctx) error {
+	// The usual answer, the room, is decided with the few columns it needs;
+	// every other answer is a page, made from the whole registration.
+	quick, err := s.Tickets.JoinAccess(c.UserContext(), c.Params("token"))
+	if err != nil {
+		return err
+	}
+	if j := quick.Join(s.Now()); quick.DenyReason() == "" && j.URL != "" {
+		return s.toRoom(c, quick, j)
+	}
 	a, err := s.access(c)
 	if err != nil {
 		return err
@@ -201,16 +210,28 @@ func (s *Server) join(c *fiber.Ctx) error {
 	if d.Deny != "" {
 		return s.pages.render(c, fiber.StatusForbidden, "join", a.Event.Title, d)
 	}
-	// Opening the link while a session is open counts as attending it. A
-	// failure to note it never keeps the registrant out of the room.
-	if err := s.Tickets.Attend(c.UserContext(), a, d.Join); err != nil {
+	if d.Join.URL != "" {
+		return s.toRoom(c, a, d.Join)
+	}
+	s.attend(c, a, d.Join)
+	return s.pages.render(c, fiber.StatusOK, "join", a.Event.Title, d)
+}
+
+// toRoom sends a registrant who may join to the room of the session open
+// now (j), noting the attendance.
+func (s *Server) toRoom(c *fiber.Ctx, a *ticketing.Access, j ticketing.Join) error {
+	s.attend(c, a, j)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Redirect(j.URL, fiber.StatusFound)
+}
+
+// attend notes that the registrant opened the join link while a session
+// was open (it counts as attending it). A failure to note it never keeps
+// the registrant out of the room.
+func (s *Server) attend(c *fiber.Ctx, a *ticketing.Access, j ticketing.Join) {
+	if err := s.Tickets.Attend(c.UserContext(), a, j); err != nil {
 		s.Log.Error("attendance not recorded", "request_id", requestIDOf(c), "registration_id", a.Registration.ID, "err", err)
 	}
-	if d.Join.URL != "" {
-		c.Set(fiber.HeaderCacheControl, "no-store")
-		return c.Redirect(d.Join.URL, fiber.StatusFound)
-	}
-	return s.pages.render(c, fiber.StatusOK, "join", a.Event.Title, d)
 }
 
 // calendar is the .ics of every session the registrant may attend.

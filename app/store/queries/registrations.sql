@@ -162,3 +162,8 @@ FROM registrations WHERE event_id = ? AND amount_paid > amount_refunded ORDER BY
 
 -- name: set-registration-locale
 UPDATE registrations SET locale = ?, updated_at = ? WHERE id = ?;
+
+-- name: get-join-by-token
+-- What the join link decides with: who, which event and session, and the
+-- status (see RegistrationForJoin).
+SELECT id, event_id, session_id, status FROM registrations WHERE token_hash = ?;
