@@ -889,10 +889,6 @@ func (c *chaos) check() {
 		len(all), len(regs), paidRegs, mails, resent, len(stripeLedger), c.stripe.refundCount(), len(paypalLedger), c.verified.Load())
 
 	// admit reconcile on the same data, the server stopped.
-	// The clients' idle keep-alive connections are closed first: fasthttp's
-	// shutdown waits for a connection it reads the next request from.
-	c.client.CloseIdleConnections()
-	httpClient.CloseIdleConnections()
 	c.srv.stop(t)
 	env := append(c.env(), "ADMIT_DATA__DIR="+filepath.Join(c.dir, "data"), "ADMIT_HTTP__ADDRESS="+freeAddr(t))
 	code, stdout, stderr := run(t, bin, c.dir, env, "reconcile")

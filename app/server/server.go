@@ -149,7 +149,8 @@ func Serve(ctx context.Context, o Options) (err error) {
 	}
 	sched.Start()
 	errc := make(chan error, 1)
-	go func() { errc <- app.Listener(ln) }()
+	conns := trackUnused(ln)
+	go func() { errc <- app.Listener(conns) }()
 	log.Info("admit serving", "address", ln.Addr().String(), "public_url", cfg.HTTP.PublicURL, "data", cfg.Data.Dir, "version", o.Version)
 	select {
 	case err = <-errc:
@@ -158,6 +159,7 @@ func Serve(ctx context.Context, o Options) (err error) {
 	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
+	conns.closeUnused()
 	if serr := app.ShutdownWithContext(shutdown); serr != nil && err == nil {
 		err = serr
 	}
