@@ -13,6 +13,7 @@ import (
 	_ "time/tzdata" // IANA zones even on a machine without tzdata
 
 	"github.com/admit/admit/app/config"
+	"github.com/admit/admit/app/logging"
 	"github.com/admit/admit/app/payment"
 	"github.com/admit/admit/app/server"
 	"github.com/admit/admit/app/store"
@@ -62,8 +63,9 @@ func main() {
 		os.Exit(2)
 	}
 	// From here every line goes through log, in log.format, and so does
-	// whatever a library writes with the standard log package.
-	log := cfg.Logger(os.Stderr)
+	// whatever a library writes with the standard log package; a line
+	// logged with a request's or a job run's context carries its id.
+	log := logging.Wrap(cfg.Logger(os.Stderr))
 	slog.SetDefault(log)
 	switch {
 	case len(args) == 2 && args[0] == "backup":

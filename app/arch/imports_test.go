@@ -26,6 +26,7 @@ var rules = []struct {
 	{module + "/app/payment", []string{module + "/app/store", module + "/app/ticketing", module + "/app/web", module + "/app/config"}, "payment is the contract: below the domain, the store and the configuration"},
 	{module + "/app/recordings", []string{module + "/app/", "github.com/gofiber/"}, "recording storage knows no domain"},
 	{module + "/app/outhooks", []string{module + "/app/", "github.com/"}, "sending webhooks knows no domain"},
+	{module + "/app/logging", []string{module + "/", "github.com/"}, "the log context is standard library only"},
 	{module + "/app/", []string{"github.com/stripe/", "github.com/plutov/"}, "vendor SDKs stay in plugins/"},
 	{module + "/app/ticketing", []string{"github.com/prometheus/", module + "/app/metrics"}, "the domain counts through its own Metrics interface"},
 	{module + "/app/store", []string{"github.com/prometheus/", module + "/app/metrics"}, "Prometheus stays in app/metrics"},

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/admit/admit/app/logging"
 	"github.com/robfig/cron/v3"
 )
 
@@ -110,7 +111,7 @@ func New(o Options) *Scheduler {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Scheduler{
 		cron:    cron.New(cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger))),
-		log:     o.Log,
+		log:     logging.Wrap(o.Log),
 		now:     o.Now,
 		ctx:     ctx,
 		cancel:  cancel,
@@ -161,13 +162,16 @@ func (s *Scheduler) RunNow(j Job) {
 	e.status.Running = true
 	s.mu.Unlock()
 	outcome, err := OutcomeOK, error(nil)
+	// Each run has an id of its own, which every line it logs with ctx
+	// carries, with the job's name.
+	ctx := logging.WithRun(s.ctx, j.Name(), logging.NewID())
 	func() {
 		defer func() {
 			if r := recover(); r != nil {
 				outcome, err = OutcomePanic, fmt.Errorf("panic: %v\n%s", r, debug.Stack())
 			}
 		}()
-		err = j.Run(s.ctx)
+		err = j.Run(ctx)
 	}()
 	if err != nil && outcome == OutcomeOK {
 		outcome = OutcomeError
@@ -176,7 +180,7 @@ func (s *Scheduler) RunNow(j Job) {
 		outcome, err = OutcomeOK, nil // stopped on shutdown: not a failure
 	}
 	if err != nil {
-		s.log.Error("job failed", "job", j.Name(), "outcome", outcome, "err", err)
+		s.log.ErrorContext(ctx, "job failed", "outcome", outcome, "err", err)
 	}
 	s.observe(j.Name(), outcome)
 	s.mu.Lock()

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/admit/admit/app/logging"
 	"github.com/admit/admit/app/model"
 )
 
@@ -94,7 +95,8 @@ func NewDispatcher(ob Outbox, c Composer, s Sender, log *slog.Logger, now func()
 	if smtp, ok := s.(*SMTP); ok && smtp == nil {
 		s = nil // a nil *SMTP in the interface is still "no SMTP server"
 	}
-	return &Dispatcher{ob: ob, c: c, s: s, log: log, now: now}
+	// Lines logged in a job's run, or a request, carry its id.
+	return &Dispatcher{ob: ob, c: c, s: s, log: logging.Wrap(log), now: now}
 }
 
 // Run delivers every mail due now, in batches, until none is due, and
@@ -153,16 +155,16 @@ func (d *Dispatcher) deliver(ctx context.Context, m model.OutboxMail) error {
 	switch {
 	case err == nil:
 		d.count("sent")
-		d.log.Info("mail sent", "mail_id", m.ID, "kind", m.Kind, "attempts", attempts)
+		d.log.InfoContext(ctx, "mail sent", "mail_id", m.ID, "kind", m.Kind, "attempts", attempts)
 		return d.record(ctx, m, d.ob.MarkSent(ctx, m.ID, d.now()))
 	case errors.Is(err, model.ErrNotFound), errors.Is(err, ErrRefused), attempts >= MaxAttempts:
 		d.count("failed")
-		d.log.Error("mail failed, giving up", "mail_id", m.ID, "kind", m.Kind, "attempts", attempts, "error", err)
+		d.log.ErrorContext(ctx, "mail failed, giving up", "mail_id", m.ID, "kind", m.Kind, "attempts", attempts, "error", err)
 		return d.record(ctx, m, d.ob.MarkFailed(ctx, m.ID, attempts, short(err.Error())))
 	default:
 		next := d.now().Add(Backoff(attempts))
 		d.count("retry")
-		d.log.Warn("mail not sent, will retry", "mail_id", m.ID, "kind", m.Kind, "attempts", attempts,
+		d.log.WarnContext(ctx, "mail not sent, will retry", "mail_id", m.ID, "kind", m.Kind, "attempts", attempts,
 			"next_attempt_at", next, "error", err)
 		return d.record(ctx, m, d.ob.MarkRetry(ctx, m.ID, attempts, next, short(err.Error())))
 	}
@@ -187,7 +189,7 @@ func (d *Dispatcher) record(ctx context.Context, m model.OutboxMail, err error) 
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	d.log.Error("mail outcome not recorded", "mail_id", m.ID, "kind", m.Kind, "error", err)
+	d.log.ErrorContext(ctx, "mail outcome not recorded", "mail_id", m.ID, "kind", m.Kind, "error", err)
 	return nil
 }
 
@@ -202,7 +204,7 @@ func (d *Dispatcher) logQueued(ctx context.Context) error {
 		}
 		for _, m := range batch {
 			d.logged = max(d.logged, m.ID)
-			d.log.Info("mail queued, no SMTP server configured", "mail_id", m.ID, "to", m.To,
+			d.log.InfoContext(ctx, "mail queued, no SMTP server configured", "mail_id", m.ID, "to", m.To,
 				"subject", m.Subject, "kind", m.Kind)
 		}
 		if len(batch) < 500 {

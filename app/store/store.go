@@ -450,6 +450,11 @@ type Tx struct {
 // Now is the time the transaction started, used for every timestamp in it.
 func (t *Tx) Now() time.Time { return t.now }
 
+// Context is the context of the write the transaction serves (not
+// cancelled with it): what a line logged inside the transaction is about,
+// such as the request's id.
+func (t *Tx) Context() context.Context { return t.ctx }
+
 func (t *Tx) stmt(name string) *sql.Stmt {
 	st, ok := t.s.wstmts[name]
 	if !ok {

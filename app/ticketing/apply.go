@@ -76,7 +76,7 @@ func (s *Service) applyPayment(ctx context.Context, ev payment.Event, buyerHere 
 			return tx.KeepWaitingEvent(ev.Provider, ev.ID, ev.PaymentID, regID, mustJSON(ev))
 		}
 		if r == nil {
-			s.log.Warn("payment event for no known registration", "provider", ev.Provider, "event", ev.ID, "kind", ev.Kind, "checkout", ev.CheckoutID)
+			s.log.WarnContext(ctx, "payment event for no known registration", "provider", ev.Provider, "event", ev.ID, "kind", ev.Kind, "checkout", ev.CheckoutID)
 			outcome = Ignored
 			return nil
 		}
@@ -195,10 +195,10 @@ func (s *Service) applyPaid(tx *store.Tx, r *model.Registration, ev payment.Even
 		reason, kind := "late_payment", model.MailLateRefund
 		if mismatch {
 			reason, kind = "payment_mismatch", model.MailPaymentMismatch
-			s.log.Error("payment does not match the registration: recorded and refunded", "registration", r.ID, "provider", ev.Provider,
+			s.log.ErrorContext(tx.Context(), "payment does not match the registration: recorded and refunded", "registration", r.ID, "provider", ev.Provider,
 				"event", ev.ID, "paid", ev.Amount, "paid_currency", currency, "expected", r.Amount, "currency", r.Currency)
 		} else {
-			s.log.Warn("payment arrived without a seat: refunding", "registration", r.ID, "amount", ev.Amount)
+			s.log.WarnContext(tx.Context(), "payment arrived without a seat: refunding", "registration", r.ID, "amount", ev.Amount)
 		}
 		status := r.Status
 		if status == model.StatusPendingPayment {
@@ -237,7 +237,7 @@ func (s *Service) applyPaid(tx *store.Tx, r *model.Registration, ev payment.Even
 		return nil, err
 	}
 	if r.Status == model.StatusRefunded {
-		s.log.Info("payment refunded in full before it was recorded: no access", "registration", r.ID)
+		s.log.InfoContext(tx.Context(), "payment refunded in full before it was recorded: no access", "registration", r.ID)
 		return nil, nil
 	}
 	if kind == model.MailAccess {

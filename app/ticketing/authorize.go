@@ -117,7 +117,7 @@ func (s *Service) applyAuthorized(tx *store.Tx, r *model.Registration, ev paymen
 	}
 	void := voidRequest(hold)
 	if !seat {
-		s.log.Warn("payment authorized without a seat, or not matching the registration: released", "registration", r.ID,
+		s.log.WarnContext(tx.Context(), "payment authorized without a seat, or not matching the registration: released", "registration", r.ID,
 			"provider", ev.Provider, "amount", ev.Amount, "currency", ev.Currency)
 		if _, err := tx.SetAuthorizationStatus(r.ID, model.AuthAuthorized, model.AuthVoided, "no seat for it"); err != nil {
 			return false, nil, err
@@ -176,7 +176,7 @@ func (s *Service) lapse(tx *store.Tx, r *model.Registration, a *model.Authorizat
 	if err != nil {
 		return err
 	}
-	s.log.Info("payment authorization lapsed before a decision: nothing charged", "registration", r.ID, "provider", a.Provider)
+	s.log.InfoContext(tx.Context(), "payment authorization lapsed before a decision: nothing charged", "registration", r.ID, "provider", a.Provider)
 	return s.queueMail(tx, r, e, model.MailAuthLapsed, map[string]any{"amount": a.Amount, "currency": a.Currency})
 }
 

@@ -74,7 +74,7 @@ func (s *Service) openCheckout(ctx context.Context, res *RegisterResult) error {
 		co, err = p.CreateCheckout(ctx, req)
 	}
 	if err != nil {
-		s.log.Error("checkout could not be opened", "registration", r.ID, "provider", r.Provider, "err", err)
+		s.log.ErrorContext(ctx, "checkout could not be opened", "registration", r.ID, "provider", r.Provider, "err", err)
 		_ = s.store.Write(ctx, func(tx *store.Tx) error {
 			cur, err := tx.Registration(r.ID)
 			if err != nil || cur.Status != model.StatusPendingPayment || cur.CheckoutID != "" {
@@ -247,7 +247,7 @@ func (s *Service) CompleteReturn(ctx context.Context, provider string, query url
 	case err != nil:
 		// The money may have been taken (PayPal can fail after capturing):
 		// nothing is released, and the page says it is being checked.
-		s.log.Error("return from checkout: outcome unknown", "registration", id, "provider", provider, "err", err)
+		s.log.ErrorContext(ctx, "return from checkout: outcome unknown", "registration", id, "provider", provider, "err", err)
 		return s.returnResult(ctx, id, ReturnChecking, false)
 	}
 	if !checkoutOf(ev, r) {
@@ -289,7 +289,7 @@ func (s *Service) settleUnchargeable(ctx context.Context, p payment.Provider, r 
 		return nil
 	}
 	if err != nil {
-		s.log.Warn("checkout of a cancelled registration not read", "registration", r.ID, "provider", r.Provider, "err", err)
+		s.log.WarnContext(ctx, "checkout of a cancelled registration not read", "registration", r.ID, "provider", r.Provider, "err", err)
 		return nil // the webhook or the reconciliation applies it
 	}
 	if ev.Kind != payment.Paid || !checkoutOf(ev, r) {

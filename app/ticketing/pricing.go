@@ -209,7 +209,7 @@ type Priced struct {
 
 // quote prices one ticket of e now with an optional code. Free events have a
 // zero quote; a code on them is invalid.
-func (s *Service) quote(e *model.Event, tiers []model.Tier, promos []model.Promo, code string, now time.Time) (*Priced, error) {
+func (s *Service) quote(ctx context.Context, e *model.Event, tiers []model.Tier, promos []model.Promo, code string, now time.Time) (*Priced, error) {
 	code = strings.TrimSpace(code)
 	if e.Price == nil {
 		if code != "" {
@@ -224,7 +224,7 @@ func (s *Service) quote(e *model.Event, tiers []model.Tier, promos []model.Promo
 	pt := make([]pricing.Tier, 0, len(tiers))
 	for _, t := range tiers {
 		if t.Currency != cur || pricing.CheckPrice(t.Amount, cur) != "" {
-			s.log.Warn("tier left out of the price: not in the event's currency", "event", e.ID, "tier", t.ID, "amount", t.Amount, "currency", t.Currency, "event_currency", cur)
+			s.log.WarnContext(ctx, "tier left out of the price: not in the event's currency", "event", e.ID, "tier", t.ID, "amount", t.Amount, "currency", t.Currency, "event_currency", cur)
 			continue
 		}
 		pt = append(pt, pricing.Tier{ID: t.ID, Name: t.Name, Amount: t.Amount, ExpiresAt: t.ExpiresAt, Quantity: t.Quantity, Sold: t.Sold})
@@ -232,7 +232,7 @@ func (s *Service) quote(e *model.Event, tiers []model.Tier, promos []model.Promo
 	pp := make([]pricing.Promo, 0, len(promos))
 	for _, p := range promos {
 		if p.AmountOff > 0 && p.Currency != cur {
-			s.log.Warn("promo code left out of the price: its amount off is not in the event's currency", "event", e.ID, "promo", p.ID, "currency", p.Currency, "event_currency", cur)
+			s.log.WarnContext(ctx, "promo code left out of the price: its amount off is not in the event's currency", "event", e.ID, "promo", p.ID, "currency", p.Currency, "event_currency", cur)
 			continue
 		}
 		pp = append(pp, pricing.Promo{Code: p.Code, PercentOff: p.PercentOff, AmountOff: p.AmountOff, MaxUses: p.MaxUses, Uses: p.Uses, ExpiresAt: p.ExpiresAt})
@@ -262,7 +262,7 @@ func (s *Service) quote(e *model.Event, tiers []model.Tier, promos []model.Promo
 func (s *Service) Quote(ctx context.Context, e *model.Event, code string) (*Priced, error) {
 	e, replay := forSale(e, s.now())
 	if e.Price == nil {
-		return s.quote(e, nil, nil, code, s.now())
+		return s.quote(ctx, e, nil, nil, code, s.now())
 	}
 	var tiers []model.Tier
 	var err error
@@ -277,5 +277,5 @@ func (s *Service) Quote(ctx context.Context, e *model.Event, code string) (*Pric
 			return nil, err
 		}
 	}
-	return s.quote(e, tiers, promos, code, s.now())
+	return s.quote(ctx, e, tiers, promos, code, s.now())
 }

@@ -39,7 +39,7 @@ func (s *Service) LoadProviders(ctx context.Context) error {
 			return fmt.Errorf("payment provider %s (%s): %w", name, source, err)
 		}
 		s.providers.Set(p)
-		s.log.Info("payment provider connected", "provider", name, "source", source)
+		s.log.InfoContext(ctx, "payment provider connected", "provider", name, "source", source)
 	}
 	return nil
 }
@@ -88,7 +88,7 @@ func (s *Service) sealStoredCredentials(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("seal the stored settings of %s: %w", name, err)
 		}
-		s.log.Info("stored payment provider credentials encrypted", "provider", name)
+		s.log.InfoContext(ctx, "stored payment provider credentials encrypted", "provider", name)
 	}
 	return nil
 }
@@ -196,7 +196,7 @@ func (s *Service) ConnectProvider(ctx context.Context, name string, c Credential
 			return nil, &model.Problem{Err: model.ErrValidation, Code: "credentials_refused", Message: err.Error(),
 				Fields: map[string]string{firstKey(m): err.Error()}}
 		}
-		s.log.Error("payment provider check", "provider", name, "err", err)
+		s.log.ErrorContext(ctx, "payment provider check", "provider", name, "err", err)
 		return nil, model.Fail(model.ErrProviderFailed, name+" could not be reached to check the keys; nothing was changed. Try again.")
 	}
 	raw, _ := json.Marshal(clean)

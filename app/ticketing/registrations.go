@@ -211,7 +211,7 @@ func (s *Service) register(tx *store.Tx, slug string, in RegisterInput, email, e
 			}
 		}
 	}
-	price, err := s.quote(e, tiers, promos, in.PromoCode, now)
+	price, err := s.quote(tx.Context(), e, tiers, promos, in.PromoCode, now)
 	if err != nil {
 		return nil, err
 	}

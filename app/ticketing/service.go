@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/admit/admit/app/logging"
 	"github.com/admit/admit/app/mail"
 	"github.com/admit/admit/app/model"
 	"github.com/admit/admit/app/payment"
@@ -151,6 +152,7 @@ func New(st *store.Store, o Options) (*Service, error) {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
+	o.Log = logging.Wrap(o.Log) // lines logged with a request's or a job's context carry its id
 	if o.Modules == nil {
 		o.Modules = payment.NewModules()
 	}

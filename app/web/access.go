@@ -230,7 +230,7 @@ func (s *Server) toRoom(c *fiber.Ctx, a *ticketing.Access, j ticketing.Join) err
 // the registrant out of the room.
 func (s *Server) attend(c *fiber.Ctx, a *ticketing.Access, j ticketing.Join) {
 	if err := s.Tickets.Attend(c.UserContext(), a, j); err != nil {
-		s.Log.Error("attendance not recorded", "request_id", requestIDOf(c), "registration_id", a.Registration.ID, "err", err)
+		s.Log.ErrorContext(c.UserContext(), "attendance not recorded", "registration_id", a.Registration.ID, "err", err)
 	}
 }
 

@@ -286,7 +286,7 @@ func (s *Server) auditTrail(c *fiber.Ctx) error {
 	}
 	a.After = s.auditState(c, spec.state, params["id"])
 	if err := s.Tickets.RecordAudit(ctx, a); err != nil {
-		s.Log.ErrorContext(ctx, "audit entry not written", "request_id", requestIDOf(c), "action", a.Action, "err", err)
+		s.Log.ErrorContext(ctx, "audit entry not written", "action", a.Action, "err", err)
 	}
 	return nil
 }

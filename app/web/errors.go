@@ -113,7 +113,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	}
 	status, body, known := classify(err)
 	if !known {
-		s.Log.Error("request failed", "request_id", requestIDOf(c), "method", c.Method(), "path", redactPath(c.Path()), "err", err)
+		s.Log.ErrorContext(c.UserContext(), "request failed", "method", c.Method(), "path", redactPath(c.Path()), "err", err)
 	}
 	setRetryAfter(c, err)
 	if wantsJSON(c) {

@@ -1,8 +1,6 @@
 package web
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"runtime/debug"
 	"strings"
@@ -10,6 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/admit/admit/app/logging"
 	"github.com/admit/admit/app/model"
 	"github.com/admit/admit/app/store"
 )
@@ -20,30 +19,29 @@ const requestIDHeader = "X-Request-Id"
 func (s *Server) recoverer(c *fiber.Ctx) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			s.Log.Error("panic", "request_id", requestIDOf(c), "path", redactPath(c.Path()), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			s.Log.ErrorContext(c.UserContext(), "panic", "path", redactPath(c.Path()), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			err = fmt.Errorf("panic: %v", r)
 		}
 	}()
 	return c.Next()
 }
 
-// requestID gives every request an id, echoed in a header and every log line.
+// requestID gives every request an id (the client's X-Request-Id when it is
+// short printable ASCII), echoed in a header. It travels in the request's
+// context (c.UserContext), and every line logged with that context carries
+// it, the domain's included.
 func (s *Server) requestID(c *fiber.Ctx) error {
 	id := c.Get(requestIDHeader)
 	if id == "" || len(id) > 64 || strings.ContainsFunc(id, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
-		b := make([]byte, 8)
-		_, _ = rand.Read(b)
-		id = hex.EncodeToString(b)
+		id = logging.NewID()
 	}
-	c.Locals("request_id", id)
+	c.SetUserContext(logging.WithRequestID(c.UserContext(), id))
 	c.Set(requestIDHeader, id)
 	return c.Next()
 }
 
-func requestIDOf(c *fiber.Ctx) string {
-	id, _ := c.Locals("request_id").(string)
-	return id
-}
+// requestIDOf is the request's id.
+func requestIDOf(c *fiber.Ctx) string { return logging.RequestID(c.UserContext()) }
 
 // accessLog logs each request with its id; access tokens in paths are
 // redacted.
@@ -57,7 +55,7 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 	}
 	took := time.Since(start)
 	s.Metrics.Request(methodLabel(c.Method()), s.routeOf(c), status, took)
-	s.Log.Info("http", "request_id", requestIDOf(c), "client_ip", clientOf(c).String(), "method", c.Method(), "path", redactPath(c.Path()),
+	s.Log.InfoContext(c.UserContext(), "http", "client_ip", clientOf(c).String(), "method", c.Method(), "path", redactPath(c.Path()),
 		"status", status, "duration_ms", took.Milliseconds())
 	return err
 }

@@ -51,10 +51,10 @@ func (s *Server) payReturn(c *fiber.Ctx) error {
 		}
 		// The return failed, not necessarily the payment: show where it
 		// stands as recorded, or that it is being checked.
-		s.Log.Error("return from checkout failed", "request_id", requestIDOf(c), "provider", provider, "err", err)
+		s.Log.ErrorContext(c.UserContext(), "return from checkout failed", "provider", provider, "err", err)
 		res, err = s.Tickets.PaymentStatus(c.UserContext(), provider, queryValues(c))
 		if err != nil {
-			s.Log.Error("return from checkout: status unknown", "request_id", requestIDOf(c), "provider", provider, "err", err)
+			s.Log.ErrorContext(c.UserContext(), "return from checkout: status unknown", "provider", provider, "err", err)
 			res = &ticketing.ReturnResult{}
 		}
 		if res.Outcome != ticketing.ReturnConfirmed && res.Outcome != ticketing.ReturnPendingApproval {

@@ -100,6 +100,6 @@ func (s *Server) rememberLocale(c *fiber.Ctx, a *ticketing.Access) {
 		return // not a language Admit has, or the one already kept
 	}
 	if err := s.Tickets.SetLocale(c.UserContext(), a, tag); err != nil {
-		s.Log.Error("language not remembered", "request_id", requestIDOf(c), "registration_id", a.Registration.ID, "err", err)
+		s.Log.ErrorContext(c.UserContext(), "language not remembered", "registration_id", a.Registration.ID, "err", err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/admit/admit/app/auth"
 	"github.com/admit/admit/app/i18n"
+	"github.com/admit/admit/app/logging"
 	"github.com/admit/admit/app/metrics"
 	"github.com/admit/admit/app/model"
 	"github.com/admit/admit/app/recordings"
@@ -103,6 +104,7 @@ func New(d Deps) (*fiber.App, error) {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
+	d.Log = logging.Wrap(d.Log) // lines logged with a request's context carry its id
 	if d.Now == nil {
 		d.Now = time.Now
 	}

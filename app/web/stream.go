@@ -101,7 +101,7 @@ func (s *Server) streamRecording(c *fiber.Ctx) error {
 	if err := c.SendFile(loc.Path); err != nil {
 		var fe *fiber.Error
 		if errors.As(err, &fe) && fe.Code == fiber.StatusNotFound {
-			s.Log.ErrorContext(c.UserContext(), "recording file missing", "recording_id", rec.ID, "request_id", requestIDOf(c))
+			s.Log.ErrorContext(c.UserContext(), "recording file missing", "recording_id", rec.ID)
 			return model.ErrNotFound
 		}
 		return err
