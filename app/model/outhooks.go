@@ -6,9 +6,11 @@ import "time"
 const (
 	HookRegistrationCreated   = "registration.created"
 	HookRegistrationConfirmed = "registration.confirmed"
+	HookRegistrationRejected  = "registration.rejected"
 	HookRegistrationCancelled = "registration.cancelled"
 	HookRegistrationRefunded  = "registration.refunded"
 	HookPaymentSucceeded      = "payment.succeeded"
+	HookEventCreated          = "event.created"
 	HookEventUpdated          = "event.updated"
 	HookEventCancelled        = "event.cancelled"
 	// HookTest is the event "send test event" delivers; no endpoint
@@ -18,8 +20,8 @@ const (
 
 // HookTypes are the event types an endpoint may subscribe to, in the order
 // pages list them.
-var HookTypes = []string{HookRegistrationCreated, HookRegistrationConfirmed, HookRegistrationCancelled,
-	HookRegistrationRefunded, HookPaymentSucceeded, HookEventUpdated, HookEventCancelled}
+var HookTypes = []string{HookRegistrationCreated, HookRegistrationConfirmed, HookRegistrationRejected, HookRegistrationCancelled,
+	HookRegistrationRefunded, HookPaymentSucceeded, HookEventCreated, HookEventUpdated, HookEventCancelled}
 
 // Change is one fact a write recorded about a registration or an event
 // (Type is a Hook* type, ID the registration's or the event's id). The store

@@ -97,6 +97,7 @@ func (t *Tx) InsertEvent(e *model.Event) error {
 			return err
 		}
 	}
+	t.note(model.HookEventCreated, e.ID)
 	return nil
 }
 

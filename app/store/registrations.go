@@ -157,6 +157,8 @@ func (t *Tx) noteStatus(id int64, status string) {
 	switch status {
 	case model.StatusConfirmed:
 		t.note(model.HookRegistrationConfirmed, id)
+	case model.StatusRejected:
+		t.note(model.HookRegistrationRejected, id)
 	case model.StatusCancelled:
 		t.note(model.HookRegistrationCancelled, id)
 	}

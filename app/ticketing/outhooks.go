@@ -224,8 +224,9 @@ func (s *Service) queueHooks(tx *store.Tx, changes []model.Change) error {
 		return err
 	}
 	for _, c := range changes {
-		if c.Type == model.HookEventUpdated && slices.Contains(changes, model.Change{Type: model.HookEventCancelled, ID: c.ID}) {
-			continue // the cancellation says it
+		if c.Type == model.HookEventUpdated && (slices.Contains(changes, model.Change{Type: model.HookEventCancelled, ID: c.ID}) ||
+			slices.Contains(changes, model.Change{Type: model.HookEventCreated, ID: c.ID})) {
+			continue // the cancellation, or the creation, says it
 		}
 		var to []*model.Webhook
 		for _, w := range endpoints {

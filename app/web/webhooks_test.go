@@ -162,12 +162,22 @@ func TestOutgoingWebhooks(t *testing.T) {
 	if r := e.do("POST", fmt.Sprintf("/api/v1/events/%d/cancel", free), map[string]any{"message": "Sorry"}, true); r.Status != 200 {
 		t.Fatalf("cancel event: %d %s", r.Status, r.Body)
 	}
+	// An event with approval: Cy waits, then is rejected.
+	approval := num(e.createEvent(liveEvent(map[string]any{"title": "Go by invitation", "slug": "go-approval", "approval_required": true}))["id"])
+	r = e.do("POST", "/api/v1/public/events/go-approval/registrations", map[string]any{"name": "Cy", "email": "cy@example.org"}, false)
+	if r.Status != 201 {
+		t.Fatalf("register for approval: %d %s", r.Status, r.Body)
+	}
+	cy := num(r.JSON(t)["registration"].(map[string]any)["id"])
+	if r := e.do("POST", fmt.Sprintf("/api/v1/registrations/%d/reject", cy), nil, true); r.Status != 200 {
+		t.Fatalf("reject: %d %s", r.Status, r.Body)
+	}
 
 	e.deliverHooks()
 	e.deliverHooks() // nothing is due again before its back-off
 	got := h.received()
-	if len(got) != 9 {
-		t.Fatalf("%d deliveries, want 9 (8 events, one answered 500 and not yet retried): %+v", len(got), got)
+	if len(got) != 14 {
+		t.Fatalf("%d deliveries, want 14 (13 events, one answered 500 and not yet retried): %+v", len(got), got)
 	}
 	e.clock.Add(30 * time.Second) // the first retry comes within a minute
 	e.deliverHooks()
@@ -208,6 +218,11 @@ func TestOutgoingWebhooks(t *testing.T) {
 		fmt.Sprintf("registration.created #%d", ada),
 		fmt.Sprintf("registration.created #%d", bob),
 		fmt.Sprintf("registration.refunded #%d", bob),
+		fmt.Sprintf("event.created #%d", free),
+		fmt.Sprintf("event.created #%d", paid),
+		fmt.Sprintf("event.created #%d", approval),
+		fmt.Sprintf("registration.created #%d", cy),
+		fmt.Sprintf("registration.rejected #%d", cy),
 	}
 	// Ada's free registration is confirmed as it is created.
 	want = append(want, fmt.Sprintf("registration.confirmed #%d", ada))
@@ -229,12 +244,18 @@ func TestOutgoingWebhooks(t *testing.T) {
 		if g.Type == model.HookEventUpdated && g.Data["event"].(map[string]any)["title"] != "Intro to Go, revised" {
 			t.Errorf("updated: %v", g.Data)
 		}
+		if g.Type == model.HookRegistrationRejected && g.Data["registration"].(map[string]any)["status"] != model.StatusRejected {
+			t.Errorf("rejected: %v", g.Data)
+		}
+		if g.Type == model.HookEventCreated && num(g.Data["event"].(map[string]any)["id"]) == approval && g.Data["event"].(map[string]any)["title"] != "Go by invitation" {
+			t.Errorf("created: %v", g.Data)
+		}
 	}
 
 	// The delivery log: the retried event's two attempts, newest first.
 	log := e.do("GET", fmt.Sprintf("/api/v1/webhooks/%d/deliveries", hook), nil, true)
 	var items struct{ Items []hookAttemptJSON }
-	if err := json.Unmarshal(log.Body, &items); err != nil || log.Status != 200 || len(items.Items) != 10 {
+	if err := json.Unmarshal(log.Body, &items); err != nil || log.Status != 200 || len(items.Items) != 15 {
 		t.Fatalf("deliveries: %d %s", log.Status, log.Body)
 	}
 	var retried []hookAttemptJSON
@@ -291,9 +312,9 @@ func TestWebhookBackoff(t *testing.T) {
 	e := newEnvWith(t, nil, allowPrivateHooks)
 	h := newHookReceiver(t, e.clock.Now)
 	h.fail[model.HookEventUpdated] = 1000
+	e.createEvent(liveEvent(nil)) // before the endpoint: one event only
 	hook := e.addHook(h)
 	start := e.clock.Now()
-	e.createEvent(liveEvent(nil))
 	e.do("PATCH", "/api/v1/events/1", map[string]any{"title": "Renamed"}, true)
 	for i := range 160 {
 		e.deliverHooks()
@@ -388,9 +409,9 @@ func TestWebhookPrivateAddressRefused(t *testing.T) {
 func TestWebhookStoppedMidDelivery(t *testing.T) {
 	e := newEnvWith(t, nil, allowPrivateHooks)
 	h := newHookReceiver(t, e.clock.Now)
+	e.createEvent(liveEvent(nil)) // before the endpoint: one event only
 	hook := e.addHook(h)
 	h.entered = make(chan struct{})
-	e.createEvent(liveEvent(nil))
 	e.do("PATCH", "/api/v1/events/1", map[string]any{"title": "Renamed"}, true)
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
