@@ -44,7 +44,7 @@ func TestChangesReachTheObserverInTheirWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []model.Change{{Type: model.HookRegistrationCreated, ID: r.ID}, {Type: model.HookRegistrationConfirmed, ID: r.ID}, {Type: model.HookEventUpdated, ID: e.ID}}
+	want := []model.Change{{Type: model.HookEventCreated, ID: e.ID}, {Type: model.HookRegistrationCreated, ID: r.ID}, {Type: model.HookRegistrationConfirmed, ID: r.ID}, {Type: model.HookEventUpdated, ID: e.ID}}
 	if len(seen) != 1 || !slices.Equal(seen[0], want) {
 		t.Fatalf("changes %v, want %v", seen, want)
 	}
