@@ -11,7 +11,10 @@
 #    Encrypt's test ACME server (the automatic HTTPS test);
 # 2. gofmt check, go vet ./...;
 # 3. go test -race on the packages that run concurrent code, go test on every
-#    other package (each package is tested once);
+#    other package (each package is tested once); app/e2e runs the built
+#    binary, its chaos test (TestChaos: SIGKILL under a mixed load with
+#    stripe-mock, the PayPal fake and an in-process SMTP server, then the
+#    invariants and `admit reconcile`) included;
 # 4. scripts/install_test.sh (install.sh in a temporary --root).
 # Every step runs even when an earlier one failed; the exit code is non-zero
 # when any failed. Go flags given as arguments go to both go test runs.

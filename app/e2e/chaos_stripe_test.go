@@ -56,9 +56,10 @@ type stripeSide struct {
 }
 
 type stripeSession struct {
-	ID       string
-	Amount   int64
-	Currency string // lower case, as Stripe writes it
+	ID         string
+	Amount     int64
+	Currency   string // lower case, as Stripe writes it
+	SuccessURL string // with {CHECKOUT_SESSION_ID}, as Admit gave it
 }
 
 // stripeCharge is one paid PaymentIntent and its charge.
@@ -170,11 +171,14 @@ func (s *stripeSide) overlay(r *http.Request, body, out []byte) (int, []byte) {
 			amount += unit * qty
 		}
 		if reg > 0 && sess.ID != "" {
-			s.sessions[reg] = stripeSession{ID: sess.ID, Amount: amount, Currency: form.Get("line_items[0][price_data][currency]")}
+			s.sessions[reg] = stripeSession{ID: sess.ID, Amount: amount, Currency: form.Get("line_items[0][price_data][currency]"),
+				SuccessURL: form.Get("success_url")}
 		}
 		return http.StatusOK, out
 	case r.Method == http.MethodPost && r.URL.Path == "/v1/refunds":
 		return s.refund(form, out)
+	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/v1/checkout/sessions/") && strings.Count(r.URL.Path, "/") == 4:
+		return s.sessionJSON(strings.TrimPrefix(r.URL.Path, "/v1/checkout/sessions/"), out)
 	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/v1/payment_intents/") && strings.Count(r.URL.Path, "/") == 3:
 		c := s.charges[strings.TrimPrefix(r.URL.Path, "/v1/payment_intents/")]
 		if c == nil {
@@ -189,6 +193,53 @@ func (s *stripeSide) overlay(r *http.Request, body, out []byte) (int, []byte) {
 		return http.StatusOK, b
 	}
 	return http.StatusOK, out
+}
+
+// sessionJSON is a Checkout Session as Stripe answers it now: stripe-mock's
+// fixture with the session's own id, amount, registration and state (open
+// until the test paid it, then complete and paid with its PaymentIntent,
+// expanded). Called with s.mu held.
+func (s *stripeSide) sessionJSON(id string, out []byte) (int, []byte) {
+	var reg int64
+	var sess stripeSession
+	for r, x := range s.sessions {
+		if x.ID == id {
+			reg, sess = r, x
+		}
+	}
+	if reg == 0 {
+		return stripeError("resource_missing", "No such checkout.session: "+id)
+	}
+	var obj map[string]any
+	if err := json.Unmarshal(out, &obj); err != nil {
+		return http.StatusInternalServerError, []byte(`{"error":{"type":"api_error","message":"stripe-mock answered no JSON"}}`)
+	}
+	ref := strconv.FormatInt(reg, 10)
+	obj["id"], obj["object"], obj["mode"], obj["amount_total"], obj["currency"] = id, "checkout.session", "payment", sess.Amount, sess.Currency
+	obj["client_reference_id"], obj["metadata"] = ref, map[string]string{"registration_id": ref}
+	obj["status"], obj["payment_status"], obj["payment_intent"] = "open", "unpaid", nil
+	if c := s.charges[fmt.Sprintf("pi_chaos_%d", reg)]; c != nil {
+		obj["status"], obj["payment_status"] = "complete", "paid"
+		obj["payment_intent"] = map[string]any{"id": c.PaymentIntent, "object": "payment_intent", "amount": c.Amount,
+			"amount_received": c.Amount, "currency": c.Currency, "status": "succeeded", "capture_method": "automatic",
+			"metadata": map[string]string{"registration_id": ref}, "latest_charge": c.Charge}
+	}
+	b, _ := json.Marshal(obj)
+	return http.StatusOK, b
+}
+
+// returnPath is the success URL Admit gave Stripe for a registration, as
+// Stripe sends the buyer back to it: a path with the session's id.
+func (s *stripeSide) returnPath(reg int64) (string, error) {
+	sess, ok := s.session(reg)
+	if !ok {
+		return "", fmt.Errorf("registration %d has no checkout session at Stripe", reg)
+	}
+	u, err := url.Parse(strings.ReplaceAll(sess.SuccessURL, "{CHECKOUT_SESSION_ID}", sess.ID))
+	if err != nil {
+		return "", err
+	}
+	return u.RequestURI(), nil
 }
 
 func (s *stripeSide) chargeJSON(c *stripeCharge) map[string]any {

@@ -28,7 +28,8 @@ import (
 // load at it from several clients — free and paid registrations on events
 // of a few seats, webhooks of both providers in every order and twice,
 // return pages before and after the capture, refunds by the organizer,
-// cancellations by registrants — and SIGKILLs it once enough answers were
+// cancellations by registrants and by the organizer (one while the buyer
+// pays) — and SIGKILLs it once enough answers were
 // acknowledged. It then restarts it on the same data, redelivers what a
 // provider or a client would (webhooks not answered 2xx, return pages and
 // refunds whose answer was lost), lets the outbox and the refunds drain,
@@ -120,14 +121,14 @@ type chaos struct {
 	hooks  []hook         // webhooks not answered 2xx
 	fails  []string       // answers that break the contract
 
-	acked    atomic.Int64
-	soldOut  atomic.Int64 // registrations refused: no seat left
-	stories  atomic.Int64
-	up       chan struct{} // closed while the server runs
-	changed  chan struct{} // closed, then replaced, at each 2xx
-	workers  sync.WaitGroup
-	client   *http.Client
-	verified atomic.Int64 // webhooks answered 2xx
+	acked       atomic.Int64
+	soldOut     atomic.Int64 // registrations refused: no seat left
+	stories     atomic.Int64
+	up          chan struct{} // closed while the server runs
+	changed     chan struct{} // closed, then replaced, at each 2xx
+	workers     sync.WaitGroup
+	client      *http.Client
+	hookAnswers map[string]int // webhooks answered 2xx, by provider and status (applied, duplicate, ignored)
 }
 
 // hook is a webhook as a provider delivers it.
@@ -141,13 +142,14 @@ func newChaos(t *testing.T, stripeMock string) *chaos {
 	dir := t.TempDir()
 	return &chaos{
 		t: t, dir: dir,
-		smtp:    mailtest.NewServer(t),
-		paypal:  paypaltest.NewServer(t, paypaltest.ClientID, paypaltest.Secret),
-		stripe:  newStripeSide(t, stripeMock),
-		regs:    map[int64]*chaosReg{},
-		changed: make(chan struct{}),
-		up:      make(chan struct{}),
-		client:  keepAliveClient(2*chaosWorkers, 30*time.Second),
+		smtp:        mailtest.NewServer(t),
+		paypal:      paypaltest.NewServer(t, paypaltest.ClientID, paypaltest.Secret),
+		stripe:      newStripeSide(t, stripeMock),
+		regs:        map[int64]*chaosReg{},
+		hookAnswers: map[string]int{},
+		changed:     make(chan struct{}),
+		up:          make(chan struct{}),
+		client:      keepAliveClient(2*chaosWorkers, 30*time.Second),
 	}
 }
 
@@ -203,7 +205,7 @@ func (c *chaos) story(n int64) error {
 			return err
 		}
 		return c.registrantCancels(r)
-	case 3: // Stripe, the payment's webhook once
+	case 3: // Stripe, the payment's webhook once, then the buyer's return
 		return c.stripeStory(n, c.events[2], false, false)
 	case 4: // Stripe, the webhook twice at once, then a partial refund and the rest
 		return c.stripeStory(n, c.events[2], true, true)
@@ -213,16 +215,19 @@ func (c *chaos) story(n int64) error {
 	case 6: // PayPal: captured elsewhere, its webhook first, then the return page; then a refund
 		_, err := c.paypalStory(n, c.events[3], true, true)
 		return err
-	case 7: // both providers, Stripe: a hold never paid
-		_, err := c.register(n, c.events[4], "stripe")
-		return err
+	case 7:
+		r, err := c.register(n, c.events[4], "stripe")
+		if r == nil || err != nil || n%20 == 7 {
+			return err // both providers, Stripe: a hold never paid
+		}
+		return c.paidWhileCancelled(r)
 	case 8: // both providers, PayPal, then the registrant cancels (no refund)
 		r, err := c.paypalStory(n, c.events[4], n%4 == 0, false)
 		if r == nil || err != nil {
 			return err
 		}
 		return c.registrantCancels(r)
-	default: // both providers, Stripe, paid and refunded in full at once
+	default: // both providers, Stripe: the buyer's return before the webhook, then a refund in full
 		return c.stripeStory(n, c.events[4], false, true)
 	}
 }
@@ -380,9 +385,12 @@ func (c *chaos) orLater(step func() error) error {
 	return err
 }
 
-// stripeStory: register with Stripe, pay, deliver the payment's webhook
-// (twice at once when dup), then refund (500 then the rest when partial,
-// else everything at once) when refund.
+// stripeStory: register with Stripe and pay. With dup, the payment's
+// webhook comes twice at once, then a refund of 500 and one of the rest;
+// else the buyer comes back to the return page after the webhook, or
+// (refund) before it, and everything is refunded at once. The return page
+// learns the payment from the session (event id status:…), the webhook
+// from the event: two ids, one payment.
 func (c *chaos) stripeStory(n int64, e *chaosEvent, dup, refund bool) error {
 	r, err := c.register(n, e, "stripe")
 	if r == nil || err != nil {
@@ -394,10 +402,20 @@ func (c *chaos) stripeStory(n int64, e *chaosEvent, dup, refund bool) error {
 		return nil
 	}
 	h := hook{provider: "stripe", body: paid}
-	if dup {
+	switch {
+	case dup:
 		c.deliverConcurrently(h, h)
-	} else {
+	case refund:
+		if err := c.orLater(func() error { return c.stripeReturn(r) }); err != nil {
+			c.hookLater(h)
+			return err
+		}
 		c.deliver(h)
+	default:
+		c.deliver(h)
+		if err := c.orLater(func() error { return c.stripeReturn(r) }); err != nil {
+			return err
+		}
 	}
 	if !refund {
 		return nil
@@ -412,6 +430,58 @@ func (c *chaos) stripeStory(n int64, e *chaosEvent, dup, refund bool) error {
 	}
 	c.pumpStripe()
 	return nil
+}
+
+// paidWhileCancelled: the buyer pays at Stripe while the organizer cancels
+// the registration; whichever Admit hears of first, the money is either
+// kept with the registration (cancelled after it was paid: no refund) or
+// refunded in full (paid after it was cancelled).
+func (c *chaos) paidWhileCancelled(r *chaosReg) error {
+	paid, err := c.stripe.pay(r.ID)
+	if err != nil {
+		c.fail("%v", err)
+		return nil
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); c.deliver(hook{provider: "stripe", body: paid}) }()
+	err = c.orLater(func() error {
+		c.mu.Lock()
+		token := c.token
+		c.mu.Unlock()
+		status, body, err := c.do("POST", fmt.Sprintf("/api/v1/registrations/%d/cancel", r.ID), jsonHeader(token), nil)
+		if err == nil && status != http.StatusOK {
+			c.fail("organizer cancel of %d: %d %s", r.ID, status, body)
+		}
+		return err
+	})
+	wg.Wait()
+	c.pumpStripe()
+	return err
+}
+
+// stripeReturn is the buyer coming back from Stripe's page.
+func (c *chaos) stripeReturn(r *chaosReg) error {
+	path, err := c.stripe.returnPath(r.ID)
+	if err != nil {
+		return err
+	}
+	status, body, err := c.do("GET", path, nil, nil)
+	if err != nil {
+		return err
+	}
+	if status != http.StatusOK {
+		c.fail("Stripe return of registration %d: %d %s", r.ID, status, tail(string(body), 300))
+	}
+	return nil
+}
+
+// hookLater keeps a webhook Stripe or PayPal has yet to send: it goes with
+// the redeliveries.
+func (c *chaos) hookLater(h hook) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.hooks = append(c.hooks, h)
 }
 
 // paypalStory: register with PayPal, approve, then either the return page
@@ -536,13 +606,15 @@ func (c *chaos) deliver(h hook) {
 	status, body, err := c.do("POST", "/webhooks/"+h.provider, header, h.body)
 	switch {
 	case err != nil || status/100 == 5:
-		c.mu.Lock()
-		c.hooks = append(c.hooks, h)
-		c.mu.Unlock()
+		c.hookLater(h)
 	case status/100 != 2:
 		c.fail("webhook %s: %d %s\n%s", h.provider, status, body, h.body)
 	default:
-		c.verified.Add(1)
+		var out struct{ Status string }
+		_ = json.Unmarshal(body, &out)
+		c.mu.Lock()
+		c.hookAnswers[h.provider+" "+out.Status]++
+		c.mu.Unlock()
 	}
 }
 
@@ -885,8 +957,8 @@ func (c *chaos) check() {
 			t.Errorf("PayPal took money for registration %d, which Admit does not have", reg)
 		}
 	}
-	t.Logf("%d registrations (%d acknowledged), %d paid, %d access emails (and %d delivered again under the same Message-ID); Stripe: %d payments, %d refunds; PayPal: %d captures; %d webhooks answered 2xx",
-		len(all), len(regs), paidRegs, mails, resent, len(stripeLedger), c.stripe.refundCount(), len(paypalLedger), c.verified.Load())
+	t.Logf("%d registrations (%d acknowledged), %d paid, %d access emails (and %d delivered again under the same Message-ID); Stripe: %d payments, %d refunds; PayPal: %d captures; webhooks answered 2xx: %v",
+		len(all), len(regs), paidRegs, mails, resent, len(stripeLedger), c.stripe.refundCount(), len(paypalLedger), c.hookAnswers)
 
 	// admit reconcile on the same data, the server stopped.
 	c.srv.stop(t)
