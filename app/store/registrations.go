@@ -186,27 +186,44 @@ func (t *Tx) ExpireHolds() (int64, error) {
 	return res.RowsAffected()
 }
 
-// IdempotentAnswer is a stored answer to a request with an Idempotency-Key.
-type IdempotentAnswer struct {
+// IdempotencyRecord is what an Idempotency-Key keeps: the hash of the
+// request that claimed it and, once that request is answered, its outcome
+// as the caller recorded it. The outcome is opaque here: whoever recorded
+// it reads it back. Outcome nil is a claim: the request is still being
+// answered (a checkout is being opened).
+type IdempotencyRecord struct {
 	RequestHash []byte
-	Status      int
-	Body        []byte
+	Outcome     []byte
 }
 
-// Idempotency finds the stored answer for a key (model.ErrNotFound if none).
-func (t *Tx) Idempotency(scope, key string) (*IdempotentAnswer, error) {
-	var a IdempotentAnswer
-	if err := t.queryRow("get-idempotency", scope, key).Scan(&a.RequestHash, &a.Status, &a.Body); err != nil {
+// Idempotency finds what a key keeps (model.ErrNotFound if none). Rows
+// kept as status 0 are claims; any other status is an answered key (1 in
+// those written now).
+func (t *Tx) Idempotency(scope, key string) (*IdempotencyRecord, error) {
+	var a IdempotencyRecord
+	var status int
+	var body []byte
+	if err := t.queryRow("get-idempotency", scope, key).Scan(&a.RequestHash, &status, &body); err != nil {
 		return nil, notFound(err)
+	}
+	if status != 0 {
+		a.Outcome = body
+		if a.Outcome == nil {
+			a.Outcome = []byte{}
+		}
 	}
 	return &a, nil
 }
 
-// SaveIdempotency stores the answer given to a key. An answer with Status
-// 0 is a claim: the request is being answered (a checkout is being opened);
-// its answer replaces the claim later. An answer never replaces another.
-func (t *Tx) SaveIdempotency(scope, key string, a IdempotentAnswer) error {
-	_, err := t.exec("insert-idempotency", scope, key, a.RequestHash, a.Status, a.Body, unix(t.now))
+// SaveIdempotency stores what a key keeps. A record without an outcome is
+// a claim; the record with its outcome replaces the claim later. An
+// outcome never replaces another.
+func (t *Tx) SaveIdempotency(scope, key string, a IdempotencyRecord) error {
+	status, body := 0, []byte{}
+	if a.Outcome != nil {
+		status, body = 1, a.Outcome
+	}
+	_, err := t.exec("insert-idempotency", scope, key, a.RequestHash, status, body, unix(t.now))
 	return err
 }
 

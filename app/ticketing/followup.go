@@ -130,7 +130,7 @@ func (s *Service) FollowUp(ctx context.Context, eventID int64, in FollowUpInput,
 				return model.Invalid(fields{"Idempotency-Key": "was already used for a different request; use a new key"})
 			case err == nil:
 				replayed = true
-				return json.Unmarshal(prev.Body, &n)
+				return json.Unmarshal(prev.Outcome, &n)
 			case !errors.Is(err, model.ErrNotFound):
 				return err
 			}
@@ -141,8 +141,8 @@ func (s *Service) FollowUp(ctx context.Context, eventID int64, in FollowUpInput,
 		if key == nil {
 			return nil
 		}
-		// The counts are the stored answer (status 1: answered).
-		return tx.SaveIdempotency(scope, key.Key, store.IdempotentAnswer{RequestHash: key.RequestHash, Status: 1, Body: []byte(mustJSON(n))})
+		// The counts are the recorded outcome.
+		return tx.SaveIdempotency(scope, key.Key, store.IdempotencyRecord{RequestHash: key.RequestHash, Outcome: []byte(mustJSON(n))})
 	})
 	return n, replayed, err
 }

@@ -11,26 +11,36 @@ import (
 	"github.com/admit/admit/app/store"
 )
 
-// Answer turns the outcome of a registration into the HTTP answer that an
-// Idempotency-Key replays; it runs inside the transaction so the stored
-// answer and the registration commit together.
-type Answer func(res *RegisterResult, err error) (status int, body []byte)
+// Record turns the outcome of a registration into what its
+// Idempotency-Key keeps for a retry. The bytes are the caller's: the
+// domain stores them with the key, in the transaction that decides the
+// registration (so neither commits without the other), and hands them
+// back unread in Replayed.
+type Record func(res *RegisterResult, err error) []byte
 
-// Idempotency identifies a retried request.
+// Idempotency identifies a retried request: its key, the hash of what it
+// asks, and how its outcome is recorded.
 type Idempotency struct {
 	Key         string
 	RequestHash []byte
-	Answer      Answer
+	Record      Record
 }
 
-// Replayed is returned when an Idempotency-Key was seen before: Status and
-// Body are the first answer.
+// Replayed is returned when an Idempotency-Key was answered before:
+// Outcome is what Record made of the first request's outcome.
 type Replayed struct {
-	Status int
-	Body   []byte
+	Outcome []byte
 }
 
 func (r *Replayed) Error() string { return "replayed answer" }
+
+// recorded is rec's record of an outcome, never nil (nil keeps a claim).
+func (idem *Idempotency) recorded(res *RegisterResult, err error) []byte {
+	if b := idem.Record(res, err); b != nil {
+		return b
+	}
+	return []byte{}
+}
 
 // isDecided reports whether err is an answer about the event's state (worth
 // replaying to a retry) rather than a fault or a passing state.

@@ -503,11 +503,11 @@ func TestIdempotencyKeyClaimedBeforeCheckout(t *testing.T) {
 	f := newLedgerProvider("stripe", false, true)
 	g := newLedgerRig(t, f)
 	idem := func(email string) *Idempotency {
-		return &Idempotency{Key: "k", RequestHash: []byte(email), Answer: func(res *RegisterResult, err error) (int, []byte) {
+		return &Idempotency{Key: "k", RequestHash: []byte(email), Record: func(res *RegisterResult, err error) []byte {
 			if err != nil {
-				return 409, []byte(err.Error())
+				return []byte("refused " + err.Error())
 			}
-			return 201, []byte(fmt.Sprint(res.Registration.ID))
+			return []byte(fmt.Sprint(res.Registration.ID))
 		}}
 	}
 	var claimed bool
@@ -520,7 +520,7 @@ func TestIdempotencyKeyClaimedBeforeCheckout(t *testing.T) {
 		// The key is in the database before the provider is asked.
 		err := g.st.Write(context.Background(), func(tx *store.Tx) error {
 			a, err := tx.Idempotency("register:ledger", "k")
-			if err == nil && (a.Status != 0 || string(a.RequestHash) != "ada") {
+			if err == nil && (a.Outcome != nil || string(a.RequestHash) != "ada") {
 				err = fmt.Errorf("claim %+v", a)
 			}
 			return err
@@ -539,7 +539,7 @@ func TestIdempotencyKeyClaimedBeforeCheckout(t *testing.T) {
 		t.Fatal(err)
 	}
 	var replay *Replayed
-	if err := <-retried; !errors.As(err, &replay) || replay.Status != 201 || string(replay.Body) != fmt.Sprint(res.Registration.ID) {
+	if err := <-retried; !errors.As(err, &replay) || string(replay.Outcome) != fmt.Sprint(res.Registration.ID) {
 		t.Fatalf("the retry got %v", err)
 	}
 	_, err = g.s.Register(context.Background(), "ledger", RegisterInput{Name: "Bob", Email: "bob@example.org", Provider: "stripe"}, idem("bob"))

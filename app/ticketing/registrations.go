@@ -33,7 +33,8 @@ type RegisterResult struct {
 // With an Idempotency-Key, requests with the same key run one after the
 // other, and the key is claimed in the transaction that inserts the
 // registration, before any provider is asked for a checkout: a second
-// request gets the first answer again, or 422 when its body differs.
+// request gets the first outcome again (Replayed), or a validation error
+// when its body differs.
 func (s *Service) Register(ctx context.Context, slug string, in RegisterInput, idem *Idempotency) (*RegisterResult, error) {
 	f := fields{}
 	in.Name = strings.TrimSpace(in.Name)
@@ -70,8 +71,8 @@ func (s *Service) Register(ctx context.Context, slug string, in RegisterInput, i
 			switch {
 			case err == nil && !bytes.Equal(prev.RequestHash, idem.RequestHash):
 				return model.Invalid(fields{"Idempotency-Key": "was already used for a different request; use a new key"})
-			case err == nil && prev.Status != 0:
-				replay = &Replayed{Status: prev.Status, Body: prev.Body}
+			case err == nil && prev.Outcome != nil:
+				replay = &Replayed{Outcome: prev.Outcome}
 				return nil
 			case err != nil && !errors.Is(err, model.ErrNotFound):
 				return err
@@ -90,11 +91,11 @@ func (s *Service) Register(ctx context.Context, slug string, in RegisterInput, i
 		if idem == nil {
 			return nil
 		}
-		answer := store.IdempotentAnswer{RequestHash: idem.RequestHash, Body: []byte{}}
+		rec := store.IdempotencyRecord{RequestHash: idem.RequestHash}
 		if r == nil || !r.needsCheckout {
-			answer.Status, answer.Body = idem.Answer(r, err)
+			rec.Outcome = idem.recorded(r, err)
 		}
-		return tx.SaveIdempotency(scope, idem.Key, answer)
+		return tx.SaveIdempotency(scope, idem.Key, rec)
 	})
 	switch {
 	case err != nil:
@@ -113,8 +114,7 @@ func (s *Service) Register(ctx context.Context, slug string, in RegisterInput, i
 				if err != nil {
 					return tx.DropIdempotencyClaim(scope, idem.Key)
 				}
-				status, body := idem.Answer(res, nil)
-				return tx.SaveIdempotency(scope, idem.Key, store.IdempotentAnswer{RequestHash: idem.RequestHash, Status: status, Body: body})
+				return tx.SaveIdempotency(scope, idem.Key, store.IdempotencyRecord{RequestHash: idem.RequestHash, Outcome: idem.recorded(res, nil)})
 			})
 			if werr != nil {
 				s.log.ErrorContext(ctx, "idempotency answer not stored", "registration", res.Registration.ID, "err", werr)

@@ -345,7 +345,7 @@ func TestRegisterResumesAStoppedRequest(t *testing.T) {
 	stopped := &model.Registration{EventID: e.ID, Name: "Ada", Email: "ada@example.org", Status: model.StatusPendingPayment,
 		Role: model.RoleAttendee, Locale: "en", Amount: 2500, Currency: "EUR", Provider: "stripe", HoldExpiresAt: &hold}
 	err := w.store.Write(w.ctx, func(tx *store.Tx) error {
-		if err := tx.SaveIdempotency(scope, "k", store.IdempotentAnswer{RequestHash: []byte("ada"), Body: []byte{}}); err != nil {
+		if err := tx.SaveIdempotency(scope, "k", store.IdempotencyRecord{RequestHash: []byte("ada")}); err != nil {
 			return err
 		}
 		return w.svc.insertRegistration(tx, stopped, "ada@example.org")
@@ -359,13 +359,13 @@ func TestRegisterResumesAStoppedRequest(t *testing.T) {
 	if !errors.As(err, &p) || p.Detail != "preparing" {
 		t.Fatalf("another request while the checkout is not open: %v", err)
 	}
-	answer := func(res *RegisterResult, err error) (int, []byte) {
+	record := func(res *RegisterResult, err error) []byte {
 		if err != nil {
-			return 409, []byte(err.Error())
+			return []byte("refused " + err.Error())
 		}
-		return 201, []byte(res.CheckoutURL)
+		return []byte(res.CheckoutURL)
 	}
-	res, err := w.svc.Register(w.ctx, e.Slug, in, &Idempotency{Key: "k", RequestHash: []byte("ada"), Answer: answer})
+	res, err := w.svc.Register(w.ctx, e.Slug, in, &Idempotency{Key: "k", RequestHash: []byte("ada"), Record: record})
 	if err != nil || res.Registration.ID != stopped.ID || res.CheckoutURL == "" {
 		t.Fatalf("the stopped request again: %+v, %v; want registration %d with a checkout", res, err, stopped.ID)
 	}

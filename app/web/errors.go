@@ -7,7 +7,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/admit/admit/app/model"
-	"github.com/admit/admit/app/ticketing"
 )
 
 // apiError is the body of every error answer (docs/API.md, "Conventions").
@@ -105,12 +104,6 @@ func classify(err error) (int, apiErrorBody, bool) {
 // handleError is fiber's one error handler: JSON for the API, a page for
 // people.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
-	var replay *ticketing.Replayed
-	if errors.As(err, &replay) {
-		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
-		c.Set("Idempotent-Replayed", "true")
-		return c.Status(replay.Status).Send(replay.Body)
-	}
 	status, body, known := classify(err)
 	if !known {
 		s.Log.ErrorContext(c.UserContext(), "request failed", "method", c.Method(), "path", redactPath(c.Path()), "err", err)

@@ -55,6 +55,7 @@ type env struct {
 	opts   ticketing.Options
 	deps   Deps
 	paypal *paypaltest.Server // the fake PayPal, in paypalEnv
+	dbPath string             // the database's file, for reopen
 }
 
 const adminEmail, adminPassword = "admin@example.org", "correct horse battery"
@@ -75,7 +76,8 @@ func newEnvWith(t *testing.T, providers *payment.Registry, tweaks ...func(*ticke
 	t.Helper()
 	ctx := context.Background()
 	clk := clocktest.New(time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC))
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "admit.db"), store.Options{Synchronous: "NORMAL"})
+	dbPath := filepath.Join(t.TempDir(), "admit.db")
+	st, err := store.Open(ctx, dbPath, store.Options{Synchronous: "NORMAL"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +123,7 @@ func newEnvWith(t *testing.T, providers *payment.Registry, tweaks ...func(*ticke
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, app: app, store: st, tickets: tickets, i18n: tr, render: rd, clock: clk, auth: admins, opts: opts, deps: deps}
+	e := &env{t: t, app: app, store: st, tickets: tickets, i18n: tr, render: rd, clock: clk, auth: admins, opts: opts, deps: deps, dbPath: dbPath}
 	tok, err := admins.Login(ctx, adminEmail, adminPassword, store.TokenAPI, "192.0.2.1")
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -9,6 +10,13 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/admit/admit/app/auth"
+	"github.com/admit/admit/app/model"
+	"github.com/admit/admit/app/store"
+	"github.com/admit/admit/app/ticketing"
 )
 
 // postWithKey posts a JSON body with an Idempotency-Key and returns the
@@ -98,5 +106,98 @@ func TestIdempotencyKeyUnderConcurrency(t *testing.T) {
 	}
 	if n := count(); n != 2 {
 		t.Fatalf("%d registrations after six retries, want 2", n)
+	}
+}
+
+// reopen starts Admit again on the same database through a new store
+// handle: the old one is closed, and the service and the app are built
+// again on the new one.
+func (e *env) reopen() {
+	e.t.Helper()
+	if err := e.store.Close(); err != nil {
+		e.t.Fatal(err)
+	}
+	st, err := store.Open(context.Background(), e.dbPath, store.Options{Synchronous: "NORMAL"})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	st.SetClock(e.clock.Now)
+	e.t.Cleanup(func() { st.Close() })
+	tickets, err := ticketing.New(st, e.opts)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	admins := auth.New(st, auth.Options{Cost: bcrypt.MinCost, TokenTTL: 3650 * 24 * time.Hour, Now: e.clock.Now})
+	d := e.deps
+	d.Tickets, d.Auth, d.Outbox, d.DB = tickets, admins, st, st
+	app, err := New(d)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.store, e.tickets, e.auth, e.app, e.deps = st, tickets, admins, app, d
+}
+
+// TestIdempotentReplayAfterRestart: the answers Idempotency-Keys kept (a
+// paid registration with its checkout, a free one, a refusal) come back
+// byte for byte from a new Server on a new store handle on the same
+// database, and nothing is registered again.
+func TestIdempotentReplayAfterRestart(t *testing.T) {
+	e, _ := fakeEnv(t)
+	e.createEvent(paidEvent(nil))
+	e.createEvent(liveEvent(map[string]any{"title": "Small room", "capacity": 1}))
+	paid := "/api/v1/public/events/intro-to-go/registrations"
+	free := "/api/v1/public/events/small-room/registrations"
+	type request struct{ path, key, body string }
+	requests := []request{
+		{paid, "k-paid", `{"name":"Ada","email":"ada@example.org"}`},
+		{free, "k-free", `{"name":"Bob","email":"bob@example.org"}`},
+		{free, "k-sold", `{"name":"Cy","email":"cy@example.org"}`},
+	}
+	first := make([]response, len(requests))
+	for i, r := range requests {
+		first[i] = e.do("POST", r.path, r.body, false, "Idempotency-Key", r.key)
+	}
+	if first[0].Status != 201 || !strings.Contains(string(first[0].Body), "checkout_url") || first[1].Status != 201 || first[2].Status != 409 {
+		t.Fatalf("first answers: %d %s / %d %s / %d %s", first[0].Status, first[0].Body, first[1].Status, first[1].Body, first[2].Status, first[2].Body)
+	}
+	e.reopen()
+	for i, r := range requests {
+		again := e.do("POST", r.path, r.body, false, "Idempotency-Key", r.key)
+		if again.Status != first[i].Status || !bytes.Equal(again.Body, first[i].Body) ||
+			again.Header.Get("Content-Type") != first[i].Header.Get("Content-Type") || again.Header.Get("Idempotent-Replayed") != "true" {
+			t.Fatalf("%s after the restart: %d %s %v, first %d %s %v", r.key, again.Status, again.Body, again.Header, first[i].Status, first[i].Body, first[i].Header)
+		}
+	}
+	for slug, want := range map[string]int{"intro-to-go": 1, "small-room": 1} {
+		ev, err := e.store.EventBySlug(context.Background(), slug)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if regs, _ := e.store.Registrations(context.Background(), ev.ID, ""); len(regs) != want {
+			t.Fatalf("%s: %d registrations, want %d", slug, len(regs), want)
+		}
+	}
+}
+
+// TestRecordedAnswer: what registerRecord keeps reads back as it was
+// answered; a key answered before the status was kept with the body gets
+// its status from the body.
+func TestRecordedAnswer(t *testing.T) {
+	refused := func(err error) []byte { _, b := registerAnswer(nil, err); return b }
+	for _, c := range []struct {
+		outcome []byte
+		status  int
+		body    []byte
+	}{
+		{registerRecord(nil, model.Fail(model.ErrSoldOut, "Sold out.")), 409, refused(model.Fail(model.ErrSoldOut, "Sold out."))},
+		{registerRecord(nil, model.Invalid(map[string]string{"name": "is required"})), 422, refused(model.Invalid(map[string]string{"name": "is required"}))},
+		{[]byte(`{"registration":{"id":7,"status":"confirmed"}}`), 201, []byte(`{"registration":{"id":7,"status":"confirmed"}}`)},
+		{[]byte(`{"error":{"code":"registration_closed","message":"Closed."}}`), 410, []byte(`{"error":{"code":"registration_closed","message":"Closed."}}`)},
+		{[]byte(`{"error":{"code":"promo_invalid","message":"No."}}`), 422, []byte(`{"error":{"code":"promo_invalid","message":"No."}}`)},
+	} {
+		status, body := recordedAnswer(c.outcome)
+		if status != c.status || !bytes.Equal(body, c.body) {
+			t.Errorf("%s: %d %s, want %d %s", c.outcome, status, body, c.status, c.body)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -172,8 +173,8 @@ type registeredJSON struct {
 	CheckoutURL string `json:"checkout_url,omitempty"`
 }
 
-// registerAnswer is the JSON answer to a registration, also stored for an
-// Idempotency-Key.
+// registerAnswer is the JSON answer to a registration, also kept for an
+// Idempotency-Key (registerRecord).
 func registerAnswer(res *ticketing.RegisterResult, err error) (int, []byte) {
 	if err != nil {
 		status, body, _ := classify(err)
@@ -213,9 +214,13 @@ func (s *Server) register(c *fiber.Ctx) error {
 	if key, hash, err := idempotencyKey(c); err != nil {
 		return err
 	} else if key != "" {
-		idem = &ticketing.Idempotency{Key: key, RequestHash: hash, Answer: registerAnswer}
+		idem = &ticketing.Idempotency{Key: key, RequestHash: hash, Record: registerRecord}
 	}
 	res, err := s.registerPublic(c, in, idem)
+	var replay *ticketing.Replayed
+	if errors.As(err, &replay) {
+		return replayAnswer(c, replay)
+	}
 	if err != nil {
 		return err
 	}

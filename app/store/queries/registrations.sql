@@ -88,8 +88,9 @@ WHERE status = 'pending_payment' AND hold_expires_at IS NOT NULL AND hold_expire
 SELECT request_hash, status, body FROM idempotency_keys WHERE scope = ? AND key = ?;
 
 -- name: insert-idempotency
--- An answer, or (status 0, empty body) the claim of a request still being
--- answered; an answer replaces a claim, never another answer.
+-- An answered key (status 1, body: the outcome as its caller recorded it),
+-- or (status 0, empty body) the claim of a request still being answered;
+-- an answer replaces a claim, never another answer.
 INSERT INTO idempotency_keys(scope, key, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)
 ON CONFLICT(scope, key) DO UPDATE SET status = excluded.status, body = excluded.body
 WHERE idempotency_keys.status = 0 AND idempotency_keys.request_hash = excluded.request_hash;
