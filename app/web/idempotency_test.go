@@ -14,6 +14,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/admit/admit/app/auth"
+	"github.com/admit/admit/app/metrics"
 	"github.com/admit/admit/app/model"
 	"github.com/admit/admit/app/store"
 	"github.com/admit/admit/app/ticketing"
@@ -198,6 +199,27 @@ func TestRecordedAnswer(t *testing.T) {
 		status, body := recordedAnswer(c.outcome)
 		if status != c.status || !bytes.Equal(body, c.body) {
 			t.Errorf("%s: %d %s, want %d %s", c.outcome, status, body, c.status, c.body)
+		}
+	}
+}
+
+// TestReplayCountedAsAnswered: a replayed answer is counted under its own
+// status, not as a failure (it went through the error handler and was
+// counted and logged as a 500).
+func TestReplayCountedAsAnswered(t *testing.T) {
+	var m *metrics.Metrics
+	const scraper = "scrape-token-0123456789abcdef"
+	e := newEnvWith(t, nil, withMetrics(&m, scraper))
+	e.createEvent(liveEvent(nil))
+	path := "/api/v1/public/events/intro-to-go/registrations"
+	for i := 0; i < 2; i++ {
+		if r := e.do("POST", path, `{"name":"Ada","email":"ada@example.org"}`, false, "Idempotency-Key", "k-1"); r.Status != 201 {
+			t.Fatalf("registration %d: %d %s", i, r.Status, r.Body)
+		}
+	}
+	for _, line := range strings.Split(string(e.scrape(scraper).Body), "\n") {
+		if strings.HasPrefix(line, "admit_http_request_duration_seconds_count") && strings.Contains(line, "registrations") && strings.Contains(line, `status="5xx"`) {
+			t.Fatalf("a replay counted as a failure: %s", line)
 		}
 	}
 }
