@@ -20,6 +20,8 @@ var rules = []struct {
 	{module + "/app/model", []string{module + "/", "github.com/"}, "model is stdlib only"},
 	{module + "/app/store", []string{module + "/app/web", module + "/app/ticketing", "github.com/gofiber/"}, "store is below the domain"},
 	{module + "/app/ticketing", []string{module + "/app/web", "github.com/gofiber/"}, "fiber stays in app/web"},
+	{module + "/app/ticketing", []string{"github.com/valyala/", "net/http/httptest", "net/http/httputil", "net/http/pprof", "net/http/cgi", "net/http/fcgi"},
+		"the domain serves no HTTP: answering requests stays in app/web"},
 	{module + "/app/mail", []string{module + "/app/web", module + "/app/ticketing", "github.com/gofiber/"}, "mail knows no domain"},
 	{module + "/app/pricing", []string{module + "/app/store", module + "/app/web", "github.com/"}, "pricing is pure"},
 	{module + "/app/config", []string{module + "/app/"}, "config depends on nothing of ours"},

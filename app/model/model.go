@@ -30,6 +30,9 @@ var (
 	// ErrRateLimited: a per-client limit was reached; Problem.RetryAfter
 	// says when to try again.
 	ErrRateLimited = errors.New("rate limited")
+	// ErrBadSignature: a webhook no connected provider can verify, or
+	// whose signature is missing, wrong or stale. Nothing was changed.
+	ErrBadSignature = errors.New("bad webhook signature")
 )
 
 // Event kinds.

@@ -271,11 +271,6 @@ func (s *Service) DisconnectProvider(ctx context.Context, name string, makeFree 
 	return info, nil
 }
 
-// WebhookProvider is the connected provider a webhook is for.
-func (s *Service) WebhookProvider(name string) (payment.Provider, bool) {
-	return s.provider(name)
-}
-
 // provider is the connected provider called name, with every call to it
 // bounded by the provider timeout.
 func (s *Service) provider(name string) (payment.Provider, bool) {

@@ -43,6 +43,7 @@ var sentinels = []struct {
 	{model.ErrGone, fiber.StatusGone, "gone", "This link is no longer valid."},
 	{model.ErrStorageFull, fiber.StatusInsufficientStorage, "insufficient_storage", "There is no space left to keep this file."},
 	{model.ErrRateLimited, fiber.StatusTooManyRequests, "rate_limited", "Too many requests: wait a moment and try again."},
+	{model.ErrBadSignature, fiber.StatusBadRequest, "bad_signature", "The webhook signature is missing, wrong or too old."},
 	{model.ErrTooLarge, fiber.StatusRequestEntityTooLarge, "too_large", "The file is too large."},
 	{model.ErrUnsupportedMedia, fiber.StatusUnsupportedMediaType, "unsupported_media_type", "This kind of file is not accepted."},
 }
