@@ -186,7 +186,7 @@ func (w *tusWriter) send(c *fiber.Ctx, log *slog.Logger) error {
 	body := w.body.Bytes()
 	if w.status >= 400 && strings.HasPrefix(w.h.Get("Content-Type"), "text/plain") {
 		var e apiErrorBody
-		w.status, e = tusProblem(log, w.status, strings.TrimSpace(string(body)))
+		w.status, e = tusProblem(c.UserContext(), log, w.status, strings.TrimSpace(string(body)))
 		body, _ = json.Marshal(apiError{Error: e})
 		w.h.Set("Content-Type", fiber.MIMEApplicationJSONCharsetUTF8)
 	}
@@ -211,17 +211,17 @@ func (w *tusWriter) send(c *fiber.Ctx, log *slog.Logger) error {
 // the API's: a full disk while the bytes are written is 507, as for the
 // other uploads; any other 5xx is logged and not shown (its message may
 // name files).
-func tusProblem(log *slog.Logger, status int, text string) (int, apiErrorBody) {
+func tusProblem(ctx context.Context, log *slog.Logger, status int, text string) (int, apiErrorBody) {
 	code, msg, _ := strings.Cut(text, ": ")
 	code = strings.ToLower(strings.TrimPrefix(code, "ERR_"))
 	switch {
 	case strings.Contains(msg, "no space left on device") || strings.Contains(msg, "disk quota exceeded"):
-		log.Error("upload not stored: storage full", "error", msg)
+		log.ErrorContext(ctx, "upload not stored: storage full", "error", msg)
 		_, body, _ := classify(model.Fail(model.ErrStorageFull,
 			"There is no space left to keep this recording: free some space (or delete old recordings) and send the rest again."))
 		return fiber.StatusInsufficientStorage, body
 	case status >= 500:
-		log.Error("upload failed", "status", status, "error", text)
+		log.ErrorContext(ctx, "upload failed", "status", status, "error", text)
 		_, body, _ := classify(errors.New(text))
 		return status, body
 	}
@@ -255,7 +255,7 @@ func (s *Server) tusCreating(hook handler.HookEvent) (handler.HTTPResponse, hand
 		err = s.Tickets.CheckRecording(hook.Context, eventID, in)
 	}
 	if err != nil {
-		return handler.HTTPResponse{}, handler.FileInfoChanges{}, s.tusError(err)
+		return handler.HTTPResponse{}, handler.FileInfoChanges{}, s.tusError(hook.Context, err)
 	}
 	return handler.HTTPResponse{}, handler.FileInfoChanges{MetaData: meta}, nil
 }
@@ -293,7 +293,7 @@ func tusInput(meta handler.MetaData) (ticketing.RecordingInput, error) {
 func (s *Server) tusFinished(hook handler.HookEvent) (handler.HTTPResponse, error) {
 	rec, err := s.attachUpload(hook.Context, hook.Upload)
 	if err != nil {
-		return handler.HTTPResponse{}, s.tusError(err)
+		return handler.HTTPResponse{}, s.tusError(hook.Context, err)
 	}
 	b, err := json.Marshal(recordingView(rec))
 	if err != nil {
@@ -358,10 +358,10 @@ func (s *Server) tusFinishLate(c *fiber.Ctx, uid string) error {
 }
 
 // tusError gives an error the API's status and body inside tusd.
-func (s *Server) tusError(err error) error {
+func (s *Server) tusError(ctx context.Context, err error) error {
 	status, body, known := classify(err)
 	if !known {
-		s.Log.Error("upload failed", "err", err)
+		s.Log.ErrorContext(ctx, "upload failed", "err", err)
 	}
 	b, _ := json.Marshal(apiError{Error: body})
 	return handler.Error{ErrorCode: body.Code, Message: body.Message, HTTPResponse: handler.HTTPResponse{StatusCode: status, Body: string(b),

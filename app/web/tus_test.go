@@ -425,7 +425,7 @@ func TestTusProblem(t *testing.T) {
 		{500, "ERR_INTERNAL_SERVER_ERROR: write /data/uploads/abc: no space left on device", 507, "insufficient_storage", "There is no space left"},
 		{500, "ERR_INTERNAL_SERVER_ERROR: open /data/uploads/abc.info: permission denied", 500, "internal", "Something went wrong"},
 	} {
-		status, body := tusProblem(log, tc.status, tc.text)
+		status, body := tusProblem(context.Background(), log, tc.status, tc.text)
 		if status != tc.wantStatus || body.Code != tc.wantCode || !strings.HasPrefix(body.Message, tc.wantMsg) || strings.Contains(body.Message, "/data/") {
 			t.Errorf("%q: %d %+v", tc.text, status, body)
 		}
