@@ -850,9 +850,17 @@ func (c *chaos) check() {
 				held++
 			}
 		}
-		// No seat oversold.
+		// No seat oversold, and the event page counts the seats left as
+		// the registrations hold them.
 		if held > e.Capacity {
 			t.Errorf("%s: %d registrations hold a seat, capacity %d", e.Title, held, e.Capacity)
+		}
+		var pub struct {
+			SeatsLeft *int64 `json:"seats_left"`
+		}
+		if status := api(t, httpClient, "GET", c.srv.base+"/api/v1/public/events/"+e.Slug, "", nil, &pub); status != http.StatusOK ||
+			pub.SeatsLeft == nil || *pub.SeatsLeft != max(e.Capacity-held, 0) {
+			t.Errorf("%s: the public event says %v seats left (%d), want %d", e.Title, pub.SeatsLeft, status, e.Capacity-held)
 		}
 		t.Logf("%s: %d registrations, %d seated of %d", e.Title, len(out.Items), held, e.Capacity)
 	}
