@@ -54,7 +54,7 @@ func New(outbox Outbox) *Metrics {
 	m := &Metrics{
 		reg: prometheus.NewRegistry(),
 		registrations: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "admit_registrations_total",
-			Help: "Public registrations by outcome: the registration's status (confirmed, pending_payment, pending_approval, waitlisted) or the error code that refused it (sold_out, invalid, ...)."},
+			Help: "Registrations by outcome: each status a registration reaches, whatever made it (public form or API, added by an organizer, waiting-list offer, approval, payment, bank transfer marked paid, expiry, cancellation, refund), or the error code that refused a public registration (sold_out, validation, ...)."},
 			[]string{"outcome"}),
 		payments: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "admit_payments_total",
 			Help: "Provider payment events that changed a registration, by provider and kind (paid, failed, expired, refunded)."},
@@ -92,7 +92,8 @@ func (m *Metrics) Handler() http.Handler {
 // Registry is the metrics' own registry (tests gather it).
 func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 
-// Registration counts a public registration by outcome.
+// Registration counts a registration reaching a status, or a public
+// registration refused (its error code).
 func (m *Metrics) Registration(outcome string) {
 	if m != nil {
 		m.registrations.WithLabelValues(outcome).Inc()

@@ -117,5 +117,6 @@ func (t *Tx) ReopenPayment(id int64, holdUntil time.Time) (bool, error) {
 		return false, err
 	}
 	n, err := res.RowsAffected()
+	t.reached(model.StatusPendingPayment, n)
 	return n == 1, err
 }

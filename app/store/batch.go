@@ -67,12 +67,14 @@ func (s *Store) runBatch(batch []writeReq) {
 	defer release.Close()
 	defer undo.Close()
 	ran := 0
+	txs := make([]*Tx, len(batch))
 	for i, r := range batch {
 		if err := r.ctx.Err(); err != nil {
 			results[i] = err // its caller has gone: nothing of it is written
 			continue
 		}
 		tx := &Tx{s: s, tx: sqlTx, ctx: context.WithoutCancel(r.ctx), now: now}
+		txs[i] = tx
 		if _, err := savepoint.Exec(); err != nil {
 			sqlTx.Rollback()
 			fail(fmt.Errorf("store: savepoint: %w", err))
@@ -117,6 +119,9 @@ func (s *Store) runBatch(batch []writeReq) {
 	}
 	s.events.settle() // before any write is answered
 	for i, r := range batch {
+		if results[i] == nil {
+			s.tellOutcomes(txs[i]) // committed: its registrations' statuses count
+		}
 		r.done <- results[i]
 	}
 }

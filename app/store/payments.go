@@ -156,6 +156,9 @@ func (t *Tx) SetPaid(id int64, status string, amount int64, currency, paymentID 
 	if mailed {
 		at = unix(t.now)
 	}
+	if err := t.moveStatus(id, status); err != nil {
+		return err
+	}
 	if _, err := t.exec("set-paid", status, amount, currency, paymentID, unix(t.now), unix(t.now), at, id); err != nil {
 		return err
 	}
@@ -174,6 +177,9 @@ func (t *Tx) SetRefunded(r *model.Registration) error {
 	if err := t.queryRow("registration-refunded-amount", r.ID).Scan(&before); err != nil {
 		return notFound(err)
 	}
+	if err := t.moveStatus(r.ID, r.Status); err != nil {
+		return err
+	}
 	if _, err := t.exec("set-refunded", r.Status, r.AmountRefunded, r.ProviderRefunded, r.RefundedUnmatched, unix(t.now), r.ID); err != nil {
 		return err
 	}
@@ -185,6 +191,9 @@ func (t *Tx) SetRefunded(r *model.Registration) error {
 
 // SetStatus sets a registration's status whatever it was.
 func (t *Tx) SetStatus(id int64, status string) error {
+	if err := t.moveStatus(id, status); err != nil {
+		return err
+	}
 	_, err := t.exec("set-status-any", status, unix(t.now), id)
 	return err
 }

@@ -54,6 +54,7 @@ func (t *Tx) InsertRegistration(r *model.Registration, emailNorm string) error {
 		return err
 	}
 	t.note(model.HookRegistrationCreated, r.ID)
+	t.reached(r.Status, 1)
 	if r.Status == model.StatusConfirmed {
 		t.note(model.HookRegistrationConfirmed, r.ID)
 	}
@@ -148,6 +149,7 @@ func (t *Tx) SetRegistrationStatus(id int64, from, to string) (bool, error) {
 	n, err := res.RowsAffected()
 	if n == 1 && from != to {
 		t.noteStatus(id, to)
+		t.reached(to, 1)
 	}
 	return n == 1, err
 }
@@ -183,7 +185,9 @@ func (t *Tx) ExpireHolds() (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return res.RowsAffected()
+	n, err := res.RowsAffected()
+	t.reached(model.StatusExpired, n)
+	return n, err
 }
 
 // IdempotencyRecord is what an Idempotency-Key keeps: the hash of the

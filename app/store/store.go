@@ -47,6 +47,8 @@ type Store struct {
 	savepoints [3]*sql.Stmt
 	// observer receives each write's changes (webhooks.go).
 	observer atomic.Pointer[ChangeObserver]
+	// outcomes is told each status a registration reached (outcomes.go).
+	outcomes outcomeObserver
 	// events keeps events read, until a write changes them (eventcache.go).
 	events eventCache
 }
@@ -445,6 +447,8 @@ type Tx struct {
 	now time.Time
 	// changes are what the write did that outgoing webhooks report.
 	changes []model.Change
+	// statuses are those the write gave registrations (outcomes.go).
+	statuses []string
 }
 
 // Now is the time the transaction started, used for every timestamp in it.

@@ -87,12 +87,16 @@ type Metrics interface {
 	// Refund: a refund sent to provider succeeded, failed (refused or given
 	// up) or is retried.
 	Refund(provider, outcome string)
+	// Registration: a registration reached a status (the store tells each
+	// one once its write committed, whatever path made it).
+	Registration(outcome string)
 }
 
 type noMetrics struct{}
 
 func (noMetrics) Payment(string, string) {}
 func (noMetrics) Refund(string, string)  {}
+func (noMetrics) Registration(string)    {}
 
 // Options are the Service's dependencies.
 type Options struct {
@@ -176,6 +180,7 @@ func New(st *store.Store, o Options) (*Service, error) {
 		devices: newDevices(o.MaxDevices), joins: newRecentJoins(), hooks: newHooks(o.Webhooks), metrics: o.Metrics}
 	if st != nil { // nil: only the token helpers are used (bench/regbench)
 		st.OnChange(s.queueHooks)
+		st.OnOutcome(o.Metrics.Registration)
 	}
 	return s, nil
 }

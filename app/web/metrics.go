@@ -89,21 +89,15 @@ func methodLabel(m string) string {
 	return "other"
 }
 
-// registrationOutcome is how a public registration ended, for
-// admit_registrations_total: the registration's status, or the code of the
-// error that refused it ("error" for a 5xx).
-func registrationOutcome(res *ticketing.RegisterResult, err error) string {
-	if err != nil {
-		status, body, _ := classify(err)
-		if status >= 500 {
-			return "error"
-		}
-		return body.Code
-	}
-	if res == nil || res.Registration == nil {
+// registrationRefusal is the outcome of a public registration refused, for
+// admit_registrations_total: the code of the error ("error" for a 5xx). A
+// registration made is counted by the domain, by the status it reached.
+func registrationRefusal(err error) string {
+	status, body, _ := classify(err)
+	if status >= 500 {
 		return "error"
 	}
-	return res.Registration.Status
+	return body.Code
 }
 
 // webhookOutcome is what became of an incoming webhook, for

@@ -105,8 +105,9 @@ func TestMetricsAfterTraffic(t *testing.T) {
 	}
 	text := string(r.Body)
 	for _, want := range []string{
-		`admit_registrations_total{outcome="confirmed"} 1`,
+		`admit_registrations_total{outcome="confirmed"} 2`, // Fay, then Ada once paid
 		`admit_registrations_total{outcome="pending_payment"} 1`,
+		`admit_registrations_total{outcome="partially_refunded"} 1`,
 		`admit_registrations_total{outcome="already_registered"} 1`,
 		`admit_registrations_total{outcome="validation"} 1`,
 		`admit_payments_total{kind="paid",provider="stripe"} 1`,

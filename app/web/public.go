@@ -161,7 +161,9 @@ func (s *Server) registerPublic(c *fiber.Ctx, in ticketing.RegisterInput, idem *
 	}
 	res, err := s.Tickets.Register(c.UserContext(), c.Params("slug"), in, idem)
 	s.countPromo(c, err)
-	s.Metrics.Registration(registrationOutcome(res, err))
+	if err != nil { // a registration made is counted by the domain, with its status
+		s.Metrics.Registration(registrationRefusal(err))
+	}
 	return res, err
 }
 

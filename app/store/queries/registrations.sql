@@ -74,6 +74,9 @@ SELECT COUNT(*), MIN(hold_expires_at) FROM registrations
 WHERE event_id = ?1 AND client_ip = ?2 AND client_ip != '' AND status = 'pending_payment'
   AND (hold_expires_at IS NULL OR hold_expires_at > ?3);
 
+-- name: registration-status
+SELECT status FROM registrations WHERE id = ?;
+
 -- name: set-registration-status
 UPDATE registrations SET status = ?, updated_at = ? WHERE id = ? AND status = ?;
 
