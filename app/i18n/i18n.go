@@ -24,30 +24,36 @@ import (
 const Default = "en"
 
 // Bundle holds every loaded locale. It is safe for concurrent use.
+//
+// Each locale's messages are read and checked at start, but kept as
+// templates only from the first time the locale is used: a server whose
+// registrants all read English holds English alone (each catalog's
+// templates take about 0.7 MB).
 type Bundle struct {
-	bundle     *goi18n.Bundle
 	locales    []string // Default first, then the others sorted
 	tags       []language.Tag
 	matcher    language.Matcher
-	localizers map[string]*goi18n.Localizer // by lower-case locale
-	ids        map[string][]string          // locale → sorted message ids
-	zones      sync.Map                     // IANA name → *time.Location
+	localizers map[string]func() *goi18n.Localizer // by lower-case locale, built on first use
+	ids        map[string][]string                 // locale → sorted message ids
+	names      map[string]string                   // locale → its language.self message
+	zones      sync.Map                            // IANA name → *time.Location
 }
 
 // New loads every *.toml file at the root of fsys. en.toml must exist. A file
 // that does not parse is an error. A message's template is parsed on its
 // first use (a broken one shows its id): the catalogs are built into the
 // binary, and the tests parse every message of every locale (check), so
-// start-up does not.
+// start-up does not. A locale's templates are made the first time it is
+// used.
 func New(fsys fs.FS) (*Bundle, error) {
 	names, err := fs.Glob(fsys, "*.toml")
 	if err != nil {
 		return nil, fmt.Errorf("i18n: list locales: %w", err)
 	}
 	b := &Bundle{
-		bundle:     goi18n.NewBundle(language.English),
-		localizers: make(map[string]*goi18n.Localizer),
+		localizers: make(map[string]func() *goi18n.Localizer),
 		ids:        make(map[string][]string),
+		names:      make(map[string]string),
 	}
 	for _, name := range names {
 		locale := strings.TrimSuffix(path.Base(name), ".toml")
@@ -58,27 +64,37 @@ func New(fsys fs.FS) (*Bundle, error) {
 		if tag.String() != locale {
 			return nil, fmt.Errorf("i18n: %s: name the file %s.toml", name, tag)
 		}
-		buf, err := fs.ReadFile(fsys, name)
+		mf, err := parseFile(fsys, name)
 		if err != nil {
-			return nil, fmt.Errorf("i18n: %s: %w", name, err)
+			return nil, err
 		}
-		mf, err := goi18n.ParseMessageFileBytes(buf, name, map[string]goi18n.UnmarshalFunc{"toml": toml.Unmarshal})
-		if err != nil {
-			return nil, fmt.Errorf("i18n: %s: %w", name, err)
-		}
-		for _, m := range mf.Messages {
-			fillPlurals(m)
-		}
-		if err := b.bundle.AddMessages(mf.Tag, mf.Messages...); err != nil {
+		// Adding to a bundle of its own checks the messages (ids, plural
+		// forms) as the locale's first use will.
+		if err := goi18n.NewBundle(tag).AddMessages(mf.Tag, mf.Messages...); err != nil {
 			return nil, fmt.Errorf("i18n: %s: %w", name, err)
 		}
 		ids := make([]string, 0, len(mf.Messages))
 		for _, m := range mf.Messages {
 			ids = append(ids, m.ID)
+			if m.ID == "language.self" {
+				b.names[locale] = m.Other
+			}
 		}
 		slices.Sort(ids)
 		b.ids[locale] = ids
 		b.locales = append(b.locales, locale)
+		b.localizers[strings.ToLower(locale)] = sync.OnceValue(func() *goi18n.Localizer {
+			// The file parsed above, from the same read-only file system.
+			mf, err := parseFile(fsys, name)
+			if err != nil {
+				panic(err)
+			}
+			bundle := goi18n.NewBundle(tag)
+			if err := bundle.AddMessages(mf.Tag, mf.Messages...); err != nil {
+				panic(err)
+			}
+			return goi18n.NewLocalizer(bundle, locale)
+		})
 	}
 	if _, ok := b.ids[Default]; !ok {
 		return nil, fmt.Errorf("i18n: %s.toml is missing", Default)
@@ -94,11 +110,26 @@ func New(fsys fs.FS) (*Bundle, error) {
 	})
 	for _, l := range b.locales {
 		b.tags = append(b.tags, language.MustParse(l))
-		b.localizers[strings.ToLower(l)] = goi18n.NewLocalizer(b.bundle, l)
 	}
 	// The first tag is what the matcher answers when nothing matches.
 	b.matcher = language.NewMatcher(b.tags)
 	return b, nil
+}
+
+// parseFile reads one catalog, every message with its "other" form.
+func parseFile(fsys fs.FS, name string) (*goi18n.MessageFile, error) {
+	buf, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, fmt.Errorf("i18n: %s: %w", name, err)
+	}
+	mf, err := goi18n.ParseMessageFileBytes(buf, name, map[string]goi18n.UnmarshalFunc{"toml": toml.Unmarshal})
+	if err != nil {
+		return nil, fmt.Errorf("i18n: %s: %w", name, err)
+	}
+	for _, m := range mf.Messages {
+		fillPlurals(m)
+	}
+	return mf, nil
 }
 
 // fillPlurals gives a message whose file has no "other" form one, from
@@ -118,7 +149,7 @@ func fillPlurals(m *goi18n.Message) {
 // ("Français"), for the language switch; the tag itself when its catalog
 // has none.
 func (b *Bundle) LanguageName(locale string) string {
-	if n := b.T(locale, "language.self", nil); n != "language.self" && (locale == Default || n != b.T(Default, "language.self", nil)) {
+	if n := b.names[locale]; n != "" {
 		return n
 	}
 	return locale
@@ -129,7 +160,7 @@ func (b *Bundle) LanguageName(locale string) string {
 func (b *Bundle) check() error {
 	for _, l := range b.locales {
 		for _, id := range b.ids[l] {
-			_, err := b.localizers[strings.ToLower(l)].Localize(&goi18n.LocalizeConfig{
+			_, err := b.localizers[strings.ToLower(l)]().Localize(&goi18n.LocalizeConfig{
 				MessageID:    id,
 				TemplateData: map[string]any{},
 			})
@@ -237,9 +268,11 @@ func (b *Bundle) T(locale, id string, data map[string]any) (out string) {
 			out = id
 		}
 	}()
-	loc, ok := b.localizers[strings.ToLower(strings.TrimSpace(locale))]
+	l := strings.ToLower(strings.TrimSpace(locale))
+	loc, ok := b.localizers[l]
 	if !ok {
-		loc = b.localizers[strings.ToLower(b.Match(locale, ""))]
+		l = strings.ToLower(b.Match(locale, ""))
+		loc = b.localizers[l]
 	}
 	lc := &goi18n.LocalizeConfig{MessageID: id, TemplateData: data}
 	if data == nil {
@@ -248,15 +281,13 @@ func (b *Bundle) T(locale, id string, data map[string]any) (out string) {
 	if c, ok := data["Count"]; ok {
 		lc.PluralCount = c
 	}
-	s, err := loc.Localize(lc)
-	if err != nil {
-		var nf *goi18n.MessageNotFoundErr
-		if s != "" && errors.As(err, &nf) {
-			return s // found in English
-		}
-		if s == "" {
-			return id
-		}
+	s, err := loc().Localize(lc)
+	var nf *goi18n.MessageNotFoundErr
+	if l != Default && errors.As(err, &nf) {
+		s, err = b.localizers[Default]().Localize(lc) // English, as for a locale not loaded
+	}
+	if err != nil && s == "" {
+		return id
 	}
 	return s
 }
