@@ -234,6 +234,7 @@ type outcome struct {
 	RSS       int64           // admit's peak resident memory during Web (VmHWM), bytes; 0: unknown
 	Anon      int64           // the most anonymous memory sampled during Web
 	File      int64           // the file-backed memory at that sample
+	Idle      serverInfo      // Web's server just before the load (Idle, IdleAnon, IdleFile)
 	First     time.Duration   // Web's server: start on a new data directory to healthy
 	Starts    []time.Duration // restarts on Web's data directory to healthy
 	StartsCPU []time.Duration // the CPU time each of Starts took
@@ -308,7 +309,7 @@ func runBench(ctx context.Context, o options) error {
 	if out.Web, srvInfo, notes, err = httpRegister(ctx, bin, filepath.Join(dir, "http"), o); err != nil {
 		return fmt.Errorf("registrations http: %w", err)
 	}
-	out.RSS, out.Anon, out.File, out.First = srvInfo.RSS, srvInfo.Anon, srvInfo.File, srvInfo.Startup
+	out.RSS, out.Anon, out.File, out.First, out.Idle = srvInfo.RSS, srvInfo.Anon, srvInfo.File, srvInfo.Startup, srvInfo
 	out.Notes = append(out.Notes, notes...)
 	fmt.Fprintf(os.Stderr, "regbench: registrations HTTP: %.0f/s, p50 %v, p99 %v, %d errors; peak RSS %.1f MB\n",
 		out.Web.Rate(), out.Web.P50, out.Web.P99, out.Web.Errors, float64(out.RSS)/(1<<20))

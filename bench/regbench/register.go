@@ -147,6 +147,9 @@ type serverInfo struct {
 	// Anon is the most anonymous memory sampled during the load, File the
 	// file-backed memory at that sample; 0: unknown.
 	Anon, File int64
+	// Idle is VmHWM just before the load (after start-up and the event's
+	// creation), IdleAnon and IdleFile the split of VmRSS then; 0: unknown.
+	Idle, IdleAnon, IdleFile int64
 }
 
 // httpRegister: free registrations through the real server's public API.
@@ -164,6 +167,11 @@ func httpRegister(ctx context.Context, bin, dir string, o options) (result, serv
 		return res, info, nil, err
 	}
 	url := srv.base + "/api/v1/public/events/" + ev.Slug + "/registrations"
+	if hwm, err := peakRSS(srv.cmd.Process.Pid); err == nil {
+		if anon, file, err := rssSplit(srv.cmd.Process.Pid); err == nil {
+			info.Idle, info.IdleAnon, info.IdleFile = hwm, anon, file
+		}
+	}
 	cpu := srv.cpuMeter()
 	mem := sampleMemory(srv.cmd.Process.Pid)
 	res, err = measure(ctx, "HTTP", o.n, o.c, o.duration, func(_ int, i int64) error {

@@ -201,13 +201,25 @@ writer), so the ceiling is the more depressed of the two. On a quiet
 machine it is the upper bound it is meant to be.{{end}}
 {{if .RSS}}
 Memory: admit's peak resident set (~VmHWM~ in ~/proc/<pid>/status~, read
-once the HTTP phase was over: the most it held at any time since it
-started) was **{{.RSSMB}}** — aim ≤ {{.RSSAim}}: {{if .RSSMet}}**met**{{else}}**not met**{{end}}.{{if .Anon}}
+once the HTTP phase was over) was **{{.RSSMB}}** — aim ≤ {{.RSSAim}}: {{if .RSSMet}}**met**{{else}}**not met**{{end}}.
+~VmHWM~ is the most ~VmRSS~ the process ever had since it started,
+start-up included: every page of memory mapped into it and present in
+RAM, its own (anonymous: ~RssAnon~) and the pages of files it maps
+(~RssFile~, ~RssShmem~). Admit maps one file: its own binary (SQLite
+is not asked to map the database, ~mmap_size~ is 0; its WAL index, a
+few dozen KB, is the shared part). The binary's pages are read-only,
+shared with the page cache and any other process running the same
+file, and the kernel drops them when memory runs short and reads them
+back when they are used again; Linux maps them in batches around each
+page touched (fault-around), so after start-up most of the
+{{.BinMB}} binary's code and read-only data count in ~VmRSS~.{{if .Idle}}
+Just before the load (started, the administrator signed in, the event
+created), ~VmHWM~ was already {{.IdleMB}}: ~VmRSS~ {{.IdleAnonMB}}
+anonymous and {{.IdleFileMB}} file-backed.{{end}}{{if .Anon}}
 Sampled every 50 ms during the phase (~RssAnon~, ~RssFile~), the most
-anonymous memory (Go's heap and stacks, SQLite's page caches) was
-{{.AnonMB}}, beside {{.FileMB}} file-backed at that moment: mostly the
-pages of the {{.BinMB}} binary's own code and data it has touched, shared
-with the page cache and given back by the kernel when memory runs short.{{end}}
+anonymous memory — the part that is Admit's alone: Go's heap and
+stacks, SQLite's page caches — was
+**{{.AnonMB}}**, beside {{.FileMB}} file-backed at that moment.{{end}}
 {{end}}{{if .Starts}}
 ## Cold start
 
@@ -518,6 +530,7 @@ func render(o options, dir string, out outcome) string {
 		"RemSessions": remSessions, "RemGap": joinDurations([]time.Duration{remGap}), "RemOffset": joinDurations([]time.Duration{remOffset}), "RemOffsets": joinDurations(remOffsets),
 		"LoadEnd": loadAvg(), "Busy": busyNote(append(out.Loads, loadAvg())), "Summary": summarize(o, out),
 		"Group": out.Group, "GroupRatio": ratio(out.Web.Rate(), out.Group.Rate()),
+		"Idle": out.Idle.Idle, "IdleMB": mbOf(out.Idle.Idle), "IdleAnonMB": mbOf(out.Idle.IdleAnon), "IdleFileMB": mbOf(out.Idle.IdleFile),
 		"Anon": out.Anon, "AnonMB": mbOf(out.Anon), "FileMB": mbOf(out.File), "BinMB": binSize(o.bin),
 		"RSS": out.RSS, "RSSMB": mbOf(out.RSS), "RSSAim": mbOf(rssAim), "RSSMet": out.RSS <= rssAim,
 		"Starts": out.Starts, "StartList": strings.Join(starts, ", "), "StartMedian": msOf(median(out.Starts)),
