@@ -68,9 +68,9 @@ func New(fsys fs.FS) (*Bundle, error) {
 		if err != nil {
 			return nil, err
 		}
-		// Adding to a bundle of its own checks the messages (ids, plural
-		// forms) as the locale's first use will.
-		if err := goi18n.NewBundle(tag).AddMessages(mf.Tag, mf.Messages...); err != nil {
+		// What the locale's first use will check of it: go-i18n knows its
+		// plural rules.
+		if err := goi18n.NewBundle(tag).AddMessages(mf.Tag); err != nil {
 			return nil, fmt.Errorf("i18n: %s: %w", name, err)
 		}
 		ids := make([]string, 0, len(mf.Messages))
