@@ -27,6 +27,19 @@ const (
 	evChargeRefunded         = "charge.refunded"
 )
 
+// event is what Admit reads of a Stripe event, decoded once the signature
+// is checked: stripe.Event would decode data.object into a map as well,
+// which nothing here reads (the object is decoded into its own type below).
+type event struct {
+	ID      string `json:"id"`
+	Type    string `json:"type"`
+	Created int64  `json:"created"`
+	Data    *struct {
+		Raw                json.RawMessage `json:"object"`
+		PreviousAttributes map[string]any  `json:"previous_attributes"`
+	} `json:"data"`
+}
+
 // ParseWebhook verifies a webhook's Stripe-Signature against the exact raw
 // body (HMAC-SHA256 with the endpoint's signing secret, at most 5 minutes
 // old; any API version) and normalizes it:
@@ -55,10 +68,11 @@ func (p *Provider) ParseWebhook(_ context.Context, r payment.WebhookRequest) (pa
 		return payment.Event{}, fmt.Errorf("stripe: no webhook signing secret is set (stripe.webhook_secret): %w", payment.ErrSignature)
 	}
 	sig := signatureHeader(r.Header)
-	e, err := webhook.ConstructEventWithOptions(r.Body, sig, p.webhookSecret, webhook.ConstructEventOptions{
-		Tolerance:                webhook.DefaultTolerance,
-		IgnoreAPIVersionMismatch: true,
-	})
+	err := webhook.ValidatePayloadWithTolerance(r.Body, sig, p.webhookSecret, webhook.DefaultTolerance)
+	var e event
+	if err == nil {
+		err = json.Unmarshal(r.Body, &e)
+	}
 	switch {
 	case errors.Is(err, webhook.ErrNotSigned):
 		return payment.Event{}, fmt.Errorf("stripe: webhook without a %s header: %w", SignatureHeader, payment.ErrSignature)
@@ -80,7 +94,7 @@ func (p *Provider) ParseWebhook(_ context.Context, r payment.WebhookRequest) (pa
 	if e.Created > 0 {
 		ev.OccurredAt = time.Unix(e.Created, 0).UTC()
 	}
-	switch t := string(e.Type); t {
+	switch t := e.Type; t {
 	case evCheckoutCompleted, evCheckoutAsyncSucceeded, evCheckoutAsyncFailed, evCheckoutExpired:
 		var s stripego.CheckoutSession
 		if err := json.Unmarshal(e.Data.Raw, &s); err != nil {
