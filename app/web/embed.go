@@ -21,13 +21,22 @@ import (
 const embedHeight = 720
 
 // embeddable reports whether the request is for an embeddable page: an
-// event's page (GET or the form's POST answer) with embed=1.
+// event's page (GET, or the answer to its registration or waiting-list
+// form) with embed=1. Embedded, the forms post inside the frame
+// (target="_self", embed=1 kept), so that a mistake is shown there; links,
+// and the payment that follows a registration, open in the whole window.
 func embeddable(c *fiber.Ctx) bool {
 	if c.Query("embed") != "1" {
 		return false
 	}
 	segs := strings.Split(strings.Trim(c.Path(), "/"), "/")
-	return len(segs) == 2 && segs[0] == "e" && segs[1] != ""
+	switch {
+	case len(segs) == 2:
+		return segs[0] == "e" && segs[1] != ""
+	case len(segs) == 3:
+		return segs[0] == "e" && segs[1] != "" && segs[2] == "waitlist" && c.Method() == fiber.MethodPost
+	}
+	return false
 }
 
 // frameAncestors is the frame-ancestors source list of embeddable pages.

@@ -3,8 +3,10 @@ package web
 import (
 	"context"
 	"fmt"
+	"html"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -92,7 +94,7 @@ func TestEmbedFrameHeaders(t *testing.T) {
 func hostPage(t *testing.T, ln net.Listener, snippet string) string {
 	t.Helper()
 	page := `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Our site</title></head><body>
-<h1 id="site">Our site</h1>` + strings.Replace(snippet, "<iframe ", `<iframe onload="document.getElementById('site').dataset.loaded='yes'" `, 1) + `</body></html>`
+<h1 id="site">Our site</h1>` + strings.Replace(snippet, "<iframe ", `<iframe onload="var h=document.getElementById('site');h.dataset.loaded='yes';h.dataset.loads=(+h.dataset.loads||0)+1" `, 1) + `</body></html>`
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_, _ = w.Write([]byte(page))
@@ -119,9 +121,23 @@ func framed(t *testing.T, ctx context.Context, host string) (*chromedp.Node, int
 	return frames[0], len(forms)
 }
 
+// inFrame waits for the frame's load number n (the host page counts
+// them) and returns the frame as it is then.
+func inFrame(t *testing.T, ctx context.Context, n int) *chromedp.Node {
+	t.Helper()
+	do(t, ctx, chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`h1[data-loads="%d"]`, n))))
+	frames, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSS("iframe")))
+	if err != nil || len(frames) != 1 {
+		t.Fatalf("iframe: %v %d", err, len(frames))
+	}
+	return frames[0]
+}
+
 // TestBrowserEmbed: the snippet from the event's API answer, in a page of
-// an allowed site, shows the form at 390 px, and registering from it opens
-// the confirmation in the whole window; a site not allowed gets no form.
+// an allowed site, shows the form at 390 px; a mistake in the form is shown
+// inside the frame (before, the answer opened in the whole window), and
+// registering from it shows the confirmation there too, the host page
+// staying in the window; a site not allowed gets no form.
 func TestBrowserEmbed(t *testing.T) {
 	// The allowed site listens first: its origin goes into the
 	// configuration.
@@ -148,17 +164,28 @@ func TestBrowserEmbed(t *testing.T) {
 		t.Fatalf("the allowed site's frame shows %d forms", n)
 	}
 	screenshot(t, ctx, "embedded")
+	// A mistake: the answer stays in the frame, the field marked.
 	do(t, ctx,
-		chromedp.SendKeys(chromedp.CSS("#name"), "Ada Lovelace", chromedp.FromNode(frame)),
-		chromedp.SendKeys(chromedp.CSS("#email"), "ada@example.org\r", chromedp.FromNode(frame)),
-		chromedp.WaitVisible(chromedp.CSS("main .notice.ok")),
+		chromedp.SendKeys(chromedp.CSS("#name"), "Ada Lovelace\r", chromedp.FromNode(frame)), // no email
 	)
-	loc, err := chromedp.Run(ctx, chromedp.Location())
-	if err != nil || !strings.HasPrefix(loc, base+"/e/") {
-		t.Fatalf("after registering, the window shows %s (%v)", loc, err)
+	frame = inFrame(t, ctx, 2)
+	do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`#email[aria-invalid="true"]`), chromedp.FromNode(frame)))
+	if loc, err := chromedp.Run(ctx, chromedp.Location()); err != nil || loc != allowed+"/" {
+		t.Fatalf("after a mistake, the window shows %s (%v), want the host page", loc, err)
 	}
-	if s := text(t, ctx, "main"); !strings.Contains(s, "Ada Lovelace") {
-		t.Fatalf("confirmation:\n%s", s)
+	screenshot(t, ctx, "embedded-mistake")
+	// Corrected: the confirmation, in the frame as well.
+	do(t, ctx,
+		chromedp.SendKeys(chromedp.CSS("#email"), "ada@example.org\r", chromedp.FromNode(frame)),
+	)
+	frame = inFrame(t, ctx, 3)
+	do(t, ctx, chromedp.WaitVisible(chromedp.CSS("main .notice.ok"), chromedp.FromNode(frame)))
+	if loc, err := chromedp.Run(ctx, chromedp.Location()); err != nil || loc != allowed+"/" {
+		t.Fatalf("after registering, the window shows %s (%v), want the host page", loc, err)
+	}
+	confirmation, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main"), chromedp.FromNode(frame)))
+	if err != nil || !strings.Contains(confirmation, "Ada Lovelace") {
+		t.Fatalf("confirmation:\n%s", confirmation)
 	}
 	screenshot(t, ctx, "registered")
 
@@ -194,4 +221,65 @@ func TestBrowserLogoPreview(t *testing.T) {
 	}
 	do(t, ctx, chromedp.WaitVisible(chromedp.ID("logo-current")))
 	screenshot(t, ctx, "uploaded")
+}
+
+// TestEmbedFormStaysInFrame: embedded, the forms post inside the frame
+// with embed=1 kept, so their mistakes come back framed (the answer may be
+// framed by the allowed sites); a paid registration answers with a link to
+// the payment that opens in the whole window rather than a redirect inside
+// the frame, which the payment page would refuse. Without embed=1 nothing
+// changes.
+func TestEmbedFormStaysInFrame(t *testing.T) {
+	e, _ := fakeEnv(t, func(_ *ticketing.Options, d *Deps) { d.FrameAncestors = []string{embedOrigin} })
+	e.createEvent(liveEvent(map[string]any{"slug": "free", "capacity": 1}))
+	paid := num(e.createEvent(paidEvent(map[string]any{"title": "Paid Go", "slug": "paid-go"}))["id"])
+	checkoutOf := func(email string) string {
+		for _, it := range e.do("GET", fmt.Sprintf("/api/v1/events/%d/registrations", paid), nil, true).JSON(t)["items"].([]any) {
+			if r := it.(map[string]any); r["email"] == email {
+				return e.reg(num(r["id"])).CheckoutURL
+			}
+		}
+		t.Fatalf("no registration of %s", email)
+		return ""
+	}
+	page := string(e.do("GET", "/e/free?embed=1", nil, false).Body)
+	if !strings.Contains(page, `action="/e/free?lang=en&amp;embed=1" target="_self"`) {
+		t.Fatalf("embedded form:\n%s", page)
+	}
+	if page := string(e.do("GET", "/e/free", nil, false).Body); strings.Contains(page, "embed=1") || strings.Contains(page, `target="_self"`) {
+		t.Fatalf("the page itself changed:\n%s", page)
+	}
+	form := func(path string, v url.Values) response {
+		return e.do("POST", path, v.Encode(), false, "Content-Type", "application/x-www-form-urlencoded", "Accept", "text/html")
+	}
+	r := form("/e/free?lang=en&embed=1", url.Values{"name": {"Ada"}, "email": {"nope"}})
+	body := string(r.Body)
+	if r.Status != 422 || !strings.HasSuffix(r.Header.Get("Content-Security-Policy"), "frame-ancestors "+embedOrigin) || r.Header.Get("X-Frame-Options") != "" ||
+		!strings.Contains(body, `<body class="embed">`) || !strings.Contains(body, `aria-invalid="true"`) || !strings.Contains(body, `target="_self"`) {
+		t.Fatalf("a mistake, embedded: %d %q\n%s", r.Status, r.Header.Get("Content-Security-Policy"), body)
+	}
+	// The waiting list's form, once the event is full.
+	if r := form("/e/free?lang=en&embed=1", url.Values{"name": {"Ada"}, "email": {"ada@example.org"}}); r.Status != 201 || !strings.Contains(string(r.Body), `<body class="embed">`) {
+		t.Fatalf("registered, embedded: %d\n%s", r.Status, r.Body)
+	}
+	page = string(e.do("GET", "/e/free?embed=1", nil, false).Body)
+	if !strings.Contains(page, `action="/e/free/waitlist?lang=en&amp;embed=1" target="_self"`) {
+		t.Fatalf("embedded waiting-list form:\n%s", page)
+	}
+	r = form("/e/free/waitlist?lang=en&embed=1", url.Values{"name": {"Bo"}, "email": {"bo"}})
+	if r.Status != 422 || !strings.HasSuffix(r.Header.Get("Content-Security-Policy"), "frame-ancestors "+embedOrigin) || !strings.Contains(string(r.Body), `<body class="embed">`) {
+		t.Fatalf("waiting list mistake, embedded: %d\n%s", r.Status, r.Body)
+	}
+	// Paid: a link to the payment, opening in the whole window.
+	r = form("/e/paid-go?lang=en&embed=1", url.Values{"name": {"Cy"}, "email": {"cy@example.org"}, "provider": {"stripe"}})
+	body = string(r.Body)
+	checkout := checkoutOf("cy@example.org")
+	if r.Status != 201 || checkout == "" || !strings.Contains(body, `<base target="_top">`) ||
+		!strings.Contains(body, `<a class="button" href="`+html.EscapeString(checkout)+`">Continue to payment</a>`) {
+		t.Fatalf("paid, embedded: %d (checkout %q)\n%s", r.Status, checkout, body)
+	}
+	r = form("/e/paid-go?lang=en", url.Values{"name": {"Di"}, "email": {"di@example.org"}, "provider": {"stripe"}})
+	if r.Status != 303 || r.Header.Get("Location") != checkoutOf("di@example.org") {
+		t.Fatalf("paid, not embedded: %d to %q", r.Status, r.Header.Get("Location"))
+	}
 }

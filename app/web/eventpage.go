@@ -257,11 +257,11 @@ func (s *Server) eventPageRegister(c *fiber.Ctx) error {
 	if err != nil {
 		return s.eventPageProblem(c, in, err)
 	}
-	if res.CheckoutURL != "" {
+	if res.CheckoutURL != "" && !embeddable(c) {
 		return c.Redirect(res.CheckoutURL, fiber.StatusSeeOther)
 	}
 	return s.pages.render(c, fiber.StatusCreated, "registered", res.Event.Title,
-		registeredPage{RegisterResult: res, WatchURL: s.watchURL(res.Event, res.Registration)})
+		registeredPage{RegisterResult: res, WatchURL: s.watchURL(res.Event, res.Registration), CheckoutURL: res.CheckoutURL})
 }
 
 // eventPageProblem shows the event page again with what was wrong with one

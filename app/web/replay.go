@@ -11,6 +11,9 @@ type registeredPage struct {
 	*ticketing.RegisterResult
 	// WatchURL leads a buyer of recordings straight to them.
 	WatchURL string
+	// CheckoutURL: embedded, the payment is a link that opens in the whole
+	// window (payment pages refuse frames), not a redirect in the frame.
+	CheckoutURL string
 }
 
 // watchURL is the registrant's page with the player, for a registration
