@@ -90,3 +90,39 @@ func Void(ctx context.Context, p Provider, r VoidRequest) (Event, error) {
 	}
 	return Event{}, ErrUnsupported
 }
+
+// ReauthorizeRequest renews a hold whose capture is no longer guaranteed.
+type ReauthorizeRequest struct {
+	// CheckoutID and PaymentID are the hold's (the Authorized event's).
+	CheckoutID     string
+	PaymentID      string
+	Amount         int64
+	Currency       string
+	RegistrationID int64
+	// IdempotencyKey is derived from our ids ("reauthorize-<registration>-<hold>").
+	IdempotencyKey string
+}
+
+// Reauthorizer is what a Provider whose Module declares Reauthorize
+// implements: it renews a hold once its capture is no longer guaranteed.
+type Reauthorizer interface {
+	// Reauthorize renews the hold and answers the Authorized event of the
+	// renewed one: its PaymentID is what Capture then takes (PayPal makes a
+	// new authorization), its Authorization the new terms. Asking again
+	// with the same key renews nothing more. A hold that cannot be renewed
+	// (too early, renewed before, voided, expired, captured) is an
+	// ErrRefused whose text is the provider's reason.
+	Reauthorize(ctx context.Context, r ReauthorizeRequest) (Event, error)
+}
+
+// Reauthorize renews a hold at a provider that can; ErrUnsupported
+// otherwise.
+func Reauthorize(ctx context.Context, p Provider, r ReauthorizeRequest) (Event, error) {
+	if d, ok := p.(deadline); ok {
+		return within(ctx, d.d, func(ctx context.Context) (Event, error) { return Reauthorize(ctx, d.p, r) })
+	}
+	if a, ok := p.(Reauthorizer); ok {
+		return a.Reauthorize(ctx, r)
+	}
+	return Event{}, ErrUnsupported
+}

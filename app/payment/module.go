@@ -88,6 +88,16 @@ type Module struct {
 	Currencies map[string]Limits
 	// Authorize: it can authorize a payment now and capture it later.
 	Authorize bool
+	// Reauthorize: a hold whose capture is no longer guaranteed (past its
+	// CaptureBy, such as PayPal's 3-day honor period) can be renewed once
+	// before its capture (Reauthorizer); without it, such a capture is
+	// simply tried.
+	Reauthorize bool
+	// ManualRefunds: the provider cannot send money back (its Refund is
+	// ErrUnsupported, a bank transfer): a refund is recorded as owed by the
+	// organizer, who gives the money back by their own means and marks it
+	// refunded. Admit never asks the provider.
+	ManualRefunds bool
 	// Offline providers take no money through a checkout page: the buyer
 	// pays on their own (a bank transfer) and the organizer records the
 	// payment.

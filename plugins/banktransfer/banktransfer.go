@@ -129,9 +129,10 @@ func (p *Provider) Status(_ context.Context, checkoutID string) (payment.Event, 
 }
 
 // Refund implements payment.Provider: Admit cannot send money back by
-// itself; the organizer transfers it.
+// itself; the organizer transfers it (the module declares ManualRefunds,
+// and Admit records the refund as owed).
 func (p *Provider) Refund(context.Context, payment.RefundRequest) (payment.Refund, error) {
-	return payment.Refund{}, payment.Refused(errors.New("a bank transfer is refunded by a transfer from the organizer's own bank"))
+	return payment.Refund{}, fmt.Errorf("banktransfer: a bank transfer is refunded by a transfer from the organizer's own bank: %w", payment.ErrUnsupported)
 }
 
 // Term implements payment.Offline.

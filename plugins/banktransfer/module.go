@@ -26,7 +26,9 @@ func Module() payment.Module {
 	return payment.Module{
 		Name:    Name,
 		Offline: true,
-		Title:   payment.Text{"en": "Bank transfer", "fr": "Virement bancaire", "es": "Transferencia bancaria", "ru": "Банковский перевод", "de": "Banküberweisung"},
+		// Money goes back by the organizer's own transfer (Refund).
+		ManualRefunds: true,
+		Title:         payment.Text{"en": "Bank transfer", "fr": "Virement bancaire", "es": "Transferencia bancaria", "ru": "Банковский перевод", "de": "Banküberweisung"},
 		Hint: payment.Text{
 			"en": "Registrants who choose a bank transfer get these details, the amount and a reference by email and on their page; their seat is held until the term ends. Record each transfer that arrives with “Mark paid” in the event's registrants.",
 			"fr": "Les inscrits qui choisissent le virement reçoivent ces coordonnées, le montant et une référence par e-mail et sur leur page ; leur place est gardée jusqu’à la fin du délai. Enregistrez chaque virement reçu avec « Marquer payé » dans les inscrits de l’événement.",

@@ -22,7 +22,10 @@ import (
 // keeps it valid for 29 (expiration_time); a capture after the honor period
 // may be declined.
 
-var _ payment.Authorizer = (*Provider)(nil)
+var (
+	_ payment.Authorizer   = (*Provider)(nil)
+	_ payment.Reauthorizer = (*Provider)(nil)
+)
 
 const (
 	intentCapture   = "CAPTURE"
@@ -329,6 +332,63 @@ func (p *Provider) Void(ctx context.Context, r payment.VoidRequest) (payment.Eve
 	}
 	return payment.Event{ID: "authorization:" + r.PaymentID + ":voided", Provider: Name, Kind: payment.Voided,
 		CheckoutID: r.CheckoutID, RegistrationID: r.RegistrationID, PaymentID: r.PaymentID, OccurredAt: time.Now().UTC()}, nil
+}
+
+// Reauthorize implements payment.Reauthorizer: POST
+// /v2/payments/authorizations/{id}/reauthorize (for the same amount: an
+// empty body) with PayPal-Request-Id = the request's idempotency key and
+// Prefer: return=representation. PayPal allows it once, from the end of the
+// 3-day honor period to day 29, and answers a new authorization (CREATED,
+// a new honor period, the original's expiration_time): the Authorized event
+// names it as PaymentID, and Capture then takes it. Too early, a second
+// time, or on a voided, expired or captured authorization, PayPal answers
+// 422 (REAUTHORIZATION_TOO_SOON, REAUTHORIZATION_NOT_SUPPORTED,
+// AUTHORIZATION_VOIDED, AUTHORIZATION_EXPIRED,
+// AUTHORIZATION_ALREADY_CAPTURED): payment.ErrRefused with its reason.
+func (p *Provider) Reauthorize(ctx context.Context, r payment.ReauthorizeRequest) (payment.Event, error) {
+	if err := checkID("authorization", r.PaymentID); err != nil {
+		return payment.Event{}, err
+	}
+	var a authorization
+	err := p.do(func(cl *pp.Client) error {
+		req, err := cl.NewRequest(ctx, http.MethodPost, cl.APIBase+"/v2/payments/authorizations/"+url.PathEscape(r.PaymentID)+"/reauthorize", struct{}{})
+		if err != nil {
+			return err
+		}
+		if r.IdempotencyKey != "" {
+			req.Header.Set("PayPal-Request-Id", r.IdempotencyKey)
+		}
+		req.Header.Set("Prefer", "return=representation")
+		a = authorization{}
+		return cl.SendWithAuth(req, &a)
+	})
+	if err != nil {
+		return payment.Event{}, refused(classify("reauthorize authorization "+r.PaymentID, err))
+	}
+	if a.ID == "" {
+		return payment.Event{}, fmt.Errorf("paypal: reauthorize authorization %s: answer without an authorization id", r.PaymentID)
+	}
+	if a.Status == "" { // a minimal answer: the new authorization holds
+		a.Status = authCreated
+	}
+	if a.Amount == nil {
+		v, err := formatAmount(r.Amount, strings.ToUpper(r.Currency))
+		if err != nil {
+			return payment.Event{}, err
+		}
+		a.Amount = &money{CurrencyCode: strings.ToUpper(r.Currency), Value: v}
+	}
+	ev, err := a.event(r.CheckoutID, time.Now().UTC())
+	if err != nil {
+		return payment.Event{}, fmt.Errorf("paypal: reauthorize authorization %s: %w", r.PaymentID, err)
+	}
+	if ev.RegistrationID == 0 {
+		ev.RegistrationID = r.RegistrationID
+	}
+	if ev.Kind != payment.Authorized {
+		return payment.Event{}, payment.Refused(fmt.Errorf("paypal: reauthorization %s of authorization %s is %s", a.ID, r.PaymentID, a.Status))
+	}
+	return ev, nil
 }
 
 // refused marks PayPal's 400 and 422 answers payment.ErrRefused.

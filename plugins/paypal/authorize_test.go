@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -163,5 +164,81 @@ func TestAuthorizeThenVoid(t *testing.T) {
 	var ae *apiError
 	if !errors.Is(err, payment.ErrRefused) || !errors.As(err, &ae) || ae.Issue != issueAuthExpired || ae.Status != http.StatusUnprocessableEntity {
 		t.Fatalf("capture of an expired authorization: %v", err)
+	}
+}
+
+// TestReauthorizeAfterHonorPeriod: within the 3-day honor period PayPal
+// refuses a reauthorization (REAUTHORIZATION_TOO_SOON, payment.ErrRefused);
+// after it, one reauthorization gives a new authorization with a new honor
+// period and the original expiry, which the capture then takes; a second
+// one is refused, the same request id answers the first again.
+func TestReauthorizeAfterHonorPeriod(t *testing.T) {
+	ctx := context.Background()
+	f := newFakePayPal(t)
+	p := f.provider(t)
+	if !Module().Reauthorize {
+		t.Fatal("the PayPal module does not declare it can reauthorize")
+	}
+	co, err := p.CreateCheckout(ctx, authorizeRequest(43))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Approve(co.ID)
+	if _, err := p.Return(ctx, returnQuery(co.ID)); err != nil {
+		t.Fatal(err)
+	}
+	orig := f.AuthorizationOf(co.ID)
+	req := payment.ReauthorizeRequest{CheckoutID: co.ID, PaymentID: orig.ID, Amount: 1999, Currency: "EUR", RegistrationID: 43,
+		IdempotencyKey: "reauthorize-43-" + orig.ID}
+	if _, err := payment.Reauthorize(ctx, p, req); !errors.Is(err, payment.ErrRefused) || !strings.Contains(err.Error(), "REAUTHORIZATION_TOO_SOON") {
+		t.Fatalf("within the honor period: %v", err)
+	}
+	f.Advance(4 * 24 * time.Hour)
+	req.IdempotencyKey += "-day4"
+	ev, err := payment.Reauthorize(ctx, payment.WithDeadline(p, 0), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := f.AuthorizationOf(co.ID)
+	if re.ID == orig.ID || re.ReauthorizationOf != orig.ID || f.Authorization(orig.ID).ReauthorizedAs != re.ID {
+		t.Fatalf("reauthorization %+v of %+v", re, orig)
+	}
+	if ev.Kind != payment.Authorized || ev.PaymentID != re.ID || ev.ID != "authorization:"+re.ID || ev.CheckoutID != co.ID || ev.RegistrationID != 43 ||
+		ev.Amount != 1999 || ev.Currency != "EUR" || ev.Authorization == nil {
+		t.Fatalf("reauthorized: %+v", ev)
+	}
+	if got, want := ev.Authorization.CaptureBy, re.Created.Add(3*24*time.Hour); !got.Equal(want) {
+		t.Fatalf("capture by %v, want a new honor period %v", got, want)
+	}
+	if got := ev.Authorization.ExpiresAt; !got.Equal(orig.Expires) {
+		t.Fatalf("expires %v, want the original's %v", got, orig.Expires)
+	}
+	// The same request again answers the same; another is refused, on
+	// either authorization.
+	if again, err := p.Reauthorize(ctx, req); err != nil || again.PaymentID != re.ID {
+		t.Fatalf("same request id: %+v %v", again, err)
+	}
+	req.IdempotencyKey += "-again"
+	if _, err := p.Reauthorize(ctx, req); !errors.Is(err, payment.ErrRefused) || !strings.Contains(err.Error(), "REAUTHORIZATION_TOO_SOON") {
+		t.Fatalf("a second reauthorization: %v", err)
+	}
+	req.PaymentID = re.ID
+	if _, err := p.Reauthorize(ctx, req); !errors.Is(err, payment.ErrRefused) || !strings.Contains(err.Error(), "REAUTHORIZATION_NOT_SUPPORTED") {
+		t.Fatalf("reauthorizing the reauthorization: %v", err)
+	}
+	// The webhook of the new authorization names it.
+	hooks := f.Webhooks()
+	last := hooks[len(hooks)-1]
+	hook, err := p.ParseWebhook(ctx, payment.WebhookRequest{Body: last.Body, Header: last.Header})
+	if err != nil || hook.Kind != payment.Authorized || hook.PaymentID != re.ID || hook.CheckoutID != co.ID || hook.RegistrationID != 43 {
+		t.Fatalf("AUTHORIZATION.CREATED of the reauthorization: %+v %v", hook, err)
+	}
+	paid, err := p.Capture(ctx, payment.CaptureRequest{CheckoutID: co.ID, PaymentID: re.ID, Amount: 1999, Currency: "EUR", RegistrationID: 43,
+		IdempotencyKey: "capture-43-" + re.ID})
+	if err != nil || paid.Kind != payment.Paid || paid.Amount != 1999 || f.Authorization(re.ID).Status != "CAPTURED" {
+		t.Fatalf("capture of the reauthorization: %+v %v", paid, err)
+	}
+	if _, err := p.Reauthorize(ctx, payment.ReauthorizeRequest{PaymentID: "bad id!"}); !errors.Is(err, payment.ErrNotFound) {
+		t.Fatalf("a malformed id: %v", err)
 	}
 }

@@ -57,6 +57,9 @@ func Module() payment.Module {
 		},
 		Currencies: cur,
 		Authorize:  true, // authorize.go
+		// After the 3-day honor period a hold is renewed once before its
+		// capture (authorize.go).
+		Reauthorize: true,
 		New: func(s map[string]string) (payment.Provider, error) {
 			return New(Config{ClientID: s["client_id"], ClientSecret: s["client_secret"], Mode: s["mode"],
 				APIBase: s["api_base"], WebhookID: s["webhook_id"]})

@@ -666,6 +666,19 @@ func (s *suite) testModule(t *testing.T) {
 			t.Errorf("%s: limits %+v: the minimum must be at least 1 and below the maximum", code, l)
 		}
 	}
+	if _, ok := s.p.(payment.Authorizer); m.Authorize && !ok {
+		t.Errorf("the module declares Authorize, the provider has no Capture and Void (payment.Authorizer)")
+	}
+	if _, ok := s.p.(payment.Reauthorizer); m.Reauthorize != ok || (m.Reauthorize && !m.Authorize) {
+		t.Errorf("the module declares Reauthorize %v (Authorize %v); the provider implements payment.Reauthorizer: %v", m.Reauthorize, m.Authorize, ok)
+	}
+	// A provider that cannot send money back says so up front, so that
+	// Admit records what the organizer owes instead of asking it.
+	_, err := s.p.Refund(t.Context(), payment.RefundRequest{PaymentID: "paymenttest-no-such-payment", Amount: 1, Currency: s.currency,
+		RegistrationID: mainRegistration, IdempotencyKey: "paymenttest-module-refund"})
+	if unsupported := errors.Is(err, payment.ErrUnsupported); unsupported != m.ManualRefunds {
+		t.Errorf("the module declares ManualRefunds %v; Refund answers %v (ErrUnsupported: %v)", m.ManualRefunds, err, unsupported)
+	}
 	func() {
 		defer func() {
 			if r := recover(); r != nil {

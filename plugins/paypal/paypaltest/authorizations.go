@@ -1,6 +1,8 @@
 package paypaltest
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
@@ -26,9 +28,21 @@ import (
 //     authorization under Prefer: return=representation), the authorization
 //     VOIDED and PAYMENT.AUTHORIZATION.VOIDED queued; 422 PREVIOUSLY_VOIDED,
 //     PREVIOUSLY_CAPTURED, AUTHORIZATION_EXPIRED.
+//   - POST /v2/payments/authorizations/{id}/reauthorize — once its 3-day
+//     honor period is over and before it expires (day 29), an authorization
+//     can be reauthorized once: 201 with a new authorization (status CREATED,
+//     a new honor period from now, the original's expiration_time), which
+//     the order now lists and captures take, and
+//     PAYMENT.AUTHORIZATION.CREATED queued for it. 422
+//     REAUTHORIZATION_TOO_SOON within the honor period or the second time,
+//     REAUTHORIZATION_NOT_SUPPORTED on an authorization that is itself a
+//     reauthorization, AUTHORIZATION_ALREADY_CAPTURED, AUTHORIZATION_VOIDED,
+//     AUTHORIZATION_EXPIRED. The fake reauthorizes the original amount only
+//     (PayPal allows up to 115 %): a body with an amount fails the test.
 //
 // Tests make an authorization lapse with ExpireAuthorization (PayPal's 29
-// days: EXPIRED, and PAYMENT.AUTHORIZATION.VOIDED queued).
+// days: EXPIRED, and PAYMENT.AUTHORIZATION.VOIDED queued), and move the
+// fake's clock past the honor period with Advance.
 
 // Authorization is a copy of an authorization's state.
 type Authorization struct {
@@ -39,6 +53,27 @@ type Authorization struct {
 	CaptureID           string
 	Created, Expires    time.Time
 	Updated             time.Time
+	// ReauthorizedAs is the authorization that reauthorized this one;
+	// ReauthorizationOf, on that one, the original.
+	ReauthorizedAs, ReauthorizationOf string
+}
+
+// honorPeriod is how long PayPal guarantees an authorization's funds.
+const honorPeriod = 3 * 24 * time.Hour
+
+// Advance moves the fake's clock by d (past an authorization's honor
+// period, for instance).
+func (f *Server) Advance(d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.now = f.now.Add(d)
+}
+
+// Now is the fake's clock.
+func (f *Server) Now() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.now
 }
 
 func (f *Server) routeAuthorizations(mux *http.ServeMux) {
@@ -46,6 +81,7 @@ func (f *Server) routeAuthorizations(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v2/payments/authorizations/{id}", f.authed(f.handleGetAuthorization))
 	mux.HandleFunc("POST /v2/payments/authorizations/{id}/capture", f.authed(f.handleCaptureAuthorization))
 	mux.HandleFunc("POST /v2/payments/authorizations/{id}/void", f.authed(f.handleVoid))
+	mux.HandleFunc("POST /v2/payments/authorizations/{id}/reauthorize", f.authed(f.handleReauthorize))
 }
 
 // Authorization is a copy of an authorization's state.
@@ -193,4 +229,49 @@ func (f *Server) handleVoid(r *http.Request, _ []byte) answer {
 		return reply(http.StatusOK, res)
 	}
 	return answer{status: http.StatusNoContent, body: nil}
+}
+
+func (f *Server) handleReauthorize(r *http.Request, body []byte) answer {
+	a := f.authorizations[r.PathValue("id")]
+	if a == nil {
+		return f.notFound()
+	}
+	var in struct {
+		Amount json.RawMessage `json:"amount"`
+	}
+	if len(bytes.TrimSpace(body)) > 0 {
+		if err := json.Unmarshal(body, &in); err != nil {
+			return f.unprocessable("MALFORMED_REQUEST_JSON", "The request JSON is not well formed.")
+		}
+	}
+	if len(in.Amount) > 0 && string(in.Amount) != "null" {
+		f.t.Errorf("fake paypal: reauthorize %s with an amount %s: the fake reauthorizes the original amount only", a.ID, in.Amount)
+	}
+	switch {
+	case a.Status == "CAPTURED":
+		return f.unprocessable("AUTHORIZATION_ALREADY_CAPTURED", "Authorization has been previously captured and hence cannot be captured again.")
+	case a.Status == "VOIDED":
+		return f.unprocessable("AUTHORIZATION_VOIDED", "A voided authorization cannot be captured or reauthorized.")
+	case a.Status == "EXPIRED" || !f.now.Before(a.Expires):
+		return f.unprocessable("AUTHORIZATION_EXPIRED", "An expired authorization cannot be captured.")
+	case a.ReauthorizationOf != "":
+		return f.unprocessable("REAUTHORIZATION_NOT_SUPPORTED", "A reauthorize cannot be attempted on an authorization_id that is the result of a prior reauthorization.")
+	case a.ReauthorizedAs != "" || f.now.Before(a.Created.Add(honorPeriod)):
+		return f.unprocessable("REAUTHORIZATION_TOO_SOON", "A reauthorization is only allowed once from Day 4 to Day 29 since the date of the original authorization.")
+	}
+	now := f.tick()
+	n := &Authorization{ID: f.nextID("0AU"), OrderID: a.OrderID, Status: "CREATED", Currency: a.Currency, Amount: a.Amount,
+		CustomID: a.CustomID, Created: now, Updated: now, Expires: a.Expires, ReauthorizationOf: a.ID}
+	f.authorizations[n.ID] = n
+	a.ReauthorizedAs, a.Updated = n.ID, now
+	if o := f.orders[a.OrderID]; o != nil {
+		o.AuthorizationID, o.Updated = n.ID, now
+	}
+	res := f.authorizationJSON(n)
+	f.deliver("PAYMENT.AUTHORIZATION.CREATED", "authorization",
+		fmt.Sprintf("A payment authorization was created for %s %s", formatMinor(n.Amount, n.Currency), n.Currency), res)
+	if !f.representation(r) {
+		return reply(http.StatusCreated, map[string]any{"id": n.ID, "status": n.Status, "links": res["links"]})
+	}
+	return reply(http.StatusCreated, res)
 }
