@@ -55,6 +55,13 @@ type MailData struct {
 	// Instructions (payment_due) are how to pay offline, line by line;
 	// ExpiresAt is then the end of the term.
 	Instructions []MailInstruction
+	// Offline: the payment is made outside any checkout page (a bank
+	// transfer): pending says it is due once the registration is approved,
+	// refunded that the organizer sent the money back by hand.
+	Offline bool
+	// Approved (payment_due): the organizer has just approved the
+	// registration, whose payment is due from now.
+	Approved bool
 }
 
 // MailInstruction is one line of payment instructions: a label and its

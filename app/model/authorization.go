@@ -60,6 +60,9 @@ type Authorization struct {
 	// ApprovedAt: the organizer confirmed the registration while no money
 	// was held (the hold had lapsed): its next payment confirms it at once.
 	ApprovedAt *time.Time
-	LastError  string
-	UpdatedAt  time.Time
+	// ReauthorizedAt: when the hold was renewed (once) after its capture
+	// stopped being guaranteed; AuthorizationID is then the renewed one.
+	ReauthorizedAt *time.Time
+	LastError      string
+	UpdatedAt      time.Time
 }

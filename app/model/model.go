@@ -210,6 +210,9 @@ type Registration struct {
 	// Authorization is the payment held for a later capture, when the
 	// service read it (nil otherwise, and when there is none).
 	Authorization *Authorization
+	// RefundOwed is what the organizer owes back by their own means (manual
+	// refunds not marked refunded yet), when the service read it.
+	RefundOwed int64
 }
 
 // MoneyCurrency is the currency of the money taken: PaidCurrency once a
@@ -221,8 +224,9 @@ func (r *Registration) MoneyCurrency() string {
 	return r.Currency
 }
 
-// Refundable is what can still be given back.
-func (r *Registration) Refundable() int64 { return r.AmountPaid - r.AmountRefunded }
+// Refundable is what can still be given back: paid, less what was
+// refunded or is owed back by hand.
+func (r *Registration) Refundable() int64 { return r.AmountPaid - r.AmountRefunded - r.RefundOwed }
 
 // Active reports whether the registration holds (or may hold) a seat.
 func (r *Registration) Active(now time.Time) bool {
@@ -404,7 +408,16 @@ const (
 	RefundFailed = "failed"
 )
 
-// Refund is money given back through a provider (queued, then sent).
+// Refund methods: through the provider, or by the organizer's own hand
+// (its provider cannot send money back: a bank transfer). A manual refund
+// stays queued, owed by the organizer, until they mark it refunded.
+const (
+	RefundByProvider = "provider"
+	RefundManual     = "manual"
+)
+
+// Refund is money given back through a provider (queued, then sent), or
+// owed by the organizer (Method RefundManual).
 type Refund struct {
 	ID               int64
 	RegistrationID   int64
@@ -416,6 +429,7 @@ type Refund struct {
 	Reason           string
 	Status           string
 	ProviderRefundID string
+	Method           string
 	Attempts         int
 	NextAttemptAt    time.Time
 	LastError        string

@@ -70,23 +70,23 @@ type Authorizer interface {
 // Capture takes an authorization's money at a provider that can;
 // ErrUnsupported otherwise.
 func Capture(ctx context.Context, p Provider, r CaptureRequest) (Event, error) {
-	if d, ok := p.(deadline); ok {
-		return within(ctx, d.d, func(ctx context.Context) (Event, error) { return Capture(ctx, d.p, r) })
-	}
-	if a, ok := p.(Authorizer); ok {
-		return a.Capture(ctx, r)
-	}
-	return Event{}, ErrUnsupported
+	return callHold(ctx, p, func(ctx context.Context, a Authorizer) (Event, error) { return a.Capture(ctx, r) })
 }
 
 // Void releases an authorization at a provider that can; ErrUnsupported
 // otherwise.
 func Void(ctx context.Context, p Provider, r VoidRequest) (Event, error) {
+	return callHold(ctx, p, func(ctx context.Context, a Authorizer) (Event, error) { return a.Void(ctx, r) })
+}
+
+// callHold calls a capability C of p (Authorizer, Reauthorizer), under
+// p's deadline when it has one; ErrUnsupported when p lacks it.
+func callHold[C any](ctx context.Context, p Provider, call func(context.Context, C) (Event, error)) (Event, error) {
 	if d, ok := p.(deadline); ok {
-		return within(ctx, d.d, func(ctx context.Context) (Event, error) { return Void(ctx, d.p, r) })
+		return within(ctx, d.d, func(ctx context.Context) (Event, error) { return callHold(ctx, d.p, call) })
 	}
-	if a, ok := p.(Authorizer); ok {
-		return a.Void(ctx, r)
+	if c, ok := any(p).(C); ok {
+		return call(ctx, c)
 	}
 	return Event{}, ErrUnsupported
 }
@@ -118,11 +118,5 @@ type Reauthorizer interface {
 // Reauthorize renews a hold at a provider that can; ErrUnsupported
 // otherwise.
 func Reauthorize(ctx context.Context, p Provider, r ReauthorizeRequest) (Event, error) {
-	if d, ok := p.(deadline); ok {
-		return within(ctx, d.d, func(ctx context.Context) (Event, error) { return Reauthorize(ctx, d.p, r) })
-	}
-	if a, ok := p.(Reauthorizer); ok {
-		return a.Reauthorize(ctx, r)
-	}
-	return Event{}, ErrUnsupported
+	return callHold(ctx, p, func(ctx context.Context, a Reauthorizer) (Event, error) { return a.Reauthorize(ctx, r) })
 }

@@ -10,13 +10,14 @@ import (
 
 func scanAuthorization(row scanner) (*model.Authorization, error) {
 	var a model.Authorization
-	var at, by, exp, flagged, approved sql.NullInt64
+	var at, by, exp, flagged, approved, reauthorized sql.NullInt64
 	var updated int64
 	if err := row.Scan(&a.RegistrationID, &a.Provider, &a.CheckoutID, &a.AuthorizationID, &a.Amount, &a.Currency, &a.Status,
-		&at, &by, &exp, &flagged, &approved, &a.LastError, &updated); err != nil {
+		&at, &by, &exp, &flagged, &approved, &a.LastError, &updated, &reauthorized); err != nil {
 		return nil, notFound(err)
 	}
 	a.AuthorizedAt, a.CaptureBy, a.ExpiresAt, a.FlaggedAt, a.ApprovedAt = nullTime(at), nullTime(by), nullTime(exp), nullTime(flagged), nullTime(approved)
+	a.ReauthorizedAt = nullTime(reauthorized)
 	a.UpdatedAt = fromUnix(updated)
 	return &a, nil
 }
@@ -118,5 +119,18 @@ func (t *Tx) ReopenPayment(id int64, holdUntil time.Time) (bool, error) {
 	}
 	n, err := res.RowsAffected()
 	t.reached(model.StatusPendingPayment, n)
+	return n == 1, err
+}
+
+// ReauthorizeHold records that the hold authorizationID of a registration
+// was renewed as renewed, with its new terms (at most once: a hold renewed
+// before is not this one any more); false when the hold is not that one, or
+// not open.
+func (t *Tx) ReauthorizeHold(registrationID int64, authorizationID, renewed string, captureBy, expiresAt time.Time) (bool, error) {
+	res, err := t.exec("reauthorize-hold", renewed, unix(captureBy), unix(expiresAt), unix(t.now), registrationID, authorizationID)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
 	return n == 1, err
 }

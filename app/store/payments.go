@@ -210,7 +210,7 @@ func scanRefund(row scanner) (*model.Refund, error) {
 	var next, created int64
 	var done sql.NullInt64
 	if err := row.Scan(&f.ID, &f.RegistrationID, &f.Provider, &f.PaymentID, &f.Amount, &f.Currency, &f.IdempotencyKey,
-		&f.Reason, &f.Status, &f.ProviderRefundID, &f.Attempts, &next, &f.LastError, &created, &done); err != nil {
+		&f.Reason, &f.Status, &f.ProviderRefundID, &f.Attempts, &next, &f.LastError, &created, &done, &f.Method); err != nil {
 		return nil, notFound(err)
 	}
 	f.NextAttemptAt, f.CreatedAt, f.DoneAt = fromUnix(next), fromUnix(created), nullTime(done)
@@ -224,8 +224,11 @@ func (t *Tx) InsertRefund(f *model.Refund) error {
 	if f.Status == model.RefundDone {
 		done = unix(t.now)
 	}
+	if f.Method == "" {
+		f.Method = model.RefundByProvider
+	}
 	res, err := t.exec("insert-refund", f.RegistrationID, f.Provider, f.PaymentID, f.Amount, f.Currency, f.IdempotencyKey,
-		f.Reason, f.Status, f.ProviderRefundID, unix(t.now), unix(t.now), done)
+		f.Reason, f.Status, f.ProviderRefundID, unix(t.now), unix(t.now), done, f.Method)
 	if err != nil {
 		return err
 	}
@@ -327,4 +330,26 @@ func (t *Tx) DeleteOldWaitingEvents(beforeUnix int64) (int64, error) {
 		return 0, err
 	}
 	return res.RowsAffected()
+}
+
+// RefundManual records that a queued refund's provider cannot make it: the
+// organizer owes it (method manual), and it is never sent again; false when
+// it was no longer queued.
+func (t *Tx) RefundManual(id int64, reason string) (bool, error) {
+	res, err := t.exec("refund-manual", reason, id)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// OwedRefunds is what the organizer owes back by hand per registration of
+// an event (manual refunds not marked refunded yet).
+func (s *Store) OwedRefunds(ctx context.Context, eventID int64) (map[int64]int64, error) {
+	rows, err := s.read("owed-refunds-of-event").QueryContext(ctx, eventID)
+	return collectMap(rows, err, func(r scanner) (id, amount int64, err error) {
+		err = r.Scan(&id, &amount)
+		return id, amount, err
+	})
 }

@@ -85,6 +85,14 @@ func (s *Service) applyAuthorized(tx *store.Tx, r *model.Registration, ev paymen
 	}
 	if a, err := tx.Authorization(r.ID); err == nil && a.AuthorizationID == ev.PaymentID {
 		return false, nil, nil // recorded before (the return page, then the webhook)
+	} else if err == nil && renewal(r, a, ev) {
+		// The provider's word of a hold renewed before its capture
+		// (renewHold): it replaces the open one, whichever comes first.
+		if t := ev.Authorization; t != nil && a.ReauthorizedAt == nil {
+			_, err := tx.ReauthorizeHold(r.ID, a.AuthorizationID, ev.PaymentID, t.CaptureBy, t.ExpiresAt)
+			return false, nil, err
+		}
+		return false, nil, nil
 	} else if err != nil && !errors.Is(err, model.ErrNotFound) {
 		return false, nil, err
 	}
@@ -144,6 +152,14 @@ func (s *Service) applyAuthorized(tx *store.Tx, r *model.Registration, ev paymen
 		return false, nil, err
 	}
 	return true, nil, tx.SetRegistrationMailed(r.ID)
+}
+
+// renewal: ev reports another hold on the checkout of r's open hold,
+// while r awaits approval: the provider renewed it (one checkout holds one
+// authorization at a time).
+func renewal(r *model.Registration, a *model.Authorization, ev payment.Event) bool {
+	return r.Status == model.StatusPendingApproval && a.Status == model.AuthAuthorized && a.AuthorizationID != "" &&
+		ev.CheckoutID != "" && ev.CheckoutID == a.CheckoutID && ev.PaymentID != a.AuthorizationID
 }
 
 // applyVoided records that the provider ended a hold that Admit had not
@@ -227,6 +243,13 @@ func (s *Service) decideHeld(ctx context.Context, id int64, confirm bool) (out *
 	if err != nil || r.Status != model.StatusPendingApproval {
 		return nil, false, err
 	}
+	if s.paysAfterApproval(r) {
+		if !confirm {
+			return nil, false, nil // nothing paid, nothing held: the usual rejection
+		}
+		out, err := s.approveOffline(ctx, r)
+		return out, true, err
+	}
 	a, err := s.store.Authorization(ctx, id)
 	if errors.Is(err, model.ErrNotFound) {
 		return nil, false, nil
@@ -261,6 +284,10 @@ func (s *Service) capture(ctx context.Context, r *model.Registration, a *model.A
 	if !ok {
 		return nil, model.Fail(model.ErrProviderMissing, s.providerTitle(a.Provider)+" is not connected: the payment stays authorized until it is connected again (or the authorization lapses).")
 	}
+	a, err := s.renewHold(ctx, p, r, a)
+	if err != nil {
+		return nil, err
+	}
 	ev, err := payment.Capture(ctx, p, payment.CaptureRequest{CheckoutID: a.CheckoutID, PaymentID: a.AuthorizationID,
 		Amount: a.Amount, Currency: a.Currency, RegistrationID: r.ID,
 		IdempotencyKey: "capture-" + strconv.FormatInt(r.ID, 10) + "-" + a.AuthorizationID})
@@ -279,6 +306,54 @@ func (s *Service) capture(ctx context.Context, r *model.Registration, a *model.A
 		return nil, err
 	}
 	return s.store.Registration(ctx, r.ID)
+}
+
+// renewHold renews a hold whose capture is no longer guaranteed (past its
+// CaptureBy: PayPal's 3-day honor period) before it is captured, once, at a
+// provider whose module declares Reauthorize; it answers the hold to
+// capture. A renewal the provider refuses (too early by its clock, renewed
+// before) leaves the hold as it is: the capture is tried all the same, and
+// a refused capture is recorded as such. One that cannot be sent changes
+// nothing: the organizer tries again.
+func (s *Service) renewHold(ctx context.Context, p payment.Provider, r *model.Registration, a *model.Authorization) (*model.Authorization, error) {
+	m, ok := s.modules.Get(a.Provider)
+	if !ok || !m.Reauthorize || a.ReauthorizedAt != nil || a.CaptureBy == nil || s.now().Before(*a.CaptureBy) {
+		return a, nil
+	}
+	ev, err := payment.Reauthorize(ctx, p, payment.ReauthorizeRequest{CheckoutID: a.CheckoutID, PaymentID: a.AuthorizationID,
+		Amount: a.Amount, Currency: a.Currency, RegistrationID: r.ID,
+		IdempotencyKey: "reauthorize-" + strconv.FormatInt(r.ID, 10) + "-" + a.AuthorizationID})
+	switch {
+	case errors.Is(err, payment.ErrRefused) || errors.Is(err, payment.ErrNotFound) || errors.Is(err, payment.ErrUnsupported):
+		s.log.WarnContext(ctx, "hold not renewed before its capture: captured as it is", "registration", r.ID, "provider", a.Provider, "err", err)
+		return a, nil
+	case err != nil:
+		s.log.ErrorContext(ctx, "renewal of an authorized payment", "registration", r.ID, "provider", a.Provider, "err", err)
+		return nil, model.Fail(model.ErrProviderFailed, s.providerTitle(a.Provider)+" could not be reached to renew the authorization before taking the payment; nothing changed and the payment stays authorized. Try again.")
+	case ev.Kind != payment.Authorized || ev.PaymentID == "":
+		s.log.WarnContext(ctx, "renewal answered no hold: captured as it is", "registration", r.ID, "provider", a.Provider, "kind", ev.Kind)
+		return a, nil
+	}
+	by, exp := s.now().Add(7*24*time.Hour), time.Time{}
+	if a.ExpiresAt != nil {
+		exp = *a.ExpiresAt
+	}
+	if t := ev.Authorization; t != nil {
+		by, exp = t.CaptureBy, t.ExpiresAt
+	}
+	if exp.IsZero() {
+		exp = by
+	}
+	err = s.store.Write(ctx, func(tx *store.Tx) error {
+		_, err := tx.ReauthorizeHold(r.ID, a.AuthorizationID, ev.PaymentID, by, exp)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.log.InfoContext(ctx, "authorized payment renewed before its capture", "registration", r.ID, "provider", a.Provider,
+		"from", a.AuthorizationID, "to", ev.PaymentID, "capture_by", by)
+	return s.store.Authorization(ctx, r.ID)
 }
 
 // captureFailed records a capture the provider refused and tells the
@@ -315,36 +390,14 @@ func (s *Service) payAgain(ctx context.Context, r *model.Registration, a *model.
 	if !ok {
 		return nil, model.Fail(model.ErrProviderMissing, s.providerTitle(r.Provider)+" is not connected: connect it to send a link to pay.")
 	}
-	var e *model.Event
-	err := s.store.Write(ctx, func(tx *store.Tx) error {
-		var err error
-		if e, err = tx.Event(r.EventID); err != nil {
-			return err
-		}
-		if err := tx.ApproveAuthorization(r.ID, r.Provider); err != nil {
-			return err
-		}
-		hold := tx.Now().Add(payAgainHold)
-		ok, err := tx.ReopenPayment(r.ID, hold)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return model.Fail(model.ErrConflict, "This registration no longer awaits approval.")
-		}
-		r.Status, r.HoldExpiresAt = model.StatusPendingPayment, &hold
-		return nil
-	})
+	e, err := s.reopenApproved(ctx, r, payAgainHold)
 	if err != nil {
 		return nil, err
 	}
 	co, err := p.CreateCheckout(ctx, s.checkoutRequest(r, e, "checkout-"+strconv.FormatInt(r.ID, 10)+"-approved"))
 	if err != nil {
 		s.log.ErrorContext(ctx, "checkout to pay again could not be opened", "registration", r.ID, "provider", r.Provider, "err", err)
-		_ = s.store.Write(ctx, func(tx *store.Tx) error {
-			_, err := tx.SetRegistrationStatus(r.ID, model.StatusPendingPayment, model.StatusPendingApproval)
-			return err
-		})
+		s.backToApproval(ctx, r)
 		return nil, model.Fail(model.ErrProviderFailed, s.providerTitle(r.Provider)+" could not be reached to open a payment page; nothing changed. Try again.")
 	}
 	err = s.store.Write(ctx, func(tx *store.Tx) error {
@@ -358,6 +411,43 @@ func (s *Service) payAgain(ctx context.Context, r *model.Registration, a *model.
 		return nil, err
 	}
 	return s.store.Registration(ctx, r.ID)
+}
+
+// reopenApproved records the organizer's approval of r, which awaits it
+// with no money held, and moves it to pending_payment with its seat held
+// for hold from now (its payment, once it arrives, confirms it at once). It
+// answers r's event.
+func (s *Service) reopenApproved(ctx context.Context, r *model.Registration, hold time.Duration) (*model.Event, error) {
+	var e *model.Event
+	err := s.store.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		if e, err = tx.Event(r.EventID); err != nil {
+			return err
+		}
+		if err := tx.ApproveAuthorization(r.ID, r.Provider); err != nil {
+			return err
+		}
+		until := tx.Now().Add(hold)
+		ok, err := tx.ReopenPayment(r.ID, until)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return model.Fail(model.ErrConflict, "This registration no longer awaits approval.")
+		}
+		r.Status, r.HoldExpiresAt = model.StatusPendingPayment, &until
+		return nil
+	})
+	return e, err
+}
+
+// backToApproval puts r, reopened for its payment, back to awaiting
+// approval when its payment could not be opened.
+func (s *Service) backToApproval(ctx context.Context, r *model.Registration) {
+	_ = s.store.Write(ctx, func(tx *store.Tx) error {
+		_, err := tx.SetRegistrationStatus(r.ID, model.StatusPendingPayment, model.StatusPendingApproval)
+		return err
+	})
 }
 
 // rejectHeld releases the money held for r and rejects it: nothing is

@@ -25,6 +25,25 @@ type holdingProvider struct {
 	captures map[string]int // idempotency key → calls
 	voids    map[string]int
 	refuse   error
+	// renewals counts Reauthorize calls by idempotency key; refuseRenewal
+	// makes them refused.
+	renewals      map[string]int
+	refuseRenewal error
+}
+
+// Reauthorize renews a hold as PayPal does: a new id, a new 3-day
+// deadline, the same end.
+func (p *holdingProvider) Reauthorize(_ context.Context, r payment.ReauthorizeRequest) (payment.Event, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.renewals[r.IdempotencyKey]++
+	if p.refuseRenewal != nil {
+		return payment.Event{}, payment.Refused(p.refuseRenewal)
+	}
+	by := day0.Add(10 * 24 * time.Hour)
+	return payment.Event{ID: "authorization:" + r.PaymentID + "-re", Provider: "stripe", Kind: payment.Authorized, CheckoutID: r.CheckoutID,
+		RegistrationID: r.RegistrationID, PaymentID: r.PaymentID + "-re", Amount: r.Amount, Currency: r.Currency,
+		Authorization: &payment.AuthorizationTerms{CaptureBy: by, ExpiresAt: day0.Add(29 * 24 * time.Hour)}}, nil
 }
 
 func (p *holdingProvider) Capture(_ context.Context, r payment.CaptureRequest) (payment.Event, error) {
@@ -62,29 +81,36 @@ func (p *holdingProvider) calls() (captures, voids int) {
 func holdingWorld(t *testing.T) (*world, *holdingProvider) {
 	t.Helper()
 	w := newWorld(t)
-	hp := &holdingProvider{fakeProvider: w.prov, captures: map[string]int{}, voids: map[string]int{}}
+	hp := &holdingProvider{fakeProvider: w.prov, captures: map[string]int{}, voids: map[string]int{}, renewals: map[string]int{}}
+	w.rewire(hp, func(m *payment.Module) { m.Authorize = m.Name == "stripe" })
+	return w, hp
+}
+
+// rewire connects p instead of the world's provider, with the test
+// modules as tweak changes them.
+func (w *world) rewire(p payment.Provider, tweak func(*payment.Module)) {
+	w.t.Helper()
 	providers := payment.NewRegistry()
-	providers.Set(hp)
+	providers.Set(p)
 	mods := payment.NewModules()
 	for _, m := range testModules("stripe", "paypal").All() {
-		m.Authorize = m.Name == "stripe"
+		tweak(&m)
 		mods.Register(m)
 	}
 	text, err := loadText()
 	if err != nil {
-		t.Fatal(err)
+		w.t.Fatal(err)
 	}
-	secret, err := LoadSecret(filepath.Join(t.TempDir(), "secret.key"))
+	secret, err := LoadSecret(filepath.Join(w.t.TempDir(), "secret.key"))
 	if err != nil {
-		t.Fatal(err)
+		w.t.Fatal(err)
 	}
 	w.svc, err = New(w.store, Options{Secret: secret, Subjects: I18nSubjects{Bundle: text.tr}, Renderer: text.renderer,
 		PublicURL: "https://tickets.test", Hold: holdFor, Providers: providers, Modules: mods, Now: w.clock.Now,
-		Log: slog.New(slog.NewTextHandler(testLog{t}, nil))})
+		Log: slog.New(slog.NewTextHandler(testLog{w.t}, nil))})
 	if err != nil {
-		t.Fatal(err)
+		w.t.Fatal(err)
 	}
-	return w, hp
 }
 
 // authorized is the provider's word that r's payment is held, for 7 days

@@ -86,7 +86,7 @@ func (s *Service) openCheckout(ctx context.Context, res *RegisterResult) error {
 		return model.Fail(model.ErrProviderFailed, "The payment provider could not be reached; nothing was charged and your seat was released. Please try again in a moment.")
 	}
 	if o, ok := s.offline(r.Provider); ok {
-		return s.openOffline(ctx, res, o, co)
+		return s.openOffline(ctx, res, o, co, false)
 	}
 	err = s.store.Write(ctx, func(tx *store.Tx) error { return tx.SetCheckout(r.ID, co.ID, co.RedirectURL) })
 	if err != nil {

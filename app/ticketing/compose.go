@@ -79,6 +79,9 @@ func (s *Service) Compose(ctx context.Context, m model.OutboxMail) (mail.Message
 		// to pay it (payment_due, payment_expired).
 		DueAt        int64                  `json:"due_at"`
 		Instructions []mail.MailInstruction `json:"instructions"`
+		// Offline and Approved: see mail.MailData.
+		Offline  bool `json:"offline"`
+		Approved bool `json:"approved"`
 	}
 	if m.Data != "" {
 		_ = json.Unmarshal([]byte(m.Data), &extra)
@@ -97,6 +100,8 @@ func (s *Service) Compose(ctx context.Context, m model.OutboxMail) (mail.Message
 		EventURL:         WithLang(s.publicURL+"/e/"+e.Slug, m.Locale),
 		Group:            extra.Group,
 		Watch:            watchKinds[m.Kind] && e.Watch(s.now()),
+		Offline:          extra.Offline,
+		Approved:         extra.Approved,
 	}
 	if m.Kind == model.MailCheckoutResend || m.Kind == model.MailPayAgain {
 		// The way back to the payment, not the access page (it opens only

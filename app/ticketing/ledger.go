@@ -26,8 +26,9 @@ import (
 // ledger is a payment's refund rows, summed.
 type ledger struct {
 	refunds []*model.Refund
-	done    int64 // accepted by the provider
+	done    int64 // accepted by the provider (or marked refunded by the organizer)
 	queued  int64 // on their way: may already be done at the provider
+	owed    int64 // owed by the organizer by hand (manual, not marked refunded yet)
 }
 
 func loadLedger(tx *store.Tx, registrationID int64) (*ledger, error) {
@@ -41,7 +42,11 @@ func loadLedger(tx *store.Tx, registrationID int64) (*ledger, error) {
 		case model.RefundDone:
 			l.done += f.Amount
 		case model.RefundQueued:
-			l.queued += f.Amount
+			if f.Method == model.RefundManual {
+				l.owed += f.Amount
+			} else {
+				l.queued += f.Amount
+			}
 		}
 	}
 	return l, nil
@@ -53,10 +58,10 @@ func (l *ledger) refunded(r *model.Registration) int64 {
 	return min(r.AmountPaid, l.done+r.RefundedUnmatched)
 }
 
-// left is what may still be refunded: paid, less what is refunded or on
-// its way.
+// left is what may still be refunded: paid, less what is refunded, on its
+// way or owed by hand.
 func (l *ledger) left(r *model.Registration) int64 {
-	return max(0, r.AmountPaid-l.refunded(r)-l.queued)
+	return max(0, r.AmountPaid-l.refunded(r)-l.queued-l.owed)
 }
 
 func (l *ledger) byProviderID(id string) *model.Refund {
@@ -70,7 +75,7 @@ func (l *ledger) byProviderID(id string) *model.Refund {
 
 func (l *ledger) queuedOf(amount int64) *model.Refund {
 	for _, f := range l.refunds {
-		if f.Status == model.RefundQueued && f.Amount == amount {
+		if f.Status == model.RefundQueued && f.Method != model.RefundManual && f.Amount == amount {
 			return f
 		}
 	}

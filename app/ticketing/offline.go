@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/admit/admit/app/model"
@@ -19,6 +20,59 @@ import (
 // like any payment (ApplyPayment, exactly once); unpaid at the term, its
 // seat is released and the registrant told (ExpireOfflinePayments).
 
+// Offline payments on an event with manual approval wait for it: the
+// registrant who chooses one is pending_approval with nothing to pay, their
+// seat held, no reference and no instructions; the organizer's confirmation
+// opens the payment (pending_payment, the reference, the instructions
+// mailed, the term counted from then: approveOffline), and a payment that
+// arrives then confirms at once; a rejection has nothing to refund.
+
+// paysAfterApproval: r waits for the organizer's approval before paying
+// offline (nothing paid, nothing held, its provider offline).
+func (s *Service) paysAfterApproval(r *model.Registration) bool {
+	return r.Status == model.StatusPendingApproval && r.AmountPaid == 0 && r.Amount > 0 && s.isOffline(r.Provider)
+}
+
+// isOffline: the provider called name takes payments offline (its module
+// says so), connected or not.
+func (s *Service) isOffline(name string) bool {
+	m, ok := s.modules.Get(name)
+	return ok && m.Offline
+}
+
+// PaysAfterApproval reports whether r, awaiting approval, pays offline
+// once approved (pages say there is nothing to pay yet).
+func (s *Service) PaysAfterApproval(r *model.Registration) bool { return s.paysAfterApproval(r) }
+
+// approveOffline confirms a registration that pays offline after approval:
+// it becomes pending_payment with its reference, the term counted from
+// now, and the instructions are mailed. A payment recorded then confirms it
+// at once (its approval is kept, as for a lapsed hold paid again).
+func (s *Service) approveOffline(ctx context.Context, r *model.Registration) (*model.Registration, error) {
+	p, ok := s.provider(r.Provider)
+	o, isOffline := s.offline(r.Provider)
+	if !ok || !isOffline {
+		return nil, model.Fail(model.ErrProviderMissing, s.providerTitle(r.Provider)+" is not connected: connect it again to send the payment instructions; the registration still awaits approval.")
+	}
+	// The seat stays held; the term set with the reference replaces this
+	// hold.
+	e, err := s.reopenApproved(ctx, r, o.Term())
+	if err != nil {
+		return nil, err
+	}
+	res := &RegisterResult{Registration: r, Event: e}
+	co, err := p.CreateCheckout(ctx, s.checkoutRequest(r, e, "checkout-"+strconv.FormatInt(r.ID, 10)+"-approved"))
+	if err == nil {
+		err = s.openOffline(ctx, res, o, co, true)
+	}
+	if err != nil {
+		s.log.ErrorContext(ctx, "offline payment not opened on approval", "registration", r.ID, "provider", r.Provider, "err", err)
+		s.backToApproval(ctx, r)
+		return nil, model.Fail(model.ErrProviderFailed, "The payment instructions could not be prepared; nothing changed and the registration still awaits approval. Try again.")
+	}
+	return s.Registration(ctx, r.ID)
+}
+
 // offline is the connected provider name's Offline capability.
 func (s *Service) offline(name string) (payment.Offline, bool) {
 	p, ok := s.providers.Get(name)
@@ -31,8 +85,9 @@ func (s *Service) offline(name string) (payment.Offline, bool) {
 
 // openOffline records a new offline payment once its provider gave the
 // reference (co.ID): the seat is held until the term, the instructions are
-// mailed, and the buyer is sent to their own page, which shows them.
-func (s *Service) openOffline(ctx context.Context, res *RegisterResult, o payment.Offline, co payment.Checkout) error {
+// mailed (saying the registration was approved, when it just was), and the
+// buyer is sent to their own page, which shows them.
+func (s *Service) openOffline(ctx context.Context, res *RegisterResult, o payment.Offline, co payment.Checkout, approved bool) error {
 	r, e := res.Registration, res.Event
 	page := s.AccessURL(r.TokenNonce)
 	due := s.now().Add(o.Term())
@@ -44,7 +99,7 @@ func (s *Service) openOffline(ctx context.Context, res *RegisterResult, o paymen
 			return err
 		}
 		return s.queueMail(tx, r, e, model.MailPaymentDue, map[string]any{"amount": r.Amount, "currency": r.Currency,
-			"due_at": due.Unix(), "instructions": o.Instructions(r.Locale, co.ID)})
+			"due_at": due.Unix(), "instructions": o.Instructions(r.Locale, co.ID), "approved": approved})
 	})
 	if err != nil {
 		return err
@@ -57,8 +112,14 @@ func (s *Service) openOffline(ctx context.Context, res *RegisterResult, o paymen
 
 // OfflineState is what a registration paid offline stands at.
 type OfflineState struct {
-	Reference string    `json:"reference"`
-	DueAt     time.Time `json:"due_at"`
+	// AwaitingApproval: the event approves each registration first, and
+	// nothing is due yet; the reference, the term and the instructions
+	// come (by email too) once the organizer approves it.
+	AwaitingApproval bool `json:"awaiting_approval,omitempty"`
+	// Amount is the price to pay, in Currency.
+	Amount    int64     `json:"amount"`
+	Reference string    `json:"reference,omitempty"`
+	DueAt     time.Time `json:"due_at,omitzero"`
 	// Received is what the organizer recorded as arrived, Balance what is
 	// left to pay (both in the registration's currency).
 	Received int64  `json:"amount_received"`
@@ -72,7 +133,7 @@ type OfflineState struct {
 }
 
 func (s *Service) offlineState(r *model.Registration, o *model.OfflinePayment, lang string) *OfflineState {
-	st := &OfflineState{Reference: o.Reference, DueAt: o.DueAt, Received: o.Received, Balance: max(r.Amount-o.Received, 0),
+	st := &OfflineState{Amount: r.Amount, Reference: o.Reference, DueAt: o.DueAt, Received: o.Received, Balance: max(r.Amount-o.Received, 0),
 		Currency: r.Currency, Released: o.ReleasedAt != nil}
 	if r.Status != model.StatusPendingPayment {
 		st.Balance = 0
@@ -91,6 +152,9 @@ func (s *Service) offlineState(r *model.Registration, o *model.OfflinePayment, l
 func (s *Service) OfflineOf(ctx context.Context, r *model.Registration, lang string) (*OfflineState, error) {
 	o, err := s.store.OfflinePayment(ctx, r.ID)
 	if errors.Is(err, model.ErrNotFound) {
+		if s.paysAfterApproval(r) {
+			return &OfflineState{AwaitingApproval: true, Amount: r.Amount, Currency: r.Currency}, nil
+		}
 		return nil, nil
 	}
 	if err != nil {

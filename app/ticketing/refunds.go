@@ -32,7 +32,11 @@ func (s *Service) queueRefund(tx *store.Tx, r *model.Registration, amount int64,
 		return 0, model.Fail(model.ErrConflict, "This registration has no payment to refund.")
 	}
 	f := &model.Refund{RegistrationID: r.ID, Provider: r.Provider, PaymentID: r.PaymentID, Amount: amount, Currency: r.MoneyCurrency(),
-		IdempotencyKey: fmt.Sprintf("refund-%d-%d", r.ID, n+1), Reason: reason, Status: model.RefundQueued}
+		IdempotencyKey: fmt.Sprintf("refund-%d-%d", r.ID, n+1), Reason: reason, Status: model.RefundQueued, Method: model.RefundByProvider}
+	if s.refundsByHand(r.Provider) {
+		// Owed by the organizer, never asked of the provider (manual.go).
+		f.Method = model.RefundManual
+	}
 	if err := tx.InsertRefund(f); err != nil {
 		return 0, err
 	}
@@ -52,7 +56,7 @@ func (s *Service) RefundRegistration(ctx context.Context, id int64, amount *int6
 		return nil, err
 	}
 	for _, f := range refunds {
-		if f.Status == model.RefundQueued {
+		if f.Status == model.RefundQueued && f.Method != model.RefundManual {
 			_ = s.sendRefund(ctx, f.ID) // its outcome is recorded; its refusal is not this request's
 		}
 	}
@@ -78,6 +82,10 @@ func (s *Service) RefundRegistration(ctx context.Context, id int64, amount *int6
 			a = *amount
 		} else {
 			a = l.left(r)
+			if a <= 0 && l.owed > 0 {
+				return model.Fail(model.ErrConflict, fmt.Sprintf("Everything paid is already refunded or owed back by hand (%s): give it back by your own means, then mark it refunded.",
+					pricing.FormatMoney(l.owed, r.MoneyCurrency(), "en")))
+			}
 			if a <= 0 {
 				return model.Fail(model.ErrConflict, "Everything paid has already been refunded.")
 			}
@@ -91,7 +99,7 @@ func (s *Service) RefundRegistration(ctx context.Context, id int64, amount *int6
 	if err := s.sendRefund(ctx, refundID); err != nil {
 		return nil, err
 	}
-	return s.store.Registration(ctx, id)
+	return s.Registration(ctx, id)
 }
 
 // sendRefund sends one queued refund to its provider and records the
@@ -106,8 +114,8 @@ func (s *Service) sendRefund(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	if f.Status != model.RefundQueued {
-		return nil
+	if f.Status != model.RefundQueued || f.Method == model.RefundManual {
+		return nil // done, ended, or owed by the organizer by hand
 	}
 	p, ok := s.provider(f.Provider)
 	var res payment.Refund
@@ -116,6 +124,11 @@ func (s *Service) sendRefund(ctx context.Context, id int64) error {
 	} else {
 		res, err = p.Refund(ctx, payment.RefundRequest{PaymentID: f.PaymentID, Amount: f.Amount, Currency: f.Currency,
 			RegistrationID: f.RegistrationID, IdempotencyKey: f.IdempotencyKey})
+	}
+	if errors.Is(err, payment.ErrUnsupported) {
+		// The provider cannot send money back (and its module did not say
+		// so): the organizer owes it, and it is not tried again.
+		return s.owedByHand(ctx, f, err)
 	}
 	refused := err != nil && (errors.Is(err, payment.ErrRefused) || errors.Is(err, payment.ErrNotFound))
 	ended, done := refused, false

@@ -252,16 +252,23 @@ func (s *Service) register(tx *store.Tx, slug string, in RegisterInput, email, e
 		ServiceFee: price.ServiceFee,
 		ClientIP:   in.ClientIP,
 	}
-	if !price.Free {
+	// Paid offline on an event that approves each registration: nothing is
+	// due until the organizer approves it (offline.go); the seat is held
+	// meanwhile, as for any registration awaiting approval.
+	payLater := !price.Free && e.ApprovalRequired && s.isOffline(provider)
+	switch {
+	case payLater:
+		r.Provider, r.LastMailedAt = provider, &now // the pending email is queued below
+	case !price.Free:
 		hold := now.Add(s.hold)
 		r.Status, r.Provider, r.HoldExpiresAt = model.StatusPendingPayment, provider, &hold
-	} else {
+	default:
 		r.LastMailedAt = &now // the access email is queued below
 	}
 	if err := s.insertRegistration(tx, r, emailNorm); err != nil {
 		return nil, err
 	}
-	if !price.Free {
+	if !price.Free && !payLater {
 		// The access email leaves once the payment is in.
 		return &RegisterResult{Registration: r, Event: e, needsCheckout: true}, nil
 	}
@@ -269,7 +276,11 @@ func (s *Service) register(tx *store.Tx, slug string, in RegisterInput, email, e
 	if status == model.StatusPendingApproval {
 		kind = model.MailPending
 	}
-	if err := s.queueMail(tx, r, e, kind, nil); err != nil {
+	var data map[string]any
+	if payLater {
+		data = map[string]any{"amount": r.Amount, "currency": r.Currency, "offline": true}
+	}
+	if err := s.queueMail(tx, r, e, kind, data); err != nil {
 		return nil, err
 	}
 	return &RegisterResult{Registration: r, Event: e}, nil

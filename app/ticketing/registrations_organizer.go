@@ -94,16 +94,24 @@ func (s *Service) Registrations(ctx context.Context, eventID int64, status strin
 	if err != nil {
 		return nil, err
 	}
+	owed, err := s.store.OwedRefunds(ctx, eventID)
+	if err != nil {
+		return nil, err
+	}
 	for _, r := range regs {
-		r.Authorization = holds[r.ID]
+		r.Authorization, r.RefundOwed = holds[r.ID], owed[r.ID]
 	}
 	return regs, nil
 }
 
-// Registration reads one registration, with its held payment.
+// Registration reads one registration, with its held payment and what is
+// owed back by hand.
 func (s *Service) Registration(ctx context.Context, id int64) (*model.Registration, error) {
 	r, err := s.store.Registration(ctx, id)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.withRefundOwed(ctx, r); err != nil {
 		return nil, err
 	}
 	return s.withAuthorization(ctx, r)
@@ -186,7 +194,7 @@ func (s *Service) transitionWith(ctx context.Context, id int64, allowed []string
 	s.closeCheckouts(ctx, open)
 	if refundID != 0 {
 		_ = s.sendRefund(ctx, refundID)
-		return s.store.Registration(ctx, id)
+		return s.Registration(ctx, id)
 	}
 	return out, nil
 }

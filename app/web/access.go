@@ -26,8 +26,13 @@ type accessJSON struct {
 	JoinOpen   bool                  `json:"join_open"`
 	Recordings []accessRecordingJSON `json:"recordings"`
 	// Payment is an offline payment's state (a bank transfer): reference,
-	// due_at, amount_received, balance, instructions.
+	// due_at, amount_received, balance, instructions; or, awaiting the
+	// organizer's approval, awaiting_approval and nothing due yet.
 	Payment *ticketing.OfflineState `json:"payment,omitempty"`
+	// Authorization, on an event with manual approval, is the payment held
+	// for the decision: status (authorized, captured, voided, lapsed,
+	// capture_failed), amount, capture_by, expires_at.
+	Authorization *authorizationJSON `json:"authorization,omitempty"`
 }
 
 // accessRecordingJSON is a recording as its registrant sees it: url is a
@@ -79,6 +84,12 @@ func (s *Server) accessJSON(c *fiber.Ctx) error {
 	if out.Payment, err = s.Tickets.OfflineOf(c.UserContext(), r, s.pages.locale(c)); err != nil {
 		return err
 	}
+	if a.Event.ApprovalRequired && r.Authorization == nil {
+		if r, err = s.Tickets.Registration(c.UserContext(), r.ID); err != nil {
+			return err
+		}
+	}
+	out.Authorization = authorizationView(r.Authorization)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(out)
 }

@@ -64,6 +64,8 @@ var adminA11yPages = []a11yPage{
 	{name: "event-bank-transfer", path: "/admin/events/{bankevent}", signedIn: true},
 	{name: "registration-mark-paid", path: "/admin/registrations/{bankreg}/mark_paid?amount=20", signedIn: true},
 	{name: "registration-mark-paid-errors", path: "/admin/registrations/{bankreg}/mark_paid?amount=lots", signedIn: true},
+	{name: "registration-mark-refunded", path: "/admin/registrations/{owedreg}/mark_refunded", signedIn: true},
+	{name: "event-bank-transfer-approval", path: "/admin/events/{laterevent}", signedIn: true},
 	{name: "settings", path: "/admin/settings", signedIn: true},
 	{name: "settings-errors", path: "/admin/settings", signedIn: true, then: func(t *testing.T, ctx context.Context) {
 		clickAndLoad(t, ctx, `#provider-paypal form.provider-form button[type="submit"]`)
@@ -115,6 +117,8 @@ var publicA11yPages = []a11yPage{
 	{name: "event-page-approval", path: "/e/{approvalslug}"},
 	{name: "access-authorized", path: "/a/{authorized}"},
 	{name: "access-bank-transfer", path: "/a/{banktoken}"},
+	{name: "event-page-bank-transfer-approval", path: "/e/approval-transfer"},
+	{name: "access-bank-transfer-approval", path: "/a/{latertoken}"},
 	{name: "join-wait", path: "/a/{token}/join"},
 	{name: "sold-out-waitlist", path: "/e/{full}"},
 	{name: "unknown-event", path: "/e/no-such-event"},
@@ -178,6 +182,22 @@ func a11yFixture(t *testing.T) (base string, vars map[string]string) {
 	if r := e.markPaid(bankReg, map[string]any{"amount": 2000}); r.Status != 200 {
 		t.Fatalf("partial payment: %d %s", r.Status, r.Body)
 	}
+	// One paid in full, cancelled and refunded: the organizer owes it back
+	// by hand.
+	owed, _, _ := e.registerBank("by-transfer", "Gus")
+	if r := e.markPaid(owed, map[string]any{"amount": 5000}); r.Status != 200 {
+		t.Fatalf("payment: %d %s", r.Status, r.Body)
+	}
+	if r := e.do("POST", fmt.Sprintf("/api/v1/registrations/%d/cancel", owed), nil, true); r.Status != 200 {
+		t.Fatalf("cancel: %d %s", r.Status, r.Body)
+	}
+	if r := e.do("POST", fmt.Sprintf("/api/v1/registrations/%d/refund", owed), nil, true); r.Status != 200 {
+		t.Fatalf("refund: %d %s", r.Status, r.Body)
+	}
+	// A bank transfer on an event with approval: nothing to pay yet.
+	later := e.createEvent(liveEvent(map[string]any{"title": "Approved, then Paid", "slug": "approval-transfer", "price": map[string]any{"amount": 5000, "currency": "EUR"},
+		"providers": []string{"banktransfer"}, "sessions": soon, "approval_required": true}))
+	laterReg := e.registerBankLater("approval-transfer", "Finn")
 	// A co-organizer on the event (its page lists them), invited.
 	if r := e.do("POST", fmt.Sprintf("/api/v1/events/%d/registrations", num(ev["id"])),
 		map[string]any{"name": "Cora", "email": "cora@example.org", "role": "co_organizer"}, true); r.Status != 201 {
@@ -201,7 +221,8 @@ func a11yFixture(t *testing.T) (base string, vars map[string]string) {
 		"return": "/pay/stripe/return?" + boQuery + "&session_id=" + bo.CheckoutID, "cancel": "/pay/stripe/cancel?" + boQuery,
 		"invite": e.invitationPath("cora@example.org"), "registration": fmt.Sprint(ada.ID),
 		"approval": fmt.Sprint(num(byApproval["id"])), "approvalslug": "by-approval", "authorized": e.accessToken(bea.ID),
-		"bankevent": fmt.Sprint(num(bank["id"])), "bankreg": fmt.Sprint(bankReg), "banktoken": bankToken}
+		"bankevent": fmt.Sprint(num(bank["id"])), "bankreg": fmt.Sprint(bankReg), "banktoken": bankToken,
+		"owedreg": fmt.Sprint(owed), "laterevent": fmt.Sprint(num(later["id"])), "latertoken": e.accessToken(laterReg)}
 }
 
 // TestAccessibilityAdmin: no admin page has a serious or critical WCAG 2

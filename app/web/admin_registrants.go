@@ -129,7 +129,7 @@ func (s *Server) registrantTableOf(c *fiber.Ctx, eventID int64, regs []*model.Re
 }
 
 // registrationActions are the actions of the table's rows.
-var registrationActions = []string{"confirm", "reject", "cancel", "resend", "rotate_token", "refund", "mark_paid"}
+var registrationActions = []string{"confirm", "reject", "cancel", "resend", "rotate_token", "refund", "mark_paid", "mark_refunded"}
 
 // actionPage is the confirmation of an action on a registration.
 type actionPage struct {
@@ -240,6 +240,8 @@ func (s *Server) adminRegistrationAction(c *fiber.Ctx) error {
 			break
 		}
 		_, err = s.Tickets.MarkPaid(ctx, id, &n, strings.TrimSpace(c.FormValue("date")))
+	case "mark_refunded": // what is owed back by hand was given back
+		_, err = s.Tickets.MarkRefunded(ctx, id)
 	default:
 		return model.ErrNotFound
 	}

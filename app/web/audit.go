@@ -132,7 +132,7 @@ var auditActions = map[string]auditSpec{
 // (/registrations/:id/:action) may name; another verb is not logged under
 // its own name (the handler refuses it anyway).
 var registrationVerbs = map[string]bool{"confirm": true, "reject": true, "cancel": true, "resend": true, "refund": true,
-	"rotate_token": true, "mark_paid": true, "capture": true, "void": true}
+	"rotate_token": true, "mark_paid": true, "mark_refunded": true, "capture": true, "void": true}
 
 // auditRoute is a write route of the API or the admin UI, as the audit log
 // matches a request to it before the handler runs.

@@ -72,6 +72,9 @@ type eventPageData struct {
 	// "mixed" (then AuthorizeWith and RefundWith name the ways to pay).
 	Approval                  string
 	AuthorizeWith, RefundWith string
+	// AfterWith names the ways to pay offline, once approved ("after":
+	// the only ones).
+	AfterWith string
 	// Locale is the reader's language tag with its region (es-MX), for
 	// numbers.
 	Locale string
@@ -126,7 +129,7 @@ func (s *Server) renderEventPageQuote(c *fiber.Ctx, status int, form ticketing.R
 		}
 	}
 	d.Replay = v.Replay
-	d.Approval, d.AuthorizeWith, d.RefundWith = s.approvalNote(c, v.Approval)
+	d.Approval, d.AuthorizeWith, d.RefundWith, d.AfterWith = s.approvalNote(c, v.Approval)
 	switch {
 	case e.Status == model.EventCancelled:
 		d.State = stateCancelled

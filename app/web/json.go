@@ -203,6 +203,16 @@ type registrationJSON struct {
 	Views *int64 `json:"views,omitempty"`
 	// Authorization is the payment held for the organizer's decision.
 	Authorization *authorizationJSON `json:"authorization,omitempty"`
+	// RefundOwed is money the organizer owes back by their own means (the
+	// provider cannot refund: a bank transfer), until they mark it refunded.
+	RefundOwed *refundOwedJSON `json:"refund_owed,omitempty"`
+}
+
+// refundOwedJSON is a refund owed by hand: method is "manual".
+type refundOwedJSON struct {
+	Method   string `json:"method"`
+	Amount   int64  `json:"amount"`
+	Currency string `json:"currency"`
 }
 
 func registrationView(r *model.Registration) registrationJSON {
@@ -212,7 +222,15 @@ func registrationView(r *model.Registration) registrationJSON {
 		Currency: r.Currency, PaidCurrency: r.PaidCurrency, Tier: r.Tier, PromoCode: r.PromoCode, Provider: r.Provider, ServiceFee: r.ServiceFee,
 		PaymentID: r.PaymentID, PaidAt: r.PaidAt,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Authorization: authorizationView(r.Authorization),
+		RefundOwed: refundOwedView(r),
 	}
+}
+
+func refundOwedView(r *model.Registration) *refundOwedJSON {
+	if r.RefundOwed <= 0 {
+		return nil
+	}
+	return &refundOwedJSON{Method: model.RefundManual, Amount: r.RefundOwed, Currency: r.MoneyCurrency()}
 }
 
 // formatOffset writes a reminder offset as it is given: "24h", "1h30m", "45m".

@@ -182,7 +182,7 @@ func TestPaymentThatDoesNotMatchIsRefunded(t *testing.T) {
 		{name: "the payment fields show it", method: "GET", path: "/api/v1/events/1/registrations", admin: true, status: 200,
 			contains: []string{`"amount_paid":999`, `"amount_refunded":999`, `"amount_paid":1999,"amount_refunded":1999,"currency":"EUR"`, `"paid_currency":"USD"`}},
 		{name: "and the CSV", method: "GET", path: "/api/v1/events/1/registrations.csv", admin: true, status: 200,
-			contains: []string{",paid_currency,attended_sessions,first_joined_at,provider_fee,provider_fee_currency\n", ",999,999,EUR,", ",1999,1999,EUR,", ",USD,0,,,\n"}},
+			contains: []string{",paid_currency,attended_sessions,first_joined_at,provider_fee,provider_fee_currency,refund_owed,", ",999,999,EUR,", ",1999,1999,EUR,", ",USD,0,,,,0,,,\n"}},
 		{name: "nothing is left to refund", method: "POST", path: fmt.Sprintf("/api/v1/registrations/%d/refund", ada.ID), admin: true, status: 409,
 			contains: []string{"already been refunded"}},
 	})

@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/admit/admit/app/model"
+	"github.com/admit/admit/app/ticketing"
 )
 
 // markPaidInput is POST /api/v1/registrations/{id}/mark_paid: what arrived
@@ -36,6 +37,15 @@ func (s *Server) markPaid(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(fiber.Map{"registration": registrationView(res.Registration), "payment": res.Payment})
+}
+
+// markRefunded records that the organizer gave back by their own means
+// what a registration's refunds owe (refund_owed: its provider cannot
+// refund, as a bank transfer cannot).
+func (s *Server) markRefunded(c *fiber.Ctx) error {
+	return s.registrationAction(c, func(t *ticketing.Service, c *fiber.Ctx, id int64) (*model.Registration, error) {
+		return t.MarkRefunded(c.UserContext(), id)
+	})
 }
 
 // providerSettings reads the body of PUT /api/v1/settings/payments/{provider}:

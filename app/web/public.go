@@ -66,8 +66,9 @@ type publicEventJSON struct {
 	Replay bool `json:"replay"`
 	// Approval, for a paid event with manual approval: how each way to pay
 	// handles the decision, "authorize" (the money is held and taken only
-	// on approval) or "charge_then_refund" (taken now, refunded in full on
-	// rejection).
+	// on approval), "charge_then_refund" (taken now, refunded in full on
+	// rejection) or "pay_after_approval" (paid offline, a bank transfer,
+	// once approved: nothing is due before).
 	Approval map[string]string `json:"approval,omitempty"`
 }
 

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/csv"
+	"slices"
 	"strconv"
 	"time"
 
@@ -50,7 +51,7 @@ func (s *Server) listRegistrations(c *fiber.Ctx) error {
 
 var csvHeader = []string{"id", "name", "email", "status", "role", "session_id", "amount_paid", "amount_refunded",
 	"currency", "tier", "promo_code", "provider", "service_fee", "locale", "created_at", "paid_currency",
-	"attended_sessions", "first_joined_at", "provider_fee", "provider_fee_currency"}
+	"attended_sessions", "first_joined_at", "provider_fee", "provider_fee_currency", "refund_owed"}
 
 // listRegistrationsCSV gives the registrations as CSV. Cells that a
 // spreadsheet would run as a formula are prefixed with a quote.
@@ -71,7 +72,7 @@ func (s *Server) listRegistrationsCSV(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="registrations-`+c.Params("id")+`.csv"`)
 	w := csv.NewWriter(c.Response().BodyWriter())
-	if err := w.Write(csvHeader); err != nil {
+	if err := w.Write(append(slices.Clone(csvHeader), authorizationHeader...)); err != nil {
 		return err
 	}
 	for _, r := range regs {
@@ -85,6 +86,8 @@ func (s *Server) listRegistrationsCSV(c *fiber.Ctx) error {
 			r.PaidCurrency}
 		row = append(row, attendanceCells(att[r.ID])...)
 		row = append(row, providerFeeCells(fees, r)...)
+		row = append(row, strconv.FormatInt(r.RefundOwed, 10))
+		row = append(row, authorizationCells(r.Authorization)...)
 		if err := w.Write(row); err != nil {
 			return err
 		}

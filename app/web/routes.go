@@ -143,6 +143,7 @@ func (s *Server) routes(app *fiber.App) {
 	api.Post("/registrations/:id/resend", s.resend)
 	api.Post("/registrations/:id/refund", s.refund)
 	api.Post("/registrations/:id/mark_paid", s.markPaid)
+	api.Post("/registrations/:id/mark_refunded", s.markRefunded)
 	// Who watched a registration's recordings; a new access link for it.
 	api.Get("/registrations/:id/views", s.listViews)
 	api.Post("/registrations/:id/rotate_token", s.rotateToken)

@@ -1,11 +1,11 @@
 -- name: get-authorization
 SELECT registration_id, provider, checkout_id, authorization_id, amount, currency, status, authorized_at, capture_by,
-    expires_at, flagged_at, approved_at, last_error, updated_at
+    expires_at, flagged_at, approved_at, last_error, updated_at, reauthorized_at
 FROM authorizations WHERE registration_id = ?;
 
 -- name: authorizations-of-event
 SELECT a.registration_id, a.provider, a.checkout_id, a.authorization_id, a.amount, a.currency, a.status, a.authorized_at,
-    a.capture_by, a.expires_at, a.flagged_at, a.approved_at, a.last_error, a.updated_at
+    a.capture_by, a.expires_at, a.flagged_at, a.approved_at, a.last_error, a.updated_at, a.reauthorized_at
 FROM authorizations a JOIN registrations r ON r.id = a.registration_id WHERE r.event_id = ?;
 
 -- name: registration-by-authorization
@@ -37,7 +37,7 @@ UPDATE authorizations SET flagged_at = ?1, updated_at = ?1 WHERE registration_id
 -- Holds still waiting for a decision whose capture deadline is before ?1,
 -- not flagged to the organizers yet.
 SELECT a.registration_id, a.provider, a.checkout_id, a.authorization_id, a.amount, a.currency, a.status, a.authorized_at,
-    a.capture_by, a.expires_at, a.flagged_at, a.approved_at, a.last_error, a.updated_at
+    a.capture_by, a.expires_at, a.flagged_at, a.approved_at, a.last_error, a.updated_at, a.reauthorized_at
 FROM authorizations a JOIN registrations r ON r.id = a.registration_id
 WHERE a.status = 'authorized' AND a.flagged_at IS NULL AND a.capture_by <= ?1 AND r.status = 'pending_approval'
 ORDER BY a.capture_by LIMIT ?2;
@@ -45,7 +45,7 @@ ORDER BY a.capture_by LIMIT ?2;
 -- name: authorizations-lapsed
 -- Holds still open whose end has passed.
 SELECT registration_id, provider, checkout_id, authorization_id, amount, currency, status, authorized_at, capture_by,
-    expires_at, flagged_at, approved_at, last_error, updated_at
+    expires_at, flagged_at, approved_at, last_error, updated_at, reauthorized_at
 FROM authorizations WHERE status = 'authorized' AND expires_at <= ?1 ORDER BY expires_at LIMIT ?2;
 
 -- name: reopen-payment
@@ -53,3 +53,10 @@ FROM authorizations WHERE status = 'authorized' AND expires_at <= ?1 ORDER BY ex
 -- with a hold on its seat until ?1.
 UPDATE registrations SET status = 'pending_payment', hold_expires_at = ?1, updated_at = ?2
 WHERE id = ?3 AND status = 'pending_approval';
+
+-- name: reauthorize-hold
+-- A hold renewed once (?1 the new authorization, ?2 and ?3 its terms):
+-- flagged again when its new deadline nears.
+UPDATE authorizations SET reauthorized_from = authorization_id, authorization_id = ?1, capture_by = ?2, expires_at = ?3,
+    flagged_at = NULL, reauthorized_at = ?4, updated_at = ?4
+WHERE registration_id = ?5 AND status = 'authorized' AND authorization_id = ?6;

@@ -10,5 +10,5 @@ FROM outbox WHERE id > ? ORDER BY id;
 
 -- name: dryrun-refunds
 SELECT id, registration_id, provider, payment_id, amount, currency, idempotency_key, reason, status,
-    provider_refund_id, attempts, next_attempt_at, last_error, created_at, done_at
+    provider_refund_id, attempts, next_attempt_at, last_error, created_at, done_at, method
 FROM refunds WHERE id > ? ORDER BY id;

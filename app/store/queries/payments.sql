@@ -37,27 +37,27 @@ ON CONFLICT DO NOTHING;
 
 -- name: insert-refund
 INSERT INTO refunds(registration_id, provider, payment_id, amount, currency, idempotency_key, reason, status,
-    provider_refund_id, next_attempt_at, created_at, done_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+    provider_refund_id, next_attempt_at, created_at, done_at, method)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
 -- name: refunds-of-registration
 SELECT id, registration_id, provider, payment_id, amount, currency, idempotency_key, reason, status,
-    provider_refund_id, attempts, next_attempt_at, last_error, created_at, done_at
+    provider_refund_id, attempts, next_attempt_at, last_error, created_at, done_at, method
 FROM refunds WHERE registration_id = ? ORDER BY id;
 
 -- name: due-refunds
 SELECT id, registration_id, provider, payment_id, amount, currency, idempotency_key, reason, status,
-    provider_refund_id, attempts, next_attempt_at, last_error, created_at, done_at
-FROM refunds WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY id LIMIT ?;
+    provider_refund_id, attempts, next_attempt_at, last_error, created_at, done_at, method
+FROM refunds WHERE status = 'queued' AND method = 'provider' AND next_attempt_at <= ? ORDER BY id LIMIT ?;
 
 -- name: get-refund
 SELECT id, registration_id, provider, payment_id, amount, currency, idempotency_key, reason, status,
-    provider_refund_id, attempts, next_attempt_at, last_error, created_at, done_at
+    provider_refund_id, attempts, next_attempt_at, last_error, created_at, done_at, method
 FROM refunds WHERE id = ?;
 
 -- name: refund-by-provider-id
 SELECT id, registration_id, provider, payment_id, amount, currency, idempotency_key, reason, status,
-    provider_refund_id, attempts, next_attempt_at, last_error, created_at, done_at
+    provider_refund_id, attempts, next_attempt_at, last_error, created_at, done_at, method
 FROM refunds WHERE provider = ? AND provider_refund_id = ?;
 
 -- name: refund-done
@@ -66,6 +66,15 @@ WHERE id = ? AND status = 'queued';
 
 -- name: refund-retry
 UPDATE refunds SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?;
+
+-- name: refund-manual
+-- A refund its provider cannot make is owed by the organizer.
+UPDATE refunds SET method = 'manual', attempts = attempts + 1, last_error = ? WHERE id = ? AND status = 'queued';
+
+-- name: owed-refunds-of-event
+-- What the organizer owes by hand, per registration of an event.
+SELECT f.registration_id, SUM(f.amount) FROM refunds f JOIN registrations r ON r.id = f.registration_id
+WHERE r.event_id = ? AND f.status = 'queued' AND f.method = 'manual' GROUP BY f.registration_id;
 
 -- name: refund-failed
 UPDATE refunds SET status = 'failed', attempts = ?, last_error = ? WHERE id = ?;
