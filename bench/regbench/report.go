@@ -241,11 +241,15 @@ administrator), took {{.FirstStart}}.
 is live (it began a minute before the measure; the room link is set), and
 ~GET /a/{token}/join~ asked for by {{$.C}} keep-alive connections, each
 request with the next registration's access link; every answer must be the
-~302~ to the room. admit: the access token's shape, the registration by the
-token's SHA-256 and its event with its sessions (read pool), the join
-window, the attendance noted (a write through the server's single writer,
-committed with the others waiting, group commit, before the answer), the
-redirect, the access log (~log.level~ = {{$.LogLevel}}).
+~302~ to the room. admit: the access token's shape, the registration's id,
+event, session and status by the token's SHA-256 (read pool), its event
+with its sessions (from the server's event cache, which every write
+changing an event, a session or a recording outdates), the join window,
+the attendance noted (a registration's first opening of a session within
+a minute is a write through the server's single writer, committed before
+the answer; here mostly in the first turn, as every link is opened again
+within the minute), the redirect, the access log (~log.level~ =
+{{$.LogLevel}}).
 Baseline: a fiber handler in its own process (~regbench join-baseline~) on
 the server's database, doing one indexed read
 (~SELECT id, event_id, status FROM registrations WHERE token_hash = ?~ on a
