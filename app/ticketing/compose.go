@@ -34,8 +34,16 @@ var withCancelCalendar = map[string]bool{model.MailCancelled: true, model.MailEv
 // watched rather than attended (model.Event.Watch).
 var watchKinds = map[string]bool{model.MailAccess: true, model.MailResend: true}
 
+// keepsLanguage are the registrants' mails whose text stays in the
+// language they were queued in, whatever the registrant chose since: a
+// follow-up carries the organizer's own subject and words, written for
+// the recipients as they were then.
+var keepsLanguage = map[string]bool{model.MailFollowUp: true}
+
 // Compose writes a queued message at delivery time (mail.Composer): the
-// access link is derived again from the registration, so it is never stored.
+// access link is derived again from the registration, so it is never
+// stored, and the message is written in the registration's language as it
+// is then (unless its kind keepsLanguage).
 func (s *Service) Compose(ctx context.Context, m model.OutboxMail) (mail.Message, error) {
 	if s.renderer == nil {
 		return mail.Message{}, fmt.Errorf("ticketing: no mail renderer")
@@ -85,6 +93,15 @@ func (s *Service) Compose(ctx context.Context, m model.OutboxMail) (mail.Message
 	}
 	if m.Data != "" {
 		_ = json.Unmarshal([]byte(m.Data), &extra)
+	}
+	if r.Locale != "" && r.Locale != m.Locale && !keepsLanguage[m.Kind] {
+		// The registrant switched language after the mail was queued: it
+		// is written, subject included, in the one they chose.
+		amount := ""
+		if extra.Amount > 0 {
+			amount = pricing.FormatMoney(extra.Amount, extra.Currency, r.Locale)
+		}
+		m.Locale, m.Subject = r.Locale, s.subject(m.Kind, r.Locale, e.Title, amount)
 	}
 	a := newAccess(r, e)
 	access := s.AccessURL(r.TokenNonce)
