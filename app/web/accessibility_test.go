@@ -66,6 +66,7 @@ var adminA11yPages = []a11yPage{
 	{name: "registration-mark-paid-errors", path: "/admin/registrations/{bankreg}/mark_paid?amount=lots", signedIn: true},
 	{name: "registration-mark-refunded", path: "/admin/registrations/{owedreg}/mark_refunded", signedIn: true},
 	{name: "event-bank-transfer-approval", path: "/admin/events/{laterevent}", signedIn: true},
+	{name: "registration-confirm-pay-after", path: "/admin/registrations/{laterreg}/confirm", signedIn: true},
 	{name: "settings", path: "/admin/settings", signedIn: true},
 	{name: "settings-errors", path: "/admin/settings", signedIn: true, then: func(t *testing.T, ctx context.Context) {
 		clickAndLoad(t, ctx, `#provider-paypal form.provider-form button[type="submit"]`)
@@ -222,7 +223,7 @@ func a11yFixture(t *testing.T) (base string, vars map[string]string) {
 		"invite": e.invitationPath("cora@example.org"), "registration": fmt.Sprint(ada.ID),
 		"approval": fmt.Sprint(num(byApproval["id"])), "approvalslug": "by-approval", "authorized": e.accessToken(bea.ID),
 		"bankevent": fmt.Sprint(num(bank["id"])), "bankreg": fmt.Sprint(bankReg), "banktoken": bankToken,
-		"owedreg": fmt.Sprint(owed), "laterevent": fmt.Sprint(num(later["id"])), "latertoken": e.accessToken(laterReg)}
+		"owedreg": fmt.Sprint(owed), "laterevent": fmt.Sprint(num(later["id"])), "latertoken": e.accessToken(laterReg), "laterreg": fmt.Sprint(laterReg)}
 }
 
 // TestAccessibilityAdmin: no admin page has a serious or critical WCAG 2

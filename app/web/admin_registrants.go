@@ -144,6 +144,9 @@ type actionPage struct {
 	// day it arrived as typed (today by default), Today the latest allowed.
 	Offline     *ticketing.OfflineState
 	Date, Today string
+	// PayAfter (confirm): the registrant pays offline once approved, so
+	// confirming sends the payment instructions, not the access link.
+	PayAfter bool
 }
 
 // safeBack keeps a way back to the event's page of the registration.
@@ -182,7 +185,8 @@ func (s *Server) renderAction(c *fiber.Ctx, status int, amount, back string, pro
 			status, problem = fiber.StatusUnprocessableEntity, &apiErrorBody{Code: "validation", Fields: map[string]string{"amount": "must be an amount such as 19.99"}}
 		}
 	}
-	p := actionPage{Registration: r, Event: e, Action: action, Amount: amount, Back: safeBack(back, r.EventID), Problem: problem}
+	p := actionPage{Registration: r, Event: e, Action: action, Amount: amount, Back: safeBack(back, r.EventID), Problem: problem,
+		PayAfter: action == "confirm" && s.Tickets.PaysAfterApproval(r)}
 	if action == "mark_paid" {
 		if p.Offline, err = s.Tickets.OfflineOf(c.UserContext(), r, s.admin.locale(c)); err != nil {
 			return err

@@ -81,6 +81,11 @@ func TestBankTransferAfterApproval(t *testing.T) {
 		t.Fatalf("marked paid before approval: %d %s", r.Status, r.Body)
 	}
 
+	a := newAdminClient(t, e.serve())
+	a.login(adminEmail, adminPassword)
+	if _, body := a.send("GET", fmt.Sprintf("/admin/registrations/%d/confirm", ada), nil); !strings.Contains(body, "the registrant gets the payment instructions with their reference") {
+		t.Fatalf("confirmation page:\n%s", body)
+	}
 	// Confirmed two days later: the term runs from then.
 	e.clock.Add(48 * time.Hour)
 	confirmedAt := e.clock.Now()
