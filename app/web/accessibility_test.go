@@ -91,6 +91,7 @@ var adminA11yPages = []a11yPage{
 	}},
 	{name: "webhook-log", path: "/admin/settings/webhooks/{webhook}", signedIn: true},
 	{name: "audit", path: "/admin/settings/audit", signedIn: true},
+	{name: "audit-refused", path: "/admin/settings/audit?outcome=refused", signedIn: true},
 	{name: "audit-errors", path: "/admin/settings/audit?since=2026-12-09&until=2026-12-01&action=registration.", signedIn: true},
 	{name: "users", path: "/admin/users", signedIn: true},
 	{name: "users-errors", path: "/admin/users", signedIn: true, then: func(t *testing.T, ctx context.Context) {
@@ -158,6 +159,16 @@ func a11yFixture(t *testing.T) (base string, vars map[string]string) {
 	// A partial refund, so that the audit log shows money before and after.
 	if r := e.do("POST", fmt.Sprintf("/api/v1/registrations/%d/refund", ada.ID), map[string]any{"amount": 100}, true); r.Status != 200 {
 		t.Fatalf("refund: %d %s", r.Status, r.Body)
+	}
+	// Refusals for the audit log: a refund above what was paid, twice (one
+	// row, repeated), and a failed sign-in.
+	for range 2 {
+		if r := e.do("POST", fmt.Sprintf("/api/v1/registrations/%d/refund", ada.ID), map[string]any{"amount": 99999}, true); r.Status != 422 {
+			t.Fatalf("refund above what was paid: %d %s", r.Status, r.Body)
+		}
+	}
+	if r := e.do("POST", "/api/v1/auth/token", map[string]any{"email": adminEmail, "password": "not the one"}, false); r.Status != 401 {
+		t.Fatalf("failed sign-in: %d", r.Status)
 	}
 	_, token := e.registerOne("free-talk", "Cleo", "cleo@example.org")
 	e.upload(num(ev["id"]), fakeVideo(5000), "title", "The replay", "notify", "false")
