@@ -363,6 +363,9 @@ func TestApprovalPayPalAuthorizeConfirmReject(t *testing.T) {
 		}
 	}
 	auth := fake.AuthorizationOf(ada.CheckoutID)
+	if n := fake.Calls("POST /v2/payments/authorizations/{id}/reauthorize"); n != 0 {
+		t.Fatalf("%d reauthorizations within the honor period", n)
+	}
 	if n := fake.Calls("POST /v2/payments/authorizations/{id}/capture"); n != 1 || auth.Status != "CAPTURED" {
 		t.Fatalf("%d captures, authorization %+v", n, auth)
 	}

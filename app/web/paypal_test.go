@@ -32,6 +32,9 @@ func paypalEnv(t *testing.T) (*env, *paypaltest.Server) {
 	reg.Set(p)
 	e := newEnvWith(t, reg)
 	e.paypal = fake
+	// One clock for both: an authorization's honor period is PayPal's, and
+	// Admit renews it only once it is over.
+	fake.Advance(e.clock.Now().Sub(fake.Now()))
 	return e, fake
 }
 

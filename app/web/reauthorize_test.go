@@ -17,7 +17,6 @@ import (
 // CSV export and the registrant's access JSON throughout.
 func TestApprovalPayPalReauthorize(t *testing.T) {
 	e, fake := paypalEnv(t)
-	fake.Advance(e.clock.Now().Sub(fake.Now())) // one clock for both
 	ev := e.createEvent(paypalEvent(map[string]any{"approval_required": true}))
 	eventID := num(ev["id"])
 	ada, _ := e.paypalBuy("intro-to-go", "Ada")
