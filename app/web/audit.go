@@ -391,8 +391,20 @@ func answered(c *fiber.Ctx, err error) (int, string) {
 	return st, statusCodes[st]
 }
 
-// recordRefusal logs a refused action (store.RecordRefusal bounds bursts).
+// anonymousRefusalsPerMinute is how many refusals by nobody signed in
+// (failed sign-ins, requests without a valid token) one client address may
+// have written a minute: beyond, they are answered as usual and not
+// written, so that a flood costs no write at all.
+const anonymousRefusalsPerMinute = 20
+
+// recordRefusal logs a refused action (store.RecordRefusal bounds bursts;
+// anonymousRefusalsPerMinute the writes one address may cause).
 func (s *Server) recordRefusal(c *fiber.Ctx, e *model.AuditEntry) {
+	if e.ActorID == 0 {
+		if ok, _ := s.limits.refusals.take(clientKey(clientOf(c)), s.Now()); !ok {
+			return
+		}
+	}
 	if err := s.Tickets.RecordRefusal(c.UserContext(), e); err != nil {
 		s.Log.ErrorContext(c.UserContext(), "audit entry not written", "request_id", requestIDOf(c), "action", e.Action, "err", err)
 	}

@@ -143,4 +143,16 @@ func TestAuditSignInsAndRefusals(t *testing.T) {
 	_, body := b.send("GET", "/admin/settings/audit?outcome=refused&action=auth.token_create", nil)
 	wantAll(t, "refusals page", body, "<code>auth.token_create</code>", "Refused (401)", "<code>unauthorized</code>", "2 times, the last at",
 		`<option value="refused" selected>Refused</option>`)
+
+	// A flood without a token from one address: 20 refusals of that
+	// address a minute are written (3 were before), the rest only answered.
+	for range 30 {
+		if r := e.do("POST", "/api/v1/events", liveEvent(nil), false); r.Status != 401 {
+			t.Fatalf("no token: %d", r.Status)
+		}
+	}
+	flood := e.audit("action=event.create&outcome=refused&client_ip=0.0.0.0").Items
+	if len(flood) != 1 || flood[0].Repeats != 18 {
+		t.Fatalf("the flood: %+v", flood)
+	}
 }

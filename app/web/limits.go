@@ -126,6 +126,9 @@ type limiters struct {
 	loginClient    *buckets
 	loginAccount   *buckets
 	passwordClient *buckets
+	// refusals bounds the audit log's writes of refusals by nobody signed
+	// in, per client (audit.go).
+	refusals *buckets
 }
 
 func newLimiters(l Limits) *limiters {
@@ -135,6 +138,7 @@ func newLimiters(l Limits) *limiters {
 		loginClient:    perPeriod(loginPerClientPerMinute, time.Minute),
 		loginAccount:   newBuckets(loginFailuresPerAccount, loginAccountRefill),
 		passwordClient: perPeriod(loginPerClientPerMinute, time.Minute),
+		refusals:       perPeriod(anonymousRefusalsPerMinute, time.Minute),
 	}
 }
 
