@@ -70,3 +70,34 @@ func TestJoinSeesEveryChange(t *testing.T) {
 	}
 	join("after the event was cancelled", ada, 403, "cancelled")
 }
+
+// TestJoinSeesARefund: a paid registrant joins; partly refunded they still
+// may, refunded in full the very next join is refused (the registration is
+// read at every join, the event from the cache).
+func TestJoinSeesARefund(t *testing.T) {
+	e, f := fakeEnv(t)
+	e.createEvent(paidEvent(nil))
+	ada, token := e.payFake(f, "intro-to-go", "Ada", 1999, nil)
+	e.clock.Set(time.Date(2026, 12, 1, 17, 0, 0, 0, time.UTC)) // the session's start
+	join := func(step string, status int, want string) {
+		t.Helper()
+		r := e.do("GET", "/a/"+token+"/join", nil, false)
+		got := r.Header.Get("Location")
+		if r.Status != 302 {
+			got = string(r.Body)
+		}
+		if r.Status != status || !strings.Contains(got, want) {
+			t.Fatalf("%s: %d %q, want %d with %q", step, r.Status, got, status, want)
+		}
+	}
+	join("paid", 302, "https://meet.example.org/intro")
+	path := fmt.Sprintf("/api/v1/registrations/%d/refund", ada.ID)
+	if r := e.do("POST", path, map[string]any{"amount": 500}, true); r.Status != 200 {
+		t.Fatalf("partial refund: %d %s", r.Status, r.Body)
+	}
+	join("partly refunded", 302, "https://meet.example.org/intro")
+	if r := e.do("POST", path, nil, true); r.Status != 200 || !strings.Contains(string(r.Body), `"status":"refunded"`) {
+		t.Fatalf("refund of the rest: %d %s", r.Status, r.Body)
+	}
+	join("refunded in full", 403, "refunded")
+}
