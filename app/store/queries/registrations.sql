@@ -25,7 +25,7 @@ SELECT id, event_id, session_id, name, email, status, role, locale, amount, curr
     paid_currency, provider_refunded, refunded_unmatched
 FROM registrations
 WHERE event_id = ? AND ifnull(session_id, 0) = ? AND email_norm = ?
-  AND status IN ('pending_payment', 'pending_approval', 'confirmed', 'partially_refunded');
+  AND (status = 'pending_payment' OR status = 'pending_approval' OR status = 'confirmed' OR status = 'partially_refunded');
 
 -- name: list-registrations
 SELECT id, event_id, session_id, name, email, status, role, locale, amount, currency, amount_paid, amount_refunded,
