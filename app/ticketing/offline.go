@@ -251,7 +251,10 @@ func (s *Service) MarkPaid(ctx context.Context, id int64, amount *int64, date st
 	s.log.InfoContext(ctx, "offline payment recorded", "registration", id, "amount", *amount, "received", o.Received, "due", r.Amount, "complete", complete)
 	if complete {
 		ev := payment.Event{ID: "offline-" + o.Reference + "-paid", Provider: o.Provider, Kind: payment.Paid, CheckoutID: o.Reference,
-			RegistrationID: id, PaymentID: o.Reference, Amount: r.Amount, Currency: r.Currency, OccurredAt: s.now()}
+			RegistrationID: id, PaymentID: o.Reference, Amount: r.Amount, Currency: r.Currency, OccurredAt: s.now(),
+			// What the organizer records is what arrived: no processor
+			// kept a fee, and there is none to ask for later.
+			Fee: 0, FeeCurrency: r.Currency}
 		if _, err := s.ApplyPayment(ctx, ev); err != nil {
 			return nil, err
 		}

@@ -190,6 +190,11 @@ func TestBankTransferMarkPaid(t *testing.T) {
 	if !strings.Contains(regs, fmt.Sprintf(`"id":%d,`, ada)) || !strings.Contains(regs, `"amount_paid":5000`) {
 		t.Fatalf("registrations: %s", regs)
 	}
+	// Recorded by hand for what arrived: no payment processor took a fee,
+	// and none is waited for.
+	if !strings.Contains(regs, `"provider_fee":{"amount":0,"currency":"EUR"}`) {
+		t.Fatalf("a transfer marked paid has no known provider fee: %s", regs)
+	}
 	// A registration paid by another provider has nothing to mark.
 	if r := e.markPaid(99999, map[string]any{"amount": 100}); r.Status != 404 {
 		t.Fatalf("unknown registration: %d %s", r.Status, r.Body)
