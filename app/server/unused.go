@@ -2,6 +2,7 @@ package server
 
 import (
 	"crypto/tls"
+	"io"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -83,6 +84,16 @@ func (c *firstRead) Read(p []byte) (int, error) {
 		c.l.forget(c)
 	}
 	return n, err
+}
+
+// ReadFrom hands a response body to the connection's own ReadFrom, so that
+// a file (a recording, fiber's SendFile) still goes out with sendfile on a
+// TCP connection rather than through a copy loop in user space.
+func (c *firstRead) ReadFrom(r io.Reader) (int64, error) {
+	if rf, ok := c.Conn.(io.ReaderFrom); ok {
+		return rf.ReadFrom(r)
+	}
+	return io.Copy(struct{ io.Writer }{c.Conn}, r)
 }
 
 func (c *firstRead) Close() error {
