@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -82,36 +83,36 @@ func summarize(o options, out outcome) []summaryRow {
 }
 
 // busyNote says, from the load averages sampled during the run, how much
-// other work shared the machine.
+// other work shared the machine. The load read before the first measure
+// says it: later readings carry the bench's own clients and servers (the
+// 1-minute average takes each measure into the next), which on 2 CPUs push
+// it above the CPU count by themselves.
 func busyNote(loads []string) string {
-	if len(loads) == 0 {
-		return ""
-	}
-	lo, hi := -1.0, -1.0
+	var vals []float64
 	for _, l := range loads {
-		f, err := strconv.ParseFloat(strings.SplitN(l, ",", 2)[0], 64)
-		if err != nil {
-			continue
+		if f, err := strconv.ParseFloat(strings.SplitN(l, ",", 2)[0], 64); err == nil {
+			vals = append(vals, f)
 		}
-		if lo < 0 || f < lo {
-			lo = f
-		}
-		hi = max(hi, f)
 	}
-	if hi < 0 {
+	if len(vals) == 0 {
 		return ""
 	}
-	n := float64(runtime.NumCPU())
-	span := fmt.Sprintf("The 1-minute load average, read at the start of each measure, went from %.1f to %.1f on %d CPUs.", lo, hi, runtime.NumCPU())
-	if hi <= n/2 {
-		return span + " The machine was otherwise quiet."
+	n := runtime.NumCPU()
+	start, hi := vals[0], slices.Max(vals)
+	span := fmt.Sprintf("The 1-minute load average was %.1f on %d CPUs before the first measure, and at most %.1f at the start of a later one (the bench's own clients and servers count in it).", start, n, hi)
+	if start <= float64(n)/2 {
+		return span + ` The machine was otherwise quiet. Figures still move from
+run to run on a shared virtual machine; the ratios are the fairer reading:
+each compares two things measured on the same machine minutes apart, and
+the join and recording measures alternate admit and its baseline in short
+turns so that both meet the same moments.`
 	}
-	return span + ` **The machine was shared with other work (builds and tests)
-during this run**: the figures are lower than the machine gives when idle,
-and they move from run to run. The ratios are the fairer reading: each
-compares two things measured on the same machine minutes apart, and the
-join and recording measures alternate admit and its baseline in short
-turns so that both meet the same moments of load.`
+	return span + ` **The machine was shared with other work during this
+run**: the figures are lower than the machine gives when idle, and they
+move from run to run. The ratios are the fairer reading: each compares two
+things measured on the same machine minutes apart, and the join and
+recording measures alternate admit and its baseline in short turns so that
+both meet the same moments of load.`
 }
 
 // joinView and streamView are the join and recording sections' figures.
