@@ -53,6 +53,12 @@ func readBounded(c *fiber.Ctx) error {
 	n := c.Request().Header.ContentLength()
 	stream := c.Context().RequestBodyStream()
 	if n > BodyLimit {
+		if stream != nil && n <= 2*BodyLimit {
+			// Declared just over the limit: read it away first, as below,
+			// so that a client still sending reads the answer rather than
+			// a connection reset (closing on unread bytes resets it).
+			_, _ = io.CopyN(io.Discard, stream, int64(n))
+		}
 		c.Context().SetConnectionClose()
 		return fiber.NewError(fiber.StatusRequestEntityTooLarge, "The request body is larger than 1 MB.")
 	}
