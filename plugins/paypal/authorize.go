@@ -288,11 +288,7 @@ func (p *Provider) Capture(ctx context.Context, r payment.CaptureRequest) (payme
 		}
 		ev.Amount, ev.Currency = amount, currency
 	}
-	if b := c.SellerReceivableBreakdown; b != nil && b.PaypalFee != nil {
-		if fee, currency, err := readMoney(b.PaypalFee); err == nil && fee >= 0 {
-			ev.Fee, ev.FeeCurrency = fee, currency
-		}
-	}
+	c.noteFee(&ev)
 	switch c.Status {
 	case captureCompleted, "":
 		ev.Kind, ev.ID = payment.Paid, "capture:"+c.ID

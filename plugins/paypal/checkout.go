@@ -391,10 +391,7 @@ func eventFromOrder(o *pp.Order) (payment.Event, error) {
 		ev.Amount, ev.Currency = amount, strings.ToUpper(capture.Amount.Currency)
 	}
 	if b := capture.SellerReceivableBreakdown; b != nil && b.PaypalFee != nil {
-		// PayPal states its fee in the capture's currency.
-		if fee, err := parseAmount(b.PaypalFee.Value, b.PaypalFee.Currency); err == nil && fee >= 0 {
-			ev.Fee, ev.FeeCurrency = fee, strings.ToUpper(b.PaypalFee.Currency)
-		}
+		noteFee(&ev, &money{CurrencyCode: b.PaypalFee.Currency, Value: b.PaypalFee.Value})
 	}
 	switch capture.Status {
 	case captureCompleted, capturePartiallyRefunded, captureRefunded:

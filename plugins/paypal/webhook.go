@@ -191,11 +191,7 @@ func parseEvent(body []byte) (payment.Event, error) {
 			}
 			ev.Amount, ev.Currency = amount, currency
 		}
-		if b := c.SellerReceivableBreakdown; b != nil && b.PaypalFee != nil {
-			if fee, currency, err := readMoney(b.PaypalFee); err == nil && fee >= 0 {
-				ev.Fee, ev.FeeCurrency = fee, currency
-			}
-		}
+		c.noteFee(&ev)
 		if we.EventType == EventCaptureDenied {
 			ev.Kind = payment.Failed
 			return ev, nil
@@ -237,6 +233,21 @@ func parseEvent(body []byte) (payment.Event, error) {
 		return ev, nil
 	}
 	return payment.Event{}, fmt.Errorf("paypal: %s %s: %w", we.EventType, we.ID, payment.ErrIgnored)
+}
+
+// noteFee gives ev the fee PayPal kept of the capture (its paypal_fee, in
+// the capture's currency); one missing or not readable is left for the
+// provider-fees look-up.
+func (c *captureResource) noteFee(ev *payment.Event) {
+	if b := c.SellerReceivableBreakdown; b != nil && b.PaypalFee != nil {
+		noteFee(ev, b.PaypalFee)
+	}
+}
+
+func noteFee(ev *payment.Event, m *money) {
+	if fee, currency, err := readMoney(m); err == nil && fee >= 0 {
+		ev.Fee, ev.FeeCurrency = fee, currency
+	}
 }
 
 func readMoney(m *money) (int64, string, error) {
