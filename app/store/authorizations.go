@@ -37,15 +37,13 @@ func (s *Store) Authorization(ctx context.Context, registrationID int64) (*model
 // by registration id.
 func (s *Store) EventAuthorizations(ctx context.Context, eventID int64) (map[int64]*model.Authorization, error) {
 	rows, err := s.read("authorizations-of-event").QueryContext(ctx, eventID)
-	all, err := collect(rows, err, scanAuthorization)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[int64]*model.Authorization, len(all))
-	for _, a := range all {
-		out[a.RegistrationID] = a
-	}
-	return out, nil
+	return collectMap(rows, err, func(r scanner) (int64, *model.Authorization, error) {
+		a, err := scanAuthorization(r)
+		if err != nil {
+			return 0, nil, err
+		}
+		return a.RegistrationID, a, nil
+	})
 }
 
 // RegistrationByAuthorization finds the registration whose payment a

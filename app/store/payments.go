@@ -347,9 +347,5 @@ func (t *Tx) RefundManual(id int64, reason string) (bool, error) {
 // OwedRefunds is what the organizer owes back by hand per registration of
 // an event (manual refunds not marked refunded yet).
 func (s *Store) OwedRefunds(ctx context.Context, eventID int64) (map[int64]int64, error) {
-	rows, err := s.read("owed-refunds-of-event").QueryContext(ctx, eventID)
-	return collectMap(rows, err, func(r scanner) (id, amount int64, err error) {
-		err = r.Scan(&id, &amount)
-		return id, amount, err
-	})
+	return s.counts(ctx, "owed-refunds-of-event", eventID)
 }
