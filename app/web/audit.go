@@ -406,7 +406,7 @@ func (s *Server) recordRefusal(c *fiber.Ctx, e *model.AuditEntry) {
 		}
 	}
 	if err := s.Tickets.RecordRefusal(c.UserContext(), e); err != nil {
-		s.Log.ErrorContext(c.UserContext(), "audit entry not written", "request_id", requestIDOf(c), "action", e.Action, "err", err)
+		s.Log.ErrorContext(c.UserContext(), "audit entry not written", "action", e.Action, "err", err)
 	}
 }
 

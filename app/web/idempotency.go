@@ -54,7 +54,7 @@ func recordedAnswer(outcome []byte) (int, []byte) {
 			return s.status, outcome
 		}
 	}
-	if refused.Error.Code == "promo_invalid" {
+	if refused.Error.Code == promoInvalid {
 		return fiber.StatusUnprocessableEntity, outcome
 	}
 	return fiber.StatusConflict, outcome
