@@ -287,3 +287,36 @@ func TestLateAuthorizationWithoutSeatIsVoided(t *testing.T) {
 		t.Fatalf("mails %v", got)
 	}
 }
+
+// Removing a session of a series registered per session cancels its
+// registrants; the money held for one awaiting approval is released, as
+// when the whole event is cancelled, and nothing is refunded (nothing was
+// taken).
+func TestRemovedSessionReleasesTheHold(t *testing.T) {
+	w, hp := holdingWorld(t)
+	first, second := sessionStart, sessionStart.AddDate(0, 0, 7)
+	e := w.event(eventSpec{price: 2500, approval: true, sessions: []time.Time{first, second}})
+	var keep, drop model.Session
+	for _, ss := range e.Sessions {
+		if ss.StartsAt.Equal(first) {
+			keep = ss
+		} else {
+			drop = ss
+		}
+	}
+	r := w.mustRegister(e, "ada@example.org", ptr(drop.ID))
+	if _, err := w.svc.ApplyPayment(w.ctx, w.authorized(r, "evt_auth")); err != nil {
+		t.Fatal(err)
+	}
+	if a := w.hold(r); a.Status != model.AuthAuthorized {
+		t.Fatalf("held %+v", a)
+	}
+	in := EventInput{Sessions: &[]SessionInput{{ID: ptr(keep.ID), StartsAt: ptr(keep.StartsAt.Format(time.RFC3339)), DurationMinutes: ptr(int64(60))}}}
+	if _, err := w.svc.UpdateEvent(w.ctx, e.ID, in); err != nil {
+		t.Fatal(err)
+	}
+	refunds, err := w.store.Refunds(w.ctx, r.ID)
+	if c, v := hp.calls(); c != 0 || v != 1 || w.hold(r).Status != model.AuthVoided || w.reg(r.ID).Status != model.StatusCancelled || err != nil || len(refunds) != 0 {
+		t.Fatalf("captures %d voids %d, %+v, %s, refunds %v %v", c, v, w.hold(r), w.reg(r.ID).Status, refunds, err)
+	}
+}

@@ -123,7 +123,7 @@ func (s *Service) updateEvent(tx *store.Tx, id int64, in EventInput) (*eventChan
 	}
 	c := &eventChange{}
 	if in.Sessions != nil {
-		if c.refunds, c.open, err = s.syncSessions(tx, &before, e); err != nil {
+		if err := s.syncSessions(tx, &before, e, c); err != nil {
 			return nil, err
 		}
 	}

@@ -12,10 +12,10 @@ import (
 )
 
 // syncSessions writes the new session list and notifies the registrants of
-// every session that moved or was removed. It returns the refunds queued
-// for the registrants of removed sessions, to send once committed, and the
-// registrations it cancelled while their checkouts were open, to close.
-func (s *Service) syncSessions(tx *store.Tx, before, after *model.Event) ([]int64, []*model.Registration, error) {
+// every session that moved or was removed. The registrants of removed
+// sessions it cancels go into c: their refunds to send once committed, the
+// checkouts to close and the held payments to release.
+func (s *Service) syncSessions(tx *store.Tx, before, after *model.Event, c *eventChange) error {
 	old := map[int64]model.Session{}
 	for _, ss := range before.Sessions {
 		old[ss.ID] = ss
@@ -27,7 +27,7 @@ func (s *Service) syncSessions(tx *store.Tx, before, after *model.Event) ([]int6
 		ss := &after.Sessions[i]
 		if ss.ID == 0 {
 			if err := tx.InsertSession(after.ID, ss); err != nil {
-				return nil, nil, err
+				return err
 			}
 			continue
 		}
@@ -35,7 +35,7 @@ func (s *Service) syncSessions(tx *store.Tx, before, after *model.Event) ([]int6
 		kept[ss.ID] = true
 		ss.EventID = after.ID
 		if err := tx.UpdateSession(ss); err != nil {
-			return nil, nil, err
+			return err
 		}
 		if !prev.StartsAt.Equal(ss.StartsAt) || prev.DurationMinutes != ss.DurationMinutes {
 			changed = append(changed, prev)
@@ -67,73 +67,71 @@ func (s *Service) syncSessions(tx *store.Tx, before, after *model.Event) ([]int6
 		}
 		return nil
 	}
-	var refunds []int64
-	var open []*model.Registration
 	for _, ss := range removed {
 		if after.PerSession() {
 			// The seat of a removed session is gone with it.
-			ids, cancelled, err := s.dropSessionRegistrations(tx, after, ss, notified)
-			if err != nil {
-				return nil, nil, err
+			if err := s.dropSessionRegistrations(tx, after, ss, notified, c); err != nil {
+				return err
 			}
-			refunds, open = append(refunds, ids...), append(open, cancelled...)
 		}
 		if err := notify(ss, "removed"); err != nil {
-			return nil, nil, err
+			return err
 		}
 		if err := tx.RemoveSession(after.ID, ss.ID); err != nil {
-			return nil, nil, err
+			return err
 		}
 	}
 	for _, ss := range changed {
 		if err := notify(ss, "moved"); err != nil {
-			return nil, nil, err
+			return err
 		}
 	}
-	return refunds, open, nil
+	return nil
 }
 
 // dropSessionRegistrations cancels the registrations of a removed session of
 // a series registered per session, refunds in full what they paid (as for a
-// cancelled event) and tells them. A session that has taken place keeps its
-// registrants: it cannot be removed.
-func (s *Service) dropSessionRegistrations(tx *store.Tx, e *model.Event, ss model.Session, done map[int64]bool) ([]int64, []*model.Registration, error) {
+// cancelled event), releases what is held for those awaiting approval, and
+// tells them; what to do once committed goes into c. A session that has
+// taken place keeps its registrants: it cannot be removed.
+func (s *Service) dropSessionRegistrations(tx *store.Tx, e *model.Event, ss model.Session, done map[int64]bool, c *eventChange) error {
 	regs, err := tx.RegistrationsToNotify(e.ID, ss.ID)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	regs = slices.DeleteFunc(regs, func(r *model.Registration) bool { return r.SessionID == nil || *r.SessionID != ss.ID })
 	if len(regs) > 0 && !tx.Now().Before(ss.StartsAt) {
-		return nil, nil, model.Invalid(fields{"sessions": fmt.Sprintf("session %d has already taken place (it started at %s) and %d people registered for it: keep it in the list",
+		return model.Invalid(fields{"sessions": fmt.Sprintf("session %d has already taken place (it started at %s) and %d people registered for it: keep it in the list",
 			ss.ID, ss.StartsAt.Format(time.RFC3339), len(regs))})
 	}
-	var refunds []int64
-	var open []*model.Registration
 	for _, r := range regs {
 		done[r.ID] = true
-		if r.Status == model.StatusPendingPayment {
-			open = append(open, r)
+		switch r.Status {
+		case model.StatusPendingPayment:
+			c.open = append(c.open, r)
+		case model.StatusPendingApproval:
+			c.held = append(c.held, r.ID)
 		}
 		if _, err := tx.SetRegistrationStatus(r.ID, r.Status, model.StatusCancelled); err != nil {
-			return nil, nil, err
+			return err
 		}
 		r.Status = model.StatusCancelled
 		data := map[string]any{"session_starts_at": ss.StartsAt.Unix(), "session_minutes": ss.DurationMinutes}
 		left, _, err := refundable(tx, r)
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
 		if left > 0 {
 			rid, err := s.queueRefund(tx, r, left, "session_removed")
 			if err != nil {
-				return nil, nil, err
+				return err
 			}
-			refunds = append(refunds, rid)
+			c.refunds = append(c.refunds, rid)
 			data["amount"], data["currency"] = left, r.MoneyCurrency()
 		}
 		if err := s.queueMail(tx, r, e, model.MailSessionRemoved, data); err != nil {
-			return nil, nil, err
+			return err
 		}
 	}
-	return refunds, open, nil
+	return nil
 }
