@@ -40,9 +40,6 @@ func (s *Server) requestID(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// requestIDOf is the request's id.
-func requestIDOf(c *fiber.Ctx) string { return logging.RequestID(c.UserContext()) }
-
 // accessLog logs each request with its id; access tokens in paths are
 // redacted.
 func (s *Server) accessLog(c *fiber.Ctx) error {
