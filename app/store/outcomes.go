@@ -37,16 +37,17 @@ func (t *Tx) reached(status string, n int64) {
 }
 
 // moveStatus notes status for registration id, unless it had it already:
-// call before the update that sets it.
-func (t *Tx) moveStatus(id int64, status string) error {
+// call before the update that sets it. It reports whether the status moves.
+func (t *Tx) moveStatus(id int64, status string) (bool, error) {
 	var was string
 	if err := t.queryRow("registration-status", id).Scan(&was); err != nil {
-		return notFound(err)
+		return false, notFound(err)
 	}
-	if was != status {
-		t.reached(status, 1)
+	if was == status {
+		return false, nil
 	}
-	return nil
+	t.reached(status, 1)
+	return true, nil
 }
 
 // tellOutcomes hands a committed write's statuses to the observer.

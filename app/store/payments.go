@@ -150,13 +150,16 @@ func (t *Tx) SetCheckout(id int64, checkoutID, url string) error {
 
 // SetPaid records a payment (amount in currency) and the status it leads
 // to; mailed records that the access email is queued in the same
-// transaction.
+// transaction. The status is noted for outgoing webhooks only when it
+// moves (a payment recorded on a registration confirmed already confirms
+// nothing).
 func (t *Tx) SetPaid(id int64, status string, amount int64, currency, paymentID string, mailed bool) error {
 	var at any
 	if mailed {
 		at = unix(t.now)
 	}
-	if err := t.moveStatus(id, status); err != nil {
+	moved, err := t.moveStatus(id, status)
+	if err != nil {
 		return err
 	}
 	if _, err := t.exec("set-paid", status, amount, currency, paymentID, unix(t.now), unix(t.now), at, id); err != nil {
@@ -165,7 +168,9 @@ func (t *Tx) SetPaid(id int64, status string, amount int64, currency, paymentID 
 	if amount > 0 {
 		t.note(model.HookPaymentSucceeded, id)
 	}
-	t.noteStatus(id, status)
+	if moved {
+		t.noteStatus(id, status)
+	}
 	return nil
 }
 
@@ -177,7 +182,7 @@ func (t *Tx) SetRefunded(r *model.Registration) error {
 	if err := t.queryRow("registration-refunded-amount", r.ID).Scan(&before); err != nil {
 		return notFound(err)
 	}
-	if err := t.moveStatus(r.ID, r.Status); err != nil {
+	if _, err := t.moveStatus(r.ID, r.Status); err != nil {
 		return err
 	}
 	if _, err := t.exec("set-refunded", r.Status, r.AmountRefunded, r.ProviderRefunded, r.RefundedUnmatched, unix(t.now), r.ID); err != nil {
@@ -191,7 +196,7 @@ func (t *Tx) SetRefunded(r *model.Registration) error {
 
 // SetStatus sets a registration's status whatever it was.
 func (t *Tx) SetStatus(id int64, status string) error {
-	if err := t.moveStatus(id, status); err != nil {
+	if _, err := t.moveStatus(id, status); err != nil {
 		return err
 	}
 	_, err := t.exec("set-status-any", status, unix(t.now), id)
