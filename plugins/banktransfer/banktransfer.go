@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/admit/admit/app/payment"
+	"github.com/admit/admit/app/pricing"
 )
 
 // Name is the provider's name in routes, the API and the configuration.
@@ -60,8 +61,8 @@ func New(cfg Config) (*Provider, error) {
 	if cfg.IBAN == "" && cfg.Instructions == "" {
 		return nil, &payment.SettingError{Key: "iban", Problem: "is required, unless instructions say how to pay"}
 	}
-	if cfg.TermDays < 1 || cfg.TermDays > 60 {
-		return nil, &payment.SettingError{Key: "term_days", Problem: fmt.Sprintf("%d must be a number of days from 1 to 60", cfg.TermDays)}
+	if err := checkTerm(cfg.TermDays); err != nil {
+		return nil, &payment.SettingError{Key: "term_days", Problem: err.Error()}
 	}
 	return &Provider{cfg: cfg}, nil
 }
@@ -69,9 +70,10 @@ func New(cfg Config) (*Provider, error) {
 // Name implements payment.Provider.
 func (p *Provider) Name() string { return Name }
 
-// Supports implements payment.Provider: every currency Admit sells in.
+// Supports implements payment.Provider: every currency Admit sells in
+// (those the module lists).
 func (p *Provider) Supports(currency string) bool {
-	_, ok := Module().Takes(currency)
+	_, ok := pricing.Lookup(currency)
 	return ok
 }
 
@@ -157,14 +159,22 @@ func (p *Provider) Instructions(lang, reference string) []payment.Instruction {
 	return out
 }
 
-// termDays reads term_days ("" is the default).
+// termDays reads term_days ("" is the default) and checks it (checkTerm).
 func termDays(v string) (int, error) {
 	if v == "" {
 		return defaultTermDays, nil
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(v))
 	if err != nil {
-		return 0, &payment.SettingError{Key: "term_days", Problem: fmt.Sprintf("%q is not a whole number of days", v)}
+		return 0, fmt.Errorf("%q is not a whole number of days", v)
 	}
-	return n, nil
+	return n, checkTerm(n)
+}
+
+// checkTerm says what is wrong with a term of days, nil from 1 to 60.
+func checkTerm(days int) error {
+	if days < 1 || days > 60 {
+		return fmt.Errorf("%d must be a number of days from 1 to 60", days)
+	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/admit/admit/app/payment"
 	"github.com/admit/admit/app/payment/paymenttest"
+	"github.com/admit/admit/app/pricing"
 )
 
 func TestCheckIBAN(t *testing.T) {
@@ -131,4 +132,42 @@ func TestProviderContract(t *testing.T) {
 	m := Module()
 	paymenttest.Run(t, p, paymenttest.Harness{Name: Name, Module: &m, Takes: []string{"EUR", "USD", "HUF"}, Refuses: []string{"JPY", ""},
 		UnknownCheckout: "RF00A0000001"})
+}
+
+// TestTermDaysOneRule: the term is refused alike by the setting's check,
+// by the module's constructor (naming term_days) and by New.
+func TestTermDaysOneRule(t *testing.T) {
+	m := Module()
+	s, _ := m.Setting("term_days")
+	for _, v := range []string{"0", "61", "-3", "two", "1.5"} {
+		msg := s.CheckValue(v)
+		_, err := m.New(map[string]string{"instructions": "Pay at the desk.", "term_days": v})
+		var se *payment.SettingError
+		if msg == "" || !errors.As(err, &se) || se.Key != "term_days" || se.Problem != msg {
+			t.Errorf("term_days %q: check %q, module %v", v, msg, err)
+		}
+	}
+	for _, v := range []string{"", "1", "60", " 14 "} {
+		if msg := s.CheckValue(v); msg != "" && v != "" {
+			t.Errorf("term_days %q refused: %s", v, msg)
+		}
+		if _, err := m.New(map[string]string{"instructions": "Pay at the desk.", "term_days": v}); err != nil {
+			t.Errorf("term_days %q: %v", v, err)
+		}
+	}
+}
+
+// TestSupportsWhatTheModuleLists: the provider takes exactly the
+// currencies its module lists.
+func TestSupportsWhatTheModuleLists(t *testing.T) {
+	p, err := New(Config{Instructions: "Pay at the desk.", TermDays: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := Module()
+	for _, c := range append(pricing.Codes(), "", "eur", "JPY", "XXX") {
+		if _, listed := m.Takes(c); p.Supports(c) != listed {
+			t.Errorf("%q: supports %v, module lists %v", c, p.Supports(c), listed)
+		}
+	}
 }

@@ -1,7 +1,6 @@
 package banktransfer
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/admit/admit/app/payment"
@@ -46,20 +45,7 @@ func Module() payment.Module {
 			{Key: "instructions", Multiline: true,
 				Label: payment.Text{"en": "Instructions", "fr": "Instructions", "es": "Instrucciones", "ru": "Инструкции", "de": "Anweisungen"},
 				Hint:  payment.Text{"en": "Anything else the registrant needs to pay, in your words (shown as written).", "fr": "Tout ce dont l’inscrit a besoin pour payer, avec vos mots (affiché tel quel).", "es": "Lo que la persona necesite para pagar, con sus palabras (se muestra tal cual).", "ru": "Всё, что нужно участнику для оплаты, своими словами (показывается как есть).", "de": "Alles, was zum Bezahlen nötig ist, in Ihren Worten (wird so angezeigt)."}},
-			{Key: "term_days", Default: fmt.Sprint(defaultTermDays), Check: func(v string) error {
-				n, err := termDays(v)
-				if err != nil {
-					var se *payment.SettingError
-					if errors.As(err, &se) {
-						return errors.New(se.Problem)
-					}
-					return err
-				}
-				if n < 1 || n > 60 {
-					return errors.New("must be a number of days from 1 to 60")
-				}
-				return nil
-			},
+			{Key: "term_days", Default: fmt.Sprint(defaultTermDays), Check: func(v string) error { _, err := termDays(v); return err },
 				Label: payment.Text{"en": "Days to pay", "fr": "Délai de paiement (jours)", "es": "Plazo de pago (días)", "ru": "Срок оплаты (дней)", "de": "Zahlungsfrist (Tage)"},
 				Hint:  payment.Text{"en": "From 1 to 60: unpaid after this many days, the seat is released and the registrant told.", "fr": "De 1 à 60 : sans paiement passé ce délai, la place est libérée et l’inscrit prévenu.", "es": "De 1 a 60: sin pago tras este plazo, la plaza se libera y se avisa a la persona.", "ru": "От 1 до 60: если оплата не пришла за этот срок, место освобождается, а участник получает уведомление.", "de": "1 bis 60: ist bis dahin nichts bezahlt, wird der Platz freigegeben und die Person benachrichtigt."}},
 		},
@@ -67,7 +53,7 @@ func Module() payment.Module {
 		New: func(s map[string]string) (payment.Provider, error) {
 			days, err := termDays(s["term_days"])
 			if err != nil {
-				return nil, err
+				return nil, &payment.SettingError{Key: "term_days", Problem: err.Error()}
 			}
 			return New(Config{AccountHolder: s["account_holder"], IBAN: s["iban"], BIC: s["bic"], Instructions: s["instructions"], TermDays: days})
 		},
