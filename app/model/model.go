@@ -492,3 +492,13 @@ type OfflinePayment struct {
 	// Received is the total recorded, in the registration's currency.
 	Received int64
 }
+
+// Balance is what is left to pay of r, the registration o is for: its price
+// less what arrived, nothing once r no longer awaits its payment
+// (confirmed, expired, cancelled…).
+func (o *OfflinePayment) Balance(r *Registration) int64 {
+	if r.Status != StatusPendingPayment {
+		return 0
+	}
+	return max(r.Amount-o.Received, 0)
+}

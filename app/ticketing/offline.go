@@ -133,13 +133,10 @@ type OfflineState struct {
 }
 
 func (s *Service) offlineState(r *model.Registration, o *model.OfflinePayment, lang string) *OfflineState {
-	st := &OfflineState{Amount: r.Amount, Reference: o.Reference, DueAt: o.DueAt, Received: o.Received, Balance: max(r.Amount-o.Received, 0),
+	st := &OfflineState{Amount: r.Amount, Reference: o.Reference, DueAt: o.DueAt, Received: o.Received, Balance: o.Balance(r),
 		Currency: r.Currency, Released: o.ReleasedAt != nil}
-	if r.Status != model.StatusPendingPayment {
-		st.Balance = 0
-		if r.AmountPaid > 0 || r.Status == model.StatusConfirmed {
-			st.Received = max(st.Received, r.AmountPaid)
-		}
+	if r.Status != model.StatusPendingPayment && (r.AmountPaid > 0 || r.Status == model.StatusConfirmed) {
+		st.Received = max(st.Received, r.AmountPaid)
 	}
 	if p, ok := s.offline(o.Provider); ok && r.Status == model.StatusPendingPayment {
 		st.Instructions = p.Instructions(lang, o.Reference)
@@ -235,7 +232,7 @@ func (s *Service) MarkPaid(ctx context.Context, id int64, amount *int64, date st
 		default:
 			return model.Fail(model.ErrConflict, fmt.Sprintf("Registration %d is %s: nothing was recorded.", id, r.Status))
 		}
-		if balance := r.Amount - o.Received; *amount > balance {
+		if balance := o.Balance(r); *amount > balance {
 			return model.Invalid(fields{"amount": fmt.Sprintf("is more than the balance of %s (%d): record what is due, and give the rest back by hand", pricing.FormatMoney(balance, r.Currency, "en"), balance)})
 		}
 		if err := tx.InsertOfflineReceipt(id, *amount, r.Currency, paidOn); err != nil {

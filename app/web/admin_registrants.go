@@ -72,7 +72,7 @@ func (s *Server) registrantTableOf(c *fiber.Ctx, eventID int64, regs []*model.Re
 	t.Offline = map[int64]*offlineRow{}
 	for _, r := range regs {
 		if o := offline[r.ID]; o != nil && r.Status == model.StatusPendingPayment {
-			left := max(r.Amount-o.Received, 0)
+			left := o.Balance(r)
 			t.Offline[r.ID] = &offlineRow{Reference: o.Reference, DueAt: o.DueAt, Balance: left, Typed: majorUnits(left, r.Currency)}
 		}
 	}
