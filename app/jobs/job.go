@@ -38,6 +38,16 @@ func (f Func) Name() string                  { return f.JobName }
 func (f Func) Schedule() string              { return f.Spec }
 func (f Func) Run(ctx context.Context) error { return f.Fn(ctx) }
 
+// Sweep is a job that goes through what is due and reports how many it
+// handled (holds expired, reminders queued…): the service logs what it
+// did, the job keeps only the error.
+func Sweep[N any](name, spec string, sweep func(ctx context.Context) (N, error)) Job {
+	return Func{JobName: name, Spec: spec, Fn: func(ctx context.Context) error {
+		_, err := sweep(ctx)
+		return err
+	}}
+}
+
 // Outcomes of a run.
 const (
 	OutcomeOK    = "ok"

@@ -6,8 +6,5 @@ import "context"
 // still unpaid at the end of their term and tells each registrant (every 10
 // minutes; the service's clock decides what is due).
 func OfflinePayments(expire func(ctx context.Context) (int64, error)) Job {
-	return Func{JobName: "offline_payments", Spec: "@every 10m", Fn: func(ctx context.Context) error {
-		_, err := expire(ctx)
-		return err
-	}}
+	return Sweep("offline_payments", "@every 10m", expire)
 }

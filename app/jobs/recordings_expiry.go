@@ -7,8 +7,5 @@ import "context"
 // registrants are told the recording is no longer available. An expired
 // recording is refused as soon as it expires; the job only frees the space.
 func RecordingsExpiry(expire func(ctx context.Context) (int, error)) Job {
-	return Func{JobName: "recordings_expiry", Spec: "@every 10m", Fn: func(ctx context.Context) error {
-		_, err := expire(ctx)
-		return err
-	}}
+	return Sweep("recordings_expiry", "@every 10m", expire)
 }

@@ -6,8 +6,5 @@ import "context"
 // reminder leaves within two minutes of its time). What is due is decided
 // by the database, so a missed turn is made up at the next.
 func Reminders(send func(ctx context.Context) (int, error)) Job {
-	return Func{JobName: "reminders", Spec: "@every 1m", Fn: func(ctx context.Context) error {
-		_, err := send(ctx)
-		return err
-	}}
+	return Sweep("reminders", "@every 1m", send)
 }

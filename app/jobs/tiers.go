@@ -6,8 +6,5 @@ import "context"
 // (every minute). The database keeps which were reported, so a restart
 // neither loses nor repeats one; prices never wait for it.
 func Tiers(report func(ctx context.Context) (int, error)) Job {
-	return Func{JobName: "tiers", Spec: "@every 1m", Fn: func(ctx context.Context) error {
-		_, err := report(ctx)
-		return err
-	}}
+	return Sweep("tiers", "@every 1m", report)
 }

@@ -6,8 +6,5 @@ import "context"
 // every free seat to the first in line (every minute). The database holds
 // what is free and who is next, so a missed turn is made up at the next.
 func Waitlist(offer func(ctx context.Context) (int, error)) Job {
-	return Func{JobName: "waitlist", Spec: "@every 1m", Fn: func(ctx context.Context) error {
-		_, err := offer(ctx)
-		return err
-	}}
+	return Sweep("waitlist", "@every 1m", offer)
 }
