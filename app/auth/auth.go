@@ -147,6 +147,16 @@ func (s *Service) Login(ctx context.Context, email, password, kind, addr string)
 	return s.Issue(ctx, u.ID, kind, addr)
 }
 
+// AccountID is the id of the user whose email this is (0: nobody's), for
+// the audit log of a failed sign-in.
+func (s *Service) AccountID(ctx context.Context, email string) int64 {
+	u, err := s.store.UserByEmail(ctx, strings.TrimSpace(email))
+	if err != nil {
+		return 0
+	}
+	return u.ID
+}
+
 // Issue gives a user a new token of the given kind, for the client at addr
 // (Login after checking the password; accepting an invitation).
 func (s *Service) Issue(ctx context.Context, userID int64, kind, addr string) (string, error) {

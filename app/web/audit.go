@@ -134,8 +134,9 @@ var auditActions = map[string]auditSpec{
 var registrationVerbs = map[string]bool{"confirm": true, "reject": true, "cancel": true, "resend": true, "refund": true,
 	"rotate_token": true, "mark_paid": true, "mark_refunded": true, "capture": true, "void": true}
 
-// auditRoute is a write route of the API or the admin UI, as the audit log
-// matches a request to it before the handler runs.
+// auditRoute is a route of the API or the admin UI, as the audit log
+// matches a request to it: the write routes before the handler runs, the
+// reads only once one was refused.
 type auditRoute struct {
 	method string
 	prefix string   // /api/v1 or /admin
@@ -143,22 +144,34 @@ type auditRoute struct {
 	key    string   // "METHOD /pattern" (auditActions)
 }
 
-// auditRoutes are the write routes under /api/v1 and /admin.
-func auditRoutes(app *fiber.App) []auditRoute {
-	var out []auditRoute
+// auditRouteTable holds the routes under /api/v1 and /admin by method:
+// the writes (POST, PUT, PATCH, DELETE) and the reads (GET).
+type auditRouteTable map[string][]auditRoute
+
+// auditRoutes are the routes under /api/v1 and /admin the audit log knows.
+func auditRoutes(app *fiber.App) auditRouteTable {
+	out := auditRouteTable{}
 	for _, r := range app.GetRoutes(true) {
-		switch r.Method {
-		case fiber.MethodPost, fiber.MethodPut, fiber.MethodPatch, fiber.MethodDelete:
-		default:
+		if !isWrite(r.Method) && r.Method != fiber.MethodGet {
 			continue
 		}
 		prefix, rest, ok := cutAdminPrefix(r.Path)
 		if !ok {
 			continue
 		}
-		out = append(out, auditRoute{method: r.Method, prefix: prefix, segs: splitPath(rest), key: r.Method + " " + rest})
+		out[r.Method] = append(out[r.Method], auditRoute{method: r.Method, prefix: prefix, segs: splitPath(rest), key: r.Method + " " + rest})
 	}
 	return out
+}
+
+// isWrite reports whether method changes something (the audit log's
+// actions).
+func isWrite(method string) bool {
+	switch method {
+	case fiber.MethodPost, fiber.MethodPut, fiber.MethodPatch, fiber.MethodDelete:
+		return true
+	}
+	return false
 }
 
 func cutAdminPrefix(p string) (prefix, rest string, ok bool) {
@@ -182,7 +195,7 @@ func splitPath(p string) []string {
 
 // match finds the route of a request and its parameters (copied: fiber's
 // buffers are reused), literal segments first.
-func matchAuditRoute(routes []auditRoute, method, path string) (*auditRoute, map[string]string) {
+func matchAuditRoute(routes auditRouteTable, method, path string) (*auditRoute, map[string]string) {
 	prefix, rest, ok := cutAdminPrefix(path)
 	if !ok {
 		return nil, nil
@@ -191,9 +204,10 @@ func matchAuditRoute(routes []auditRoute, method, path string) (*auditRoute, map
 	var best *auditRoute
 	var bestParams map[string]string
 	bestLiterals := -1
-	for i := range routes {
-		r := &routes[i]
-		if r.method != method || r.prefix != prefix || len(r.segs) != len(segs) {
+	candidates := routes[method]
+	for i := range candidates {
+		r := &candidates[i]
+		if r.prefix != prefix || len(r.segs) != len(segs) {
 			continue
 		}
 		params, literals := map[string]string{}, 0
@@ -247,7 +261,7 @@ func auditSpecOf(r *auditRoute, params map[string]string) auditSpec {
 // its refusal: a 401 or 403 of any action, any 4xx of an action on money
 // (a registrant's, such as a refund above what was paid).
 func (s *Server) auditTrail(c *fiber.Ctx) error {
-	r, params, spec, ok := s.auditedRoute(c)
+	m, ok := s.auditedRoute(c)
 	if !ok {
 		return c.Next()
 	}
@@ -257,7 +271,8 @@ func (s *Server) auditTrail(c *fiber.Ctx) error {
 	}
 	c.Locals(auditReached, true)
 	ctx := c.UserContext()
-	a := &store.Audit{AuditEntry: s.auditEntry(c, r, params, spec, u)}
+	spec, params := m.spec, m.params
+	a := &store.Audit{AuditEntry: s.auditEntry(c, m, u)}
 	a.Before = s.auditState(c, spec.state, params["id"])
 	a.Deferred = spec.state != "" || a.TargetID == ""
 	c.SetUserContext(store.WithAudit(ctx, a))
@@ -272,7 +287,7 @@ func (s *Server) auditTrail(c *fiber.Ctx) error {
 	if a.Written() {
 		return nil
 	}
-	if st := c.Response().StatusCode(); r.prefix == adminPrefix && st != fiber.StatusCreated && (st < 300 || st >= 400) {
+	if st := c.Response().StatusCode(); m.route.prefix == adminPrefix && st != fiber.StatusCreated && (st < 300 || st >= 400) {
 		// A form's action ends in a redirect (or 201 for a secret shown
 		// once); a page answered 200 is a preview or a confirmation to
 		// come, whose writes were rolled back: nothing was done yet.
@@ -301,11 +316,16 @@ const auditRefused = "audit-refused"
 // auditRefusals runs first in the signed-in groups: an action refused
 // before auditTrail could see it (no valid token or session: 401; a form
 // without its CSRF token, or a role that may not: 403) is logged as
-// refused, by whoever the caller turned out to be (nobody for a 401).
+// refused, by whoever the caller turned out to be (nobody for a 401); so
+// is a read refused to someone signed in (403: a role that may not).
 func (s *Server) auditRefusals(c *fiber.Ctx) error {
-	r, params, spec, ok := s.auditedRoute(c)
+	m, ok := s.auditedRoute(c)
 	if !ok {
-		return c.Next()
+		err := c.Next()
+		if !isWrite(c.Method()) {
+			s.auditReadRefused(c, err)
+		}
+		return err
 	}
 	err := c.Next()
 	if reached, _ := c.Locals(auditReached).(bool); reached {
@@ -319,35 +339,77 @@ func (s *Server) auditRefusals(c *fiber.Ctx) error {
 		return err
 	}
 	u, _ := caller(c)
-	e := s.auditEntry(c, r, params, spec, u)
+	e := s.auditEntry(c, m, u)
 	e.Status, e.Reason = st, reason
 	s.recordRefusal(c, &e)
 	return err
 }
 
+// auditReadRefused logs a read (GET or HEAD) refused to someone signed in
+// (403), under its route ("GET /events/:id/registrations"). A read costs
+// nothing more when it is answered: its route is matched only once it was
+// refused, and refusals written are bounded per address as those of
+// nobody signed in are, so that a flood of refused reads costs no write.
+func (s *Server) auditReadRefused(c *fiber.Ctx, err error) {
+	method := c.Method()
+	if method == fiber.MethodHead {
+		method = fiber.MethodGet
+	}
+	if method != fiber.MethodGet {
+		return
+	}
+	st, reason := answered(c, err)
+	u, _ := caller(c)
+	if st != fiber.StatusForbidden || u == nil || !s.mayRecordRefusal(c, true) {
+		return
+	}
+	r, params := matchAuditRoute(s.auditRoutes, method, c.Path())
+	if r == nil {
+		return
+	}
+	m := &auditMatch{route: r, params: params, spec: auditSpecOf(r, params)}
+	e := s.auditEntry(c, m, u)
+	e.Status, e.Reason = st, reason
+	s.writeRefusal(c, &e)
+}
+
+// auditMatch is the write route a request was matched to and how it is
+// logged; auditRefusals matches it, auditTrail finds it in the request's
+// locals (auditMatched): once a request.
+type auditMatch struct {
+	route  *auditRoute // nil: no write route of the audit log's
+	params map[string]string
+	spec   auditSpec
+}
+
+// auditMatched is the local holding a request's *auditMatch.
+const auditMatched = "audit-match"
+
 // auditedRoute is the write route of a request under /api/v1 or /admin
 // and how it is logged (ok false: not a write, or skipped).
-func (s *Server) auditedRoute(c *fiber.Ctx) (*auditRoute, map[string]string, auditSpec, bool) {
-	switch c.Method() {
-	case fiber.MethodPost, fiber.MethodPut, fiber.MethodPatch, fiber.MethodDelete:
-	default:
-		return nil, nil, auditSpec{}, false
+func (s *Server) auditedRoute(c *fiber.Ctx) (*auditMatch, bool) {
+	if !isWrite(c.Method()) {
+		return nil, false
 	}
-	r, params := matchAuditRoute(s.auditRoutes, c.Method(), c.Path())
-	if r == nil {
-		return nil, nil, auditSpec{}, false
+	m, found := c.Locals(auditMatched).(*auditMatch)
+	if !found {
+		m = &auditMatch{}
+		if m.route, m.params = matchAuditRoute(s.auditRoutes, c.Method(), c.Path()); m.route != nil {
+			m.spec = auditSpecOf(m.route, m.params)
+		}
+		c.Locals(auditMatched, m)
 	}
-	spec := auditSpecOf(r, params)
-	return r, params, spec, !spec.skip
+	return m, m.route != nil && !m.spec.skip
 }
 
 // maxAuditTarget bounds a target id read from the path (a refused request
 // may name anything).
 const maxAuditTarget = 64
 
-// auditEntry is the entry of a request to r by u (nil: nobody signed in):
+// auditEntry is the entry of a request matched by m, by u (nil: nobody signed in):
 // who, from where, what and on what.
-func (s *Server) auditEntry(c *fiber.Ctx, r *auditRoute, params map[string]string, spec auditSpec, u *model.User) model.AuditEntry {
+func (s *Server) auditEntry(c *fiber.Ctx, m *auditMatch, u *model.User) model.AuditEntry {
+	r, params, spec := m.route, m.params, m.spec
 	e := model.AuditEntry{ClientIP: clientAddr(c), Action: spec.action, TargetType: spec.target}
 	if u != nil {
 		e.ActorID, e.ActorEmail = u.ID, u.Email
@@ -392,19 +454,33 @@ func answered(c *fiber.Ctx, err error) (int, string) {
 }
 
 // anonymousRefusalsPerMinute is how many refusals by nobody signed in
-// (failed sign-ins, requests without a valid token) one client address may
-// have written a minute: beyond, they are answered as usual and not
-// written, so that a flood costs no write at all.
+// (failed sign-ins, requests without a valid token), and of reads, one
+// client address may have written a minute: beyond, they are answered as
+// usual and not written, so that a flood costs no write at all.
 const anonymousRefusalsPerMinute = 20
 
 // recordRefusal logs a refused action (store.RecordRefusal bounds bursts;
 // anonymousRefusalsPerMinute the writes one address may cause).
 func (s *Server) recordRefusal(c *fiber.Ctx, e *model.AuditEntry) {
-	if e.ActorID == 0 {
-		if ok, _ := s.limits.refusals.take(clientKey(clientOf(c)), s.Now()); !ok {
-			return
-		}
+	if s.mayRecordRefusal(c, e.ActorID == 0) {
+		s.writeRefusal(c, e)
 	}
+}
+
+// mayRecordRefusal spends one of the client address's refusals a minute
+// when bounded (a refusal of nobody signed in, or of a read): false when
+// none is left, and the refusal is not written.
+func (s *Server) mayRecordRefusal(c *fiber.Ctx, bounded bool) bool {
+	if !bounded {
+		return true
+	}
+	ok, _ := s.limits.refusals.take(clientKey(clientOf(c)), s.Now())
+	return ok
+}
+
+// writeRefusal writes a refusal recordRefusal or mayRecordRefusal let
+// through.
+func (s *Server) writeRefusal(c *fiber.Ctx, e *model.AuditEntry) {
 	if err := s.Tickets.RecordRefusal(c.UserContext(), e); err != nil {
 		s.Log.ErrorContext(c.UserContext(), "audit entry not written", "action", e.Action, "err", err)
 	}

@@ -14,7 +14,8 @@ import (
 // transaction that creates the session or the API token (auth.Login names
 // the user in the entry the context carries); a failure, a wrong email or
 // password (401) or too many attempts (429), is a refusal under the email
-// as typed, counted into one row when it repeats (store.RecordRefusal).
+// as typed (and, when it is a user's, that user as its target), counted
+// into one row when it repeats (store.RecordRefusal).
 // Never the password, never the token.
 const (
 	actionSignIn       = "auth.sign_in"       // an admin UI session
@@ -46,6 +47,12 @@ func (s *Server) signInRefused(c *fiber.Ctx, action, email string, err error) {
 	if len(email) > maxAuditEmail {
 		email = email[:maxAuditEmail]
 	}
+	if !s.mayRecordRefusal(c, true) {
+		return // nobody signed in: bounded per address, before any read
+	}
 	e := model.AuditEntry{ClientIP: clientAddr(c), ActorEmail: email, Action: action, TargetType: "user", Status: st, Reason: reason}
-	s.recordRefusal(c, &e)
+	if id := s.Auth.AccountID(c.UserContext(), email); id != 0 {
+		e.TargetID = strconv.FormatInt(id, 10) // the account tried (its actor stays nobody)
+	}
+	s.writeRefusal(c, &e)
 }

@@ -95,8 +95,8 @@ type Server struct {
 	// (metrics.go).
 	metricsHandler fiber.Handler
 	routeNames     map[string]string
-	// auditRoutes are the write routes the audit log knows (audit.go).
-	auditRoutes []auditRoute
+	// auditRoutes are the routes the audit log knows (audit.go).
+	auditRoutes auditRouteTable
 }
 
 // New builds the fiber app with every route.
