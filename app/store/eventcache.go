@@ -75,6 +75,25 @@ func (c *eventCache) stamp() (gen uint64, ok bool) {
 
 // get returns a copy of the event of id when it is cached and current.
 func (c *eventCache) get(id int64) (*model.Event, bool) {
+	e, ok := c.current(id)
+	if !ok {
+		return nil, false
+	}
+	return cloneEvent(e), true
+}
+
+// getOnly is get without the event's sessions (not copied, then).
+func (c *eventCache) getOnly(id int64) (*model.Event, bool) {
+	e, ok := c.current(id)
+	if !ok {
+		return nil, false
+	}
+	return cloneEventOnly(e), true
+}
+
+// current is the cached event of id, when current: never to be changed
+// nor handed out (get and getOnly copy it).
+func (c *eventCache) current(id int64) (*model.Event, bool) {
 	if c.dirty.Load() {
 		return nil, false
 	}
@@ -85,7 +104,7 @@ func (c *eventCache) get(id int64) (*model.Event, bool) {
 	if !ok || ce.gen != gen {
 		return nil, false
 	}
-	return cloneEvent(ce.e), true
+	return ce.e, true
 }
 
 // put keeps a copy of e, read after stamp gave gen and ok.
@@ -105,7 +124,15 @@ func (c *eventCache) put(e *model.Event, gen uint64, ok bool) {
 // cloneEvent copies e deeply enough that changing the copy, its sessions or
 // what its pointers point to leaves e as it was.
 func cloneEvent(e *model.Event) *model.Event {
+	c := cloneEventOnly(e)
+	c.Sessions = slices.Clone(e.Sessions)
+	return c
+}
+
+// cloneEventOnly is cloneEvent without the sessions (nil in the copy).
+func cloneEventOnly(e *model.Event) *model.Event {
 	c := *e
+	c.Sessions = nil
 	c.Capacity = clonePtr(e.Capacity)
 	c.Price = clonePtr(e.Price)
 	c.CancelRefundHours = clonePtr(e.CancelRefundHours)
@@ -113,7 +140,6 @@ func cloneEvent(e *model.Event) *model.Event {
 	c.Recordings.Until = clonePtr(e.Recordings.Until)
 	c.Providers = slices.Clone(e.Providers)
 	c.Reminders = slices.Clone(e.Reminders)
-	c.Sessions = slices.Clone(e.Sessions)
 	return &c
 }
 

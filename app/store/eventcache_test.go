@@ -107,6 +107,20 @@ func TestEventCacheFollowsWrites(t *testing.T) {
 	if got := read(); got.Title != before.Title || got.Sessions[0].DurationMinutes != 60 {
 		t.Fatalf("a caller's change reached the cache: %+v", got)
 	}
+	// EventOnly hands out the cached event without its sessions, and the
+	// cache keeps them.
+	if err := s.Write(ctx, func(tx *Tx) error {
+		only, err := tx.EventOnly(e.ID)
+		if err != nil || only.Sessions != nil || only.Title != before.Title {
+			t.Errorf("EventOnly: %+v %v", only, err)
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(); len(got.Sessions) != 1 {
+		t.Fatalf("EventOnly took the cache's sessions: %+v", got.Sessions)
+	}
 
 	// A recording, a removed session and a cancellation are seen at once.
 	if err := s.Write(ctx, func(tx *Tx) error {

@@ -238,8 +238,7 @@ func (t *Tx) Event(id int64) (*model.Event, error) {
 // EventOnly reads an event without its sessions inside the transaction
 // (from the event cache as Event does).
 func (t *Tx) EventOnly(id int64) (*model.Event, error) {
-	if e, ok := t.s.events.get(id); ok {
-		e.Sessions = nil
+	if e, ok := t.s.events.getOnly(id); ok {
 		return e, nil
 	}
 	return scanEvent(t.queryRow("get-event", id))
