@@ -437,6 +437,14 @@ type Refund struct {
 	DoneAt           *time.Time
 }
 
+// Owed reports whether the organizer owes the refund by hand: its provider
+// cannot make it (method manual) and it is not marked refunded yet.
+func (f *Refund) Owed() bool { return f.Status == RefundQueued && f.Method == RefundManual }
+
+// OnItsWay reports whether the refund is queued for its provider: sent, or
+// to be sent (again), its outcome not known yet.
+func (f *Refund) OnItsWay() bool { return f.Status == RefundQueued && f.Method != RefundManual }
+
 // Waiting-list statuses.
 const (
 	WaitWaiting = "waiting" // in line

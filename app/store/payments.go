@@ -354,3 +354,8 @@ func (t *Tx) RefundManual(id int64, reason string) (bool, error) {
 func (s *Store) OwedRefunds(ctx context.Context, eventID int64) (map[int64]int64, error) {
 	return s.counts(ctx, "owed-refunds-of-event", eventID)
 }
+
+// OwedRefund is what the organizer owes one registration back by hand.
+func (s *Store) OwedRefund(ctx context.Context, registrationID int64) (int64, error) {
+	return scanOne[int64](s.read("owed-refund-of-registration").QueryRowContext(ctx, registrationID))
+}

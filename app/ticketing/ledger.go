@@ -38,15 +38,13 @@ func loadLedger(tx *store.Tx, registrationID int64) (*ledger, error) {
 	}
 	l := &ledger{refunds: refunds}
 	for _, f := range refunds {
-		switch f.Status {
-		case model.RefundDone:
+		switch {
+		case f.Status == model.RefundDone:
 			l.done += f.Amount
-		case model.RefundQueued:
-			if f.Method == model.RefundManual {
-				l.owed += f.Amount
-			} else {
-				l.queued += f.Amount
-			}
+		case f.Owed():
+			l.owed += f.Amount
+		case f.OnItsWay():
+			l.queued += f.Amount
 		}
 	}
 	return l, nil
@@ -75,7 +73,7 @@ func (l *ledger) byProviderID(id string) *model.Refund {
 
 func (l *ledger) queuedOf(amount int64) *model.Refund {
 	for _, f := range l.refunds {
-		if f.Status == model.RefundQueued && f.Method != model.RefundManual && f.Amount == amount {
+		if f.OnItsWay() && f.Amount == amount {
 			return f
 		}
 	}

@@ -51,7 +51,7 @@ func (s *Service) MarkRefunded(ctx context.Context, id int64) (*model.Registrati
 		}
 		currency := r.MoneyCurrency()
 		for _, f := range refunds {
-			if f.Status != model.RefundQueued || f.Method != model.RefundManual {
+			if !f.Owed() {
 				continue
 			}
 			ok, err := tx.RefundDone(f.ID, "")
@@ -84,16 +84,7 @@ func (s *Service) MarkRefunded(ctx context.Context, id int64) (*model.Registrati
 }
 
 // withRefundOwed reads into r what the organizer owes back by hand.
-func (s *Service) withRefundOwed(ctx context.Context, r *model.Registration) error {
-	refunds, err := s.store.Refunds(ctx, r.ID)
-	if err != nil {
-		return err
-	}
-	r.RefundOwed = 0
-	for _, f := range refunds {
-		if f.Status == model.RefundQueued && f.Method == model.RefundManual {
-			r.RefundOwed += f.Amount
-		}
-	}
-	return nil
+func (s *Service) withRefundOwed(ctx context.Context, r *model.Registration) (err error) {
+	r.RefundOwed, err = s.store.OwedRefund(ctx, r.ID)
+	return err
 }

@@ -56,7 +56,7 @@ func (s *Service) RefundRegistration(ctx context.Context, id int64, amount *int6
 		return nil, err
 	}
 	for _, f := range refunds {
-		if f.Status == model.RefundQueued && f.Method != model.RefundManual {
+		if f.OnItsWay() {
 			_ = s.sendRefund(ctx, f.ID) // its outcome is recorded; its refusal is not this request's
 		}
 	}
@@ -114,7 +114,7 @@ func (s *Service) sendRefund(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	if f.Status != model.RefundQueued || f.Method == model.RefundManual {
+	if !f.OnItsWay() {
 		return nil // done, ended, or owed by the organizer by hand
 	}
 	p, ok := s.provider(f.Provider)

@@ -76,6 +76,10 @@ UPDATE refunds SET method = 'manual', attempts = attempts + 1, last_error = ? WH
 SELECT f.registration_id, SUM(f.amount) FROM refunds f JOIN registrations r ON r.id = f.registration_id
 WHERE r.event_id = ? AND f.status = 'queued' AND f.method = 'manual' GROUP BY f.registration_id;
 
+-- name: owed-refund-of-registration
+-- What the organizer owes one registration by hand (owed-refunds-of-event).
+SELECT COALESCE(SUM(amount), 0) FROM refunds WHERE registration_id = ? AND status = 'queued' AND method = 'manual';
+
 -- name: refund-failed
 UPDATE refunds SET status = 'failed', attempts = ?, last_error = ? WHERE id = ?;
 
