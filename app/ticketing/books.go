@@ -85,7 +85,7 @@ func (s *Service) CheckBooks(ctx context.Context, since time.Time) (*BooksReport
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			st, err := s.lookUpPayment(ctx, rp)
+			st, err := s.lookUpPayment(ctx, rp.Provider, rp.CheckoutID, rp.PaymentID)
 			if err != nil {
 				outcomes[i].unchecked = err.Error()
 				return
@@ -114,24 +114,33 @@ func (s *Service) CheckBooks(ctx context.Context, since time.Time) (*BooksReport
 	return rep, nil
 }
 
-// lookUpPayment asks a payment's provider about it, in words an operator
-// can act on when it cannot.
-func (s *Service) lookUpPayment(ctx context.Context, rp model.RecordedPayment) (payment.PaymentState, error) {
-	p, ok := s.provider(rp.Provider)
+// lookUpPayment asks the provider called name about a payment, in words an
+// operator can act on when it cannot; the provider's error stays wrapped
+// (ErrUnsupported, ErrNotFound…).
+func (s *Service) lookUpPayment(ctx context.Context, name, checkoutID, paymentID string) (payment.PaymentState, error) {
+	p, ok := s.provider(name)
 	if !ok {
-		return payment.PaymentState{}, fmt.Errorf("provider %s is not connected", rp.Provider)
+		return payment.PaymentState{}, fmt.Errorf("provider %s is not connected", name)
 	}
-	st, err := payment.LookupPayment(ctx, p, rp.CheckoutID, rp.PaymentID)
+	st, err := payment.LookupPayment(ctx, p, checkoutID, paymentID)
 	switch {
 	case errors.Is(err, payment.ErrUnsupported):
-		return st, fmt.Errorf("provider %s does not report payments", rp.Provider)
+		return st, notReported{name}
 	case errors.Is(err, payment.ErrNotFound):
-		return st, fmt.Errorf("%s does not know payment %s: %w", s.providerTitle(rp.Provider), rp.PaymentID, err)
+		return st, fmt.Errorf("%s does not know payment %s: %w", s.providerTitle(name), paymentID, err)
 	case err != nil:
-		return st, fmt.Errorf("asking %s about payment %s: %w", s.providerTitle(rp.Provider), rp.PaymentID, err)
+		return st, fmt.Errorf("asking %s about payment %s: %w", s.providerTitle(name), paymentID, err)
 	}
 	return st, nil
 }
+
+// notReported: a provider does not look payments up. It is
+// payment.ErrUnsupported, said without that error's own words (the books
+// check prints it as it is).
+type notReported struct{ provider string }
+
+func (e notReported) Error() string { return "provider " + e.provider + " does not report payments" }
+func (e notReported) Unwrap() error { return payment.ErrUnsupported }
 
 // compareBooks lists where Admit's record of a payment and the provider's
 // report differ: the amount and currency charged, the total refunded, the

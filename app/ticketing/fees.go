@@ -78,11 +78,7 @@ func (s *Service) LookUpFees(ctx context.Context) error {
 // lookUpFee asks one payment's fee and records the answer, or the attempt.
 // It returns an error only when the outcome cannot be recorded.
 func (s *Service) lookUpFee(ctx context.Context, f model.ProviderFee) error {
-	var st payment.PaymentState
-	err := fmt.Errorf("provider %s is not connected", f.Provider)
-	if p, ok := s.provider(f.Provider); ok {
-		st, err = payment.LookupPayment(ctx, p, f.CheckoutID, f.PaymentID)
-	}
+	st, err := s.lookUpPayment(ctx, f.Provider, f.CheckoutID, f.PaymentID)
 	if err == nil && st.FeeCurrency == "" {
 		err = errors.New("the provider has not settled the fee yet")
 	}

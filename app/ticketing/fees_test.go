@@ -117,7 +117,7 @@ func TestFeeLookedUpAfterwards(t *testing.T) {
 			t.Fatalf("after %s: last error %q, want %q", advance, got, want)
 		}
 	}
-	step(0, 1, "connection refused")
+	step(0, 1, "asking stripe about payment pi_1: connection refused")
 	step(59*time.Second, 1, "") // not before a minute
 	step(time.Second, 2, "the provider has not settled the fee yet")
 	step(time.Minute, 2, "") // then two minutes
