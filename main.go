@@ -17,7 +17,6 @@ import (
 	"github.com/admit/admit/app/payment"
 	"github.com/admit/admit/app/server"
 	"github.com/admit/admit/app/store"
-	"github.com/admit/admit/app/ticketing"
 	"github.com/admit/admit/plugins/banktransfer"
 	"github.com/admit/admit/plugins/paypal"
 	"github.com/admit/admit/plugins/stripe"
@@ -67,14 +66,14 @@ func main() {
 	// logged with a request's or a job run's context carries its id.
 	log := logging.Wrap(cfg.Logger(os.Stderr))
 	slog.SetDefault(log)
+	opts := server.Options{Config: cfg, Log: log, Modules: mods, Version: version, Stderr: os.Stderr}
 	switch {
 	case len(args) == 2 && args[0] == "backup":
 		err = store.Backup(ctx, server.DBPath(cfg), args[1])
 	case len(args) >= 1 && args[0] == "reconcile":
-		os.Exit(ticketing.BooksCommand{DataDir: cfg.Data.Dir, Replicated: cfg.Data.Replicated, Modules: mods,
-			ConfigCredentials: cfg.Providers, PublicURL: cfg.HTTP.PublicURL, Log: log}.Run(ctx, args[1:], os.Stdout, os.Stderr))
+		os.Exit(server.Reconcile(ctx, opts, args[1:], os.Stdout, os.Stderr))
 	case len(args) == 0 || (len(args) == 1 && args[0] == "serve"):
-		err = server.Serve(ctx, server.Options{Config: cfg, Log: log, Modules: mods, Version: version, Stderr: os.Stderr})
+		err = server.Serve(ctx, opts)
 	default:
 		flags.Usage()
 		os.Exit(2)

@@ -22,6 +22,8 @@ var rules = []struct {
 	{module + "/app/ticketing", []string{module + "/app/web", "github.com/gofiber/"}, "fiber stays in app/web"},
 	{module + "/app/ticketing", []string{"github.com/valyala/", "net/http/httptest", "net/http/httputil", "net/http/pprof", "net/http/cgi", "net/http/fcgi"},
 		"the domain serves no HTTP: answering requests stays in app/web"},
+	{module + "/app/ticketing", []string{"flag", "os/signal", "os/exec"},
+		"the domain reads no command line and starts no process: commands (serve, reconcile) are started by main.go and app/server"},
 	{module + "/app/mail", []string{module + "/app/web", module + "/app/ticketing", "github.com/gofiber/"}, "mail knows no domain"},
 	{module + "/app/pricing", []string{module + "/app/store", module + "/app/web", "github.com/"}, "pricing is pure"},
 	{module + "/app/config", []string{module + "/app/"}, "config depends on nothing of ours"},

@@ -41,6 +41,40 @@ type Options struct {
 // DBPath is the database file in the data directory.
 func DBPath(cfg config.Config) string { return filepath.Join(cfg.Data.Dir, "admit.db") }
 
+// openData opens the data directory as every command that runs the domain
+// does: the database (DBPath, created on first start) and the access
+// tokens' key beside it (secret.key, made on first start).
+func openData(ctx context.Context, cfg config.Config) (*store.Store, []byte, error) {
+	db, err := store.Open(ctx, DBPath(cfg), store.Options{Replicated: cfg.Data.Replicated})
+	if err != nil {
+		return nil, nil, err
+	}
+	secret, err := ticketing.LoadSecret(filepath.Join(cfg.Data.Dir, "secret.key"))
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return db, secret, nil
+}
+
+// newDomain builds the domain on db as every command does: with the key
+// secret, the public URL, the log, and the payment providers of the
+// configuration and those saved in Admit, connected. opts holds the rest
+// (what serving needs: mail, holds, metrics…); a command that only reads
+// leaves it empty.
+func newDomain(ctx context.Context, o Options, db *store.Store, secret []byte, opts ticketing.Options) (*ticketing.Service, error) {
+	opts.Secret, opts.PublicURL, opts.Log = secret, o.Config.HTTP.PublicURL, o.Log
+	opts.Modules, opts.ConfigCredentials = o.Modules, o.Config.Providers
+	tickets, err := ticketing.New(db, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := tickets.LoadProviders(ctx); err != nil {
+		return nil, err
+	}
+	return tickets, nil
+}
+
 // ConfigSections are the payment providers' sections of the configuration:
 // their keys, defaults and checks, from the registry.
 func ConfigSections(mods *payment.Modules) []config.Section {
@@ -79,15 +113,11 @@ func Serve(ctx context.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
-	db, err := store.Open(ctx, DBPath(cfg), store.Options{Replicated: cfg.Data.Replicated})
+	db, secret, err := openData(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	secret, err := ticketing.LoadSecret(filepath.Join(cfg.Data.Dir, "secret.key"))
-	if err != nil {
-		return err
-	}
 	sub := func(dir string) fs.FS { f, _ := fs.Sub(assets.FS, dir); return f }
 	tr, err := i18n.New(sub("i18n"))
 	if err != nil {
@@ -103,16 +133,12 @@ func Serve(ctx context.Context, o Options) (err error) {
 		return err
 	}
 	offsets, _ := cfg.ReminderOffsets() // checked by config.Load
-	tickets, err := ticketing.New(db, ticketing.Options{Secret: secret, Subjects: ticketing.I18nSubjects{Bundle: tr},
-		Renderer: renderer, PublicURL: cfg.HTTP.PublicURL, Hold: cfg.HoldDuration(), Offer: time.Duration(cfg.Waitlist.OfferHours) * time.Hour,
+	tickets, err := newDomain(ctx, o, db, secret, ticketing.Options{Subjects: ticketing.I18nSubjects{Bundle: tr},
+		Renderer: renderer, Hold: cfg.HoldDuration(), Offer: time.Duration(cfg.Waitlist.OfferHours) * time.Hour,
 		HoldsPerClient: cfg.Limits.HoldsPerClient, ServiceFeePercent: cfg.Payments.ServiceFeePercent,
-		Modules: o.Modules, ConfigCredentials: cfg.Providers, Reminders: offsets, Recordings: files,
-		MaxDevices: cfg.Recordings.MaxDevices, Log: log, Metrics: counts,
+		Reminders: offsets, Recordings: files, MaxDevices: cfg.Recordings.MaxDevices, Metrics: counts,
 		Webhooks: ticketing.WebhookOptions{AllowPrivate: cfg.Webhooks.AllowPrivate, Views: web.HookViews{PublicURL: cfg.HTTP.PublicURL}}})
 	if err != nil {
-		return err
-	}
-	if err := tickets.LoadProviders(ctx); err != nil {
 		return err
 	}
 	var sender mail.Sender

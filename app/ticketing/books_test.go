@@ -1,7 +1,6 @@
 package ticketing
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -125,48 +124,5 @@ func TestBooksMismatches(t *testing.T) {
 	}
 	if rep.Checked != 3 || rep.Matched != 0 || rep.Balanced() {
 		t.Errorf("checked %d, matched %d", rep.Checked, rep.Matched)
-	}
-}
-
-// TestBooksCommand: admit reconcile opens the database and the providers
-// as the server does (here beside the running service, as on a live
-// installation), prints each mismatch and a summary, and exits 1 when
-// something does not match, 0 when everything does, 2 on a bad --since.
-func TestBooksCommand(t *testing.T) {
-	w, led, ada, _, _ := booksWorld(t)
-	// The stripe module builds the ledger from the configuration's key.
-	stripe, _ := testModules("stripe").Get("stripe")
-	stripe.Settings = []payment.Setting{{Key: "secret_key", Label: stripe.Title, Secret: true, Required: true}}
-	stripe.New = func(settings map[string]string) (payment.Provider, error) {
-		if settings["secret_key"] != "sk_test_books" {
-			return nil, fmt.Errorf("settings %v", settings)
-		}
-		return led, nil
-	}
-	cmd := BooksCommand{DataDir: w.dir, Log: w.svc.log, Modules: payment.NewModules(stripe),
-		ConfigCredentials: map[string]map[string]string{"stripe": {"secret_key": "sk_test_books"}}}
-	run := func(args ...string) (int, string, string) {
-		var out, errOut bytes.Buffer
-		code := cmd.Run(w.ctx, args, &out, &errOut)
-		return code, out.String(), errOut.String()
-	}
-	if code, out, errOut := run(); code != 0 || out != "checked 3, matched 3, mismatches 0, not checked 0\n" {
-		t.Fatalf("balanced: exit %d\n%s%s", code, out, errOut)
-	}
-	led.set(ada.PaymentID, payment.PaymentState{Amount: 1999, Currency: "EUR", Refunded: 700})
-	code, out, errOut := run("--since", "2026-11-01")
-	want := fmt.Sprintf("registration %d (stripe payment %s): refunded: Admit 0 EUR, stripe 700 EUR\nchecked 3, matched 2, mismatches 1, not checked 0\n", ada.ID, ada.PaymentID)
-	if code != 1 || out != want {
-		t.Fatalf("a mismatch: exit %d\n%s%s\nwant:\n%s", code, out, errOut, want)
-	}
-	if code, out, _ := run("--since", "2026-12-01"); code != 0 || out != "checked 0, matched 0, mismatches 0, not checked 0\n" {
-		t.Fatalf("since December: exit %d\n%s", code, out)
-	}
-	if code, _, errOut := run("--since", "yesterday"); code != 2 || !strings.Contains(errOut, "--since must be a date such as 2026-11-01") {
-		t.Fatalf("a bad --since: exit %d %q", code, errOut)
-	}
-	cmd.DataDir = t.TempDir()
-	if code, _, errOut := run(); code != 1 || !strings.Contains(errOut, "no database at") {
-		t.Fatalf("no database: exit %d %q", code, errOut)
 	}
 }
