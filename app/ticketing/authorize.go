@@ -42,6 +42,10 @@ const payAgainHold = 23 * time.Hour
 // or lapses.
 const authorizationBatch = 100
 
+// shortestHold is how long a provider holds a payment at the least
+// (Stripe's 7 days): the deadline assumed when it gives none.
+const shortestHold = 7 * 24 * time.Hour
+
 // flagAhead is how long before a hold's capture deadline the organizers
 // are told.
 const flagAhead = 24 * time.Hour
@@ -88,9 +92,8 @@ func (s *Service) applyAuthorized(tx *store.Tx, r *model.Registration, ev paymen
 	} else if err == nil && renewal(r, a, ev) {
 		// The provider's word of a hold renewed before its capture
 		// (renewHold): it replaces the open one, whichever comes first.
-		if t := ev.Authorization; t != nil && a.ReauthorizedAt == nil {
-			_, err := tx.ReauthorizeHold(r.ID, a.AuthorizationID, ev.PaymentID, t.CaptureBy, t.ExpiresAt)
-			return false, nil, err
+		if a.ReauthorizedAt == nil {
+			return false, nil, renew(tx, a, ev)
 		}
 		return false, nil, nil
 	} else if err != nil && !errors.Is(err, model.ErrNotFound) {
@@ -110,7 +113,7 @@ func (s *Service) applyAuthorized(tx *store.Tx, r *model.Registration, ev paymen
 		hold.CaptureBy, hold.ExpiresAt = &by, &exp
 	} else {
 		// Without the provider's word, the shortest hold there is.
-		end := tx.Now().Add(7 * 24 * time.Hour)
+		end := tx.Now().Add(shortestHold)
 		hold.CaptureBy, hold.ExpiresAt = &end, &end
 	}
 	if err := tx.HoldAuthorization(hold); err != nil {
@@ -154,12 +157,47 @@ func (s *Service) applyAuthorized(tx *store.Tx, r *model.Registration, ev paymen
 	return true, nil, tx.SetRegistrationMailed(r.ID)
 }
 
-// renewal: ev reports another hold on the checkout of r's open hold,
-// while r awaits approval: the provider renewed it (one checkout holds one
-// authorization at a time).
+// renewal: ev reports another hold (the caller saw its id is not a's) on
+// the checkout of r's open hold, while r awaits approval: the provider
+// renewed it (one checkout holds one authorization at a time).
 func renewal(r *model.Registration, a *model.Authorization, ev payment.Event) bool {
 	return r.Status == model.StatusPendingApproval && a.Status == model.AuthAuthorized && a.AuthorizationID != "" &&
-		ev.CheckoutID != "" && ev.CheckoutID == a.CheckoutID && ev.PaymentID != a.AuthorizationID
+		ev.CheckoutID != "" && ev.CheckoutID == a.CheckoutID
+}
+
+// renew records that the provider renewed the open hold a as ev's (once:
+// a hold renewed before is not a any more), with the terms renewalTerms
+// gives it. Both ways a renewal is learned come here: Admit's own before a
+// capture (renewHold), and the provider's webhook.
+func renew(tx *store.Tx, a *model.Authorization, ev payment.Event) error {
+	by, exp := renewalTerms(tx.Now(), a, ev.Authorization)
+	_, err := tx.ReauthorizeHold(a.RegistrationID, a.AuthorizationID, ev.PaymentID, by, exp)
+	return err
+}
+
+// renewalTerms are the deadlines of a hold renewed from a: the provider's
+// (t; nil when it gave none), with what it left out filled in. Without a
+// capture deadline, the shortest hold there is from now; without an end,
+// the end of a (a renewal keeps it: PayPal's expiration_time), else the
+// capture deadline. No capture deadline runs past the end (PayPal: a hold
+// renewed on day 27 is honored two days).
+func renewalTerms(now time.Time, a *model.Authorization, t *payment.AuthorizationTerms) (by, exp time.Time) {
+	if t != nil {
+		by, exp = t.CaptureBy, t.ExpiresAt
+	}
+	if by.IsZero() {
+		by = now.Add(shortestHold)
+	}
+	if exp.IsZero() && a.ExpiresAt != nil {
+		exp = *a.ExpiresAt
+	}
+	if exp.IsZero() {
+		exp = by
+	}
+	if by.After(exp) {
+		by = exp
+	}
+	return by, exp
 }
 
 // applyVoided records that the provider ended a hold that Admit had not
@@ -334,26 +372,16 @@ func (s *Service) renewHold(ctx context.Context, p payment.Provider, r *model.Re
 		s.log.WarnContext(ctx, "renewal answered no hold: captured as it is", "registration", r.ID, "provider", a.Provider, "kind", ev.Kind)
 		return a, nil
 	}
-	by, exp := s.now().Add(7*24*time.Hour), time.Time{}
-	if a.ExpiresAt != nil {
-		exp = *a.ExpiresAt
+	if err := s.store.Write(ctx, func(tx *store.Tx) error { return renew(tx, a, ev) }); err != nil {
+		return nil, err
 	}
-	if t := ev.Authorization; t != nil {
-		by, exp = t.CaptureBy, t.ExpiresAt
-	}
-	if exp.IsZero() {
-		exp = by
-	}
-	err = s.store.Write(ctx, func(tx *store.Tx) error {
-		_, err := tx.ReauthorizeHold(r.ID, a.AuthorizationID, ev.PaymentID, by, exp)
-		return err
-	})
+	renewed, err := s.store.Authorization(ctx, r.ID)
 	if err != nil {
 		return nil, err
 	}
 	s.log.InfoContext(ctx, "authorized payment renewed before its capture", "registration", r.ID, "provider", a.Provider,
-		"from", a.AuthorizationID, "to", ev.PaymentID, "capture_by", by)
-	return s.store.Authorization(ctx, r.ID)
+		"from", a.AuthorizationID, "to", renewed.AuthorizationID, "capture_by", renewed.CaptureBy)
+	return renewed, nil
 }
 
 // captureFailed records a capture the provider refused and tells the

@@ -95,3 +95,77 @@ func TestRenewHoldBeforeCapture(t *testing.T) {
 		})
 	}
 }
+
+// TestRenewalByWebhookKeepsTheEnd: the provider's word of a renewal that
+// leaves out the hold's end (or every term) is recorded as Admit's own
+// renewal before a capture records it: the end of the hold it renews, a
+// capture deadline of the shortest hold when none came. The check then
+// neither lapses the renewed hold at once nor flags it early.
+func TestRenewalByWebhookKeepsTheEnd(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		terms func(at time.Time) *payment.AuthorizationTerms
+		by    time.Duration // from the renewal
+	}{
+		{"no end", func(at time.Time) *payment.AuthorizationTerms {
+			return &payment.AuthorizationTerms{CaptureBy: at.Add(3 * 24 * time.Hour)}
+		}, 3 * 24 * time.Hour},
+		{"no terms", func(time.Time) *payment.AuthorizationTerms { return nil }, 7 * 24 * time.Hour},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			w, _ := holdingWorld(t)
+			e := w.event(eventSpec{price: 2500, approval: true})
+			r := w.mustRegister(e, "ada@example.org", nil)
+			ev := w.authorized(r, "evt_auth")
+			end := w.clock.Now().Add(29 * 24 * time.Hour)
+			ev.Authorization = &payment.AuthorizationTerms{CaptureBy: w.clock.Now().Add(3 * 24 * time.Hour), ExpiresAt: end}
+			if _, err := w.svc.ApplyPayment(w.ctx, ev); err != nil {
+				t.Fatal(err)
+			}
+			w.clock.Add(4 * 24 * time.Hour)
+			at := w.clock.Now()
+			renewed := ev
+			renewed.ID, renewed.PaymentID, renewed.Authorization = "evt_renewed", ev.PaymentID+"-re", c.terms(at)
+			if _, err := w.svc.ApplyPayment(w.ctx, renewed); err != nil {
+				t.Fatal(err)
+			}
+			a := w.hold(r)
+			if a.AuthorizationID != renewed.PaymentID || a.ReauthorizedAt == nil || a.ExpiresAt == nil || !a.ExpiresAt.Equal(end) ||
+				a.CaptureBy == nil || !a.CaptureBy.Equal(at.Add(c.by)) {
+				t.Fatalf("renewed hold %+v (capture by %v, ends %v), want ending %v", a, a.CaptureBy, a.ExpiresAt, end)
+			}
+			if f, l, err := w.svc.CheckAuthorizations(w.ctx); err != nil || f != 0 || l != 0 {
+				t.Fatalf("check after the renewal: flagged %d lapsed %d %v", f, l, err)
+			}
+			if got := w.mails(r.ID); strings.Join(got, ",") != "pending" {
+				t.Fatalf("mails %v", got)
+			}
+		})
+	}
+}
+
+// TestRenewalTerms: what a renewal's terms become, whatever the provider
+// left out; a capture deadline never runs past the end.
+func TestRenewalTerms(t *testing.T) {
+	now := day0
+	end := now.Add(20 * 24 * time.Hour)
+	a := &model.Authorization{ExpiresAt: &end}
+	for _, c := range []struct {
+		name    string
+		a       *model.Authorization
+		t       *payment.AuthorizationTerms
+		by, exp time.Time
+	}{
+		{"given", a, &payment.AuthorizationTerms{CaptureBy: now.Add(72 * time.Hour), ExpiresAt: now.Add(25 * 24 * time.Hour)}, now.Add(72 * time.Hour), now.Add(25 * 24 * time.Hour)},
+		{"no end: the renewed hold's", a, &payment.AuthorizationTerms{CaptureBy: now.Add(72 * time.Hour)}, now.Add(72 * time.Hour), end},
+		{"nothing: the shortest hold, the renewed hold's end", a, nil, now.Add(7 * 24 * time.Hour), end},
+		{"nothing known of the end: the deadline", &model.Authorization{}, nil, now.Add(7 * 24 * time.Hour), now.Add(7 * 24 * time.Hour)},
+		{"no deadline", a, &payment.AuthorizationTerms{ExpiresAt: now.Add(25 * 24 * time.Hour)}, now.Add(7 * 24 * time.Hour), now.Add(25 * 24 * time.Hour)},
+		{"deadline past the end: the end", a, &payment.AuthorizationTerms{CaptureBy: end.Add(48 * time.Hour)}, end, end},
+	} {
+		by, exp := renewalTerms(now, c.a, c.t)
+		if !by.Equal(c.by) || !exp.Equal(c.exp) {
+			t.Errorf("%s: %v, %v; want %v, %v", c.name, by, exp, c.by, c.exp)
+		}
+	}
+}
