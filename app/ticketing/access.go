@@ -40,18 +40,19 @@ func validTokenShape(token string) bool {
 }
 
 // Access finds the registration of an access token; an unknown token is
-// model.ErrNotFound.
+// model.ErrNotFound. On an event with manual approval the registration
+// holds its payment's authorization, when there was one.
 func (s *Service) Access(ctx context.Context, token string) (*Access, error) {
 	a, err := s.accessBy(ctx, token, s.store.RegistrationByToken)
-	if err != nil || a.Registration.Status != model.StatusPendingApproval {
+	if err != nil || !a.Event.ApprovalRequired {
 		return a, err
 	}
-	// The page says whether its payment is held, not charged.
-	r, err := s.withAuthorization(ctx, a.Registration)
-	if err != nil {
+	// The page and the API say whether its payment is held, not charged,
+	// and what became of the hold.
+	if _, err := s.withAuthorization(ctx, a.Registration); err != nil {
 		return nil, err
 	}
-	return newAccess(r, a.Event), nil
+	return a, nil
 }
 
 // JoinAccess is Access for the join link: the registration holds only what

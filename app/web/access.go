@@ -84,11 +84,6 @@ func (s *Server) accessJSON(c *fiber.Ctx) error {
 	if out.Payment, err = s.Tickets.OfflineOf(c.UserContext(), r, s.pages.locale(c)); err != nil {
 		return err
 	}
-	if a.Event.ApprovalRequired && r.Authorization == nil {
-		if r, err = s.Tickets.Registration(c.UserContext(), r.ID); err != nil {
-			return err
-		}
-	}
 	out.Authorization = authorizationView(r.Authorization)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(out)
