@@ -97,11 +97,7 @@ func (s *Service) Compose(ctx context.Context, m model.OutboxMail) (mail.Message
 	if r.Locale != "" && r.Locale != m.Locale && !keepsLanguage[m.Kind] {
 		// The registrant switched language after the mail was queued: it
 		// is written, subject included, in the one they chose.
-		amount := ""
-		if extra.Amount > 0 {
-			amount = pricing.FormatMoney(extra.Amount, extra.Currency, r.Locale)
-		}
-		m.Locale, m.Subject = r.Locale, s.subject(m.Kind, r.Locale, e.Title, amount)
+		m.Locale, m.Subject = r.Locale, s.subject(m.Kind, r.Locale, e.Title, extra.Amount, extra.Currency)
 	}
 	a := newAccess(r, e)
 	access := s.AccessURL(r.TokenNonce)

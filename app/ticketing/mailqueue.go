@@ -21,15 +21,18 @@ func (s *Service) queueAccessMail(tx *store.Tx, r *model.Registration, e *model.
 	return tx.SetRegistrationMailed(r.ID)
 }
 
-// subject is a mail's subject line. Those without an amount are remembered
-// per kind, language and title: the translation runs a template, and this
-// runs in the writer.
-func (s *Service) subject(kind, locale, title, amount string) string {
+// subject is a mail's subject line, about the event called title; an
+// amount above 0 (minor units of currency: a refund's) is written in it
+// for locale, nothing else. The mails queued and those written again in
+// another language when they leave (Compose) take it from here. Those
+// without an amount are remembered per kind, language and title: the
+// translation runs a template, and this runs in the writer.
+func (s *Service) subject(kind, locale, title string, amount int64, currency string) string {
 	if s.subjects == nil {
 		return title
 	}
-	if amount != "" { // a refund's: rare, and too many to remember
-		return s.subjects.Subject(kind, locale, map[string]any{"EventTitle": title, "Amount": amount})
+	if amount > 0 { // a refund's: rare, and too many to remember
+		return s.subjects.Subject(kind, locale, map[string]any{"EventTitle": title, "Amount": pricing.FormatMoney(amount, currency, locale)})
 	}
 	key := kind + "\x00" + locale + "\x00" + title
 	if v, ok := s.subjectCache.Load(key); ok {
@@ -57,17 +60,14 @@ func (s *Service) queueMailRow(tx *store.Tx, r *model.Registration, e *model.Eve
 // newMail is the outbox row of a message about registration r, not yet
 // queued.
 func (s *Service) newMail(r *model.Registration, e *model.Event, kind string, data map[string]any) *model.OutboxMail {
-	amount := ""
-	if a, ok := data["amount"].(int64); ok {
-		c, _ := data["currency"].(string)
-		amount = pricing.FormatMoney(a, c, r.Locale)
-	}
+	amount, _ := data["amount"].(int64)
+	currency, _ := data["currency"].(string)
 	id := r.ID
 	m := &model.OutboxMail{
 		RegistrationID: &id,
 		To:             r.Email,
 		ToName:         r.Name,
-		Subject:        s.subject(kind, r.Locale, e.Title, amount),
+		Subject:        s.subject(kind, r.Locale, e.Title, amount, currency),
 		Kind:           kind,
 		Locale:         r.Locale,
 	}

@@ -193,7 +193,7 @@ func (s *Service) queueOfferMail(tx *store.Tx, w *model.WaitlistEntry, e *model.
 	return tx.QueueMail(&model.OutboxMail{
 		To:      w.Email,
 		ToName:  w.Name,
-		Subject: s.subject(model.MailWaitlist, w.Locale, e.Title, ""),
+		Subject: s.subject(model.MailWaitlist, w.Locale, e.Title, 0, ""),
 		Kind:    model.MailWaitlist,
 		Locale:  w.Locale,
 		Data:    mustJSON(map[string]any{"waitlist_id": w.ID}),
