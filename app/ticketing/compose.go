@@ -83,9 +83,13 @@ func (s *Service) Compose(ctx context.Context, m model.OutboxMail) (mail.Message
 		Status string `json:"status"`
 		// Group: whom a follow-up was written for (see Groups).
 		Group string `json:"group"`
-		// DueAt (unix) and Instructions: an offline payment's term and how
-		// to pay it (payment_due, payment_expired).
+		// DueAt (unix): an offline payment's term (payment_due,
+		// payment_expired); Provider and Reference: the payment, whose
+		// instructions are written now (payment_due). Instructions were
+		// written when the mail was queued, by earlier versions.
 		DueAt        int64                  `json:"due_at"`
+		Provider     string                 `json:"provider"`
+		Reference    string                 `json:"reference"`
 		Instructions []mail.MailInstruction `json:"instructions"`
 		// Offline and Approved: see mail.MailData.
 		Offline  bool `json:"offline"`
@@ -125,7 +129,8 @@ func (s *Service) Compose(ctx context.Context, m model.OutboxMail) (mail.Message
 		}
 	}
 	if extra.DueAt != 0 {
-		d.ExpiresAt, d.Instructions = time.Unix(extra.DueAt, 0).UTC(), extra.Instructions
+		d.ExpiresAt = time.Unix(extra.DueAt, 0).UTC()
+		d.Instructions = s.mailInstructions(extra.Provider, extra.Reference, m.Locale, extra.Instructions)
 	}
 	switch {
 	case extra.Amount > 0:

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/admit/admit/app/mail"
 	"github.com/admit/admit/app/model"
 	"github.com/admit/admit/app/payment"
 	"github.com/admit/admit/app/pricing"
@@ -98,8 +99,10 @@ func (s *Service) openOffline(ctx context.Context, res *RegisterResult, o paymen
 		if err := tx.InsertOfflinePayment(r.ID, r.Provider, co.ID, due); err != nil {
 			return err
 		}
+		// The instructions are written when the mail leaves
+		// (mailInstructions), in the language it leaves in.
 		return s.queueMail(tx, r, e, model.MailPaymentDue, map[string]any{"amount": r.Amount, "currency": r.Currency,
-			"due_at": due.Unix(), "instructions": o.Instructions(r.Locale, co.ID), "approved": approved})
+			"due_at": due.Unix(), "provider": r.Provider, "reference": co.ID, "approved": approved})
 	})
 	if err != nil {
 		return err
@@ -108,6 +111,24 @@ func (s *Service) openOffline(ctx context.Context, res *RegisterResult, o paymen
 	res.CheckoutURL = page
 	s.log.InfoContext(ctx, "offline payment opened", "registration", r.ID, "provider", r.Provider, "reference", co.ID, "due", due)
 	return nil
+}
+
+// mailInstructions are how to pay reference with provider, as a mail in
+// lang shows them: written when the mail leaves (Compose), so in the
+// language it leaves in and with the account as it is then. A mail queued
+// with its instructions already written (queued, before they were written
+// at sending) keeps those; none when the provider is not connected any
+// more, as on the registrant's page.
+func (s *Service) mailInstructions(provider, reference, lang string, queued []mail.MailInstruction) []mail.MailInstruction {
+	p, ok := s.offline(provider)
+	if reference == "" || !ok {
+		return queued
+	}
+	var out []mail.MailInstruction
+	for _, in := range p.Instructions(lang, reference) {
+		out = append(out, mail.MailInstruction{Label: in.Label, Value: in.Value, Code: in.Code})
+	}
+	return out
 }
 
 // OfflineState is what a registration paid offline stands at.
