@@ -116,11 +116,9 @@ type accessPageData struct {
 	MaxDevices  int
 	// Expired are the titles of recordings no longer available.
 	Expired []string
-	// Offline is how to pay offline (a bank transfer) and what is left,
-	// with its amounts and term written for the page.
-	Offline                         *ticketing.OfflineState
-	OfflineAmount, OfflineReceived  string
-	OfflineBalance, OfflineDeadline string
+	// Offline is how to pay offline (a bank transfer) and what is left
+	// (the page writes its amounts and term for the reader's region).
+	Offline *ticketing.OfflineState
 }
 
 // accessRecording is a recording on the registrant's page: a player for a
@@ -176,14 +174,8 @@ func (s *Server) accessPage(c *fiber.Ctx) error {
 			d.Refund = d.Paid
 		}
 	}
-	lang := s.pages.locale(c)
-	if d.Offline, err = s.Tickets.OfflineOf(c.UserContext(), a.Registration, lang); err != nil {
+	if d.Offline, err = s.Tickets.OfflineOf(c.UserContext(), a.Registration, s.pages.locale(c)); err != nil {
 		return err
-	}
-	if o := d.Offline; o != nil {
-		d.OfflineAmount, d.OfflineReceived = pricing.FormatMoney(a.Registration.Amount, o.Currency, lang), pricing.FormatMoney(o.Received, o.Currency, lang)
-		d.OfflineBalance = pricing.FormatMoney(o.Balance, o.Currency, lang)
-		d.OfflineDeadline = loc{Lang: lang, b: s.I18n}.DateTime(o.DueAt, a.Event.Timezone)
 	}
 	return s.pages.render(c, fiber.StatusOK, "access", a.Event.Title, d)
 }
