@@ -38,7 +38,7 @@ func TestSetPaidConfirmsOnce(t *testing.T) {
 	seen, outcomes = nil, nil
 	for i, pay := range []string{"pi_1", "pi_2"} {
 		if err := s.Write(ctx, func(tx *Tx) error {
-			return tx.SetPaid(r.ID, model.StatusConfirmed, 2500, "EUR", pay, false)
+			return tx.SetPaid(r, model.StatusConfirmed, 2500, "EUR", pay, false)
 		}); err != nil {
 			t.Fatalf("payment %d: %v", i, err)
 		}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"slices"
 	"sync/atomic"
 )
 
@@ -36,18 +37,52 @@ func (t *Tx) reached(status string, n int64) {
 	}
 }
 
-// moveStatus notes status for registration id, unless it had it already:
-// call before the update that sets it. It reports whether the status moves.
-func (t *Tx) moveStatus(id int64, status string) (bool, error) {
-	var was string
-	if err := t.queryRow("registration-status", id).Scan(&was); err != nil {
-		return false, notFound(err)
+// registrationState is what a registration's status change checks: its
+// status and the amount refunded.
+type registrationState struct {
+	status   string
+	refunded int64
+}
+
+// moveStatus runs the update q, which gives registration id the status to
+// provided it is still in the state the caller read (was): q's arguments
+// are args, then id, the status and the amount refunded it checks. The
+// caller read the registration in this transaction, so the update is
+// normally all a status change costs; when the caller's copy is out of
+// date, or unknown (was nil), the state is read and the update made
+// again with it. The status reached is noted when it differs from the one
+// the registration had; moveStatus returns that state.
+func (t *Tx) moveStatus(q string, id int64, was *registrationState, to string, args ...any) (registrationState, error) {
+	run := func(st registrationState) (int64, error) {
+		res, err := t.exec(q, append(slices.Clip(args), id, st.status, st.refunded)...)
+		if err != nil {
+			return 0, err
+		}
+		return res.RowsAffected()
 	}
-	if was == status {
-		return false, nil
+	var cur registrationState
+	if was != nil {
+		n, err := run(*was)
+		if err != nil {
+			return cur, err
+		}
+		cur = *was
+		if n == 0 {
+			was = nil // the caller's copy is out of date
+		}
 	}
-	t.reached(status, 1)
-	return true, nil
+	if was == nil {
+		if err := t.queryRow("registration-state", id).Scan(&cur.status, &cur.refunded); err != nil {
+			return cur, notFound(err)
+		}
+		if _, err := run(cur); err != nil {
+			return cur, err
+		}
+	}
+	if cur.status != to {
+		t.reached(to, 1)
+	}
+	return cur, nil
 }
 
 // tellOutcomes hands a committed write's statuses to the observer.

@@ -11,8 +11,9 @@ import (
 )
 
 // TestOutcomesAfterCommit: the observer hears each status a committed write
-// gave a registration (created, moved, expired in bulk, reopened), once; a
-// status that does not move and a write rolled back count nothing.
+// gave a registration (created, moved, expired in bulk, reopened), once,
+// also when the caller's copy of the registration was out of date; a status
+// that does not move and a write rolled back count nothing.
 func TestOutcomesAfterCommit(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
@@ -21,6 +22,7 @@ func TestOutcomesAfterCommit(t *testing.T) {
 	var e *model.Event
 	hold := time.Now().Add(-time.Minute)
 	var ids []int64
+	var regs []*model.Registration
 	err := s.Write(ctx, func(tx *Tx) error {
 		e = &model.Event{Slug: "x", Title: "X", Kind: model.KindLive, SeriesRegistration: "all", Timezone: "UTC", Status: model.EventPublished}
 		if err := tx.InsertEvent(e); err != nil {
@@ -32,7 +34,7 @@ func TestOutcomesAfterCommit(t *testing.T) {
 			if err := tx.InsertRegistration(r, n+"@x.org"); err != nil {
 				return err
 			}
-			ids = append(ids, r.ID)
+			ids, regs = append(ids, r.ID), append(regs, r)
 		}
 		return nil
 	})
@@ -41,12 +43,28 @@ func TestOutcomesAfterCommit(t *testing.T) {
 	}
 	heard = nil
 	if err := s.Write(ctx, func(tx *Tx) error {
-		if err := tx.SetPaid(ids[0], model.StatusConfirmed, 100, "EUR", "pay_1", false); err != nil {
+		if err := tx.SetPaid(regs[0], model.StatusConfirmed, 100, "EUR", "pay_1", false); err != nil {
 			return err
 		}
 		return tx.SetStatus(ids[0], model.StatusConfirmed) // no move
 	}); err != nil || !slices.Equal(heard, []string{"confirmed"}) {
 		t.Fatalf("paid: %v %v", heard, err)
+	}
+	// A caller's copy out of date (read before the payment): the state is
+	// read and the change made; the status is counted from what it was.
+	heard = nil
+	if err := s.Write(ctx, func(tx *Tx) error {
+		r := *regs[0]
+		r.AmountPaid, r.AmountRefunded, r.Status = 100, 100, model.StatusRefunded
+		if err := tx.SetRefunded(&r, model.StatusPendingPayment, 0); err != nil {
+			return err
+		}
+		if got, err := tx.Registration(r.ID); err != nil || got.Status != model.StatusRefunded || got.AmountRefunded != 100 {
+			t.Errorf("refunded from an old copy: %+v %v", got, err)
+		}
+		return tx.SetRefunded(&r, model.StatusRefunded, 100) // no move
+	}); err != nil || !slices.Equal(heard, []string{"refunded"}) {
+		t.Fatalf("refunded: %v %v", heard, err)
 	}
 	heard = nil
 	if err := s.Write(ctx, func(tx *Tx) error {

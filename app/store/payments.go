@@ -148,47 +148,42 @@ func (t *Tx) SetCheckout(id int64, checkoutID, url string) error {
 	return err
 }
 
-// SetPaid records a payment (amount in currency) and the status it leads
+// SetPaid records a payment on r (as read in this transaction: its id,
+// status and amount refunded), amount in currency, and the status it leads
 // to; mailed records that the access email is queued in the same
 // transaction. The status is noted for outgoing webhooks only when it
 // moves (a payment recorded on a registration confirmed already confirms
 // nothing).
-func (t *Tx) SetPaid(id int64, status string, amount int64, currency, paymentID string, mailed bool) error {
+func (t *Tx) SetPaid(r *model.Registration, status string, amount int64, currency, paymentID string, mailed bool) error {
 	var at any
 	if mailed {
 		at = unix(t.now)
 	}
-	moved, err := t.moveStatus(id, status)
+	was, err := t.moveStatus("set-paid", r.ID, &registrationState{r.Status, r.AmountRefunded}, status,
+		status, amount, currency, paymentID, unix(t.now), unix(t.now), at)
 	if err != nil {
 		return err
 	}
-	if _, err := t.exec("set-paid", status, amount, currency, paymentID, unix(t.now), unix(t.now), at, id); err != nil {
-		return err
-	}
 	if amount > 0 {
-		t.note(model.HookPaymentSucceeded, id)
+		t.note(model.HookPaymentSucceeded, r.ID)
 	}
-	if moved {
-		t.noteStatus(id, status)
+	if was.status != status {
+		t.noteStatus(r.ID, status)
 	}
 	return nil
 }
 
 // SetRefunded records the refunds of a registration's payment: the total,
 // the provider's own count and the part of it no refund row stands for, and
-// the status they lead to.
-func (t *Tx) SetRefunded(r *model.Registration) error {
-	var before int64
-	if err := t.queryRow("registration-refunded-amount", r.ID).Scan(&before); err != nil {
-		return notFound(err)
-	}
-	if _, err := t.moveStatus(r.ID, r.Status); err != nil {
+// the status they lead to. from and refunded are r's status and amount
+// refunded as read in this transaction, before this change.
+func (t *Tx) SetRefunded(r *model.Registration, from string, refunded int64) error {
+	was, err := t.moveStatus("set-refunded", r.ID, &registrationState{from, refunded}, r.Status,
+		r.Status, r.AmountRefunded, r.ProviderRefunded, r.RefundedUnmatched, unix(t.now))
+	if err != nil {
 		return err
 	}
-	if _, err := t.exec("set-refunded", r.Status, r.AmountRefunded, r.ProviderRefunded, r.RefundedUnmatched, unix(t.now), r.ID); err != nil {
-		return err
-	}
-	if r.AmountRefunded > before {
+	if r.AmountRefunded > was.refunded {
 		t.note(model.HookRegistrationRefunded, r.ID)
 	}
 	return nil
@@ -196,10 +191,7 @@ func (t *Tx) SetRefunded(r *model.Registration) error {
 
 // SetStatus sets a registration's status whatever it was.
 func (t *Tx) SetStatus(id int64, status string) error {
-	if _, err := t.moveStatus(id, status); err != nil {
-		return err
-	}
-	_, err := t.exec("set-status-any", status, unix(t.now), id)
+	_, err := t.moveStatus("set-status-from", id, nil, status, status, unix(t.now))
 	return err
 }
 

@@ -275,7 +275,7 @@ func (s *Service) seatLeft(tx *store.Tx, e *model.Event, r *model.Registration) 
 // applies the refund events that waited for it.
 func (s *Service) recordPayment(tx *store.Tx, r *model.Registration, status string, ev payment.Event, mailed bool, waiting []string) error {
 	currency := strings.ToUpper(ev.Currency)
-	if err := tx.SetPaid(r.ID, status, ev.Amount, currency, ev.PaymentID, mailed); err != nil {
+	if err := tx.SetPaid(r, status, ev.Amount, currency, ev.PaymentID, mailed); err != nil {
 		return err
 	}
 	r.Status, r.AmountPaid, r.PaidCurrency, r.PaymentID = status, ev.Amount, currency, ev.PaymentID

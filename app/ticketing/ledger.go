@@ -190,6 +190,7 @@ func (s *Service) settle(tx *store.Tx, r *model.Registration) error {
 			}
 		}
 	}
+	from, refunded := r.Status, r.AmountRefunded
 	r.AmountRefunded, r.Status = total, status
-	return tx.SetRefunded(r)
+	return tx.SetRefunded(r, from, refunded)
 }

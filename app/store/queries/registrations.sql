@@ -74,8 +74,9 @@ SELECT COUNT(*), MIN(hold_expires_at) FROM registrations
 WHERE event_id = ?1 AND client_ip = ?2 AND client_ip != '' AND status = 'pending_payment'
   AND (hold_expires_at IS NULL OR hold_expires_at > ?3);
 
--- name: registration-status
-SELECT status FROM registrations WHERE id = ?;
+-- name: registration-state
+-- What a status change checks (see moveStatus).
+SELECT status, amount_refunded FROM registrations WHERE id = ?;
 
 -- name: set-registration-status
 UPDATE registrations SET status = ?, updated_at = ? WHERE id = ? AND status = ?;
@@ -135,15 +136,18 @@ ORDER BY id LIMIT ?4;
 UPDATE registrations SET checkout_id = ?, checkout_url = ?, updated_at = ? WHERE id = ?;
 
 -- name: set-paid
+-- This status change and the two below apply to a registration still in
+-- the state the caller read (its status and amount refunded: the last two
+-- arguments); nothing changes otherwise (see moveStatus).
 UPDATE registrations SET status = ?, amount_paid = ?, paid_currency = ?, payment_id = ?, paid_at = ?, updated_at = ?,
-    last_mailed_at = coalesce(?, last_mailed_at) WHERE id = ?;
+    last_mailed_at = coalesce(?, last_mailed_at) WHERE id = ? AND status = ? AND amount_refunded = ?;
 
 -- name: set-refunded
 UPDATE registrations SET status = ?, amount_refunded = ?, provider_refunded = ?, refunded_unmatched = ?, updated_at = ?
-WHERE id = ?;
+WHERE id = ? AND status = ? AND amount_refunded = ?;
 
--- name: set-status-any
-UPDATE registrations SET status = ?, updated_at = ? WHERE id = ?;
+-- name: set-status-from
+UPDATE registrations SET status = ?, updated_at = ? WHERE id = ? AND status = ? AND amount_refunded = ?;
 
 -- name: count-seats-except
 -- Seats taken on an event (or session) not counting registration ?3.

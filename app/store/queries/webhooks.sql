@@ -49,9 +49,6 @@ WHERE a.webhook_id = ? ORDER BY a.id DESC LIMIT ?;
 SELECT a.id, a.delivery_id, d.event_id, d.type, a.attempt, a.status_code, a.error, a.duration_ms, a.at, d.status, d.next_attempt_at
 FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE a.id = ?;
 
--- name: registration-refunded-amount
-SELECT amount_refunded FROM registrations WHERE id = ?;
-
 -- name: delete-old-webhook-deliveries
 -- Finished deliveries are kept a month for the log (their attempts go with
 -- them).
