@@ -200,20 +200,18 @@ type IdempotencyRecord struct {
 	Outcome     []byte
 }
 
-// Idempotency finds what a key keeps (model.ErrNotFound if none). Rows
-// kept as status 0 are claims; any other status is an answered key (1 in
-// those written now).
+// Idempotency finds what a key keeps (model.ErrNotFound if none).
 func (t *Tx) Idempotency(scope, key string) (*IdempotencyRecord, error) {
 	var a IdempotencyRecord
-	var status int
-	var body []byte
-	if err := t.queryRow("get-idempotency", scope, key).Scan(&a.RequestHash, &status, &body); err != nil {
+	var answered bool
+	var outcome []byte
+	if err := t.queryRow("get-idempotency", scope, key).Scan(&a.RequestHash, &answered, &outcome); err != nil {
 		return nil, notFound(err)
 	}
-	if status != 0 {
-		a.Outcome = body
+	if answered {
+		a.Outcome = outcome
 		if a.Outcome == nil {
-			a.Outcome = []byte{}
+			a.Outcome = []byte{} // an empty outcome is an answer still
 		}
 	}
 	return &a, nil
@@ -223,11 +221,11 @@ func (t *Tx) Idempotency(scope, key string) (*IdempotencyRecord, error) {
 // a claim; the record with its outcome replaces the claim later. An
 // outcome never replaces another.
 func (t *Tx) SaveIdempotency(scope, key string, a IdempotencyRecord) error {
-	status, body := 0, []byte{}
+	var outcome any // NULL: a claim
 	if a.Outcome != nil {
-		status, body = 1, a.Outcome
+		outcome = a.Outcome // an empty one is an empty blob, not NULL
 	}
-	_, err := t.exec("insert-idempotency", scope, key, a.RequestHash, status, body, unix(t.now))
+	_, err := t.exec("insert-idempotency", scope, key, a.RequestHash, outcome, unix(t.now))
 	return err
 }
 

@@ -2,11 +2,7 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"io/fs"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 )
 
@@ -14,28 +10,7 @@ import (
 // roles makes every user an admin and gives every event to the first user.
 func TestRolesMigrationKeepsEveryoneAdmin(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "admit.db")
-	db, err := sql.Open("sqlite3", path+"?_foreign_keys=on")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	names, _ := fs.Glob(sqlFiles, "migrations/*.sql")
-	for _, name := range names {
-		base := filepath.Base(name)
-		v, _ := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-		if v >= 23 {
-			continue
-		}
-		body, _ := sqlFiles.ReadFile(name)
-		if _, err := db.Exec(string(body)); err != nil {
-			t.Fatalf("%s: %v", base, err)
-		}
-		if _, err := db.Exec("INSERT INTO schema_migrations VALUES (?, ?, 0)", v, base); err != nil {
-			t.Fatal(err)
-		}
-	}
+	db := databaseBefore(t, path, 23)
 	for _, q := range []string{
 		`INSERT INTO users(email, password_hash, created_at) VALUES ('first@example.org', 'x', 1), ('second@example.org', 'y', 2)`,
 		`INSERT INTO events(slug, title, kind, timezone, status, created_at, updated_at) VALUES

@@ -89,18 +89,18 @@ UPDATE registrations SET status = 'expired', updated_at = ?
 WHERE status = 'pending_payment' AND hold_expires_at IS NOT NULL AND hold_expires_at <= ?;
 
 -- name: get-idempotency
-SELECT request_hash, status, body FROM idempotency_keys WHERE scope = ? AND key = ?;
+SELECT request_hash, outcome IS NOT NULL, outcome FROM idempotency_keys WHERE scope = ? AND key = ?;
 
 -- name: insert-idempotency
--- An answered key (status 1, body: the outcome as its caller recorded it),
--- or (status 0, empty body) the claim of a request still being answered;
--- an answer replaces a claim, never another answer.
-INSERT INTO idempotency_keys(scope, key, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)
-ON CONFLICT(scope, key) DO UPDATE SET status = excluded.status, body = excluded.body
-WHERE idempotency_keys.status = 0 AND idempotency_keys.request_hash = excluded.request_hash;
+-- An answered key (outcome: as its caller recorded it), or (outcome NULL)
+-- the claim of a request still being answered; an answer replaces a claim,
+-- never another answer.
+INSERT INTO idempotency_keys(scope, key, request_hash, outcome, created_at) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT(scope, key) DO UPDATE SET outcome = excluded.outcome
+WHERE idempotency_keys.outcome IS NULL AND idempotency_keys.request_hash = excluded.request_hash;
 
 -- name: drop-idempotency-claim
-DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND status = 0;
+DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND outcome IS NULL;
 
 -- name: delete-old-idempotency
 DELETE FROM idempotency_keys WHERE created_at < ?;
