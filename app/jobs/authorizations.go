@@ -3,7 +3,7 @@ package jobs
 import "context"
 
 // Authorizations flags to the organizers the payments held for their
-// decision whose capture deadline is less than a day away, and records
+// decision that is due within a day (see ticketing's decideBy), and records
 // those that lapsed, telling their registrants (every 10 minutes). The
 // database keeps which were flagged and which lapsed, so a restart neither
 // loses nor repeats one; the clock is the store's.

@@ -51,10 +51,15 @@ type Authorization struct {
 	Status          string
 	AuthorizedAt    *time.Time
 	// CaptureBy: a capture is sure to succeed until then (PayPal's honor
-	// period; Stripe's 7 days). The organizers are told a day before.
+	// period; Stripe's 7 days).
 	CaptureBy *time.Time
 	// ExpiresAt: the hold ends then for good.
 	ExpiresAt *time.Time
+	// DecideBy: until when confirming the registration takes the money:
+	// CaptureBy, or ExpiresAt at a provider that renews a hold once after
+	// CaptureBy (PayPal) while it is not renewed. The organizers are told a
+	// day before. Set by ticketing on the holds it reads.
+	DecideBy *time.Time
 	// FlaggedAt: when the organizers were told the hold is about to lapse.
 	FlaggedAt *time.Time
 	// ApprovedAt: the organizer confirmed the registration while no money

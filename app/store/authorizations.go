@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"time"
 
 	"github.com/admit/admit/app/model"
@@ -96,9 +97,15 @@ func (t *Tx) FlagAuthorization(registrationID int64) (bool, error) {
 }
 
 // AuthorizationsToFlag lists up to limit open holds of registrations
-// awaiting approval whose capture deadline is before a time, not flagged yet.
-func (t *Tx) AuthorizationsToFlag(before int64, limit int) ([]*model.Authorization, error) {
-	rows, err := t.stmt("authorizations-to-flag").QueryContext(t.ctx, before, limit)
+// awaiting approval, not flagged yet, whose decision is due before a time:
+// their capture deadline or, at one of the renewing providers (which renew
+// a hold once after it) while not renewed yet, their end.
+func (t *Tx) AuthorizationsToFlag(before int64, renewing []string, limit int) ([]*model.Authorization, error) {
+	names, err := json.Marshal(append([]string{}, renewing...))
+	if err != nil {
+		return nil, err
+	}
+	rows, err := t.stmt("authorizations-to-flag").QueryContext(t.ctx, before, string(names), limit)
 	return collect(rows, err, scanAuthorization)
 }
 

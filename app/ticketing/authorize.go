@@ -19,8 +19,9 @@ import (
 // waits as pending_approval with its payment authorized (an Authorization
 // row). Confirm captures it through ApplyPayment, exactly once; Reject voids
 // it: nothing is charged, no fee is paid, nothing is refunded. A hold about
-// to lapse is flagged to the organizers a day before its capture deadline;
-// one that lapses is recorded as lapsed and its registrant told, and
+// to lapse is flagged to the organizers a day before the decision is due
+// (decideBy: its capture deadline, or its end where the provider renews it
+// after the deadline); one that lapses is recorded as lapsed and its registrant told, and
 // confirming them later sends a link to pay. Providers that cannot authorize
 // keep charging at checkout and refunding on rejection.
 
@@ -46,9 +47,40 @@ const authorizationBatch = 100
 // (Stripe's 7 days): the deadline assumed when it gives none.
 const shortestHold = 7 * 24 * time.Hour
 
-// flagAhead is how long before a hold's capture deadline the organizers
-// are told.
+// flagAhead is how long before the decision on a hold is due (decideBy)
+// the organizers are told.
 const flagAhead = 24 * time.Hour
+
+// renewable: a's provider renews a hold once after its capture deadline
+// (its module declares Reauthorize: PayPal, after its 3-day honor period)
+// and a was not renewed yet.
+func (s *Service) renewable(a *model.Authorization) bool {
+	m, ok := s.modules.Get(a.Provider)
+	return ok && m.Reauthorize && a.ReauthorizedAt == nil
+}
+
+// decideBy is until when the organizer can confirm the registration of the
+// hold a and have its money taken: its capture deadline; or, while a is
+// renewable, its end, since a confirmation after the deadline renews it and
+// captures the renewed hold at once (renewHold; PayPal allows the renewal
+// until day 29, when the authorization expires).
+func (s *Service) decideBy(a *model.Authorization) *time.Time {
+	if s.renewable(a) && a.ExpiresAt != nil {
+		return a.ExpiresAt
+	}
+	return a.CaptureBy
+}
+
+// renewingProviders are the providers whose module declares Reauthorize.
+func (s *Service) renewingProviders() []string {
+	var names []string
+	for _, m := range s.modules.All() {
+		if m.Reauthorize {
+			names = append(names, m.Name)
+		}
+	}
+	return names
+}
 
 // openHold is the money held for r that a capture now takes: r awaits
 // approval and its hold is authorized (or its capture was refused and may
@@ -269,8 +301,16 @@ func (s *Service) withAuthorization(ctx context.Context, r *model.Registration) 
 	case err != nil:
 		return nil, err
 	}
-	r.Authorization = a
+	r.Authorization = s.withDecideBy(a)
 	return r, nil
+}
+
+// withDecideBy sets the DecideBy of a, when it is open (a may be nil).
+func (s *Service) withDecideBy(a *model.Authorization) *model.Authorization {
+	if a != nil && a.Status == model.AuthAuthorized {
+		a.DecideBy = s.decideBy(a)
+	}
+	return a
 }
 
 // decideHeld runs the organizer's decision on a registration awaiting
@@ -354,8 +394,7 @@ func (s *Service) capture(ctx context.Context, r *model.Registration, a *model.A
 // a refused capture is recorded as such. One that cannot be sent changes
 // nothing: the organizer tries again.
 func (s *Service) renewHold(ctx context.Context, p payment.Provider, r *model.Registration, a *model.Authorization) (*model.Authorization, error) {
-	m, ok := s.modules.Get(a.Provider)
-	if !ok || !m.Reauthorize || a.ReauthorizedAt != nil || a.CaptureBy == nil || s.now().Before(*a.CaptureBy) {
+	if !s.renewable(a) || a.CaptureBy == nil || s.now().Before(*a.CaptureBy) {
 		return a, nil
 	}
 	ev, err := payment.Reauthorize(ctx, p, payment.ReauthorizeRequest{CheckoutID: a.CheckoutID, PaymentID: a.AuthorizationID,
@@ -504,14 +543,15 @@ func (s *Service) rejectHeld(ctx context.Context, r *model.Registration, a *mode
 }
 
 // CheckAuthorizations flags to the organizers, by email, the holds whose
-// capture deadline is less than a day away, and records as lapsed those
-// that ended (their registrants are told), each once. It returns how many
-// it flagged and how many lapsed.
+// decision is due in less than a day (decideBy), and records as lapsed
+// those that ended (their registrants are told), each once. It returns how
+// many it flagged and how many lapsed.
 func (s *Service) CheckAuthorizations(ctx context.Context) (flagged, lapsed int, err error) {
+	renewing := s.renewingProviders()
 	for {
 		n := 0
 		err := s.store.Write(ctx, func(tx *store.Tx) error {
-			due, err := tx.AuthorizationsToFlag(tx.Now().Add(flagAhead).Unix(), authorizationBatch)
+			due, err := tx.AuthorizationsToFlag(tx.Now().Add(flagAhead).Unix(), renewing, authorizationBatch)
 			if err != nil {
 				return err
 			}
@@ -530,7 +570,7 @@ func (s *Service) CheckAuthorizations(ctx context.Context) (flagged, lapsed int,
 					return err
 				}
 				if _, err := s.queueOrganizerMail(tx, model.MailAuthLapsing, organizerData{Title: e.Title, Item: r.Name + " <" + r.Email + ">",
-					Count: 1, Amount: pricing.FormatMoney(a.Amount, a.Currency, organizerLocale), Message: a.CaptureBy.UTC().Format(time.RFC1123)}); err != nil {
+					Count: 1, Amount: pricing.FormatMoney(a.Amount, a.Currency, organizerLocale), Message: s.decideBy(a).UTC().Format(time.RFC1123)}); err != nil {
 					return err
 				}
 			}

@@ -99,7 +99,7 @@ func (s *Service) Registrations(ctx context.Context, eventID int64, status strin
 		return nil, err
 	}
 	for _, r := range regs {
-		r.Authorization, r.RefundOwed = holds[r.ID], owed[r.ID]
+		r.Authorization, r.RefundOwed = s.withDecideBy(holds[r.ID]), owed[r.ID]
 	}
 	return regs, nil
 }

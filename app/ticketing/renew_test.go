@@ -9,6 +9,7 @@ import (
 
 	"github.com/admit/admit/app/model"
 	"github.com/admit/admit/app/payment"
+	"github.com/admit/admit/app/store"
 )
 
 // TestRenewHoldBeforeCapture: a hold confirmed after its capture deadline
@@ -167,5 +168,91 @@ func TestRenewalTerms(t *testing.T) {
 		if !by.Equal(c.by) || !exp.Equal(c.exp) {
 			t.Errorf("%s: %v, %v; want %v, %v", c.name, by, exp, c.by, c.exp)
 		}
+	}
+}
+
+// TestLapseWarningWithRenewal: at a provider that renews a hold once after
+// its capture deadline (PayPal: honored 3 days, valid 29, renewable once
+// from day 4 to day 29), a confirmation after the deadline still takes the
+// money until the hold's end, so the organizers are warned a day before
+// the end, not a day before the deadline, and the mail names the end. A
+// hold renewed already cannot be again: it is flagged a day before its new
+// deadline.
+func TestLapseWarningWithRenewal(t *testing.T) {
+	const day = 24 * time.Hour
+	type step struct {
+		at              time.Duration // from the authorization
+		flagged, lapsed int
+	}
+	for _, c := range []struct {
+		name    string
+		renewAt time.Duration // 0: never renewed
+		steps   []step
+		warned  time.Duration // the deadline the mail names, from the authorization
+	}{
+		{name: "not renewed: a day before the end", steps: []step{
+			{2*day + time.Minute, 0, 0}, {3*day + time.Minute, 0, 0}, {28*day - time.Minute, 0, 0},
+			{28*day + time.Minute, 1, 0}, {28*day + 2*time.Minute, 0, 0}, {29*day + time.Minute, 0, 1}},
+			warned: 29 * day},
+		{name: "renewed: a day before its new deadline", renewAt: 4 * day, steps: []step{
+			{5*day + time.Minute, 0, 0}, {6*day + time.Minute, 1, 0}, {7*day + time.Minute, 0, 0}, {29*day + time.Minute, 0, 1}},
+			warned: 7 * day},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			w := newWorld(t)
+			hp := &holdingProvider{fakeProvider: w.prov, captures: map[string]int{}, voids: map[string]int{}, renewals: map[string]int{}}
+			w.rewire(hp, func(m *payment.Module) { m.Authorize, m.Reauthorize = m.Name == "stripe", m.Name == "stripe" })
+			if err := w.store.Write(w.ctx, func(tx *store.Tx) error {
+				_, err := tx.InsertUser("org@example.org", "x")
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			e := w.event(eventSpec{price: 2500, approval: true})
+			r := w.mustRegister(e, "ada@example.org", nil)
+			start := w.clock.Now()
+			ev := w.authorized(r, "evt_auth")
+			ev.Authorization = &payment.AuthorizationTerms{CaptureBy: start.Add(3 * day), ExpiresAt: start.Add(29 * day)}
+			if _, err := w.svc.ApplyPayment(w.ctx, ev); err != nil {
+				t.Fatal(err)
+			}
+			for i, s := range c.steps {
+				if c.renewAt != 0 && s.at > c.renewAt && w.hold(r).ReauthorizedAt == nil {
+					w.clock.Set(start.Add(c.renewAt))
+					renewed := ev
+					renewed.ID, renewed.PaymentID = "evt_renewed", ev.PaymentID+"-re"
+					renewed.Authorization = &payment.AuthorizationTerms{CaptureBy: start.Add(c.renewAt + 3*day), ExpiresAt: start.Add(29 * day)}
+					if _, err := w.svc.ApplyPayment(w.ctx, renewed); err != nil {
+						t.Fatal(err)
+					}
+				}
+				w.clock.Set(start.Add(s.at))
+				f, l, err := w.svc.CheckAuthorizations(w.ctx)
+				if err != nil || f != s.flagged || l != s.lapsed {
+					t.Fatalf("at day %.2f: flagged %d lapsed %d %v, want %d %d", s.at.Hours()/24, f, l, err, s.flagged, s.lapsed)
+				}
+				if i == 0 { // the organizer's table says until when too
+					if a := w.reg(r.ID).Authorization; a == nil || a.DecideBy == nil || !a.DecideBy.Equal(start.Add(c.warned)) {
+						t.Fatalf("decide by %+v, want %v", a, start.Add(c.warned))
+					}
+				}
+			}
+			all, err := w.store.Outbox(w.ctx, "", 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			warned := 0
+			for _, m := range all {
+				if m.Kind == model.MailAuthLapsing {
+					warned++
+					if want := start.Add(c.warned).UTC().Format(time.RFC1123); !strings.Contains(m.Data, want) {
+						t.Errorf("the warning says %s, want %s", m.Data, want)
+					}
+				}
+			}
+			if warned != 1 {
+				t.Fatalf("%d warnings, want 1", warned)
+			}
+		})
 	}
 }

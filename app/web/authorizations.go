@@ -23,7 +23,11 @@ type authorizationJSON struct {
 	// hold ends then.
 	CaptureBy *time.Time `json:"capture_by,omitempty"`
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
-	// Flagged: the organizers were told the hold lapses within a day.
+	// DecideBy: confirming the registration takes the money until then
+	// (capture_by, or expires_at where the provider renews the hold after
+	// capture_by).
+	DecideBy *time.Time `json:"decide_by,omitempty"`
+	// Flagged: the organizers were told the decision is due within a day.
 	Flagged bool `json:"flagged"`
 	// Error is the provider's reason for a refused capture.
 	Error string `json:"error,omitempty"`
@@ -37,7 +41,7 @@ func authorizationView(a *model.Authorization) *authorizationJSON {
 		return nil
 	}
 	return &authorizationJSON{Status: a.Status, Amount: a.Amount, Currency: a.Currency, CaptureBy: a.CaptureBy,
-		ExpiresAt: a.ExpiresAt, Flagged: a.FlaggedAt != nil, Error: a.LastError, ReauthorizedAt: a.ReauthorizedAt}
+		ExpiresAt: a.ExpiresAt, DecideBy: a.DecideBy, Flagged: a.FlaggedAt != nil, Error: a.LastError, ReauthorizedAt: a.ReauthorizedAt}
 }
 
 // authorizationCells are the CSV export's columns of a registration's held

@@ -34,13 +34,17 @@ ON CONFLICT(registration_id) DO UPDATE SET approved_at = excluded.approved_at, u
 UPDATE authorizations SET flagged_at = ?1, updated_at = ?1 WHERE registration_id = ?2 AND flagged_at IS NULL;
 
 -- name: authorizations-to-flag
--- Holds still waiting for a decision whose capture deadline is before ?1,
--- not flagged to the organizers yet.
+-- Holds still waiting for a decision, not flagged to the organizers yet,
+-- whose decision is due before ?1: their capture deadline or, at a
+-- provider that renews a hold once after it (?2: a JSON array of provider
+-- names), while not renewed yet, their end.
 SELECT a.registration_id, a.provider, a.checkout_id, a.authorization_id, a.amount, a.currency, a.status, a.authorized_at,
     a.capture_by, a.expires_at, a.flagged_at, a.approved_at, a.last_error, a.updated_at, a.reauthorized_at
 FROM authorizations a JOIN registrations r ON r.id = a.registration_id
-WHERE a.status = 'authorized' AND a.flagged_at IS NULL AND a.capture_by <= ?1 AND r.status = 'pending_approval'
-ORDER BY a.capture_by LIMIT ?2;
+WHERE a.status = 'authorized' AND a.flagged_at IS NULL AND r.status = 'pending_approval'
+    AND CASE WHEN a.reauthorized_at IS NULL AND a.provider IN (SELECT value FROM json_each(?2))
+        THEN COALESCE(a.expires_at, a.capture_by) ELSE a.capture_by END <= ?1
+ORDER BY a.capture_by LIMIT ?3;
 
 -- name: authorizations-lapsed
 -- Holds still open whose end has passed.
