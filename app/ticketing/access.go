@@ -44,8 +44,17 @@ func validTokenShape(token string) bool {
 // holds its payment's authorization, when there was one.
 func (s *Service) Access(ctx context.Context, token string) (*Access, error) {
 	a, err := s.accessBy(ctx, token, s.store.RegistrationByToken)
-	if err != nil || !a.Event.ApprovalRequired {
-		return a, err
+	if err != nil {
+		return nil, err
+	}
+	if a.Registration.AmountPaid > 0 {
+		// What cancelling gives back is what is not owed by hand already.
+		if err := s.withRefundOwed(ctx, a.Registration); err != nil {
+			return nil, err
+		}
+	}
+	if !a.Event.ApprovalRequired {
+		return a, nil
 	}
 	// The page and the API say whether its payment is held, not charged,
 	// and what became of the hold.

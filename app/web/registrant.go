@@ -69,12 +69,16 @@ const (
 	outcomeNoRefund = "no_refund" // paid, but the policy gives nothing back now
 	outcomeFree     = "free"      // the ticket is free
 	outcomeUnpaid   = "unpaid"    // not free, but nothing was charged (yet)
+	// paid, but all of it is being refunded already (owed back by hand)
+	outcomeRefunding = "refunding"
 )
 
 // cancelOutcome is what cancelling now gives back to the registrant.
 func cancelOutcome(a *ticketing.Access, now time.Time) string {
 	r := a.Registration
 	switch {
+	case r.Refundable() <= 0 && r.AmountPaid > 0:
+		return outcomeRefunding
 	case r.Refundable() <= 0 && r.Amount > 0:
 		return outcomeUnpaid
 	case r.Refundable() <= 0:

@@ -1,0 +1,55 @@
+package web
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/admit/admit/app/payment"
+)
+
+// TestAccessPageCountsWhatIsOwedByHand: the registrant's page says what
+// cancelling gives back less what the organizer already owes them by hand
+// (a bank transfer refunded in part, then in full), as the cancellation
+// itself counts it.
+func TestAccessPageCountsWhatIsOwedByHand(t *testing.T) {
+	e := newEnvWith(t, payment.NewRegistry())
+	e.connectBank(7)
+	ev := e.createEvent(liveEvent(map[string]any{"price": map[string]any{"amount": 5000, "currency": "EUR"},
+		"providers": []string{"banktransfer"}, "cancel_refund_hours": 24}))
+	ada, _, token := e.registerBank(ev["slug"].(string), "Ada")
+	if r := e.markPaid(ada, map[string]any{"amount": 5000}); r.Status != 200 {
+		t.Fatalf("paid: %d %s", r.Status, r.Body)
+	}
+	outcome := func() string {
+		t.Helper()
+		r := e.do("GET", "/a/"+token, nil, false)
+		if r.Status != 200 {
+			t.Fatalf("access page: %d %s", r.Status, r.Body)
+		}
+		body := spaced(string(r.Body))
+		i := strings.Index(body, `<p class="outcome">`)
+		if i < 0 {
+			t.Fatalf("no outcome on the page:\n%s", body)
+		}
+		j := strings.Index(body[i:], "</p>")
+		return body[i+len(`<p class="outcome">`) : i+j]
+	}
+	if got := outcome(); !strings.Contains(got, "50.00") {
+		t.Fatalf("paid 50.00, nothing refunded: %q", got)
+	}
+	if r := e.do("POST", fmt.Sprintf("/api/v1/registrations/%d/refund", ada), map[string]any{"amount": 2000}, true); r.Status != 200 ||
+		!strings.Contains(string(r.Body), `"refund_owed":{"method":"manual","amount":2000,"currency":"EUR"}`) {
+		t.Fatalf("refund 20.00: %d %s", r.Status, r.Body)
+	}
+	if got := outcome(); !strings.Contains(got, "30.00") {
+		t.Fatalf("20.00 owed by hand: the page offers %q, want 30.00", got)
+	}
+	if r := e.do("POST", fmt.Sprintf("/api/v1/registrations/%d/refund", ada), nil, true); r.Status != 200 ||
+		!strings.Contains(string(r.Body), `"refund_owed":{"method":"manual","amount":5000,"currency":"EUR"}`) {
+		t.Fatalf("refund the rest: %d %s", r.Status, r.Body)
+	}
+	if got := outcome(); got != "What you paid is already being refunded to you, so cancelling gives nothing more back." {
+		t.Fatalf("everything owed by hand: the page says %q", got)
+	}
+}
