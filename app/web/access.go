@@ -141,7 +141,7 @@ func (s *Server) accessPage(c *fiber.Ctx) error {
 	d := accessPageData{Access: a, Token: token, Deny: a.DenyReason(), JoinOpen: a.JoinOpen(now), Next: j.Next, Now: now,
 		Cancelled: c.Query("cancelled"), Outcome: cancelOutcome(a, now)}
 	switch d.Cancelled {
-	case "", "1", outcomeRefund, outcomeNoRefund, outcomeFree, outcomeUnpaid:
+	case "", "1", outcomeRefund, outcomeNoRefund, outcomeFree, outcomeUnpaid, outcomeRefunding:
 	default:
 		d.Cancelled = "1"
 	}
