@@ -348,6 +348,11 @@ func (s *Store) OwedRefunds(ctx context.Context, eventID int64) (map[int64]int64
 }
 
 // OwedRefund is what the organizer owes one registration back by hand.
+func (t *Tx) OwedRefund(registrationID int64) (int64, error) {
+	return scanOne[int64](t.queryRow("owed-refund-of-registration", registrationID))
+}
+
+// OwedRefund is the same outside a transaction.
 func (s *Store) OwedRefund(ctx context.Context, registrationID int64) (int64, error) {
 	return scanOne[int64](s.read("owed-refund-of-registration").QueryRowContext(ctx, registrationID))
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/admit/admit/app/model"
 	"github.com/admit/admit/app/payment"
 )
 
@@ -51,5 +52,40 @@ func TestAccessPageCountsWhatIsOwedByHand(t *testing.T) {
 	}
 	if got := outcome(); got != "What you paid is already being refunded to you, so cancelling gives nothing more back." {
 		t.Fatalf("everything owed by hand: the page says %q", got)
+	}
+}
+
+// TestWebhookSaysWhatIsOwedByHand: an outgoing webhook gives the
+// registration as the admin API shows it, refund_owed included: a bank
+// transfer cancelled by its registrant under a refund policy reaches the
+// organizer's endpoint as registration.cancelled with the refund it owes.
+func TestWebhookSaysWhatIsOwedByHand(t *testing.T) {
+	e := newEnvWith(t, payment.NewRegistry(), allowPrivateHooks)
+	e.connectBank(7)
+	ev := e.createEvent(liveEvent(map[string]any{"price": map[string]any{"amount": 5000, "currency": "EUR"},
+		"providers": []string{"banktransfer"}, "cancel_refund_hours": 24}))
+	ada, _, token := e.registerBank(ev["slug"].(string), "Ada")
+	if r := e.markPaid(ada, map[string]any{"amount": 5000}); r.Status != 200 {
+		t.Fatalf("paid: %d %s", r.Status, r.Body)
+	}
+	hooks := newHookReceiver(t, e.clock.Now)
+	e.addHook(hooks)
+	if r := e.do("POST", "/a/"+token+"/cancel", nil, false, "Accept", "application/json"); r.Status != 200 {
+		t.Fatalf("cancel: %d %s", r.Status, r.Body)
+	}
+	e.deliverHooks()
+	var cancelled []receivedHook
+	for _, h := range hooks.received() {
+		if h.Type == model.HookRegistrationCancelled {
+			cancelled = append(cancelled, h)
+		}
+	}
+	if len(cancelled) != 1 {
+		t.Fatalf("registration.cancelled received %d times: %+v", len(cancelled), hooks.received())
+	}
+	reg := cancelled[0].Data["registration"].(map[string]any)
+	owed, _ := reg["refund_owed"].(map[string]any)
+	if owed == nil || owed["method"] != model.RefundManual || num(owed["amount"]) != 5000 || owed["currency"] != "EUR" {
+		t.Fatalf("registration.cancelled: refund_owed %v in %v", reg["refund_owed"], reg)
 	}
 }
