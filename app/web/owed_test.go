@@ -9,19 +9,27 @@ import (
 	"github.com/admit/admit/app/payment"
 )
 
+// paidByTransfer is Ada, who paid 50.00 EUR by bank transfer for an event
+// that refunds a cancellation: her registration's id and access token.
+func (e *env) paidByTransfer() (int64, string) {
+	e.t.Helper()
+	e.connectBank(7)
+	ev := e.createEvent(liveEvent(map[string]any{"price": map[string]any{"amount": 5000, "currency": "EUR"},
+		"providers": []string{"banktransfer"}, "cancel_refund_hours": 24}))
+	ada, _, token := e.registerBank(ev["slug"].(string), "Ada")
+	if r := e.markPaid(ada, map[string]any{"amount": 5000}); r.Status != 200 {
+		e.t.Fatalf("paid: %d %s", r.Status, r.Body)
+	}
+	return ada, token
+}
+
 // TestAccessPageCountsWhatIsOwedByHand: the registrant's page says what
 // cancelling gives back less what the organizer already owes them by hand
 // (a bank transfer refunded in part, then in full), as the cancellation
 // itself counts it.
 func TestAccessPageCountsWhatIsOwedByHand(t *testing.T) {
 	e := newEnvWith(t, payment.NewRegistry())
-	e.connectBank(7)
-	ev := e.createEvent(liveEvent(map[string]any{"price": map[string]any{"amount": 5000, "currency": "EUR"},
-		"providers": []string{"banktransfer"}, "cancel_refund_hours": 24}))
-	ada, _, token := e.registerBank(ev["slug"].(string), "Ada")
-	if r := e.markPaid(ada, map[string]any{"amount": 5000}); r.Status != 200 {
-		t.Fatalf("paid: %d %s", r.Status, r.Body)
-	}
+	ada, token := e.paidByTransfer()
 	outcome := func() string {
 		t.Helper()
 		r := e.do("GET", "/a/"+token, nil, false)
@@ -61,13 +69,7 @@ func TestAccessPageCountsWhatIsOwedByHand(t *testing.T) {
 // organizer's endpoint as registration.cancelled with the refund it owes.
 func TestWebhookSaysWhatIsOwedByHand(t *testing.T) {
 	e := newEnvWith(t, payment.NewRegistry(), allowPrivateHooks)
-	e.connectBank(7)
-	ev := e.createEvent(liveEvent(map[string]any{"price": map[string]any{"amount": 5000, "currency": "EUR"},
-		"providers": []string{"banktransfer"}, "cancel_refund_hours": 24}))
-	ada, _, token := e.registerBank(ev["slug"].(string), "Ada")
-	if r := e.markPaid(ada, map[string]any{"amount": 5000}); r.Status != 200 {
-		t.Fatalf("paid: %d %s", r.Status, r.Body)
-	}
+	_, token := e.paidByTransfer()
 	hooks := newHookReceiver(t, e.clock.Now)
 	e.addHook(hooks)
 	if r := e.do("POST", "/a/"+token+"/cancel", nil, false, "Accept", "application/json"); r.Status != 200 {
