@@ -36,6 +36,7 @@ func providers() *payment.Modules {
 }
 
 func main() {
+	server.TuneMemory()
 	// First of all, so that a signal during start-up also stops cleanly.
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
