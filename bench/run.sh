@@ -87,6 +87,6 @@ tmp="$(mktemp -d "${TMPDIR:-/tmp}/admit-bench.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 
 echo "bench: building admit and regbench…" >&2
-go build -o "$tmp/admit" .
+go build -trimpath -o "$tmp/admit" . # as install.sh builds it
 go build -o "$tmp/regbench" ./bench/regbench
 "$tmp/regbench" -bin "$tmp/admit" -out bench/RESULTS.md -dir "$tmp/run" "$@"

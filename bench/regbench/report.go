@@ -210,9 +210,12 @@ is not asked to map the database, ~mmap_size~ is 0; its WAL index, a
 few dozen KB, is the shared part). The binary's pages are read-only,
 shared with the page cache and any other process running the same
 file, and the kernel drops them when memory runs short and reads them
-back when they are used again; Linux maps them in batches around each
-page touched (fault-around), so after start-up most of the
-{{.BinMB}} binary's code and read-only data count in ~VmRSS~.{{if .Idle}}
+back when they are used again. Recent Linux kernels (6.18 with ext4
+here) keep a file in the page cache in blocks of up to 2 MB, both when
+it is written and when it is read ahead, and a fault maps the whole
+block around the page touched, so after start-up nearly all of the
+{{.BinMB}} binary's code and read-only data count in ~VmRSS~: a smaller
+binary is the only way to fewer of these pages.{{if .Idle}}
 Just before the load (started, the administrator signed in, the event
 created), ~VmHWM~ was already {{.IdleMB}}: ~VmRSS~ {{.IdleAnonMB}}
 anonymous and {{.IdleFileMB}} file-backed.{{end}}{{if .Anon}}
