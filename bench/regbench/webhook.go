@@ -136,7 +136,7 @@ VALUES (1, NULL, ?, ?, ?, 'pending_payment', ?, ?, 'stripe', ?, ?, ?, ?, ?, ?, ?
 	rawMarkEvent = `INSERT INTO payment_events(provider, event_id, kind, registration_id, outcome, applied_at) VALUES (?, ?, ?, ?, ?, ?)
 ON CONFLICT DO NOTHING`
 	rawSetPaid = `UPDATE registrations SET status = ?, amount_paid = ?, paid_currency = ?, payment_id = ?, paid_at = ?, updated_at = ?,
-    last_mailed_at = coalesce(?, last_mailed_at) WHERE id = ?`
+    last_mailed_at = coalesce(?, last_mailed_at) WHERE id = ? AND status = ? AND amount_refunded = ?`
 	rawQueueAccess = `INSERT INTO outbox(registration_id, to_addr, to_name, subject, kind, locale, data, status, next_attempt_at, created_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)`
 )
@@ -220,7 +220,7 @@ func rawWebhooks(ctx context.Context, dir string, o options) (whResult, []string
 		} else if fresh == 0 {
 			return "duplicate", tx.Rollback()
 		}
-		if _, err := tx.StmtContext(ctx, setPaid).ExecContext(ctx, "confirmed", webhookPrice, webhookCurrency, fmt.Sprintf("pi_bench_%d", id), now, now, now, id); err != nil {
+		if _, err := tx.StmtContext(ctx, setPaid).ExecContext(ctx, "confirmed", webhookPrice, webhookCurrency, fmt.Sprintf("pi_bench_%d", id), now, now, now, id, "pending_payment", 0); err != nil {
 			return "", err
 		}
 		if _, err := tx.StmtContext(ctx, queue).ExecContext(ctx, id, fmt.Sprintf("raw-%d@example.org", k), fmt.Sprintf("Raw %d", k),
