@@ -188,7 +188,7 @@ func (s *stripeSide) overlay(r *http.Request, body, out []byte) (int, []byte) {
 			"id": c.PaymentIntent, "object": "payment_intent", "amount": c.Amount, "amount_received": c.Amount,
 			"currency": c.Currency, "status": "succeeded", "capture_method": "automatic",
 			"metadata":      map[string]string{"registration_id": strconv.FormatInt(c.Registration, 10)},
-			"latest_charge": s.chargeJSON(c),
+			"latest_charge": json.RawMessage(stripetest.Charge(c.Charge, c.PaymentIntent, c.Amount, c.Refunded, c.Currency)),
 		})
 		return http.StatusOK, b
 	}
@@ -240,12 +240,6 @@ func (s *stripeSide) returnPath(reg int64) (string, error) {
 		return "", err
 	}
 	return u.RequestURI(), nil
-}
-
-func (s *stripeSide) chargeJSON(c *stripeCharge) map[string]any {
-	return map[string]any{"id": c.Charge, "object": "charge", "amount": c.Amount, "amount_refunded": c.Refunded,
-		"currency": c.Currency, "payment_intent": c.PaymentIntent, "refunded": c.Refunded >= c.Amount, "paid": true,
-		"status": "succeeded", "balance_transaction": nil, "metadata": map[string]string{}}
 }
 
 // refund records a refund stripe-mock accepted, as Stripe would: on a

@@ -177,15 +177,11 @@ func (c *chaos) setUp() {
 		{Title: "Chaos PayPal", Capacity: 6, Providers: []string{"paypal"}},
 		{Title: "Chaos both", Capacity: 5, Providers: []string{"stripe", "paypal"}},
 	} {
-		in := map[string]any{"title": e.Title, "kind": "live", "timezone": "UTC", "capacity": e.Capacity, "status": "published",
-			"sessions": []map[string]any{{"starts_at": "2030-01-01T10:00:00Z", "duration_minutes": 60}}}
+		var paid map[string]any
 		if len(e.Providers) > 0 {
-			in["price"] = map[string]any{"amount": 1999, "currency": "EUR"}
-			in["providers"] = e.Providers
+			paid = map[string]any{"price": map[string]any{"amount": 1999, "currency": "EUR"}, "providers": e.Providers}
 		}
-		if status := api(c.t, httpClient, "POST", c.base+"/api/v1/events", c.token, in, &e.event); status != http.StatusCreated || e.ID == 0 {
-			c.t.Fatalf("create event %s: %d", e.Title, status)
-		}
+		e.event = c.srv.createEvent(c.t, c.token, e.Title, e.Capacity, paid)
 		c.events = append(c.events, e)
 	}
 }
@@ -581,18 +577,20 @@ func (c *chaos) registrantCancels(r *chaosReg) error {
 	})
 }
 
-// waitAccessToken waits (at most 45 s) for the access email of r.
+// waitAccessToken waits (at most 45 s) for the access email of r; "" when
+// none came. It wakes as each mail arrives.
 func (c *chaos) waitAccessToken(r *chaosReg) string {
-	deadline := time.Now().Add(45 * time.Second)
-	for time.Now().Before(deadline) {
-		for _, m := range accessMails(c.smtp.Messages(), r.Event.Title) {
+	token := ""
+	c.smtp.WaitUntil(45*time.Second, func(msgs []mailtest.Received) bool {
+		for _, m := range accessMails(msgs, r.Event.Title) {
 			if m.to == r.Email {
-				return m.token
+				token = m.token
+				return true
 			}
 		}
-		time.Sleep(20 * time.Millisecond) // polling a condition: the mailbox
-	}
-	return ""
+		return false
+	})
+	return token
 }
 
 // deliver POSTs a webhook as its provider would; one not answered 2xx is

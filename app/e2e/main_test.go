@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -409,12 +410,17 @@ type event struct {
 	Slug string `json:"slug"`
 }
 
-// createEvent creates a free published live event with the given capacity.
-func (s *server) createEvent(t testing.TB, token, title string, capacity int64) event {
+// createEvent creates a published live event with the given capacity:
+// free, with one session on 1 January 2030, unless more sets other fields
+// (a price and its providers, other sessions).
+func (s *server) createEvent(t testing.TB, token, title string, capacity int64, more ...map[string]any) event {
 	t.Helper()
 	in := map[string]any{
 		"title": title, "kind": "live", "timezone": "UTC", "capacity": capacity, "status": "published",
 		"sessions": []map[string]any{{"starts_at": "2030-01-01T10:00:00Z", "duration_minutes": 60}},
+	}
+	for _, m := range more {
+		maps.Copy(in, m)
 	}
 	var e event
 	if status := api(t, httpClient, "POST", s.base+"/api/v1/events", token, in, &e); status != http.StatusCreated || e.ID == 0 || e.Slug == "" {

@@ -27,12 +27,8 @@ func TestReminderFromTheBinary(t *testing.T) {
 	token := s.login(t, adminEmail, adminPassword)
 	starts := time.Now().Add(61 * time.Minute).Truncate(time.Second)
 	due := starts.Add(-time.Hour)
-	var ev event
-	in := map[string]any{"title": "Soon", "kind": "live", "timezone": "UTC", "status": "published",
-		"sessions": []map[string]any{{"starts_at": starts.UTC().Format(time.RFC3339), "duration_minutes": 30}}}
-	if status := api(t, httpClient, "POST", s.base+"/api/v1/events", token, in, &ev); status != http.StatusCreated {
-		t.Fatalf("create event: %d", status)
-	}
+	ev := s.createEvent(t, token, "Soon", 10,
+		map[string]any{"sessions": []map[string]any{{"starts_at": starts.UTC().Format(time.RFC3339), "duration_minutes": 30}}})
 	if status, _, err := register(httpClient, s.base, ev.Slug, "Ada", "ada@example.org"); status != http.StatusCreated || err != nil {
 		t.Fatalf("register: %d %v", status, err)
 	}

@@ -209,7 +209,7 @@ func a11yFixture(t *testing.T) (base string, vars map[string]string) {
 	// A bank transfer on an event with approval: nothing to pay yet.
 	later := e.createEvent(liveEvent(map[string]any{"title": "Approved, then Paid", "slug": "approval-transfer", "price": map[string]any{"amount": 5000, "currency": "EUR"},
 		"providers": []string{"banktransfer"}, "sessions": soon, "approval_required": true}))
-	laterReg := e.registerBankLater("approval-transfer", "Finn")
+	laterReg, _, _ := e.registerBank("approval-transfer", "Finn")
 	// A co-organizer on the event (its page lists them), invited.
 	if r := e.do("POST", fmt.Sprintf("/api/v1/events/%d/registrations", num(ev["id"])),
 		map[string]any{"name": "Cora", "email": "cora@example.org", "role": "co_organizer"}, true); r.Status != 201 {

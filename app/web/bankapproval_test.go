@@ -13,23 +13,6 @@ import (
 	"github.com/admit/admit/plugins/banktransfer"
 )
 
-// registerBankLater registers name by bank transfer on an event with
-// manual approval: pending_approval, with no payment page.
-func (e *env) registerBankLater(slug, name string) int64 {
-	e.t.Helper()
-	r := e.do("POST", "/api/v1/public/events/"+slug+"/registrations", map[string]any{"name": name,
-		"email": strings.ToLower(name) + "@example.org", "provider": "banktransfer"}, false)
-	if r.Status != 201 {
-		e.t.Fatalf("register %s: %d %s", name, r.Status, r.Body)
-	}
-	body := r.JSON(e.t)
-	reg := body["registration"].(map[string]any)
-	if reg["status"] != model.StatusPendingApproval || body["checkout_url"] != nil {
-		e.t.Fatalf("register %s: %s", name, r.Body)
-	}
-	return num(reg["id"])
-}
-
 // TestBankTransferAfterApproval: on an event with manual approval, a
 // registrant who pays by bank transfer waits for the organizer with nothing
 // to pay (no reference, no instructions; the mail and the page say the
@@ -51,8 +34,8 @@ func TestBankTransferAfterApproval(t *testing.T) {
 		t.Fatalf("event page:\n%s", page)
 	}
 	srv, d := e.smtp()
-	ada := e.registerBankLater(slug, "Ada")
-	bob := e.registerBankLater(slug, "Bob")
+	ada, _, _ := e.registerBank(slug, "Ada")
+	bob, _, _ := e.registerBank(slug, "Bob")
 	// Both seats are held while they wait.
 	if r := e.do("POST", "/api/v1/public/events/"+slug+"/registrations", map[string]any{"name": "Cy", "email": "cy@example.org", "provider": "banktransfer"}, false); r.Status != 409 {
 		t.Fatalf("a third registration: %d %s", r.Status, r.Body)
@@ -130,7 +113,7 @@ func TestBankTransferAfterApproval(t *testing.T) {
 	if m := e.delivered(srv, d, 2)["bob@example.org"]; !strings.Contains(m.Text, "could not accept your registration") || strings.Contains(m.Text, "refund") {
 		t.Fatalf("rejection mail:\n%s", m.Text)
 	}
-	cy := e.registerBankLater(slug, "Cy")
+	cy, _, _ := e.registerBank(slug, "Cy")
 	// Approved and never paid: released at the end of the term, counted
 	// from the approval.
 	if r := e.do("POST", fmt.Sprintf("/api/v1/registrations/%d/confirm", cy), nil, true); r.Status != 200 {

@@ -77,12 +77,7 @@ func newEnvWith(t *testing.T, providers *payment.Registry, tweaks ...func(*ticke
 	ctx := context.Background()
 	clk := clocktest.New(time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC))
 	dbPath := filepath.Join(t.TempDir(), "admit.db")
-	st, err := store.Open(ctx, dbPath, store.Options{Synchronous: "NORMAL"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st.SetClock(clk.Now)
-	t.Cleanup(func() { st.Close() })
+	st := openStore(t, dbPath, clk)
 	tr, err := i18n.New(sub(t, "i18n"))
 	if err != nil {
 		t.Fatal(err)
@@ -108,28 +103,50 @@ func newEnvWith(t *testing.T, providers *payment.Registry, tweaks ...func(*ticke
 	for _, f := range tweaks {
 		f(&opts, &deps)
 	}
-	tickets, err := ticketing.New(st, opts)
-	if err != nil {
+	e := &env{t: t, i18n: tr, render: rd, clock: clk, opts: opts, deps: deps, dbPath: dbPath}
+	e.build(st)
+	if _, _, err := e.auth.Bootstrap(ctx, adminEmail, adminPassword); err != nil {
 		t.Fatal(err)
 	}
-	// Tests move the clock by months: the admin's token outlives them
-	// unless a test sets the lifetime (withTokenTTL).
-	admins := auth.New(st, auth.Options{Cost: bcrypt.MinCost, TokenTTL: 3650 * 24 * time.Hour, Now: clk.Now})
-	if _, _, err := admins.Bootstrap(ctx, adminEmail, adminPassword); err != nil {
-		t.Fatal(err)
-	}
-	deps.Tickets, deps.Auth = tickets, admins
-	app, err := New(deps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, app: app, store: st, tickets: tickets, i18n: tr, render: rd, clock: clk, auth: admins, opts: opts, deps: deps, dbPath: dbPath}
-	tok, err := admins.Login(ctx, adminEmail, adminPassword, store.TokenAPI, "192.0.2.1")
+	tok, err := e.auth.Login(ctx, adminEmail, adminPassword, store.TokenAPI, "192.0.2.1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.token = tok
 	return e
+}
+
+// openStore opens the database at path, on the test's clock, closed when
+// the test ends.
+func openStore(t *testing.T, path string, clk *clocktest.Clock) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), path, store.Options{Synchronous: "NORMAL"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.SetClock(clk.Now)
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// build makes the ticketing service, the admins' sign-in and the app on
+// st, from e.opts and e.deps.
+func (e *env) build(st *store.Store) {
+	e.t.Helper()
+	tickets, err := ticketing.New(st, e.opts)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	// Tests move the clock by months: the admin's token outlives them
+	// unless a test sets the lifetime (withTokenTTL).
+	admins := auth.New(st, auth.Options{Cost: bcrypt.MinCost, TokenTTL: 3650 * 24 * time.Hour, Now: e.clock.Now})
+	d := e.deps
+	d.Tickets, d.Auth, d.Outbox, d.DB = tickets, admins, st, st
+	app, err := New(d)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.store, e.tickets, e.auth, e.app, e.deps = st, tickets, admins, app, d
 }
 
 // restart builds the ticketing service and the app again on the same

@@ -11,13 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
-	"github.com/admit/admit/app/auth"
 	"github.com/admit/admit/app/metrics"
 	"github.com/admit/admit/app/model"
-	"github.com/admit/admit/app/store"
-	"github.com/admit/admit/app/ticketing"
 )
 
 // postWithKey posts a JSON body with an Idempotency-Key and returns the
@@ -118,24 +113,7 @@ func (e *env) reopen() {
 	if err := e.store.Close(); err != nil {
 		e.t.Fatal(err)
 	}
-	st, err := store.Open(context.Background(), e.dbPath, store.Options{Synchronous: "NORMAL"})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	st.SetClock(e.clock.Now)
-	e.t.Cleanup(func() { st.Close() })
-	tickets, err := ticketing.New(st, e.opts)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	admins := auth.New(st, auth.Options{Cost: bcrypt.MinCost, TokenTTL: 3650 * 24 * time.Hour, Now: e.clock.Now})
-	d := e.deps
-	d.Tickets, d.Auth, d.Outbox, d.DB = tickets, admins, st, st
-	app, err := New(d)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.store, e.tickets, e.auth, e.app, e.deps = st, tickets, admins, app, d
+	e.build(openStore(e.t, e.dbPath, e.clock))
 }
 
 // TestIdempotentReplayAfterRestart: the answers Idempotency-Keys kept (a

@@ -19,7 +19,8 @@ func bankPageFixture(e *env) (partly, awaiting string) {
 	}
 	later := e.createEvent(liveEvent(map[string]any{"title": "Approved, then Paid", "price": map[string]any{"amount": 5000, "currency": "EUR"},
 		"providers": []string{"banktransfer"}, "approval_required": true}))
-	return token, e.accessToken(e.registerBankLater(later["slug"].(string), "Finn"))
+	_, _, awaiting = e.registerBank(later["slug"].(string), "Finn")
+	return token, awaiting
 }
 
 // TestBankTransferPageOneNumberFormat: a reader from Mexico (es-MX writes

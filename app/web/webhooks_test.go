@@ -47,13 +47,32 @@ func newHookReceiver(t *testing.T, now func() time.Time) *hookReceiver {
 	return h
 }
 
+// hold makes each request wait for its sender to give up, and returns
+// the channel that receives each one as it starts waiting.
+func (h *hookReceiver) hold() <-chan struct{} {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.entered = make(chan struct{})
+	return h.entered
+}
+
+// release takes back hold: requests are answered again.
+func (h *hookReceiver) release() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.entered = nil
+}
+
 func (h *hookReceiver) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	h.mu.Lock()
 	entered := h.entered
 	h.mu.Unlock()
 	if entered != nil {
-		entered <- struct{}{}
+		select {
+		case entered <- struct{}{}:
+		case <-r.Context().Done():
+		}
 		<-r.Context().Done()
 		return
 	}
@@ -411,19 +430,17 @@ func TestWebhookStoppedMidDelivery(t *testing.T) {
 	h := newHookReceiver(t, e.clock.Now)
 	e.createEvent(liveEvent(nil)) // before the endpoint: one event only
 	hook := e.addHook(h)
-	h.entered = make(chan struct{})
+	entered := h.hold()
 	e.do("PATCH", "/api/v1/events/1", map[string]any{"title": "Renamed"}, true)
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
-		<-h.entered
+		<-entered
 		cancel()
 	}()
 	if err := e.tickets.DeliverWebhooks(ctx); err == nil {
 		t.Fatal("a stopped delivery reported no error")
 	}
-	h.mu.Lock()
-	h.entered = nil
-	h.mu.Unlock()
+	h.release()
 	e.deliverHooks() // leased: not due yet
 	if len(h.received()) != 0 {
 		t.Fatal("sent again during its lease")

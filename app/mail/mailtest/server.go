@@ -215,22 +215,32 @@ func (s *Server) WaitFor(t testing.TB, n int, timeout time.Duration) []Received 
 			timeout = time.Until(end) - 30*time.Second
 		}
 	}
+	msgs, ok := s.WaitUntil(timeout, func(msgs []Received) bool { return len(msgs) >= n })
+	if !ok {
+		t.Fatalf("mailtest: %d message(s) after %s, want %d", len(msgs), timeout, n)
+	}
+	return msgs
+}
+
+// WaitUntil waits until cond holds of the messages received so far (oldest
+// first) and returns them with true; after timeout it returns them with
+// false. cond is asked at once and again each time a message arrives, never
+// on a timer; it gets its own copy. WaitUntil does not fail the test: it
+// may run on any goroutine.
+func (s *Server) WaitUntil(timeout time.Duration, cond func([]Received) bool) ([]Received, bool) {
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	for {
 		s.mu.Lock()
-		if len(s.msgs) >= n {
-			out := append([]Received(nil), s.msgs...)
-			s.mu.Unlock()
-			return out
-		}
-		changed, got := s.changed, len(s.msgs)
+		msgs, changed := append([]Received(nil), s.msgs...), s.changed
 		s.mu.Unlock()
+		if cond(msgs) {
+			return msgs, true
+		}
 		select {
 		case <-changed:
 		case <-deadline.C:
-			t.Fatalf("mailtest: %d message(s) after %s, want %d", got, timeout, n)
-			return nil
+			return msgs, false
 		}
 	}
 }

@@ -75,3 +75,28 @@ func TestServerWithStdlibClient(t *testing.T) {
 		t.Errorf("%d messages after Reset", n)
 	}
 }
+
+func TestWaitUntil(t *testing.T) {
+	srv := NewServer(t)
+	host, port := srv.Addr()
+	addr := net.JoinHostPort(host, strconv.Itoa(port))
+	if _, ok := srv.WaitUntil(time.Millisecond, func(msgs []Received) bool { return len(msgs) > 0 }); ok {
+		t.Fatal("a condition on an empty mailbox held")
+	}
+	done := make(chan []Received)
+	go func() {
+		msgs, _ := srv.WaitUntil(time.Minute, func(msgs []Received) bool {
+			return len(msgs) > 0 && msgs[len(msgs)-1].Subject == "second"
+		})
+		done <- msgs
+	}()
+	for _, subject := range []string{"first", "second"} {
+		msg := "From: a@example.com\r\nTo: b@example.com\r\nSubject: " + subject + "\r\n\r\nhello\r\n"
+		if err := smtp.SendMail(addr, nil, "a@example.com", []string{"b@example.com"}, []byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if msgs := <-done; len(msgs) != 2 || msgs[0].Subject != "first" {
+		t.Fatalf("got %+v", msgs)
+	}
+}
