@@ -39,7 +39,7 @@ func TestBackupWhileServing(t *testing.T) {
 	duringRead := len(l.acked()) - len(committed)
 	res := l.end()
 	if !ok {
-		t.Fatalf("admit backup still running 60s later; stderr %q", b.stderr.String())
+		t.Fatalf("admit backup still running; stderr %q", b.stderr.String())
 	}
 	if code != 0 {
 		t.Fatalf("admit backup while serving: exit %d\nstdout %q\nstderr %q", code, b.stdout.String(), b.stderr.String())

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/admit/admit/app/clocktest"
 	"github.com/admit/admit/app/mail/mailtest"
 	"github.com/admit/admit/plugins/paypal/paypaltest"
 	"github.com/admit/admit/plugins/stripe/stripetest"
@@ -657,9 +658,10 @@ func (c *chaos) pumpStripe() {
 	}
 }
 
-// waitAcked waits until n answers were 2xx (at most 60 s).
+// waitAcked waits until n answers were 2xx (at most clocktest.Patience
+// of a minute).
 func (c *chaos) waitAcked(n int64) {
-	timeout := time.After(60 * time.Second)
+	timeout := time.After(clocktest.Patience(c.t, time.Minute))
 	done := make(chan struct{})
 	go func() { c.workers.Wait(); close(done) }()
 	for {
@@ -674,7 +676,7 @@ func (c *chaos) waitAcked(n int64) {
 		case <-done:
 			c.t.Fatalf("the load ended after %d answers 2xx, before the %d the kill waits for", c.acked.Load(), n)
 		case <-timeout:
-			c.t.Fatalf("only %d answers 2xx within 60s, the kill waits for %d", c.acked.Load(), n)
+			c.t.Fatalf("only %d answers 2xx, the kill waits for %d", c.acked.Load(), n)
 		}
 	}
 }
@@ -753,7 +755,7 @@ func (c *chaos) redo() {
 // on its way, as the admin API and the database (read-only) show.
 func (c *chaos) drain() {
 	db := openReadOnly(c.t, filepath.Join(c.dir, "data", "admit.db"))
-	deadline := time.Now().Add(90 * time.Second)
+	deadline := time.Now().Add(clocktest.Patience(c.t, 90*time.Second))
 	for {
 		var out struct {
 			Items []json.RawMessage `json:"items"`
@@ -766,7 +768,7 @@ func (c *chaos) drain() {
 			return
 		}
 		if time.Now().After(deadline) {
-			c.t.Fatalf("after 90s, %d mails and %d refunds still queued", len(out.Items), refunds)
+			c.t.Fatalf("%d mails and %d refunds still queued", len(out.Items), refunds)
 		}
 		time.Sleep(100 * time.Millisecond) // polling a condition: the outbox
 	}

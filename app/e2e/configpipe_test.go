@@ -6,6 +6,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/admit/admit/app/clocktest"
 )
 
 // configPipe is a --config file that is a named pipe. admit installs its
@@ -54,9 +56,9 @@ func (c *configPipe) waitRead(p *proc) {
 		c.abandon(opened)
 		c.t.Fatalf("admit ended (exit %d) before it read its configuration; stderr:\n%s",
 			p.cmd.ProcessState.ExitCode(), tail(p.stderr.String(), 2000))
-	case <-time.After(60 * time.Second):
+	case <-time.After(clocktest.Patience(c.t, time.Minute)):
 		c.abandon(opened)
-		c.t.Fatalf("admit did not open its configuration within 60s; stderr:\n%s", tail(p.stderr.String(), 2000))
+		c.t.Fatalf("admit did not open its configuration; stderr:\n%s", tail(p.stderr.String(), 2000))
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/admit/admit/app/clocktest"
 )
 
 // loadResult is what a load saw: the ids answered 201 and what else came
@@ -94,10 +96,11 @@ func (l *load) acked() []int64 {
 }
 
 // waitAcked waits until n registrations in all have been answered 201;
-// it fails the test when every client has stopped first, or after 60s.
+// it fails the test when every client has stopped first, or after
+// clocktest.Patience of a minute.
 func (l *load) waitAcked(t testing.TB, n int) {
 	t.Helper()
-	timeout := time.After(60 * time.Second)
+	timeout := time.After(clocktest.Patience(t, time.Minute))
 	for {
 		l.mu.Lock()
 		have, changed := len(l.res.ids), l.changed
@@ -112,7 +115,7 @@ func (l *load) waitAcked(t testing.TB, n int) {
 			t.Fatalf("the load stopped after %d of %d registrations: %d transport errors (%v), other answers %v",
 				len(res.ids), n, res.errors, res.firstErr, res.statuses)
 		case <-timeout:
-			t.Fatalf("only %d of %d registrations acknowledged within 60s", have, n)
+			t.Fatalf("only %d of %d registrations acknowledged", have, n)
 		}
 	}
 }

@@ -22,6 +22,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/admit/admit/app/clocktest"
 )
 
 // The automatic HTTPS test runs Pebble, Let's Encrypt's test ACME server,
@@ -62,7 +64,7 @@ func TestAutomaticHTTPS(t *testing.T) {
 	}
 	ca := startProc(t, pebble, dir, []string{"PEBBLE_VA_NOSLEEP=1", "PEBBLE_WFE_NONCEREJECT=0"},
 		"-config", filepath.Join(dir, "pebble.json"), "-dnsserver", dns)
-	if err := ca.stdout.waitFor("ACME directory available", ca.done, time.Minute); err != nil {
+	if err := ca.stdout.waitFor("ACME directory available", ca.done, clocktest.Patience(t, time.Minute)); err != nil {
 		t.Fatalf("pebble: %v\n%s%s", err, ca.stdout.String(), ca.stderr.String())
 	}
 	caRoots := x509.NewCertPool()
@@ -84,11 +86,11 @@ func TestAutomaticHTTPS(t *testing.T) {
 	p := startProc(t, bin, work, env)
 	// Either line ends the wait: "https certificate ready" or "https
 	// certificate not obtained".
-	if err := p.stderr.waitFor("https certificate", p.done, 3*time.Minute); err != nil || !strings.Contains(p.stderr.String(), "https certificate ready") {
+	if err := p.stderr.waitFor("https certificate", p.done, clocktest.Patience(t, 3*time.Minute)); err != nil || !strings.Contains(p.stderr.String(), "https certificate ready") {
 		t.Fatalf("admit: %v\nstderr:\n%s\npebble:\n%s", err, p.stderr.String(), ca.stdout.String())
 	}
 	origin := "https://" + net.JoinHostPort(httpsDomain, httpsPort)
-	if err := p.stderr.waitFor("public_url="+origin, p.done, time.Minute); err != nil {
+	if err := p.stderr.waitFor("public_url="+origin, p.done, clocktest.Patience(t, time.Minute)); err != nil {
 		t.Fatalf("public_url is not taken from the domain: %v\n%s", err, p.stderr.String())
 	}
 
@@ -149,7 +151,7 @@ func TestAutomaticHTTPS(t *testing.T) {
 	}
 	ca.kill()
 	p = startProc(t, bin, work, env)
-	if err := p.stderr.waitFor("https certificate ready", p.done, time.Minute); err != nil {
+	if err := p.stderr.waitFor("https certificate ready", p.done, clocktest.Patience(t, time.Minute)); err != nil {
 		t.Fatalf("admit restarted: %v\n%s", err, p.stderr.String())
 	}
 	resp, err = client.Get(origin + "/healthz")
@@ -193,10 +195,11 @@ func TestBusyHTTPSAddressNamesTheKey(t *testing.T) {
 }
 
 // getUntilUp asks url until it answers (a refused connection means "not
-// yet"), failing when proc ends first or after a minute.
+// yet"), failing when proc ends first or after clocktest.Patience of a
+// minute.
 func getUntilUp(t *testing.T, c *http.Client, url string, p *proc) {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
+	deadline := time.Now().Add(clocktest.Patience(t, time.Minute))
 	for {
 		resp, err := c.Get(url)
 		if err == nil {

@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/admit/admit/app/clocktest"
 )
 
 // bin is the admit binary built once by TestMain (CGO_ENABLED=1).
@@ -164,13 +166,14 @@ func (p *proc) exited() bool {
 	}
 }
 
-// wait waits up to d for the process to end and returns its exit code
-// (-1 when a signal ended it); ok is false when it was still running.
+// wait waits for the process to end, up to clocktest.Patience(d), and
+// returns its exit code (-1 when a signal ended it); ok is false when it
+// was still running.
 func (p *proc) wait(d time.Duration) (code int, ok bool) {
 	select {
 	case <-p.done:
 		return p.cmd.ProcessState.ExitCode(), true
-	case <-time.After(d):
+	case <-time.After(clocktest.Patience(p.t, d)):
 		return 0, false
 	}
 }
@@ -186,16 +189,16 @@ func (p *proc) signal(sig os.Signal) {
 func (p *proc) kill() {
 	p.t.Helper()
 	p.signal(syscall.SIGKILL)
-	if _, ok := p.wait(10 * time.Second); !ok {
-		p.t.Fatal("process still running 10s after SIGKILL")
+	if _, ok := p.wait(time.Minute); !ok {
+		p.t.Fatal("process still running after SIGKILL")
 	}
 }
 
-// run runs binary to its end (at most 60 s) and returns its exit code and
-// output.
+// run runs binary to its end (at most clocktest.Patience of a minute) and
+// returns its exit code and output.
 func run(t testing.TB, binary, dir string, env []string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), clocktest.Patience(t, time.Minute))
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, args...)
 	cmd.Dir = dir
@@ -211,7 +214,7 @@ func run(t testing.TB, binary, dir string, env []string, args ...string) (code i
 		t.Fatalf("run %s %v: %v", binary, args, err)
 	}
 	if ctx.Err() != nil {
-		t.Fatalf("%s %v did not end within 60s; stderr:\n%s", binary, args, e.String())
+		t.Fatalf("%s %v did not end; stderr:\n%s", binary, args, e.String())
 	}
 	return cmd.ProcessState.ExitCode(), o.String(), e.String()
 }
@@ -266,7 +269,7 @@ func startServer(t testing.TB, opt serverOpts) *server {
 		}
 		env = append(env, opt.Env...)
 		s := &server{proc: startProc(t, bin, opt.Dir, env), opt: opt, addr: addr, base: "http://" + addr}
-		err := s.waitServing(60 * time.Second)
+		err := s.waitServing(clocktest.Patience(t, time.Minute))
 		if err == nil {
 			return s
 		}
@@ -323,13 +326,14 @@ func (s *server) restart(t testing.TB) *server {
 	return startServer(t, s.opt)
 }
 
-// stop sends SIGTERM and requires exit code 0 within 10 s.
+// stop sends SIGTERM and requires exit code 0 (a shutdown that reached
+// admit's own 20-second deadline exits 1).
 func (s *server) stop(t testing.TB) {
 	t.Helper()
 	s.signal(syscall.SIGTERM)
-	code, ok := s.wait(10 * time.Second)
+	code, ok := s.wait(time.Minute)
 	if !ok {
-		t.Fatalf("admit still running 10s after SIGTERM\nstderr tail:\n%s", tail(s.stderr.String(), 2000))
+		t.Fatalf("admit still running after SIGTERM\nstderr tail:\n%s", tail(s.stderr.String(), 2000))
 	}
 	if code != 0 {
 		t.Fatalf("admit exited with %d after SIGTERM\nstderr tail:\n%s", code, tail(s.stderr.String(), 2000))

@@ -40,7 +40,10 @@ func TestCheckpointIsPassive(t *testing.T) {
 		t.Fatal(err)
 	}
 	write()
-	deadline, cancel := context.WithTimeout(ctx, 5*time.Second)
+	// A checkpoint that waited for the reader would wait the whole busy
+	// timeout (10 s); a passive one takes milliseconds. The deadline sits
+	// just below the busy timeout, to leave a loaded disk all the room.
+	deadline, cancel := context.WithTimeout(ctx, 9*time.Second)
 	defer cancel()
 	if err := s.Checkpoint(deadline); err != nil {
 		t.Fatalf("checkpoint with a reader: %v", err)

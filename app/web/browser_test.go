@@ -25,6 +25,8 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"github.com/admit/admit/app/clocktest"
 )
 
 // browserTimeout bounds a browser test when the test binary has no
@@ -51,11 +53,7 @@ func newBrowserFor(t *testing.T, timeout time.Duration) context.Context {
 		}
 		t.Skipf("chromium is not installed: %v", err)
 	}
-	end := time.Now().Add(timeout)
-	if d, ok := t.Deadline(); ok {
-		end = d.Add(-30 * time.Second)
-	}
-	ctx, cancel := context.WithDeadline(context.Background(), end)
+	ctx, cancel := context.WithTimeout(context.Background(), clocktest.Patience(t, timeout))
 	t.Cleanup(cancel)
 	// Chromium now and then fails to start on a loaded machine (it exits
 	// before it opens its DevTools port): a failed start is tried again, with

@@ -25,8 +25,9 @@ type fakeProvider struct {
 	returns  int // calls of Return
 	failNext bool
 	requests map[string]payment.CheckoutRequest // checkout → what opened it
-	// gate, when set, holds every CreateCheckout until it is closed.
-	gate chan struct{}
+	// gate, when set, holds every CreateCheckout until it is closed;
+	// entered, when set too, receives each call as it starts waiting.
+	gate, entered chan struct{}
 }
 
 func newFake() *fakeProvider {
@@ -55,6 +56,9 @@ func (f *fakeProvider) Supports(string) bool        { return true }
 func (f *fakeProvider) Check(context.Context) error { return nil }
 func (f *fakeProvider) CreateCheckout(_ context.Context, r payment.CheckoutRequest) (payment.Checkout, error) {
 	if f.gate != nil {
+		if f.entered != nil {
+			f.entered <- struct{}{}
+		}
 		<-f.gate
 	}
 	f.mu.Lock()

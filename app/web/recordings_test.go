@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/admit/admit/app/clocktest"
 	"github.com/admit/admit/app/model"
 	"github.com/admit/admit/app/recordings"
 	"github.com/admit/admit/app/store"
@@ -480,14 +481,10 @@ func TestInterruptedUploadLeavesNothing(t *testing.T) {
 	}
 }
 
-// waitFor polls cond until it holds: until shortly before the test
-// binary's deadline (go test -timeout), else for 30 s.
+// waitFor polls cond until it holds, with clocktest.Patience.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	if d, ok := t.Deadline(); ok {
-		deadline = d.Add(-30 * time.Second)
-	}
+	deadline := time.Now().Add(clocktest.Patience(t, 30*time.Second))
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("waited until the test's deadline for %s", what)

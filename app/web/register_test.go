@@ -259,7 +259,7 @@ func TestAlreadyRegisteredAnswer(t *testing.T) {
 func TestAlreadyRegisteredWhileTheCheckoutOpens(t *testing.T) {
 	e, f := fakeEnv(t)
 	e.createEvent(paidEvent(nil))
-	f.gate = make(chan struct{})
+	f.gate, f.entered = make(chan struct{}), make(chan struct{}, 1)
 	path := "/api/v1/public/events/intro-to-go/registrations"
 	body := `{"name":"Ada","email":"ada@example.org"}`
 	first := make(chan response, 1)
@@ -276,16 +276,14 @@ func TestAlreadyRegisteredWhileTheCheckoutOpens(t *testing.T) {
 		res.Body.Close()
 		first <- response{Status: res.StatusCode, Body: b}
 	}()
+	select { // until the first request holds its seat and waits at the provider
+	case <-f.entered:
+	case r := <-first:
+		t.Fatalf("the first request answered without waiting at the provider: %d %s", r.Status, r.Body)
+	}
 	ev, _ := e.store.EventBySlug(t.Context(), "intro-to-go")
-	for { // until the first request holds its seat and waits at the provider
-		if regs, _ := e.store.Registrations(t.Context(), ev.ID, model.StatusPendingPayment); len(regs) == 1 {
-			break
-		}
-		select {
-		case r := <-first:
-			t.Fatalf("the first request answered without waiting at the provider: %d %s", r.Status, r.Body)
-		case <-time.After(time.Millisecond):
-		}
+	if regs, _ := e.store.Registrations(t.Context(), ev.ID, model.StatusPendingPayment); len(regs) != 1 {
+		t.Fatalf("%d registrations pending payment while the first waits at the provider, want 1", len(regs))
 	}
 	for _, key := range []string{"", "k-2"} {
 		r := e.do("POST", path, body, false, "Idempotency-Key", key)

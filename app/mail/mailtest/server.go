@@ -30,6 +30,8 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"github.com/admit/admit/app/clocktest"
 )
 
 // Received is one message as the server got it.
@@ -210,11 +212,7 @@ func (s *Server) FailNext(n int) {
 // late, not never, and the failure still names what was missing.
 func (s *Server) WaitFor(t testing.TB, n int, timeout time.Duration) []Received {
 	t.Helper()
-	if d, ok := t.(interface{ Deadline() (time.Time, bool) }); ok {
-		if end, ok := d.Deadline(); ok && time.Until(end)-30*time.Second > timeout {
-			timeout = time.Until(end) - 30*time.Second
-		}
-	}
+	timeout = clocktest.Patience(t, timeout)
 	msgs, ok := s.WaitUntil(timeout, func(msgs []Received) bool { return len(msgs) >= n })
 	if !ok {
 		t.Fatalf("mailtest: %d message(s) after %s, want %d", len(msgs), timeout, n)
