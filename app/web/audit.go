@@ -138,7 +138,6 @@ var registrationVerbs = map[string]bool{"confirm": true, "reject": true, "cancel
 // matches a request to it: the write routes before the handler runs, the
 // reads only once one was refused.
 type auditRoute struct {
-	method string
 	prefix string   // /api/v1 or /admin
 	segs   []string // the pattern's segments after the prefix, ":x" for a parameter
 	key    string   // "METHOD /pattern" (auditActions)
@@ -159,7 +158,7 @@ func auditRoutes(app *fiber.App) auditRouteTable {
 		if !ok {
 			continue
 		}
-		out[r.Method] = append(out[r.Method], auditRoute{method: r.Method, prefix: prefix, segs: splitPath(rest), key: r.Method + " " + rest})
+		out[r.Method] = append(out[r.Method], auditRoute{prefix: prefix, segs: splitPath(rest), key: r.Method + " " + rest})
 	}
 	return out
 }
@@ -229,8 +228,9 @@ func matchAuditRoute(routes auditRouteTable, method, path string) (*auditRoute, 
 	return best, bestParams
 }
 
-// auditSpecOf is how a route is logged: its line in auditActions, else
-// registration.<verb> under /registrations/:id/, else the route itself.
+// auditSpecOf is how a write route is logged: its line in auditActions,
+// else registration.<verb> under /registrations/:id/, else the route
+// itself (routeSpec).
 func auditSpecOf(r *auditRoute, params map[string]string) auditSpec {
 	spec, ok := auditActions[r.key]
 	if ok && spec.action == "registration." {
@@ -247,7 +247,14 @@ func auditSpecOf(r *auditRoute, params map[string]string) auditSpec {
 	if len(r.segs) == 3 && r.segs[0] == "registrations" && r.segs[1] == ":id" {
 		return auditSpec{action: "registration." + r.segs[2], target: "registration", state: stateRegistration}
 	}
-	spec = auditSpec{action: r.key, param: "-"}
+	return routeSpec(r)
+}
+
+// routeSpec logs a route under itself ("GET /events/:id/registrations"),
+// its first parameter as the target: a write route without a line in
+// auditActions, and every read.
+func routeSpec(r *auditRoute) auditSpec {
+	spec := auditSpec{action: r.key, param: "-"}
 	for _, s := range r.segs {
 		if name, ok := strings.CutPrefix(s, ":"); ok {
 			spec.target, spec.param = strings.TrimSuffix(r.segs[0], "s"), name
@@ -346,7 +353,8 @@ func (s *Server) auditRefusals(c *fiber.Ctx) error {
 }
 
 // auditReadRefused logs a read (GET or HEAD) refused to someone signed in
-// (403), under its route ("GET /events/:id/registrations"). A read costs
+// (403), under its route ("GET /events/:id/registrations", routeSpec: the
+// writes' names, such as registration.<verb>, are not a read's). A read costs
 // nothing more when it is answered: its route is matched only once it was
 // refused, and refusals written are bounded per address as those of
 // nobody signed in are, so that a flood of refused reads costs no write.
@@ -360,14 +368,16 @@ func (s *Server) auditReadRefused(c *fiber.Ctx, err error) {
 	}
 	st, reason := answered(c, err)
 	u, _ := caller(c)
-	if st != fiber.StatusForbidden || u == nil || !s.mayRecordRefusal(c, true) {
+	if st != fiber.StatusForbidden || u == nil {
 		return
 	}
+	// Matched before the address's allowance is spent: a path of no route
+	// (refused by authorize all the same) writes nothing and costs none.
 	r, params := matchAuditRoute(s.auditRoutes, method, c.Path())
-	if r == nil {
+	if r == nil || !s.mayRecordRefusal(c, true) {
 		return
 	}
-	m := &auditMatch{route: r, params: params, spec: auditSpecOf(r, params)}
+	m := &auditMatch{route: r, params: params, spec: routeSpec(r)}
 	e := s.auditEntry(c, m, u)
 	e.Status, e.Reason = st, reason
 	s.writeRefusal(c, &e)

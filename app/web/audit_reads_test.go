@@ -81,3 +81,39 @@ func TestAuditRefusedReads(t *testing.T) {
 		t.Fatalf("the flood: %+v", flood)
 	}
 }
+
+// TestAuditRefusedReadsUnderTheirRoute: a refused read is logged under its
+// route even where a write of the same path has a name of its own: a
+// co-organizer's GET of another event's registration's views is
+// "GET /registrations/:id/views" (it was registration.views), the admin
+// UI's confirmation page of a registrant's action "GET
+// /registrations/:id/:action" (it was the literal registration.:action),
+// both with the registration as their target. A path of no route, refused
+// all the same, spends none of the address's 20 written refusals a minute
+// (it spent one though nothing was written).
+func TestAuditRefusedReadsUnderTheirRoute(t *testing.T) {
+	w := newCoOrganized(t)
+	wantForbidden(t, "co-organizer on another event's views", w.as(w.coToken, "GET", fmt.Sprintf("/api/v1/registrations/%d/views", w.theirReg), nil))
+	ui := newAdminClient(t, w.serve())
+	if res := ui.login(w.coEmail, memberPassword); res.StatusCode != 303 {
+		t.Fatalf("co-organizer's sign in: %d", res.StatusCode)
+	}
+	if res, _ := ui.send("GET", fmt.Sprintf("/admin/registrations/%d/confirm", w.theirReg), nil); res.StatusCode != 403 {
+		t.Fatalf("co-organizer on another event's confirmation page: %d", res.StatusCode)
+	}
+	for _, want := range []string{"GET /registrations/:id/views", "GET /registrations/:id/:action"} {
+		got := w.audit("outcome=refused&action=" + url.QueryEscape(want)).Items
+		if len(got) != 1 || got[0].Target.Type != "registration" || got[0].Target.ID != fmt.Sprint(w.theirReg) || got[0].Status != 403 {
+			t.Errorf("%s: %+v (the log holds %v)", want, got, w.audit("outcome=refused").actions())
+		}
+	}
+
+	// 25 refused reads of no route, then one of a route: it is written.
+	for range 25 {
+		wantForbidden(t, "co-organizer on no route", w.as(w.coToken, "GET", "/api/v1/no_such_list", nil))
+	}
+	wantForbidden(t, "co-organizer on the users", w.as(w.coToken, "GET", "/api/v1/users", nil))
+	if got := w.audit("outcome=refused&action=" + url.QueryEscape("GET /users")).Items; len(got) != 1 {
+		t.Errorf("the refused read after 25 of no route: %+v", got)
+	}
+}

@@ -313,7 +313,7 @@ func TestEveryAdminWriteHasAnAction(t *testing.T) {
 	if r, _ := matchAuditRoute(routes, "POST", "/api/v1/registrations/7/refund"); r == nil || r.key != "POST /registrations/:id/refund" {
 		t.Fatalf("matched %+v", r)
 	}
-	if spec := auditSpecOf(&auditRoute{method: "POST", segs: []string{"registrations", ":id", "mark_paid"}, key: "POST /registrations/:id/mark_paid"}, nil); spec.action != "registration.mark_paid" || spec.state != stateRegistration {
+	if spec := auditSpecOf(&auditRoute{segs: []string{"registrations", ":id", "mark_paid"}, key: "POST /registrations/:id/mark_paid"}, nil); spec.action != "registration.mark_paid" || spec.state != stateRegistration {
 		t.Fatalf("a new registrant's action: %+v", spec)
 	}
 }
