@@ -137,24 +137,20 @@ func (s *Service) Login(ctx context.Context, email, password, kind, addr string)
 	if err != nil {
 		return "", err
 	}
+	// The sign-in's audit entry: the account tried is its target, the
+	// password right or not (a failure is logged by the caller); once the
+	// password is right, written with the token, its actor too.
+	a := store.AuditOf(ctx)
+	if a != nil {
+		a.TargetID = strconv.FormatInt(u.ID, 10)
+	}
 	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
 		return "", model.Fail(model.ErrUnauthorized, "The email or password is not right.")
 	}
-	if a := store.AuditOf(ctx); a != nil {
-		// The sign-in's audit entry, written with the token: who it is.
-		a.ActorID, a.ActorEmail, a.TargetID = u.ID, u.Email, strconv.FormatInt(u.ID, 10)
+	if a != nil {
+		a.ActorID, a.ActorEmail = u.ID, u.Email
 	}
 	return s.Issue(ctx, u.ID, kind, addr)
-}
-
-// AccountID is the id of the user whose email this is (0: nobody's), for
-// the audit log of a failed sign-in.
-func (s *Service) AccountID(ctx context.Context, email string) int64 {
-	u, err := s.store.UserByEmail(ctx, strings.TrimSpace(email))
-	if err != nil {
-		return 0
-	}
-	return u.ID
 }
 
 // Issue gives a user a new token of the given kind, for the client at addr

@@ -224,14 +224,15 @@ func (s *Server) adminLogin(c *fiber.Ctx) error {
 		return s.renderLogin(c, fiber.StatusUnprocessableEntity, f)
 	}
 	if err := s.limitLogin(c, f.Email); err != nil {
-		s.signInRefused(c, actionSignIn, f.Email, err)
+		s.signInRefused(c, actionSignIn, f.Email, nil, err)
 		return err
 	}
-	ctx := store.WithAudit(c.UserContext(), signInAudit(c, actionSignIn, nil))
+	tried := signInAudit(c, actionSignIn, nil)
+	ctx := store.WithAudit(c.UserContext(), tried)
 	token, err := s.Auth.Login(ctx, f.Email, password, store.TokenSession, clientAddr(c))
 	if errors.Is(err, model.ErrUnauthorized) {
 		s.loginFailed(f.Email)
-		s.signInRefused(c, actionSignIn, f.Email, err)
+		s.signInRefused(c, actionSignIn, f.Email, tried, err)
 		f.Problem = &apiErrorBody{Code: "unauthorized", Fields: map[string]string{"password": "wrong"}}
 		return s.renderLogin(c, fiber.StatusUnauthorized, f)
 	}

@@ -14,8 +14,9 @@ import (
 // transaction that creates the session or the API token (auth.Login names
 // the user in the entry the context carries); a failure, a wrong email or
 // password (401) or too many attempts (429), is a refusal under the email
-// as typed (and, when it is a user's, that user as its target), counted
-// into one row when it repeats (store.RecordRefusal).
+// as typed (and, for a 401 on a user's email, that user as its target:
+// auth.Login names it), counted into one row when it repeats
+// (store.RecordRefusal).
 // Never the password, never the token.
 const (
 	actionSignIn       = "auth.sign_in"       // an admin UI session
@@ -37,8 +38,10 @@ func signInAudit(c *fiber.Ctx, action string, u *model.User) *store.Audit {
 const maxAuditEmail = 254
 
 // signInRefused logs a failed sign-in (401) or one refused for too many
-// attempts (429); other errors (a missing field) are not attempts.
-func (s *Server) signInRefused(c *fiber.Ctx, action, email string, err error) {
+// attempts (429); other errors (a missing field) are not attempts. tried is
+// the entry auth.Login filled in (nil for a 429, refused before any read):
+// its target is the account tried, if the email is a user's.
+func (s *Server) signInRefused(c *fiber.Ctx, action, email string, tried *store.Audit, err error) {
 	st, reason := answered(c, err)
 	if st != fiber.StatusUnauthorized && st != fiber.StatusTooManyRequests {
 		return
@@ -51,8 +54,8 @@ func (s *Server) signInRefused(c *fiber.Ctx, action, email string, err error) {
 		return // nobody signed in: bounded per address, before any read
 	}
 	e := model.AuditEntry{ClientIP: clientAddr(c), ActorEmail: email, Action: action, TargetType: "user", Status: st, Reason: reason}
-	if id := s.Auth.AccountID(c.UserContext(), email); id != 0 {
-		e.TargetID = strconv.FormatInt(id, 10) // the account tried (its actor stays nobody)
+	if tried != nil {
+		e.TargetID = tried.TargetID // the account tried (its actor stays nobody)
 	}
 	s.writeRefusal(c, &e)
 }

@@ -33,14 +33,15 @@ func (s *Server) login(c *fiber.Ctx) error {
 		return model.Invalid(f)
 	}
 	if err := s.limitLogin(c, in.Email); err != nil {
-		s.signInRefused(c, actionTokenCreate, in.Email, err)
+		s.signInRefused(c, actionTokenCreate, in.Email, nil, err)
 		return err
 	}
-	ctx := store.WithAudit(c.UserContext(), signInAudit(c, actionTokenCreate, nil))
+	tried := signInAudit(c, actionTokenCreate, nil)
+	ctx := store.WithAudit(c.UserContext(), tried)
 	token, err := s.Auth.Login(ctx, in.Email, in.Password, store.TokenAPI, clientAddr(c))
 	if errors.Is(err, model.ErrUnauthorized) {
 		s.loginFailed(in.Email)
-		s.signInRefused(c, actionTokenCreate, in.Email, err)
+		s.signInRefused(c, actionTokenCreate, in.Email, tried, err)
 	}
 	if err != nil {
 		return err
