@@ -49,10 +49,10 @@ type registrationState struct {
 // are args, then id, the status and the amount refunded it checks. The
 // caller read the registration in this transaction, so the update is
 // normally all a status change costs; when the caller's copy is out of
-// date, or unknown (was nil), the state is read and the update made
-// again with it. The status reached is noted when it differs from the one
-// the registration had; moveStatus returns that state.
-func (t *Tx) moveStatus(q string, id int64, was *registrationState, to string, args ...any) (registrationState, error) {
+// date, the state is read and the update made again with it. The status
+// reached is noted when it differs from the one the registration had;
+// moveStatus returns that state.
+func (t *Tx) moveStatus(q string, id int64, was registrationState, to string, args ...any) (registrationState, error) {
 	run := func(st registrationState) (int64, error) {
 		res, err := t.exec(q, append(slices.Clip(args), id, st.status, st.refunded)...)
 		if err != nil {
@@ -60,18 +60,12 @@ func (t *Tx) moveStatus(q string, id int64, was *registrationState, to string, a
 		}
 		return res.RowsAffected()
 	}
-	var cur registrationState
-	if was != nil {
-		n, err := run(*was)
-		if err != nil {
-			return cur, err
-		}
-		cur = *was
-		if n == 0 {
-			was = nil // the caller's copy is out of date
-		}
+	cur := was
+	n, err := run(was)
+	if err != nil {
+		return cur, err
 	}
-	if was == nil {
+	if n == 0 { // the caller's copy is out of date
 		if err := t.queryRow("registration-state", id).Scan(&cur.status, &cur.refunded); err != nil {
 			return cur, notFound(err)
 		}

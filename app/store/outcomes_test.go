@@ -46,7 +46,8 @@ func TestOutcomesAfterCommit(t *testing.T) {
 		if err := tx.SetPaid(regs[0], model.StatusConfirmed, 100, "EUR", "pay_1", false); err != nil {
 			return err
 		}
-		return tx.SetStatus(ids[0], model.StatusConfirmed) // no move
+		_, err := tx.SetRegistrationStatus(ids[0], model.StatusConfirmed, model.StatusConfirmed) // no move
+		return err
 	}); err != nil || !slices.Equal(heard, []string{"confirmed"}) {
 		t.Fatalf("paid: %v %v", heard, err)
 	}

@@ -159,7 +159,7 @@ func (t *Tx) SetPaid(r *model.Registration, status string, amount int64, currenc
 	if mailed {
 		at = unix(t.now)
 	}
-	was, err := t.moveStatus("set-paid", r.ID, &registrationState{r.Status, r.AmountRefunded}, status,
+	was, err := t.moveStatus("set-paid", r.ID, registrationState{r.Status, r.AmountRefunded}, status,
 		status, amount, currency, paymentID, unix(t.now), unix(t.now), at)
 	if err != nil {
 		return err
@@ -178,7 +178,7 @@ func (t *Tx) SetPaid(r *model.Registration, status string, amount int64, currenc
 // the status they lead to. from and refunded are r's status and amount
 // refunded as read in this transaction, before this change.
 func (t *Tx) SetRefunded(r *model.Registration, from string, refunded int64) error {
-	was, err := t.moveStatus("set-refunded", r.ID, &registrationState{from, refunded}, r.Status,
+	was, err := t.moveStatus("set-refunded", r.ID, registrationState{from, refunded}, r.Status,
 		r.Status, r.AmountRefunded, r.ProviderRefunded, r.RefundedUnmatched, unix(t.now))
 	if err != nil {
 		return err
@@ -187,12 +187,6 @@ func (t *Tx) SetRefunded(r *model.Registration, from string, refunded int64) err
 		t.note(model.HookRegistrationRefunded, r.ID)
 	}
 	return nil
-}
-
-// SetStatus sets a registration's status whatever it was.
-func (t *Tx) SetStatus(id int64, status string) error {
-	_, err := t.moveStatus("set-status-from", id, nil, status, status, unix(t.now))
-	return err
 }
 
 // CountSeatsExcept counts the seats taken without one registration.

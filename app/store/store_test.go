@@ -200,7 +200,7 @@ func TestSeatCountsFollowEveryChange(t *testing.T) {
 			ids = append(ids, r.ID)
 		}
 		for i, id := range ids {
-			if err := tx.SetStatus(id, statuses[(i*3+1)%len(statuses)]); err != nil {
+			if _, err := tx.SetRegistrationStatus(id, statuses[i%len(statuses)], statuses[(i*3+1)%len(statuses)]); err != nil {
 				return err
 			}
 		}

@@ -136,7 +136,7 @@ ORDER BY id LIMIT ?4;
 UPDATE registrations SET checkout_id = ?, checkout_url = ?, updated_at = ? WHERE id = ?;
 
 -- name: set-paid
--- This status change and the two below apply to a registration still in
+-- This status change and the one below apply to a registration still in
 -- the state the caller read (its status and amount refunded: the last two
 -- arguments); nothing changes otherwise (see moveStatus).
 UPDATE registrations SET status = ?, amount_paid = ?, paid_currency = ?, payment_id = ?, paid_at = ?, updated_at = ?,
@@ -145,9 +145,6 @@ UPDATE registrations SET status = ?, amount_paid = ?, paid_currency = ?, payment
 -- name: set-refunded
 UPDATE registrations SET status = ?, amount_refunded = ?, provider_refunded = ?, refunded_unmatched = ?, updated_at = ?
 WHERE id = ? AND status = ? AND amount_refunded = ?;
-
--- name: set-status-from
-UPDATE registrations SET status = ?, updated_at = ? WHERE id = ? AND status = ? AND amount_refunded = ?;
 
 -- name: count-seats-except
 -- Seats taken on an event (or session) not counting registration ?3.
