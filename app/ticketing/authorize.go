@@ -63,7 +63,9 @@ func (s *Service) renewable(a *model.Authorization) bool {
 // hold a and have its money taken: its capture deadline; or, while a is
 // renewable, its end, since a confirmation after the deadline renews it and
 // captures the renewed hold at once (renewHold; PayPal allows the renewal
-// until day 29, when the authorization expires).
+// until day 29, when the authorization expires). The store's query
+// authorizations-to-flag (app/store/queries/authorizations.sql) repeats
+// this rule in SQL, to filter on it: change both.
 func (s *Service) decideBy(a *model.Authorization) *time.Time {
 	if s.renewable(a) && a.ExpiresAt != nil {
 		return a.ExpiresAt

@@ -37,7 +37,8 @@ UPDATE authorizations SET flagged_at = ?1, updated_at = ?1 WHERE registration_id
 -- Holds still waiting for a decision, not flagged to the organizers yet,
 -- whose decision is due before ?1: their capture deadline or, at a
 -- provider that renews a hold once after it (?2: a JSON array of provider
--- names), while not renewed yet, their end.
+-- names), while not renewed yet, their end. This is ticketing's decideBy
+-- (app/ticketing/authorize.go) in SQL, to filter on it: change both.
 SELECT a.registration_id, a.provider, a.checkout_id, a.authorization_id, a.amount, a.currency, a.status, a.authorized_at,
     a.capture_by, a.expires_at, a.flagged_at, a.approved_at, a.last_error, a.updated_at, a.reauthorized_at
 FROM authorizations a JOIN registrations r ON r.id = a.registration_id
