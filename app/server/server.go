@@ -49,7 +49,7 @@ func openData(ctx context.Context, cfg config.Config) (*store.Store, []byte, err
 	if err != nil {
 		return nil, nil, err
 	}
-	secret, err := ticketing.LoadSecret(filepath.Join(cfg.Data.Dir, "secret.key"))
+	secret, err := LoadSecret(filepath.Join(cfg.Data.Dir, "secret.key"))
 	if err != nil {
 		db.Close()
 		return nil, nil, err

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -101,11 +100,7 @@ func (w *world) rewire(p payment.Provider, tweak func(*payment.Module)) {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	secret, err := LoadSecret(filepath.Join(w.t.TempDir(), "secret.key"))
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	w.svc, err = New(w.store, Options{Secret: secret, Subjects: I18nSubjects{Bundle: text.tr}, Renderer: text.renderer,
+	w.svc, err = New(w.store, Options{Secret: testSecret, Subjects: I18nSubjects{Bundle: text.tr}, Renderer: text.renderer,
 		PublicURL: "https://tickets.test", Hold: holdFor, Providers: providers, Modules: mods, Now: w.clock.Now,
 		Log: slog.New(slog.NewTextHandler(testLog{w.t}, nil))})
 	if err != nil {

@@ -89,12 +89,12 @@ func (p *fakeProvider) asked() ([]payment.CheckoutRequest, []payment.RefundReque
 }
 
 // world is a Service wired as main.go wires it: a database file, the token
-// secret beside it, the real translations and templates, and a connected
+// secret (testSecret), the real translations and templates, and a connected
 // provider, with a clock the test moves.
 type world struct {
 	t     *testing.T
 	ctx   context.Context
-	dir   string // the database's and secret.key's folder
+	dir   string // the database's folder
 	store *store.Store
 	svc   *Service
 	clock *clocktest.Clock
@@ -118,10 +118,6 @@ func newWorld(t *testing.T) *world {
 	}
 	st.SetClock(clk.Now)
 	t.Cleanup(func() { st.Close() })
-	secret, err := LoadSecret(filepath.Join(dir, "secret.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	text, err := loadText()
 	if err != nil {
 		t.Fatal(err)
@@ -129,7 +125,7 @@ func newWorld(t *testing.T) *world {
 	pay := &fakeProvider{}
 	providers := payment.NewRegistry()
 	providers.Set(pay)
-	svc, err := New(st, Options{Secret: secret, Subjects: I18nSubjects{Bundle: text.tr}, Renderer: text.renderer,
+	svc, err := New(st, Options{Secret: testSecret, Subjects: I18nSubjects{Bundle: text.tr}, Renderer: text.renderer,
 		PublicURL: "https://tickets.test", Hold: holdFor, Providers: providers, Modules: testModules("stripe", "paypal"), Now: clk.Now,
 		Log: slog.New(slog.NewTextHandler(testLog{t}, nil))})
 	if err != nil {

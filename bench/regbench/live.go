@@ -13,6 +13,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/admit/admit/app/server"
 	"github.com/admit/admit/app/ticketing"
 )
 
@@ -77,7 +78,7 @@ func setupLive(ctx context.Context, bin, dir string, o options, regs int) (*live
 // accessTokens derives the access tokens of an event's confirmed
 // registrations, in id order.
 func accessTokens(ctx context.Context, srv *admit, eventID int64) ([]string, error) {
-	secret, err := ticketing.LoadSecret(filepath.Join(srv.dataDir, "secret.key"))
+	secret, err := server.LoadSecret(filepath.Join(srv.dataDir, "secret.key"))
 	if err != nil {
 		return nil, err
 	}
