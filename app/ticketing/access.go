@@ -40,25 +40,21 @@ func validTokenShape(token string) bool {
 }
 
 // Access finds the registration of an access token; an unknown token is
-// model.ErrNotFound. On an event with manual approval the registration
-// holds its payment's authorization, when there was one.
+// model.ErrNotFound. The registration holds what the organizer owes it
+// back by hand and, on an event with manual approval (or while it still
+// awaits a decision taken under it), its payment's authorization, when
+// there was one.
 func (s *Service) Access(ctx context.Context, token string) (*Access, error) {
 	a, err := s.accessBy(ctx, token, s.store.RegistrationByToken)
 	if err != nil {
 		return nil, err
 	}
-	if a.Registration.AmountPaid > 0 {
-		// What cancelling gives back is what is not owed by hand already.
-		if err := s.withRefundOwed(ctx, a.Registration); err != nil {
-			return nil, err
-		}
-	}
-	if !a.Event.ApprovalRequired {
-		return a, nil
-	}
-	// The page and the API say whether its payment is held, not charged,
-	// and what became of the hold.
-	if _, err := s.withAuthorization(ctx, a.Registration); err != nil {
+	// What cancelling gives back is what is not owed by hand already; the
+	// page and the API say whether its payment is held, not charged, and
+	// what became of the hold. An organizer who switched approval off
+	// leaves a registration awaiting approval with its hold.
+	held := a.Event.ApprovalRequired || a.Registration.Status == model.StatusPendingApproval
+	if err := s.withPaymentState(ctx, a.Registration, held); err != nil {
 		return nil, err
 	}
 	return a, nil

@@ -297,14 +297,23 @@ func (s *Service) withAuthorization(ctx context.Context, r *model.Registration) 
 		return r, nil
 	}
 	a, err := s.store.Authorization(ctx, r.ID)
-	switch {
-	case errors.Is(err, model.ErrNotFound):
-		return r, nil
-	case err != nil:
+	if err := s.withHold(r, a, err); err != nil {
 		return nil, err
 	}
-	r.Authorization = s.withDecideBy(a)
 	return r, nil
+}
+
+// withHold sets r.Authorization from the read of r's hold that answered
+// a, err: with its DecideBy; none when r has no hold.
+func (s *Service) withHold(r *model.Registration, a *model.Authorization, err error) error {
+	switch {
+	case errors.Is(err, model.ErrNotFound):
+		return nil
+	case err != nil:
+		return err
+	}
+	r.Authorization = s.withDecideBy(a)
+	return nil
 }
 
 // withDecideBy sets the DecideBy of a, when it is open (a may be nil).

@@ -83,8 +83,32 @@ func (s *Service) MarkRefunded(ctx context.Context, id int64) (*model.Registrati
 	return s.Registration(ctx, id)
 }
 
-// withRefundOwed reads into r what the organizer owes back by hand.
-func (s *Service) withRefundOwed(ctx context.Context, r *model.Registration) (err error) {
-	r.RefundOwed, err = s.store.OwedRefund(ctx, r.ID)
-	return err
+// withPaymentState reads into r what its JSON shows of its payment beside
+// its row: what the organizer owes back by hand (nothing to read when r
+// paid nothing) and, with held, its payment's authorization (see
+// withHold). Access and Registration read it outside a transaction,
+// hookData (paymentStateTx) inside one.
+func (s *Service) withPaymentState(ctx context.Context, r *model.Registration, held bool) error {
+	return s.paymentState(r, held, func(id int64) (int64, error) { return s.store.OwedRefund(ctx, id) },
+		func(id int64) (*model.Authorization, error) { return s.store.Authorization(ctx, id) })
+}
+
+// paymentStateTx is withPaymentState, with the authorization, in tx.
+func (s *Service) paymentStateTx(tx *store.Tx, r *model.Registration) error {
+	return s.paymentState(r, true, tx.OwedRefund, tx.Authorization)
+}
+
+func (s *Service) paymentState(r *model.Registration, held bool, owed func(int64) (int64, error),
+	hold func(int64) (*model.Authorization, error)) error {
+	if r.AmountPaid > 0 {
+		var err error
+		if r.RefundOwed, err = owed(r.ID); err != nil {
+			return err
+		}
+	}
+	if !held {
+		return nil
+	}
+	a, err := hold(r.ID)
+	return s.withHold(r, a, err)
 }

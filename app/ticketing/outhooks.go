@@ -265,10 +265,9 @@ func (s *Service) hookData(tx *store.Tx, c model.Change) (map[string]any, error)
 		if err != nil {
 			return nil, err
 		}
-		if r.AmountPaid > 0 { // refund_owed, as the admin API shows it
-			if r.RefundOwed, err = tx.OwedRefund(r.ID); err != nil {
-				return nil, err
-			}
+		// refund_owed and authorization, as the admin API shows them
+		if err := s.paymentStateTx(tx, r); err != nil {
+			return nil, err
 		}
 		eventID = r.EventID
 		out["registration"] = map[string]any{"id": r.ID}

@@ -282,7 +282,9 @@ type Stream struct {
 // is not for, are model.ErrNotFound; a registration that may not watch gets
 // its reason in Deny.
 func (s *Service) OpenRecording(ctx context.Context, token string, id int64) (*Stream, error) {
-	a, err := s.Access(ctx, token)
+	// Runs on every Range request of a stream: the registration and its
+	// event, without what only the access page shows (Access).
+	a, err := s.accessBy(ctx, token, s.store.RegistrationByToken)
 	if err != nil {
 		return nil, err
 	}

@@ -111,10 +111,10 @@ func (s *Service) Registration(ctx context.Context, id int64) (*model.Registrati
 	if err != nil {
 		return nil, err
 	}
-	if err := s.withRefundOwed(ctx, r); err != nil {
+	if err := s.withPaymentState(ctx, r, true); err != nil {
 		return nil, err
 	}
-	return s.withAuthorization(ctx, r)
+	return r, nil
 }
 
 // transition moves a registration from one of the allowed statuses to `to`
