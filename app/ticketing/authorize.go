@@ -121,16 +121,20 @@ func (s *Service) applyAuthorized(tx *store.Tx, r *model.Registration, ev paymen
 	if r.AmountPaid > 0 || ev.PaymentID == "" {
 		return false, nil, nil
 	}
-	if a, err := tx.Authorization(r.ID); err == nil && a.AuthorizationID == ev.PaymentID {
+	prev, err := tx.Authorization(r.ID)
+	switch {
+	case err == nil && prev.AuthorizationID == ev.PaymentID:
 		return false, nil, nil // recorded before (the return page, then the webhook)
-	} else if err == nil && renewal(r, a, ev) {
+	case err == nil && renewal(r, prev, ev):
 		// The provider's word of a hold renewed before its capture
 		// (renewHold): it replaces the open one, whichever comes first.
-		if a.ReauthorizedAt == nil {
-			return false, nil, renew(tx, a, ev)
+		if prev.ReauthorizedAt == nil {
+			return false, nil, renew(tx, prev, ev)
 		}
 		return false, nil, nil
-	} else if err != nil && !errors.Is(err, model.ErrNotFound) {
+	case errors.Is(err, model.ErrNotFound):
+		prev = nil
+	case err != nil:
 		return false, nil, err
 	}
 	e, err := tx.EventOnly(r.EventID)
@@ -142,28 +146,29 @@ func (s *Service) applyAuthorized(tx *store.Tx, r *model.Registration, ev paymen
 	if hold.CheckoutID == "" {
 		hold.CheckoutID = r.CheckoutID
 	}
-	if t := ev.Authorization; t != nil {
-		by, exp := t.CaptureBy, t.ExpiresAt
-		hold.CaptureBy, hold.ExpiresAt = &by, &exp
-	} else {
-		// Without the provider's word, the shortest hold there is.
-		end := tx.Now().Add(shortestHold)
-		hold.CaptureBy, hold.ExpiresAt = &end, &end
+	by, exp := holdTerms(tx.Now(), nil, ev.Authorization)
+	hold.CaptureBy, hold.ExpiresAt = &by, &exp
+	void := voidRequest(hold)
+	if prev != nil && (prev.Status == model.AuthAuthorized || prev.Status == model.AuthCaptureFailed) {
+		// Another hold (from another checkout) while r's is still open:
+		// r's row keeps the hold it tracks until that is captured, voided
+		// or lapses, and the newcomer is released; r is left as it is.
+		s.log.WarnContext(tx.Context(), "a second payment authorized for a registration that holds one: released", "registration", r.ID,
+			"provider", ev.Provider, "payment", ev.PaymentID, "held", prev.AuthorizationID)
+		return false, []payment.VoidRequest{void}, nil
 	}
-	if err := tx.HoldAuthorization(hold); err != nil {
-		return false, nil, err
-	}
-	r.Authorization = hold
 	seat := hold.Amount == r.Amount && hold.Currency == r.Currency
 	if seat {
 		if seat, err = s.seatLeft(tx, e, r); err != nil {
 			return false, nil, err
 		}
 	}
-	void := voidRequest(hold)
 	if !seat {
 		s.log.WarnContext(tx.Context(), "payment authorized without a seat, or not matching the registration: released", "registration", r.ID,
 			"provider", ev.Provider, "amount", ev.Amount, "currency", ev.Currency)
+		if err := tx.HoldAuthorization(hold); err != nil {
+			return false, nil, err
+		}
 		if _, err := tx.SetAuthorizationStatus(r.ID, model.AuthAuthorized, model.AuthVoided, "no seat for it"); err != nil {
 			return false, nil, err
 		}
@@ -181,6 +186,10 @@ func (s *Service) applyAuthorized(tx *store.Tx, r *model.Registration, ev paymen
 		}
 		return true, []payment.VoidRequest{void}, nil
 	}
+	if err := tx.HoldAuthorization(hold); err != nil {
+		return false, nil, err
+	}
+	r.Authorization = hold
 	if _, err := tx.SetRegistrationStatus(r.ID, r.Status, model.StatusPendingApproval); err != nil {
 		return false, nil, err
 	}
@@ -200,29 +209,29 @@ func renewal(r *model.Registration, a *model.Authorization, ev payment.Event) bo
 }
 
 // renew records that the provider renewed the open hold a as ev's (once:
-// a hold renewed before is not a any more), with the terms renewalTerms
-// gives it. Both ways a renewal is learned come here: Admit's own before a
+// a hold renewed before is not a any more), with the terms holdTerms gives
+// it. Both ways a renewal is learned come here: Admit's own before a
 // capture (renewHold), and the provider's webhook.
 func renew(tx *store.Tx, a *model.Authorization, ev payment.Event) error {
-	by, exp := renewalTerms(tx.Now(), a, ev.Authorization)
+	by, exp := holdTerms(tx.Now(), a, ev.Authorization)
 	_, err := tx.ReauthorizeHold(a.RegistrationID, a.AuthorizationID, ev.PaymentID, by, exp)
 	return err
 }
 
-// renewalTerms are the deadlines of a hold renewed from a: the provider's
-// (t; nil when it gave none), with what it left out filled in. Without a
-// capture deadline, the shortest hold there is from now; without an end,
-// the end of a (a renewal keeps it: PayPal's expiration_time), else the
-// capture deadline. No capture deadline runs past the end (PayPal: a hold
-// renewed on day 27 is honored two days).
-func renewalTerms(now time.Time, a *model.Authorization, t *payment.AuthorizationTerms) (by, exp time.Time) {
+// holdTerms are the deadlines of a hold: the provider's (t; nil when it
+// gave none), with what it left out filled in. Without a capture deadline,
+// the shortest hold there is from now; without an end, the end of the hold
+// it renews (a; nil for a new hold: a renewal keeps it, PayPal's
+// expiration_time), else the capture deadline. No capture deadline runs
+// past the end (PayPal: a hold renewed on day 27 is honored two days).
+func holdTerms(now time.Time, a *model.Authorization, t *payment.AuthorizationTerms) (by, exp time.Time) {
 	if t != nil {
 		by, exp = t.CaptureBy, t.ExpiresAt
 	}
 	if by.IsZero() {
 		by = now.Add(shortestHold)
 	}
-	if exp.IsZero() && a.ExpiresAt != nil {
+	if exp.IsZero() && a != nil && a.ExpiresAt != nil {
 		exp = *a.ExpiresAt
 	}
 	if exp.IsZero() {

@@ -145,9 +145,9 @@ func TestRenewalByWebhookKeepsTheEnd(t *testing.T) {
 	}
 }
 
-// TestRenewalTerms: what a renewal's terms become, whatever the provider
+// TestHoldTerms: what a hold's terms become, new or renewed, whatever the provider
 // left out; a capture deadline never runs past the end.
-func TestRenewalTerms(t *testing.T) {
+func TestHoldTerms(t *testing.T) {
 	now := day0
 	end := now.Add(20 * 24 * time.Hour)
 	a := &model.Authorization{ExpiresAt: &end}
@@ -163,8 +163,10 @@ func TestRenewalTerms(t *testing.T) {
 		{"nothing known of the end: the deadline", &model.Authorization{}, nil, now.Add(7 * 24 * time.Hour), now.Add(7 * 24 * time.Hour)},
 		{"no deadline", a, &payment.AuthorizationTerms{ExpiresAt: now.Add(25 * 24 * time.Hour)}, now.Add(7 * 24 * time.Hour), now.Add(25 * 24 * time.Hour)},
 		{"deadline past the end: the end", a, &payment.AuthorizationTerms{CaptureBy: end.Add(48 * time.Hour)}, end, end},
+		{"a new hold without an end: its deadline", nil, &payment.AuthorizationTerms{CaptureBy: now.Add(72 * time.Hour)}, now.Add(72 * time.Hour), now.Add(72 * time.Hour)},
+		{"a new hold, nothing known: the shortest hold", nil, nil, now.Add(7 * 24 * time.Hour), now.Add(7 * 24 * time.Hour)},
 	} {
-		by, exp := renewalTerms(now, c.a, c.t)
+		by, exp := holdTerms(now, c.a, c.t)
 		if !by.Equal(c.by) || !exp.Equal(c.exp) {
 			t.Errorf("%s: %v, %v; want %v, %v", c.name, by, exp, c.by, c.exp)
 		}
