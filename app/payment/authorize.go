@@ -27,7 +27,9 @@ type AuthorizationTerms struct {
 	// days, when the hold ends; PayPal: the end of its 3-day honor period).
 	CaptureBy time.Time
 	// ExpiresAt is when the hold ends for good (Stripe: 7 days; PayPal:
-	// 29 days); after it nothing can be captured.
+	// 29 days); after it nothing can be captured. Zero when the provider
+	// did not say: a renewed hold then keeps the end of the one it renews,
+	// a new one ends at CaptureBy.
 	ExpiresAt time.Time
 }
 

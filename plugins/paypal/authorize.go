@@ -336,7 +336,9 @@ func (p *Provider) Void(ctx context.Context, r payment.VoidRequest) (payment.Eve
 // Prefer: return=representation. PayPal allows it once, from the end of the
 // 3-day honor period to day 29, and answers a new authorization (CREATED,
 // a new honor period, the original's expiration_time): the Authorized event
-// names it as PaymentID, and Capture then takes it. Too early, a second
+// names it as PaymentID, and Capture then takes it. An answer without
+// expiration_time leaves ExpiresAt zero: the renewed hold keeps the
+// original's end. Too early, a second
 // time, or on a voided, expired or captured authorization, PayPal answers
 // 422 (REAUTHORIZATION_TOO_SOON, REAUTHORIZATION_NOT_SUPPORTED,
 // AUTHORIZATION_VOIDED, AUTHORIZATION_EXPIRED,
@@ -383,6 +385,12 @@ func (p *Provider) Reauthorize(ctx context.Context, r payment.ReauthorizeRequest
 	}
 	if ev.Kind != payment.Authorized {
 		return payment.Event{}, payment.Refused(fmt.Errorf("paypal: reauthorization %s of authorization %s is %s", a.ID, r.PaymentID, a.Status))
+	}
+	if a.ExpirationTime == "" {
+		// A reauthorization keeps the original's expiry (never past its
+		// day 29), which this answer does not give: left out, the hold
+		// keeps its own end, not 29 days from the renewal.
+		ev.Authorization.ExpiresAt = time.Time{}
 	}
 	return ev, nil
 }
