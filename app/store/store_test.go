@@ -296,19 +296,3 @@ func TestRecordingsSummaryAndExpiry(t *testing.T) {
 		t.Fatalf("summary with a kept one %+v", r)
 	}
 }
-
-// The writer keeps a 512 KB page cache; readers keep SQLite's default.
-func TestWriterPageCache(t *testing.T) {
-	s := openTest(t)
-	ctx := context.Background()
-	var w, r int
-	if err := s.w.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&w); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.r.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&r); err != nil {
-		t.Fatal(err)
-	}
-	if w != -512 || r != -2000 {
-		t.Fatalf("cache_size: writer %d, reader %d; want -512 and SQLite's -2000", w, r)
-	}
-}
