@@ -124,6 +124,7 @@ func (s *Store) runBatch(batch []writeReq) {
 		}
 		r.done <- results[i]
 	}
+	s.prepareWanted()
 }
 
 // call runs fn, turning a panic into an error so one bad write cannot take

@@ -31,10 +31,18 @@ var sqlFiles embed.FS
 // Store is the database. Writes go through Write (one writer, BEGIN
 // IMMEDIATE); reads use the pool.
 type Store struct {
-	w, r   *sql.DB
-	wstmts map[string]*sql.Stmt
-	rstmts map[string]*sql.Stmt
-	now    func() time.Time
+	w, r *sql.DB
+	// wstmts are the queries prepared on the writer's connection, each the
+	// first time a write used it (then prepared once more at the end of
+	// its batch, for good); wsql holds every query, checked at start and
+	// closed, and queries their SQL. Only the writer goroutine touches
+	// wstmts and wanted once it runs.
+	wstmts  map[string]*sql.Stmt
+	wsql    map[string]*sql.Stmt
+	wanted  map[string]bool
+	queries map[string]string
+	rstmts  map[string]*sql.Stmt
+	now     func() time.Time
 
 	// The group-commit writer (batch.go).
 	queue      chan writeReq
@@ -398,13 +406,20 @@ func (s *Store) prepare(ctx context.Context) error {
 		}
 	}
 	s.wstmts = map[string]*sql.Stmt{}
+	s.wsql = map[string]*sql.Stmt{}
+	s.wanted = map[string]bool{}
+	s.queries = qs
 	s.rstmts = map[string]*sql.Stmt{}
 	for name, q := range qs {
+		// Every query is checked against the schema now, then closed: the
+		// writer keeps a prepared statement (some kilobytes of SQLite's
+		// memory each) only of those its writes use.
 		st, err := s.w.PrepareContext(ctx, q)
 		if err != nil {
 			return fmt.Errorf("store: prepare %s: %w", name, err)
 		}
-		s.wstmts[name] = st
+		st.Close()
+		s.wsql[name] = st
 		if isRead(q) {
 			st, err := s.r.PrepareContext(ctx, q)
 			if err != nil {
@@ -460,11 +475,30 @@ func (t *Tx) Now() time.Time { return t.now }
 func (t *Tx) Context() context.Context { return t.ctx }
 
 func (t *Tx) stmt(name string) *sql.Stmt {
-	st, ok := t.s.wstmts[name]
+	if st, ok := t.s.wstmts[name]; ok {
+		return t.tx.StmtContext(t.ctx, st)
+	}
+	st, ok := t.s.wsql[name]
 	if !ok {
 		panic("store: no query " + name)
 	}
+	// A closed statement is prepared again for this transaction only; the
+	// writer prepares it for good once the batch is over (prepareWanted).
+	t.s.wanted[name] = true
 	return t.tx.StmtContext(t.ctx, st)
+}
+
+// prepareWanted prepares on the writer, for good, the queries the last
+// batch used for the first time. Run by the writer goroutine between
+// batches, when its connection is free; a query that fails to prepare is
+// tried again after its next use.
+func (s *Store) prepareWanted() {
+	for name := range s.wanted {
+		delete(s.wanted, name)
+		if st, err := s.w.PrepareContext(context.Background(), s.queries[name]); err == nil {
+			s.wstmts[name] = st
+		}
+	}
 }
 
 func (t *Tx) exec(name string, args ...any) (sql.Result, error) {

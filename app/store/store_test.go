@@ -296,3 +296,37 @@ func TestRecordingsSummaryAndExpiry(t *testing.T) {
 		t.Fatalf("summary with a kept one %+v", r)
 	}
 }
+
+// The writer prepares for good only the queries its writes use, once the
+// batch that first used one is over; every query was checked at Open.
+func TestWriterPreparesWhatItUses(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	if len(s.wstmts) != 0 || len(s.wsql) != len(s.queries) || len(s.queries) == 0 {
+		t.Fatalf("after Open: %d prepared, %d checked of %d queries; want none prepared, all checked", len(s.wstmts), len(s.wsql), len(s.queries))
+	}
+	use := func() error {
+		return s.Write(ctx, func(tx *Tx) error {
+			var n int
+			return tx.queryRow("dryrun-marks").Scan(&n, &n)
+		})
+	}
+	if err := use(); err != nil {
+		t.Fatal(err)
+	}
+	// The batch after it starts once the first one's statements are prepared.
+	if err := use(); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.wstmts["dryrun-marks"]; !ok || len(s.wstmts) != 1 {
+		t.Fatalf("prepared on the writer: %v; want dryrun-marks only", keys(s.wstmts))
+	}
+}
+
+func keys[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
