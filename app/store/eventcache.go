@@ -91,8 +91,9 @@ func (c *eventCache) getOnly(id int64) (*model.Event, bool) {
 	return cloneEventOnly(e), true
 }
 
-// current is the cached event of id, when current: never to be changed
-// nor handed out (get and getOnly copy it).
+// current is the cached event of id, when current: never to be changed,
+// and handed out as it is only by EventView, to a reader that promises
+// not to change it (get and getOnly copy it).
 func (c *eventCache) current(id int64) (*model.Event, bool) {
 	if c.dirty.Load() {
 		return nil, false

@@ -47,6 +47,9 @@ func TestEventCacheFollowsWrites(t *testing.T) {
 				default:
 					if _, err := s.Event(ctx, e.ID); err != nil {
 						t.Error(err)
+					}
+					if _, err := s.EventView(ctx, e.ID); err != nil {
+						t.Error(err)
 						return
 					}
 				}
@@ -107,6 +110,31 @@ func TestEventCacheFollowsWrites(t *testing.T) {
 	if got := read(); got.Title != before.Title || got.Sessions[0].DurationMinutes != 60 {
 		t.Fatalf("a caller's change reached the cache: %+v", got)
 	}
+	// EventView hands out the cache's own event, the same until a write
+	// changes it, then the new one.
+	read()
+	v1, err := s.EventView(ctx, e.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v2, err := s.EventView(ctx, e.ID); err != nil || v2 != v1 || v1.Title != before.Title {
+		t.Fatalf("EventView: %p then %p (%v), title %q", v1, v2, err, v1.Title)
+	}
+	if err := s.Write(ctx, func(tx *Tx) error {
+		ev, err := tx.Event(e.ID)
+		if err != nil {
+			return err
+		}
+		ev.Title = "viewed"
+		return tx.UpdateEvent(ev)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if v3, err := s.EventView(ctx, e.ID); err != nil || v3 == v1 || v3.Title != "viewed" || v1.Title != before.Title {
+		t.Fatalf("EventView after an update: %q (was %q, the old view now %q) %v", v3.Title, before.Title, v1.Title, err)
+	}
+	before.Title = "viewed"
+
 	// EventOnly hands out the cached event without its sessions, and the
 	// cache keeps them.
 	if err := s.Write(ctx, func(tx *Tx) error {

@@ -175,6 +175,23 @@ func (s *Store) Event(ctx context.Context, id int64) (*model.Event, error) {
 	if e, ok := s.events.get(id); ok {
 		return e, nil
 	}
+	return s.loadEvent(ctx, id)
+}
+
+// EventView is Event without the copy: the event the cache holds, shared
+// with every other reader, for a hot path that only reads it (the join
+// link, thousands a second as a webinar starts). The caller must change
+// nothing of it, its sessions included.
+func (s *Store) EventView(ctx context.Context, id int64) (*model.Event, error) {
+	if e, ok := s.events.current(id); ok {
+		return e, nil
+	}
+	return s.loadEvent(ctx, id)
+}
+
+// loadEvent reads an event with its sessions from the database and keeps
+// a copy of it in the event cache.
+func (s *Store) loadEvent(ctx context.Context, id int64) (*model.Event, error) {
 	gen, keep := s.events.stamp()
 	e, err := scanEvent(s.read("get-event").QueryRowContext(ctx, id))
 	if err != nil {

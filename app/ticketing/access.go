@@ -45,7 +45,7 @@ func validTokenShape(token string) bool {
 // awaits a decision taken under it), its payment's authorization, when
 // there was one.
 func (s *Service) Access(ctx context.Context, token string) (*Access, error) {
-	a, err := s.accessBy(ctx, token, s.store.RegistrationByToken)
+	a, err := s.accessBy(ctx, token, s.store.RegistrationByToken, s.store.Event)
 	if err != nil {
 		return nil, err
 	}
@@ -63,21 +63,23 @@ func (s *Service) Access(ctx context.Context, token string) (*Access, error) {
 // JoinAccess is Access for the join link: the registration holds only what
 // the join is decided with (ID, EventID, SessionID, Status; see
 // store.RegistrationForJoin). Enough for DenyReason, Join and Attend; a page
-// that shows more reads Access.
+// that shows more reads Access. Its event is the event cache's own
+// (store.EventView): nothing may change it.
 func (s *Service) JoinAccess(ctx context.Context, token string) (*Access, error) {
-	return s.accessBy(ctx, token, s.store.RegistrationForJoin)
+	return s.accessBy(ctx, token, s.store.RegistrationForJoin, s.store.EventView)
 }
 
-// accessBy reads the registration of token with read, and its event.
-func (s *Service) accessBy(ctx context.Context, token string, read func(context.Context, []byte) (*model.Registration, error)) (*Access, error) {
+// accessBy reads the registration of token with reg, and its event with
+// event.
+func (s *Service) accessBy(ctx context.Context, token string, reg func(context.Context, []byte) (*model.Registration, error), event func(context.Context, int64) (*model.Event, error)) (*Access, error) {
 	if !validTokenShape(token) {
 		return nil, model.ErrNotFound
 	}
-	r, err := read(ctx, HashToken(token))
+	r, err := reg(ctx, HashToken(token))
 	if err != nil {
 		return nil, err
 	}
-	e, err := s.store.Event(ctx, r.EventID)
+	e, err := event(ctx, r.EventID)
 	if err != nil {
 		return nil, err
 	}

@@ -284,7 +284,7 @@ type Stream struct {
 func (s *Service) OpenRecording(ctx context.Context, token string, id int64) (*Stream, error) {
 	// Runs on every Range request of a stream: the registration and its
 	// event, without what only the access page shows (Access).
-	a, err := s.accessBy(ctx, token, s.store.RegistrationByToken)
+	a, err := s.accessBy(ctx, token, s.store.RegistrationByToken, s.store.Event)
 	if err != nil {
 		return nil, err
 	}
