@@ -283,8 +283,10 @@ type Stream struct {
 // its reason in Deny.
 func (s *Service) OpenRecording(ctx context.Context, token string, id int64) (*Stream, error) {
 	// Runs on every Range request of a stream: the registration and its
-	// event, without what only the access page shows (Access).
-	a, err := s.accessBy(ctx, token, s.store.RegistrationByToken, s.store.Event)
+	// event, without what only the access page shows (Access); the event
+	// is the event cache's own (store.EventView), which nothing on the
+	// stream's path changes.
+	a, err := s.accessBy(ctx, token, s.store.RegistrationByToken, s.store.EventView)
 	if err != nil {
 		return nil, err
 	}
