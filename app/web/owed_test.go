@@ -61,6 +61,16 @@ func TestAccessPageCountsWhatIsOwedByHand(t *testing.T) {
 	if got := outcome(); got != "What you paid is already being refunded to you, so cancelling gives nothing more back." {
 		t.Fatalf("everything owed by hand: the page says %q", got)
 	}
+	// Cancelling then says so on the page it leads to, as every other
+	// outcome does.
+	r := e.do("POST", "/a/"+token+"/cancel", nil, false, "Content-Type", "application/x-www-form-urlencoded")
+	if loc := r.Header.Get("Location"); r.Status != 303 || !strings.Contains(loc, "cancelled=refunding") {
+		t.Fatalf("cancel: %d %q", r.Status, loc)
+	}
+	after := spaced(string(e.do("GET", r.Header.Get("Location"), nil, false).Body))
+	if want := "What you paid is already being refunded to you; this cancellation adds nothing to it."; !strings.Contains(after, want) {
+		t.Fatalf("after cancelling: the page lacks %q:\n%s", want, after)
+	}
 }
 
 // TestWebhookSaysWhatIsOwedByHand: an outgoing webhook gives the
